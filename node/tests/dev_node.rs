@@ -1,0 +1,134 @@
+//! The real node: block production, finality, clean shutdown, and errors on bad input.
+
+mod common;
+
+use std::{process::Command, time::Duration};
+
+use common::{hex_number, node_bin, DevNode};
+use serde_json::{json, Value};
+
+#[test]
+fn dev_node_produces_and_finalizes_blocks_then_stops_cleanly() {
+	let node = DevNode::start();
+
+	let best = node.wait_for("3 produced blocks", Duration::from_secs(120), |node| {
+		let header = node.rpc("chain_getHeader", json!([])).ok()?;
+		let number = hex_number(&header["number"]);
+		(number >= 3).then_some(number)
+	});
+	assert!(best >= 3);
+
+	let finalized = node.wait_for("1 finalized block", Duration::from_secs(60), |node| {
+		let hash = node.rpc("chain_getFinalizedHead", json!([])).ok()?;
+		let header = node.rpc("chain_getHeader", json!([hash])).ok()?;
+		let number = hex_number(&header["number"]);
+		(number >= 1).then_some(number)
+	});
+	assert!(finalized >= 1);
+
+	let version = node
+		.rpc("state_getRuntimeVersion", json!([]))
+		.expect("runtime version");
+	assert_eq!(version["specName"], "concord");
+
+	let status = node.stop();
+	assert!(
+		status.success(),
+		"the node exited with {status} after SIGINT"
+	);
+}
+
+#[test]
+fn malformed_chain_spec_is_rejected_with_a_clear_message() {
+	let dir = tempfile::tempdir().unwrap();
+	let spec = dir.path().join("broken.json");
+	std::fs::write(&spec, "{ \"name\": \"broken\", \"genesis\": ").unwrap();
+
+	let output = Command::new(node_bin())
+		.arg("--chain")
+		.arg(&spec)
+		.arg("--base-path")
+		.arg(dir.path())
+		.args(["--no-telemetry", "--no-mdns", "--rpc-port", "0"])
+		.env("RUST_BACKTRACE", "1")
+		.output()
+		.expect("run concord-node");
+
+	let stderr = String::from_utf8_lossy(&output.stderr);
+	assert!(
+		!output.status.success(),
+		"a malformed chain spec was accepted"
+	);
+	assert!(
+		stderr.contains("cannot load chain spec") && stderr.contains("broken.json"),
+		"the error does not name the problem: {stderr}"
+	);
+	assert!(!stderr.contains("panicked"), "the node panicked: {stderr}");
+}
+
+/// Storage key of the runtime code (`:code`), which depends on where the wasm was built.
+const CODE_KEY: &str = "0x3a636f6465";
+
+/// Everything in a raw chain spec except the runtime code, whose bytes embed build paths.
+fn without_code(mut spec: Value) -> (Value, String) {
+	let top = spec["genesis"]["raw"]["top"]
+		.as_object_mut()
+		.expect("a raw chain spec");
+	let code = top.remove(CODE_KEY).expect("the spec has runtime code");
+	(spec, code.as_str().unwrap().to_string())
+}
+
+/// The runtime version a (possibly compressed) wasm blob declares in its custom section.
+fn embedded_version(code_hex: &str) -> sc_executor::RuntimeVersion {
+	let hex = code_hex.trim_start_matches("0x");
+	let bytes: Vec<u8> = (0..hex.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex runtime code"))
+		.collect();
+	let blob = sc_executor_common::runtime_blob::RuntimeBlob::uncompress_if_needed(&bytes)
+		.expect("a valid runtime blob");
+	sc_executor::read_embedded_version(&blob)
+		.expect("readable version section")
+		.expect("the runtime declares its version")
+}
+
+#[test]
+fn committed_chain_specs_match_the_runtime_presets() {
+	for chain in ["dev", "local"] {
+		let output = Command::new(node_bin())
+			.args(["export-chain-spec", "--raw", "--chain", chain])
+			.output()
+			.expect("run concord-node export-chain-spec");
+		assert!(
+			output.status.success(),
+			"{}",
+			String::from_utf8_lossy(&output.stderr)
+		);
+		let exported: Value = serde_json::from_slice(&output.stdout).expect("exported JSON");
+
+		let path = format!("{}/../chain-specs/{chain}.json", env!("CARGO_MANIFEST_DIR"));
+		let committed: Value =
+			serde_json::from_str(&std::fs::read_to_string(&path).expect("read committed spec"))
+				.expect("committed JSON");
+
+		let (exported, exported_code) = without_code(exported);
+		let (committed, committed_code) = without_code(committed);
+		assert_eq!(
+			exported, committed,
+			"chain-specs/{chain}.json differs from the runtime preset; run scripts/build-chain-specs.sh"
+		);
+		let committed_version = embedded_version(&committed_code);
+		assert_eq!(
+			(committed_version.spec_name, committed_version.spec_version),
+			(
+				concord_runtime::VERSION.spec_name,
+				concord_runtime::VERSION.spec_version
+			),
+			"chain-specs/{chain}.json carries an older runtime; run scripts/build-chain-specs.sh"
+		);
+		assert_eq!(
+			embedded_version(&exported_code).spec_version,
+			concord_runtime::VERSION.spec_version
+		);
+	}
+}

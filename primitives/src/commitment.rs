@@ -1,0 +1,203 @@
+//! The batch commitment, the Groth16 proof's single public input, and the per-chain sync hash
+//! chain that oracle members attest to.
+//!
+//! Both are recomputed by the L1 rollup contracts, so their byte layouts are fixed here exactly
+//! and pinned by vectors computed independently with node's SHA-256 and ethers' `solidityPack`
+//! and `keccak256` (`primitives/scripts/gen-commitment-vectors.mjs`).
+//!
+//! Every field element is written as its canonical integer in 32 big-endian bytes, the EVM's
+//! word order (`bytes32(uint256(x))` in Solidity).
+
+use crate::Fr;
+use ark_ff::{BigInt, PrimeField};
+use sha2::{Digest, Sha256};
+use tiny_keccak::{Hasher, Keccak};
+
+/// The sync hash before batch 1 on every chain: 32 zero bytes, what an uninitialised `bytes32`
+/// storage slot holds in the L1 contract.
+pub const GENESIS_SYNC_HASH: [u8; 32] = [0; 32];
+
+/// The canonical integer of `x` in 32 big-endian bytes.
+pub fn fr_to_be_bytes(x: &Fr) -> [u8; 32] {
+	let mut bytes = [0u8; 32];
+	// arkworks limbs are little-endian 64-bit words: the last limb is the most significant.
+	for (chunk, limb) in bytes.chunks_exact_mut(8).zip(x.into_bigint().0.iter().rev()) {
+		chunk.copy_from_slice(&limb.to_be_bytes());
+	}
+	bytes
+}
+
+/// The batch commitment in 32 big-endian bytes, as the L1 contract stores it:
+///
+/// ```text
+/// digest = sha256(batch_number ‖ old_root ‖ new_root ‖ sha256(pubdata))   (104 bytes hashed)
+///          batch_number: 8 bytes, big-endian (Solidity uint64)
+///          old_root, new_root: 32 bytes each, big-endian canonical field elements
+///          sha256(pubdata): 32 bytes
+/// commitment = digest with the top 3 bits of byte 0 cleared (digest mod 2^253)
+/// ```
+///
+/// In Solidity: `uint256(sha256(abi.encodePacked(uint64(n), oldRoot, newRoot,
+/// sha256(pubdata)))) & ((1 << 253) - 1)`. Reducing modulo 2^253 rather than modulo the field
+/// order keeps every 253-bit value below the BN254 scalar modulus (which exceeds 2^253) with a
+/// single mask, so the circuit and the contract need no modular reduction (the zkSync pattern).
+pub fn commitment_bytes(batch_number: u64, old_root: Fr, new_root: Fr, pubdata: &[u8]) -> [u8; 32] {
+	let digest = Sha256::new()
+		.chain_update(batch_number.to_be_bytes())
+		.chain_update(fr_to_be_bytes(&old_root))
+		.chain_update(fr_to_be_bytes(&new_root))
+		.chain_update(Sha256::digest(pubdata))
+		.finalize();
+	let mut bytes: [u8; 32] = digest.into();
+	bytes[0] &= 0x1f;
+	bytes
+}
+
+/// The batch commitment as a field element: the public input of the batch's Groth16 proof.
+/// See [`commitment_bytes`] for the exact layout.
+pub fn batch_commitment(batch_number: u64, old_root: Fr, new_root: Fr, pubdata: &[u8]) -> Fr {
+	let bytes = commitment_bytes(batch_number, old_root, new_root, pubdata);
+	let mut limbs = [0u64; 4];
+	for (limb, chunk) in limbs.iter_mut().rev().zip(bytes.chunks_exact(8)) {
+		*limb = u64::from_be_bytes(chunk.try_into().expect("8-byte chunk"));
+	}
+	Fr::from_bigint(BigInt::new(limbs)).expect("a 253-bit integer is below the BN254 scalar modulus")
+}
+
+/// The sync hash of batch `batch_number` on one chain, chaining the previous batch's sync hash
+/// ([`GENESIS_SYNC_HASH`] before batch 1), so that a quorum attesting to one sync hash attests
+/// to that chain's whole history:
+///
+/// ```text
+/// keccak256(prev ‖ batch_number ‖ commitment)                     (96 bytes hashed)
+///           prev: 32 bytes
+///           batch_number: 32 bytes, big-endian (Solidity uint256, zero-extended from u64)
+///           commitment: 32 bytes, big-endian canonical field element
+/// ```
+///
+/// In Solidity: `keccak256(abi.encodePacked(bytes32 prev, uint256 n, bytes32 commitment))`.
+pub fn sync_hash(prev: [u8; 32], batch_number: u64, commitment: Fr) -> [u8; 32] {
+	let mut number = [0u8; 32];
+	number[24..].copy_from_slice(&batch_number.to_be_bytes());
+	let mut keccak = Keccak::v256();
+	keccak.update(&prev);
+	keccak.update(&number);
+	keccak.update(&fr_to_be_bytes(&commitment));
+	let mut out = [0u8; 32];
+	keccak.finalize(&mut out);
+	out
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::test_vectors;
+	use ark_ff::UniformRand;
+	use serde_json::Value;
+	use std::vec::Vec;
+
+	fn bytes32(value: &Value) -> [u8; 32] {
+		hex::decode(value.as_str().expect("hex string"))
+			.expect("hex")
+			.try_into()
+			.expect("32 bytes")
+	}
+
+	fn u64_of(value: &Value) -> u64 {
+		value.as_str().expect("decimal string").parse().expect("u64")
+	}
+
+	#[test]
+	fn commitments_match_independent_vectors() {
+		let vectors = test_vectors::commitment()["commitments"].as_array().unwrap();
+		assert!(vectors.len() >= 10);
+		for vector in vectors {
+			let (batch_number, old_root, new_root) = (
+				u64_of(&vector["batch_number"]),
+				test_vectors::fr(&vector["old_root"]),
+				test_vectors::fr(&vector["new_root"]),
+			);
+			let pubdata = hex::decode(vector["pubdata"].as_str().unwrap()).unwrap();
+			let bytes = commitment_bytes(batch_number, old_root, new_root, &pubdata);
+			assert_eq!(bytes, bytes32(&vector["commitment_bytes"]), "{vector}");
+			let commitment = batch_commitment(batch_number, old_root, new_root, &pubdata);
+			assert_eq!(commitment, test_vectors::fr(&vector["commitment"]), "{vector}");
+			assert_eq!(fr_to_be_bytes(&commitment), bytes);
+		}
+	}
+
+	#[test]
+	fn sync_hashes_match_independent_vectors() {
+		let vectors = test_vectors::commitment()["sync_hashes"].as_array().unwrap();
+		assert_eq!(bytes32(&vectors[0]["prev"]), GENESIS_SYNC_HASH);
+		for vector in vectors {
+			assert_eq!(
+				sync_hash(
+					bytes32(&vector["prev"]),
+					u64_of(&vector["batch_number"]),
+					test_vectors::fr(&vector["commitment"]),
+				),
+				bytes32(&vector["sync_hash"]),
+				"{vector}"
+			);
+		}
+	}
+
+	#[test]
+	fn commitment_top_three_bits_are_clear() {
+		let mut rng = ark_std::test_rng();
+		let mut seen_bit_252 = false;
+		for n in 0..200u64 {
+			let bytes = commitment_bytes(n, Fr::rand(&mut rng), Fr::rand(&mut rng), &n.to_le_bytes());
+			assert_eq!(bytes[0] & 0xe0, 0);
+			seen_bit_252 |= bytes[0] & 0x10 != 0;
+		}
+		assert!(seen_bit_252, "only the top three bits are cleared");
+	}
+
+	#[test]
+	fn changing_any_commitment_input_changes_it() {
+		let (old_root, new_root) = (Fr::from(11u64), Fr::from(12u64));
+		let pubdata: Vec<u8> = (0..40).collect();
+		let base = batch_commitment(7, old_root, new_root, &pubdata);
+		let mut altered_pubdata = pubdata.clone();
+		altered_pubdata[39] ^= 1;
+		for altered in [
+			batch_commitment(8, old_root, new_root, &pubdata),
+			batch_commitment(7, new_root, new_root, &pubdata),
+			batch_commitment(7, old_root, old_root, &pubdata),
+			batch_commitment(7, new_root, old_root, &pubdata),
+			batch_commitment(7, old_root, new_root, &altered_pubdata),
+			batch_commitment(7, old_root, new_root, &pubdata[..39]),
+			batch_commitment(7, old_root, new_root, &[]),
+		] {
+			assert_ne!(altered, base);
+		}
+	}
+
+	#[test]
+	fn changing_any_sync_hash_input_changes_it() {
+		let commitment = Fr::from(5u64);
+		let base = sync_hash(GENESIS_SYNC_HASH, 1, commitment);
+		let mut prev = GENESIS_SYNC_HASH;
+		prev[31] = 1;
+		for altered in [
+			sync_hash(prev, 1, commitment),
+			sync_hash(GENESIS_SYNC_HASH, 2, commitment),
+			sync_hash(GENESIS_SYNC_HASH, 1, commitment + Fr::from(1u64)),
+		] {
+			assert_ne!(altered, base);
+		}
+	}
+
+	#[test]
+	fn field_elements_are_big_endian() {
+		let mut expected = [0u8; 32];
+		expected[30..].copy_from_slice(&[0x01, 0x02]);
+		assert_eq!(fr_to_be_bytes(&Fr::from(0x0102u64)), expected);
+		assert_eq!(
+			hex::encode(fr_to_be_bytes(&-Fr::from(1u64))),
+			"30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000"
+		);
+	}
+}
