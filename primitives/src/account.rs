@@ -32,13 +32,13 @@ pub type TokenId = u16;
 
 /// The root of a balance tree holding no tokens: every leaf 0.
 pub const EMPTY_BALANCE_ROOT: Fr =
-	MontFp!("2186774891605521484511138647132707263205739024356090574223746683689524510919");
+	MontFp!("21551820661461729022865262380882070649935529853313286572328683688269863701601");
 /// The leaf of an account never written: [`Account::EMPTY`] with [`EMPTY_BALANCE_ROOT`].
 pub const EMPTY_ACCOUNT_LEAF: Fr =
-	MontFp!("0");
+	MontFp!("16995314258422697634677425298109658622175249256921669698815763722609688801179");
 /// The state root of the empty state: every account empty.
 pub const EMPTY_ACCOUNT_TREE_ROOT: Fr =
-	MontFp!("0");
+	MontFp!("3894080279815786690710519556937118898721988330418683072252527244039986201098");
 
 /// The fields of an account besides its balances.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,7 +102,9 @@ pub fn balance_leaf(amount: u128) -> Fr {
 /// An account or token id beyond the state's trees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateError {
+	/// An account id at or above `2^ACCOUNT_DEPTH`.
 	AccountOutOfRange(AccountId),
+	/// A token id at or above `2^BALANCE_DEPTH`.
 	TokenOutOfRange(TokenId),
 }
 
@@ -229,9 +231,15 @@ impl<S: NodeStore + Default> AccountTree<S> {
 	}
 
 	/// The path of account `id`'s leaf in the account tree, against [`root`](Self::root).
-	pub fn account_proof(&self, id: AccountId) -> Result<MembershipProof<ACCOUNT_DEPTH>, StateError> {
+	pub fn account_proof(
+		&self,
+		id: AccountId,
+	) -> Result<MembershipProof<ACCOUNT_DEPTH>, StateError> {
 		check_account(id)?;
-		Ok(self.accounts.membership_proof(id.into()).expect("account id checked"))
+		Ok(self
+			.accounts
+			.membership_proof(id.into())
+			.expect("account id checked"))
 	}
 
 	/// The path of `token`'s leaf in account `id`'s balance tree, against its
@@ -245,7 +253,9 @@ impl<S: NodeStore + Default> AccountTree<S> {
 		check_account(id)?;
 		check_token(token)?;
 		Ok(match self.balances.get(&id) {
-			Some(tree) => tree.membership_proof(token.into()).expect("token id checked"),
+			Some(tree) => tree
+				.membership_proof(token.into())
+				.expect("token id checked"),
 			None => MembershipProof {
 				siblings: core::array::from_fn(|level| self.empty_balances.at(level)),
 			},
@@ -334,11 +344,272 @@ fn check_token(id: TokenId) -> Result<(), StateError> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::tree::verify_membership;
+	use crate::{eddsa::PrivateKey, test_vectors, tree::verify_membership};
+	use ark_std::rand::Rng;
+	use serde_json::Value;
+	use std::vec::Vec;
+
+	type State = AccountTree<MemoryStore>;
+
+	const MAX_ACCOUNT: AccountId = (1 << ACCOUNT_DEPTH) - 1;
+	const MAX_TOKEN: TokenId = (1 << BALANCE_DEPTH) - 1;
+
+	fn sample_account(seed: u8) -> Account {
+		Account {
+			nonce: u32::from(seed) * 3 + 1,
+			pubkey: PrivateKey([seed; 32]).public_key(),
+			l1_address: [seed; 20],
+		}
+	}
+
+	/// Balance `token` of account `id` and the account itself are in `state`, by the proofs
+	/// a user would show the L1 contract.
+	fn assert_proven(state: &State, id: AccountId, token: TokenId) {
+		let balance_root = state.balance_root(id).unwrap();
+		let amount = state.balance(id, token).unwrap();
+		let balance_proof = state.balance_proof(id, token).unwrap();
+		assert!(verify_membership(
+			balance_root,
+			token.into(),
+			balance_leaf(amount),
+			&balance_proof
+		));
+		let leaf = state.account(id).unwrap().leaf(balance_root);
+		let account_proof = state.account_proof(id).unwrap();
+		assert!(verify_membership(
+			state.root(),
+			id.into(),
+			leaf,
+			&account_proof
+		));
+	}
 
 	#[test]
-	fn print_empty() {
-		let t = AccountTree::<MemoryStore>::new();
-		std::println!("{} {} {}", t.empty_balances.root(), t.accounts.empty_hashes().at(0), t.root());
+	fn empty_state_constants_are_the_computed_ones() {
+		let state = State::new();
+		assert_eq!(
+			EmptyHashes::<BALANCE_DEPTH>::new(Fr::ZERO).root(),
+			EMPTY_BALANCE_ROOT
+		);
+		assert_eq!(Account::EMPTY.leaf(EMPTY_BALANCE_ROOT), EMPTY_ACCOUNT_LEAF);
+		assert_eq!(
+			EmptyHashes::<ACCOUNT_DEPTH>::new(EMPTY_ACCOUNT_LEAF).root(),
+			EMPTY_ACCOUNT_TREE_ROOT
+		);
+		assert_eq!(state.root(), EMPTY_ACCOUNT_TREE_ROOT);
+		assert_eq!(
+			state.account_tree().empty_hashes().at(0),
+			EMPTY_ACCOUNT_LEAF
+		);
+		assert_eq!(state.balance_root(MAX_ACCOUNT), Ok(EMPTY_BALANCE_ROOT));
+		assert_eq!(state.account(7), Ok(Account::EMPTY));
+		assert_eq!(state.balance(7, MAX_TOKEN), Ok(0));
+		assert_eq!(Account::default(), Account::EMPTY);
+		assert_proven(&state, MAX_ACCOUNT, MAX_TOKEN);
+	}
+
+	#[test]
+	fn matches_circomlibjs_state_vectors() {
+		let vectors = test_vectors::state();
+		assert_eq!(
+			EMPTY_BALANCE_ROOT,
+			test_vectors::fr(&vectors["empty_balance_root"])
+		);
+		assert_eq!(
+			EMPTY_ACCOUNT_LEAF,
+			test_vectors::fr(&vectors["empty_account_leaf"])
+		);
+		assert_eq!(
+			EMPTY_ACCOUNT_TREE_ROOT,
+			test_vectors::fr(&vectors["empty_account_tree_root"])
+		);
+		let id_of = |args: &Value| args["id"].as_u64().unwrap() as AccountId;
+		let mut state = State::new();
+		for step in vectors["steps"].as_array().unwrap() {
+			let id = if let Some(args) = step.get("set_account") {
+				let pubkey = args["pubkey"].as_array().unwrap();
+				let account = Account {
+					nonce: args["nonce"].as_str().unwrap().parse().unwrap(),
+					pubkey: PublicKey {
+						x: test_vectors::fr(&pubkey[0]),
+						y: test_vectors::fr(&pubkey[1]),
+					},
+					l1_address: hex::decode(args["l1_address"].as_str().unwrap())
+						.unwrap()
+						.try_into()
+						.unwrap(),
+				};
+				assert!(state
+					.set_account_fields(id_of(args), account)
+					.unwrap()
+					.verify());
+				id_of(args)
+			} else {
+				let args = &step["set_balance"];
+				let token = args["token"].as_u64().unwrap() as TokenId;
+				let amount = args["amount"].as_str().unwrap().parse().unwrap();
+				assert!(state
+					.set_balance(id_of(args), token, amount)
+					.unwrap()
+					.verify());
+				assert_eq!(state.balance(id_of(args), token), Ok(amount));
+				id_of(args)
+			};
+			let balance_root = state.balance_root(id).unwrap();
+			assert_eq!(
+				balance_root,
+				test_vectors::fr(&step["balance_root"]),
+				"{step}"
+			);
+			assert_eq!(
+				state.account(id).unwrap().leaf(balance_root),
+				test_vectors::fr(&step["account_leaf"]),
+				"{step}"
+			);
+			assert_eq!(state.root(), test_vectors::fr(&step["root"]), "{step}");
+		}
+	}
+
+	#[test]
+	fn updates_carry_verifiable_witnesses() {
+		let mut state = State::new();
+		let account = sample_account(1);
+		let fields = state.set_account_fields(9, account).unwrap();
+		assert!(fields.verify());
+		assert_eq!(
+			(fields.old, fields.new, fields.balance_root),
+			(Account::EMPTY, account, EMPTY_BALANCE_ROOT)
+		);
+		assert_eq!(fields.proof.old_root, EMPTY_ACCOUNT_TREE_ROOT);
+
+		let update = state.set_balance(9, 3, 500).unwrap();
+		assert!(update.verify());
+		assert_eq!(update.account, account);
+		assert_eq!(update.balance.old_root, EMPTY_BALANCE_ROOT);
+		assert_eq!(update.balance.new_root, state.balance_root(9).unwrap());
+		assert_eq!(update.account_update.old_root, fields.proof.new_root);
+		assert_eq!(update.account_update.new_root, state.root());
+		assert_eq!(state.balance(9, 3), Ok(500));
+		assert_proven(&state, 9, 3);
+		assert_proven(&state, 9, 4);
+
+		let mut forged = update;
+		forged.account.nonce += 1;
+		assert!(!forged.verify(), "other account fields");
+		let mut forged = update;
+		forged.balance.new_leaf = balance_leaf(501);
+		assert!(!forged.verify(), "another amount");
+		let mut forged = fields;
+		forged.balance_root = update.balance.new_root;
+		assert!(!forged.verify(), "another balance root");
+		let mut forged = fields;
+		forged.new.l1_address[0] ^= 1;
+		assert!(!forged.verify(), "another address");
+	}
+
+	#[test]
+	fn full_range_amounts_and_ids() {
+		let mut state = State::new();
+		state
+			.set_balance(MAX_ACCOUNT, MAX_TOKEN, u128::MAX)
+			.unwrap();
+		state.set_balance(0, 0, 1 << 64).unwrap();
+		assert_eq!(state.balance(MAX_ACCOUNT, MAX_TOKEN), Ok(u128::MAX));
+		assert_eq!(state.balance(0, 0), Ok(1 << 64));
+		assert_proven(&state, MAX_ACCOUNT, MAX_TOKEN);
+		assert_proven(&state, 0, 0);
+	}
+
+	#[test]
+	fn out_of_range_ids_are_rejected_and_change_nothing() {
+		let mut state = State::new();
+		state.set_balance(1, 1, 10).unwrap();
+		let root = state.root();
+		let (account, token) = (MAX_ACCOUNT + 1, MAX_TOKEN + 1);
+		let bad_account = StateError::AccountOutOfRange(account);
+		let bad_token = StateError::TokenOutOfRange(token);
+		assert_eq!(state.set_balance(account, 0, 1), Err(bad_account));
+		assert_eq!(state.set_balance(1, token, 1), Err(bad_token));
+		assert_eq!(state.set_balance(2, token, 1), Err(bad_token));
+		assert_eq!(
+			state.set_account_fields(account, sample_account(2)),
+			Err(bad_account)
+		);
+		assert_eq!(state.account(account), Err(bad_account));
+		assert_eq!(state.balance(account, 0), Err(bad_account));
+		assert_eq!(state.balance(1, token), Err(bad_token));
+		assert_eq!(state.balance_root(account), Err(bad_account));
+		assert_eq!(state.account_proof(account), Err(bad_account));
+		assert_eq!(state.balance_proof(1, token), Err(bad_token));
+		assert_eq!(state.root(), root);
+		assert_eq!(state.balance_root(2), Ok(EMPTY_BALANCE_ROOT));
+		assert_eq!(
+			std::format!("{bad_token}"),
+			"token id 256 is out of range (at most 255)"
+		);
+		assert_eq!(
+			std::format!("{bad_account}"),
+			"account id 16777216 is out of range (at most 16777215)"
+		);
+	}
+
+	#[test]
+	fn reverting_restores_the_empty_state() {
+		let mut state = State::new();
+		state.set_account_fields(5, sample_account(5)).unwrap();
+		let after_fields = state.root();
+		state.set_balance(5, 2, 77).unwrap();
+		state.set_balance(5, 2, 0).unwrap();
+		assert_eq!(state.root(), after_fields);
+		state.set_account_fields(5, Account::EMPTY).unwrap();
+		assert_eq!(state.root(), EMPTY_ACCOUNT_TREE_ROOT);
+		assert!(state.account_tree().store().is_empty());
+		assert!(state.fields.is_empty() && state.balances.is_empty());
+	}
+
+	/// The root depends on the final state only: replaying random changes gives the root of a
+	/// state built directly from their net effect, in another order.
+	#[test]
+	fn random_changes_match_a_state_rebuilt_from_scratch() {
+		let mut rng = ark_std::test_rng();
+		let ids: Vec<AccountId> = std::vec![0, 1, 2, 1000, MAX_ACCOUNT];
+		let tokens: Vec<TokenId> = std::vec![0, 1, 7, MAX_TOKEN];
+		let mut state = State::new();
+		let mut fields = BTreeMap::new();
+		let mut balances = BTreeMap::new();
+		for round in 0..60 {
+			let id = ids[rng.gen_range(0..ids.len())];
+			if rng.gen_bool(0.3) {
+				let account = if rng.gen_bool(0.2) {
+					Account::EMPTY
+				} else {
+					sample_account(rng.gen())
+				};
+				assert!(state.set_account_fields(id, account).unwrap().verify());
+				fields.insert(id, account);
+			} else {
+				let token = tokens[rng.gen_range(0..tokens.len())];
+				let amount = if rng.gen_bool(0.3) { 0 } else { rng.gen() };
+				assert!(state.set_balance(id, token, amount).unwrap().verify());
+				balances.insert((id, token), amount);
+			}
+			if round % 10 == 9 {
+				let mut rebuilt = State::new();
+				for (&(id, token), &amount) in balances.iter().rev() {
+					rebuilt.set_balance(id, token, amount).unwrap();
+				}
+				for (&id, &account) in fields.iter().rev() {
+					rebuilt.set_account_fields(id, account).unwrap();
+				}
+				assert_eq!(rebuilt.root(), state.root());
+				for &id in &ids {
+					assert_eq!(rebuilt.account(id), state.account(id));
+					for &token in &tokens {
+						assert_eq!(rebuilt.balance(id, token), state.balance(id, token));
+						assert_proven(&state, id, token);
+					}
+				}
+			}
+		}
 	}
 }

@@ -21,7 +21,10 @@ pub const GENESIS_SYNC_HASH: [u8; 32] = [0; 32];
 pub fn fr_to_be_bytes(x: &Fr) -> [u8; 32] {
 	let mut bytes = [0u8; 32];
 	// arkworks limbs are little-endian 64-bit words: the last limb is the most significant.
-	for (chunk, limb) in bytes.chunks_exact_mut(8).zip(x.into_bigint().0.iter().rev()) {
+	for (chunk, limb) in bytes
+		.chunks_exact_mut(8)
+		.zip(x.into_bigint().0.iter().rev())
+	{
 		chunk.copy_from_slice(&limb.to_be_bytes());
 	}
 	bytes
@@ -61,7 +64,8 @@ pub fn batch_commitment(batch_number: u64, old_root: Fr, new_root: Fr, pubdata: 
 	for (limb, chunk) in limbs.iter_mut().rev().zip(bytes.chunks_exact(8)) {
 		*limb = u64::from_be_bytes(chunk.try_into().expect("8-byte chunk"));
 	}
-	Fr::from_bigint(BigInt::new(limbs)).expect("a 253-bit integer is below the BN254 scalar modulus")
+	Fr::from_bigint(BigInt::new(limbs))
+		.expect("a 253-bit integer is below the BN254 scalar modulus")
 }
 
 /// The sync hash of batch `batch_number` on one chain, chaining the previous batch's sync hash
@@ -104,12 +108,18 @@ mod tests {
 	}
 
 	fn u64_of(value: &Value) -> u64 {
-		value.as_str().expect("decimal string").parse().expect("u64")
+		value
+			.as_str()
+			.expect("decimal string")
+			.parse()
+			.expect("u64")
 	}
 
 	#[test]
 	fn commitments_match_independent_vectors() {
-		let vectors = test_vectors::commitment()["commitments"].as_array().unwrap();
+		let vectors = test_vectors::commitment()["commitments"]
+			.as_array()
+			.unwrap();
 		assert!(vectors.len() >= 10);
 		for vector in vectors {
 			let (batch_number, old_root, new_root) = (
@@ -121,14 +131,20 @@ mod tests {
 			let bytes = commitment_bytes(batch_number, old_root, new_root, &pubdata);
 			assert_eq!(bytes, bytes32(&vector["commitment_bytes"]), "{vector}");
 			let commitment = batch_commitment(batch_number, old_root, new_root, &pubdata);
-			assert_eq!(commitment, test_vectors::fr(&vector["commitment"]), "{vector}");
+			assert_eq!(
+				commitment,
+				test_vectors::fr(&vector["commitment"]),
+				"{vector}"
+			);
 			assert_eq!(fr_to_be_bytes(&commitment), bytes);
 		}
 	}
 
 	#[test]
 	fn sync_hashes_match_independent_vectors() {
-		let vectors = test_vectors::commitment()["sync_hashes"].as_array().unwrap();
+		let vectors = test_vectors::commitment()["sync_hashes"]
+			.as_array()
+			.unwrap();
 		assert_eq!(bytes32(&vectors[0]["prev"]), GENESIS_SYNC_HASH);
 		for vector in vectors {
 			assert_eq!(
@@ -148,7 +164,8 @@ mod tests {
 		let mut rng = ark_std::test_rng();
 		let mut seen_bit_252 = false;
 		for n in 0..200u64 {
-			let bytes = commitment_bytes(n, Fr::rand(&mut rng), Fr::rand(&mut rng), &n.to_le_bytes());
+			let bytes =
+				commitment_bytes(n, Fr::rand(&mut rng), Fr::rand(&mut rng), &n.to_le_bytes());
 			assert_eq!(bytes[0] & 0xe0, 0);
 			seen_bit_252 |= bytes[0] & 0x10 != 0;
 		}

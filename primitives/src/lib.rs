@@ -1,8 +1,22 @@
 //! Concord primitives shared by the runtime, the prover, the auditor and the clients.
 //!
-//! Everything here must agree bit for bit with what wallets compute with iden3's circomlibjs and
-//! with the circuits, so each module is pinned by test vectors generated from circomlibjs
-//! (`scripts/gen-test-vectors.mjs`). The crate is `no_std` so the runtime can use it in wasm.
+//! - [`poseidon`]: circomlib's Poseidon over the BN254 scalar field [`Fr`], the hash of the
+//!   state trees and of signed messages.
+//! - [`babyjubjub`], [`eddsa`], [`blake512`]: EdDSA-Poseidon on Baby Jubjub as circomlibjs
+//!   signs L2 operations, and the L2 key derived from an Ethereum signature.
+//! - [`tree`]: the sparse Merkle tree with Poseidon nodes over a pluggable node store, with
+//!   membership and update proofs.
+//! - [`account`]: the state layout (account tree of depth 24, a balance tree of depth 8 per
+//!   account, the account leaf), its empty roots and the combined [`account::AccountTree`].
+//! - [`commitment`]: the batch commitment (the proof's public input) and the per-chain sync
+//!   hash, byte for byte as the L1 contracts compute them.
+//!
+//! Everything here must agree bit for bit with what wallets compute with iden3's circomlibjs,
+//! with the L1 contracts and with the circuits, so each module is pinned by test vectors
+//! computed outside this crate: circomlibjs (`scripts/gen-test-vectors.mjs`,
+//! `primitives/scripts/gen-state-vectors.mjs`) and node's SHA-256 with ethers' keccak256
+//! (`primitives/scripts/gen-commitment-vectors.mjs`). The crate is `no_std` (with `alloc`) so
+//! the runtime can use it in wasm.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 
 extern crate alloc;

@@ -128,7 +128,9 @@ impl<const DEPTH: usize> EmptyHashes<DEPTH> {
 /// An index at or beyond a tree's `2^DEPTH` leaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IndexOutOfRange {
+	/// The rejected index.
 	pub index: u64,
+	/// The depth of the tree that rejected it.
 	pub depth: usize,
 }
 
@@ -228,6 +230,7 @@ impl<const DEPTH: usize, S: NodeStore> SparseMerkleTree<DEPTH, S> {
 		&self.empty
 	}
 
+	/// The root: the empty tree's root until a leaf differs from the empty leaf.
 	pub fn root(&self) -> Fr {
 		self.node(DEPTH, 0)
 	}
@@ -386,7 +389,10 @@ mod tests {
 		for level in 0..DEPTH {
 			let mut tampered = proof;
 			tampered.siblings[level] += Fr::ONE;
-			assert!(!verify_membership(root, 3, leaf, &tampered), "level {level}");
+			assert!(
+				!verify_membership(root, 3, leaf, &tampered),
+				"level {level}"
+			);
 		}
 
 		let update = tree.update(9, Fr::from(5u64)).unwrap();
@@ -473,7 +479,11 @@ mod tests {
 					nodes.iter().filter(|&&node| node != empty).count()
 				})
 				.sum::<usize>();
-			assert_eq!(tree.store().len(), non_empty, "the store holds non-empty nodes only");
+			assert_eq!(
+				tree.store().len(),
+				non_empty,
+				"the store holds non-empty nodes only"
+			);
 		}
 	}
 
