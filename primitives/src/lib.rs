@@ -10,6 +10,10 @@
 //!   account, the account leaf), its empty roots and the combined [`account::AccountTree`].
 //! - [`commitment`]: the batch commitment (the proof's public input) and the per-chain sync
 //!   hash, byte for byte as the L1 contracts compute them.
+//! - [`ops`]: the L2 operations (SCALE-encoded extrinsic arguments), the messages their owners
+//!   sign, and their pubdata, byte for byte as the L1 contracts read it.
+//! - [`stf`]: the state transition function, the one statement of the rules that the runtime
+//!   (over storage), the prover and the auditor (over the Merkle state) all run.
 //!
 //! Everything here must agree bit for bit with what wallets compute with iden3's circomlibjs,
 //! with the L1 contracts and with the circuits, so each module is pinned by test vectors
@@ -26,9 +30,11 @@ pub mod babyjubjub;
 pub mod blake512;
 pub mod commitment;
 pub mod eddsa;
+pub mod ops;
 pub mod poseidon;
 #[rustfmt::skip]
 mod poseidon_constants;
+pub mod stf;
 pub mod tree;
 
 /// The BN254 scalar field: Poseidon's field, the circuits' native field and Baby Jubjub's base

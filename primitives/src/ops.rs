@@ -1,0 +1,1376 @@
+//! The L2 operations, the messages their owners sign and their public data (pubdata).
+//!
+//! An [`Op`] is what a user or an L1 contract asks for. Applying it with the state transition
+//! function ([`crate::stf::apply`]) resolves what only the state knows (the account a deposit
+//! lands in, the id of a new account, the amount a full exit pays, the owner whose Ethereum
+//! signature authorises a key change) and yields an [`AppliedOp`]. The pubdata is written from
+//! the applied op, because the L1 contracts and anyone rebuilding the state from L1 data need
+//! those resolved values: a contract credits a full exit by the amount in the pubdata, and an
+//! auditor credits a deposit to the account id in it without trusting the operator's index.
+//!
+//! Ops are SCALE-encoded (they are the arguments of the appchain's L2 extrinsics) with the
+//! variant index equal to the op type byte of the pubdata.
+
+use crate::{
+	account::{address_to_fr, AccountId, TokenId},
+	eddsa::{PublicKey, Signature},
+	poseidon, Fr,
+};
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use core::fmt;
+use scale_info::TypeInfo;
+use tiny_keccak::{Hasher, Keccak};
+
+/// An L1 chain's id in Concord (not its EVM chain id): the appchain's chain registry maps one
+/// to the other. One byte keeps it cheap in every on-chain op's pubdata and in the packed
+/// signed message.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Hash,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct ChainId(pub u8);
+
+/// Bytes per pubdata chunk.
+///
+/// 16 bytes: every op's layout (see [`OpType::chunks`]) then wastes at most 13 bytes of
+/// padding (a 32-byte chunk would waste up to 29, on every L1 that stores the pubdata as
+/// calldata), an amount (`u128`) is exactly one chunk, and a chunk as an integer (128 bits)
+/// fits in one BN254 field element, so the circuit can carry a chunk in a single variable.
+/// The block circuit has a fixed number of chunks; unused ones are [`Op::Noop`] chunks.
+pub const CHUNK_BYTES: usize = 16;
+
+/// The first byte of an op's pubdata, its SCALE variant index and the low byte of its packed
+/// signed message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum OpType {
+	Noop = 0,
+	Deposit = 1,
+	Transfer = 2,
+	TransferToNew = 3,
+	Withdraw = 4,
+	ChangePubKey = 5,
+	FullExit = 6,
+}
+
+impl OpType {
+	/// Every op type, by type byte.
+	pub const ALL: [OpType; 7] = [
+		OpType::Noop,
+		OpType::Deposit,
+		OpType::Transfer,
+		OpType::TransferToNew,
+		OpType::Withdraw,
+		OpType::ChangePubKey,
+		OpType::FullExit,
+	];
+
+	/// The op type of a pubdata type byte.
+	pub fn from_byte(byte: u8) -> Option<OpType> {
+		OpType::ALL.get(usize::from(byte)).copied()
+	}
+
+	/// The number of bytes of the layout, before padding to whole chunks (see the layout
+	/// table in `docs/protocol.md`).
+	pub const fn data_bytes(self) -> usize {
+		match self {
+			OpType::Noop => 1,
+			OpType::Deposit => 1 + 1 + 8 + 4 + 20 + 2 + 16,
+			OpType::Transfer => 1 + 4 + 4 + 2 + 16 + 16 + 4,
+			OpType::TransferToNew => 1 + 4 + 4 + 20 + 2 + 16 + 16 + 4,
+			OpType::Withdraw => 1 + 1 + 4 + 20 + 2 + 16 + 16 + 4,
+			OpType::ChangePubKey => 1 + 1 + 4 + 20 + 32 + 2 + 16 + 4,
+			OpType::FullExit => 1 + 1 + 8 + 4 + 20 + 2 + 16,
+		}
+	}
+
+	/// The number of chunks of the op's pubdata: 1, 4, 3, 5, 4, 5, 4 in type order.
+	pub const fn chunks(self) -> usize {
+		self.data_bytes().div_ceil(CHUNK_BYTES)
+	}
+
+	/// The size of the op's pubdata in bytes, a whole number of chunks.
+	pub const fn pubdata_bytes(self) -> usize {
+		self.chunks() * CHUNK_BYTES
+	}
+}
+
+/// A deposit from an L1 (a priority op): the L1 contract has taken `amount` of `token`, and the
+/// account owning `to_address` is credited, created with the next free id if there is none.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Deposit {
+	/// The L1 that took the funds.
+	pub chain_id: ChainId,
+	/// The request's serial number in that L1's priority queue.
+	pub priority_id: u64,
+	pub to_address: [u8; 20],
+	pub token: TokenId,
+	pub amount: u128,
+}
+
+/// A transfer between two existing accounts.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Transfer {
+	pub from: AccountId,
+	pub to: AccountId,
+	pub token: TokenId,
+	pub amount: u128,
+	/// Paid in `token` to the batch's fee account.
+	pub fee: u128,
+	pub nonce: u32,
+}
+
+/// A transfer to an L1 address that has no account yet: the account is created with the next
+/// free id. The signer cannot know that id in advance, so it is not part of the op.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct TransferToNew {
+	pub from: AccountId,
+	pub to_address: [u8; 20],
+	pub token: TokenId,
+	pub amount: u128,
+	/// Paid in `token` to the batch's fee account.
+	pub fee: u128,
+	pub nonce: u32,
+}
+
+/// A withdrawal to an address on any chain on which `token` is registered and which holds
+/// enough of it.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Withdraw {
+	pub from: AccountId,
+	pub to_chain: ChainId,
+	pub to_address: [u8; 20],
+	pub token: TokenId,
+	pub amount: u128,
+	/// Paid in `token` to the batch's fee account; it stays on L2.
+	pub fee: u128,
+	pub nonce: u32,
+}
+
+/// Sets the account's L2 key.
+///
+/// Two signatures authorise it. The owner's Ethereum signature of [`ChangePubKey::eth_message`]
+/// gives control of the account to the new key; the runtime checks it before inclusion and the
+/// L1 contract of `chain_id` checks it again at commit, since the circuit cannot (see
+/// [`ChangePubKey::verify_eth_authorization`]). The new key's own EdDSA signature of
+/// [`Op::signed_message`] authorises the fee (which the Ethereum message leaves out so that its
+/// text has a fixed length) and proves the key is usable; the circuit checks it like every L2
+/// signature.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct ChangePubKey {
+	/// The L1 whose contract checks the Ethereum signature; any registered chain will do, as the
+	/// owner's address is the same on all of them.
+	pub chain_id: ChainId,
+	pub account: AccountId,
+	/// The new key packed as circomlibjs `babyJub.packPoint`.
+	pub new_pubkey: [u8; 32],
+	pub fee_token: TokenId,
+	/// Paid in `fee_token` to the batch's fee account.
+	pub fee: u128,
+	pub nonce: u32,
+}
+
+/// A request from an L1 (a priority op) to withdraw an account's whole balance of `token` to
+/// that L1. L1 users can file it without an L2 key (for instance if the operator ignores their
+/// L2 ops), so it must always be served: it exits 0 instead of failing when `owner` is not the
+/// account's address, the account or token does not exist, or the chain cannot pay.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct FullExit {
+	/// The L1 that received the request and pays the exit.
+	pub chain_id: ChainId,
+	/// The request's serial number in that L1's priority queue.
+	pub priority_id: u64,
+	pub account: AccountId,
+	/// The address that filed the request (`msg.sender` on the L1) and receives the funds.
+	pub owner: [u8; 20],
+	pub token: TokenId,
+}
+
+/// An L2 operation. The SCALE variant index is the [`OpType`] byte.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum Op {
+	/// Does nothing; pads a batch's pubdata to the circuit's number of chunks.
+	#[codec(index = 0)]
+	Noop,
+	#[codec(index = 1)]
+	Deposit(Deposit),
+	#[codec(index = 2)]
+	Transfer(Transfer),
+	#[codec(index = 3)]
+	TransferToNew(TransferToNew),
+	#[codec(index = 4)]
+	Withdraw(Withdraw),
+	#[codec(index = 5)]
+	ChangePubKey(ChangePubKey),
+	#[codec(index = 6)]
+	FullExit(FullExit),
+}
+
+/// The fields of an L2-signed op that its signed message covers, in the packing of
+/// [`Op::signed_message`]; fields an op lacks are zero.
+struct SignedFields {
+	op_type: OpType,
+	account: AccountId,
+	token: TokenId,
+	nonce: u32,
+	chain: ChainId,
+	to: AccountId,
+	address: [u8; 20],
+	amount: u128,
+	fee: u128,
+}
+
+impl Op {
+	/// The op's type.
+	pub fn op_type(&self) -> OpType {
+		match self {
+			Op::Noop => OpType::Noop,
+			Op::Deposit(_) => OpType::Deposit,
+			Op::Transfer(_) => OpType::Transfer,
+			Op::TransferToNew(_) => OpType::TransferToNew,
+			Op::Withdraw(_) => OpType::Withdraw,
+			Op::ChangePubKey(_) => OpType::ChangePubKey,
+			Op::FullExit(_) => OpType::FullExit,
+		}
+	}
+
+	/// Whether the op comes from an L1 priority queue (Deposit, FullExit) rather than from an L2
+	/// signature.
+	pub fn is_priority(&self) -> bool {
+		matches!(self, Op::Deposit(_) | Op::FullExit(_))
+	}
+
+	/// The L1 whose contract must process the op at commit or execute (Deposit, Withdraw,
+	/// ChangePubKey, FullExit); `None` for ops that concern L2 only.
+	pub fn chain_id(&self) -> Option<ChainId> {
+		match self {
+			Op::Deposit(op) => Some(op.chain_id),
+			Op::Withdraw(op) => Some(op.to_chain),
+			Op::ChangePubKey(op) => Some(op.chain_id),
+			Op::FullExit(op) => Some(op.chain_id),
+			Op::Noop | Op::Transfer(_) | Op::TransferToNew(_) => None,
+		}
+	}
+
+	/// The account whose L2 signature authorises the op and whose nonce it consumes, with that
+	/// nonce; `None` for Noop and priority ops.
+	pub fn signer(&self) -> Option<(AccountId, u32)> {
+		self.signed_fields()
+			.map(|fields| (fields.account, fields.nonce))
+	}
+
+	fn signed_fields(&self) -> Option<SignedFields> {
+		let blank = |op_type, account, token, nonce| SignedFields {
+			op_type,
+			account,
+			token,
+			nonce,
+			chain: ChainId(0),
+			to: 0,
+			address: [0; 20],
+			amount: 0,
+			fee: 0,
+		};
+		Some(match *self {
+			Op::Noop | Op::Deposit(_) | Op::FullExit(_) => return None,
+			Op::Transfer(op) => SignedFields {
+				to: op.to,
+				amount: op.amount,
+				fee: op.fee,
+				..blank(OpType::Transfer, op.from, op.token, op.nonce)
+			},
+			Op::TransferToNew(op) => SignedFields {
+				address: op.to_address,
+				amount: op.amount,
+				fee: op.fee,
+				..blank(OpType::TransferToNew, op.from, op.token, op.nonce)
+			},
+			Op::Withdraw(op) => SignedFields {
+				chain: op.to_chain,
+				address: op.to_address,
+				amount: op.amount,
+				fee: op.fee,
+				..blank(OpType::Withdraw, op.from, op.token, op.nonce)
+			},
+			Op::ChangePubKey(op) => SignedFields {
+				chain: op.chain_id,
+				fee: op.fee,
+				..blank(OpType::ChangePubKey, op.account, op.fee_token, op.nonce)
+			},
+		})
+	}
+
+	/// The field element the signer signs with EdDSA-Poseidon; `None` for Noop and priority
+	/// ops, which no L2 key signs.
+	///
+	/// ```text
+	/// message = Poseidon(packed, address, amount, fee)          (circomlib Poseidon(4))
+	/// packed  = op_type            bits   0..8
+	///         | account << 8       bits   8..40   (Transfer/TransferToNew/Withdraw: from)
+	///         | token << 40        bits  40..56   (ChangePubKey: fee_token)
+	///         | nonce << 56        bits  56..88
+	///         | chain << 88        bits  88..96   (Withdraw: to_chain; ChangePubKey: chain_id)
+	///         | to << 96           bits 96..128   (Transfer only)
+	/// address = to_address as a big-endian integer (TransferToNew, Withdraw)
+	/// ```
+	///
+	/// Fields an op does not have are 0. Every op uses the same packing and the same
+	/// four-input hash, so the circuit needs one gadget for all of them, and the op type in the
+	/// low byte keeps a signature of one kind of op from being valid for another with the same
+	/// numbers. ChangePubKey's new key is not in the message: its signature is checked against
+	/// that key, which EdDSA's challenge already binds.
+	pub fn signed_message(&self) -> Option<Fr> {
+		let fields = self.signed_fields()?;
+		let packed = u128::from(fields.op_type as u8)
+			| u128::from(fields.account) << 8
+			| u128::from(fields.token) << 40
+			| u128::from(fields.nonce) << 56
+			| u128::from(fields.chain.0) << 88
+			| u128::from(fields.to) << 96;
+		Some(poseidon::hash(&[
+			Fr::from(packed),
+			address_to_fr(&fields.address),
+			Fr::from(fields.amount),
+			Fr::from(fields.fee),
+		]))
+	}
+}
+
+/// An op with its owner's packed EdDSA signature (circomlibjs `packSignature`): what users
+/// submit to the appchain.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct SignedOp {
+	pub op: Op,
+	pub signature: [u8; 64],
+}
+
+impl SignedOp {
+	/// Whether `signature` is `pubkey`'s signature of the op's [`Op::signed_message`]; false for
+	/// ops no L2 key signs and for signatures that do not unpack.
+	pub fn verify(&self, pubkey: &PublicKey) -> bool {
+		match (self.op.signed_message(), Signature::unpack(&self.signature)) {
+			(Some(message), Some(signature)) => pubkey.verify(message, &signature),
+			_ => false,
+		}
+	}
+}
+
+/// The first line of [`ChangePubKey::eth_message`].
+const ETH_MESSAGE_TITLE: &str = "Concord: set the L2 key of your account\n";
+/// The last line of [`ChangePubKey::eth_message`].
+const ETH_MESSAGE_WARNING: &str = "Only sign this message on a Concord site.";
+
+impl ChangePubKey {
+	/// The text the owner signs with Ethereum `personal_sign` (EIP-191) to authorise the key
+	/// change, in UTF-8 (ASCII) bytes:
+	///
+	/// ```text
+	/// Concord: set the L2 key of your account
+	/// key: 0x<new_pubkey, 64 lowercase hex digits>
+	/// nonce: 0x<nonce, 8 hex digits>
+	/// account: 0x<account id, 8 hex digits>
+	/// Only sign this message on a Concord site.
+	/// ```
+	///
+	/// Lines end with `\n`, the last one without. Every field has a fixed width, so the
+	/// message always has the same length and the L1 contract rebuilds it with fixed-width hex
+	/// encoding. The nonce makes an authorisation single-use.
+	pub fn eth_message(&self) -> Vec<u8> {
+		let mut message = Vec::with_capacity(180);
+		message.extend_from_slice(ETH_MESSAGE_TITLE.as_bytes());
+		message.extend_from_slice(b"key: 0x");
+		push_hex(&mut message, &self.new_pubkey);
+		message.extend_from_slice(b"\nnonce: 0x");
+		push_hex(&mut message, &self.nonce.to_be_bytes());
+		message.extend_from_slice(b"\naccount: 0x");
+		push_hex(&mut message, &self.account.to_be_bytes());
+		message.push(b'\n');
+		message.extend_from_slice(ETH_MESSAGE_WARNING.as_bytes());
+		message
+	}
+
+	/// The digest the owner's Ethereum key signs: [`eth_signed_message_hash`] of
+	/// [`eth_message`](Self::eth_message).
+	pub fn eth_message_hash(&self) -> [u8; 32] {
+		eth_signed_message_hash(&self.eth_message())
+	}
+
+	/// Whether `signature` (65 bytes `r ‖ s ‖ v`, `v` 27/28 or 0/1) is `owner`'s Ethereum
+	/// signature of [`eth_message`](Self::eth_message), with the rules of OpenZeppelin's
+	/// `ECDSA.recover` that the L1 contract applies: `s` in the lower half of the order.
+	pub fn verify_eth_authorization(&self, owner: &[u8; 20], signature: &[u8; 65]) -> bool {
+		recover_eth_signer(&self.eth_message_hash(), signature).as_ref() == Some(owner)
+	}
+}
+
+/// The EIP-191 (version `0x45`) digest of `message`,
+/// `keccak256("\x19Ethereum Signed Message:\n" ‖ len(message) in decimal ‖ message)`: what
+/// `personal_sign` signs and OpenZeppelin's `MessageHashUtils.toEthSignedMessageHash` computes.
+pub fn eth_signed_message_hash(message: &[u8]) -> [u8; 32] {
+	let mut keccak = Keccak::v256();
+	keccak.update(b"\x19Ethereum Signed Message:\n");
+	let mut digits = [0u8; 20];
+	let mut start = digits.len();
+	let mut len = message.len();
+	loop {
+		start -= 1;
+		digits[start] = b'0' + (len % 10) as u8;
+		len /= 10;
+		if len == 0 {
+			break;
+		}
+	}
+	keccak.update(&digits[start..]);
+	keccak.update(message);
+	let mut hash = [0u8; 32];
+	keccak.finalize(&mut hash);
+	hash
+}
+
+fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+	const DIGITS: &[u8; 16] = b"0123456789abcdef";
+	for byte in bytes {
+		out.push(DIGITS[usize::from(byte >> 4)]);
+		out.push(DIGITS[usize::from(byte & 0xf)]);
+	}
+}
+
+/// The Ethereum address whose key made `signature` (65 bytes `r ‖ s ‖ v`, `v` 27/28 or 0/1)
+/// over the 32-byte `digest`, as Solidity's `ecrecover` with OpenZeppelin's checks: `None` if
+/// the signature is malformed, `s` is in the upper half of the order (a malleated copy of
+/// another signature) or no key matches.
+pub fn recover_eth_signer(digest: &[u8; 32], signature: &[u8; 65]) -> Option<[u8; 20]> {
+	use k256::ecdsa::{RecoveryId, Signature as EcdsaSignature, VerifyingKey};
+	let v = match signature[64] {
+		0 | 27 => 0,
+		1 | 28 => 1,
+		_ => return None,
+	};
+	let ecdsa = EcdsaSignature::from_slice(&signature[..64]).ok()?;
+	if ecdsa.normalize_s().is_some() {
+		return None;
+	}
+	let recovery_id = RecoveryId::from_byte(v)?;
+	let key = VerifyingKey::recover_from_prehash(digest, &ecdsa, recovery_id).ok()?;
+	Some(eth_address(&key))
+}
+
+/// The Ethereum address of a secp256k1 key: the last 20 bytes of the keccak256 of its
+/// uncompressed encoding without the `0x04` prefix.
+pub fn eth_address(key: &k256::ecdsa::VerifyingKey) -> [u8; 20] {
+	let point = key.to_encoded_point(false);
+	let mut hash = [0u8; 32];
+	let mut keccak = Keccak::v256();
+	keccak.update(&point.as_bytes()[1..]);
+	keccak.finalize(&mut hash);
+	let mut address = [0u8; 20];
+	address.copy_from_slice(&hash[12..]);
+	address
+}
+
+/// An op as the state transition function applied it, with the values it resolved from the
+/// state: what the pubdata carries. Only [`crate::stf::apply`] and [`AppliedOp::decode_pubdata`]
+/// make one, so the resolved values always match the op's kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppliedOp {
+	op: Op,
+	resolved: Resolved,
+}
+
+/// What the state decided for an op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Resolved {
+	/// Noop, Transfer, Withdraw: the op says everything.
+	Nothing,
+	/// Deposit: the credited account; TransferToNew: the created account.
+	Account(AccountId),
+	/// ChangePubKey: the account's L1 address, whose signature the L1 contract checks.
+	Owner([u8; 20]),
+	/// FullExit: the amount withdrawn (0 if the exit could not be served).
+	ExitAmount(u128),
+}
+
+/// A payout an L1 contract credits when it executes the batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Withdrawal {
+	pub chain_id: ChainId,
+	pub to_address: [u8; 20],
+	pub token: TokenId,
+	pub amount: u128,
+}
+
+impl AppliedOp {
+	/// Pairs an op with what the state resolved for it; the STF is the only caller.
+	pub(crate) fn new(op: Op, resolved: Resolved) -> AppliedOp {
+		debug_assert!(matches!(
+			(&op, &resolved),
+			(
+				Op::Noop | Op::Transfer(_) | Op::Withdraw(_),
+				Resolved::Nothing
+			) | (Op::Deposit(_) | Op::TransferToNew(_), Resolved::Account(_))
+				| (Op::ChangePubKey(_), Resolved::Owner(_))
+				| (Op::FullExit(_), Resolved::ExitAmount(_))
+		));
+		AppliedOp { op, resolved }
+	}
+
+	/// The op as requested.
+	pub fn op(&self) -> &Op {
+		&self.op
+	}
+
+	/// The account a Deposit credited or a TransferToNew created; `None` for other ops.
+	pub fn resolved_account(&self) -> Option<AccountId> {
+		match self.resolved {
+			Resolved::Account(id) => Some(id),
+			_ => None,
+		}
+	}
+
+	/// The address whose Ethereum signature authorises a ChangePubKey; `None` for other ops.
+	pub fn owner(&self) -> Option<[u8; 20]> {
+		match self.resolved {
+			Resolved::Owner(owner) => Some(owner),
+			_ => None,
+		}
+	}
+
+	/// The amount a FullExit withdrew (0 if it could not be served); `None` for other ops.
+	pub fn exit_amount(&self) -> Option<u128> {
+		match self.resolved {
+			Resolved::ExitAmount(amount) => Some(amount),
+			_ => None,
+		}
+	}
+
+	/// What an L1 pays out for this op once the batch executes: Withdraw, and FullExit with a
+	/// non-zero amount.
+	pub fn withdrawal(&self) -> Option<Withdrawal> {
+		match (self.op, self.resolved) {
+			(Op::Withdraw(op), _) => Some(Withdrawal {
+				chain_id: op.to_chain,
+				to_address: op.to_address,
+				token: op.token,
+				amount: op.amount,
+			}),
+			(Op::FullExit(op), Resolved::ExitAmount(amount)) if amount > 0 => Some(Withdrawal {
+				chain_id: op.chain_id,
+				to_address: op.owner,
+				token: op.token,
+				amount,
+			}),
+			_ => None,
+		}
+	}
+
+	/// The op's pubdata: `op_type().chunks()` chunks, fields big-endian in the order of the
+	/// layout table in `docs/protocol.md`, zero-padded.
+	pub fn pubdata(&self) -> Vec<u8> {
+		let op_type = self.op.op_type();
+		let mut out = Vec::with_capacity(op_type.pubdata_bytes());
+		out.push(op_type as u8);
+		match (self.op, self.resolved) {
+			(Op::Noop, _) => {}
+			(Op::Deposit(op), Resolved::Account(account)) => {
+				out.push(op.chain_id.0);
+				out.extend_from_slice(&op.priority_id.to_be_bytes());
+				out.extend_from_slice(&account.to_be_bytes());
+				out.extend_from_slice(&op.to_address);
+				out.extend_from_slice(&op.token.to_be_bytes());
+				out.extend_from_slice(&op.amount.to_be_bytes());
+			}
+			(Op::Transfer(op), _) => {
+				out.extend_from_slice(&op.from.to_be_bytes());
+				out.extend_from_slice(&op.to.to_be_bytes());
+				out.extend_from_slice(&op.token.to_be_bytes());
+				out.extend_from_slice(&op.amount.to_be_bytes());
+				out.extend_from_slice(&op.fee.to_be_bytes());
+				out.extend_from_slice(&op.nonce.to_be_bytes());
+			}
+			(Op::TransferToNew(op), Resolved::Account(to)) => {
+				out.extend_from_slice(&op.from.to_be_bytes());
+				out.extend_from_slice(&to.to_be_bytes());
+				out.extend_from_slice(&op.to_address);
+				out.extend_from_slice(&op.token.to_be_bytes());
+				out.extend_from_slice(&op.amount.to_be_bytes());
+				out.extend_from_slice(&op.fee.to_be_bytes());
+				out.extend_from_slice(&op.nonce.to_be_bytes());
+			}
+			(Op::Withdraw(op), _) => {
+				out.push(op.to_chain.0);
+				out.extend_from_slice(&op.from.to_be_bytes());
+				out.extend_from_slice(&op.to_address);
+				out.extend_from_slice(&op.token.to_be_bytes());
+				out.extend_from_slice(&op.amount.to_be_bytes());
+				out.extend_from_slice(&op.fee.to_be_bytes());
+				out.extend_from_slice(&op.nonce.to_be_bytes());
+			}
+			(Op::ChangePubKey(op), Resolved::Owner(owner)) => {
+				out.push(op.chain_id.0);
+				out.extend_from_slice(&op.account.to_be_bytes());
+				out.extend_from_slice(&owner);
+				out.extend_from_slice(&op.new_pubkey);
+				out.extend_from_slice(&op.fee_token.to_be_bytes());
+				out.extend_from_slice(&op.fee.to_be_bytes());
+				out.extend_from_slice(&op.nonce.to_be_bytes());
+			}
+			(Op::FullExit(op), Resolved::ExitAmount(amount)) => {
+				out.push(op.chain_id.0);
+				out.extend_from_slice(&op.priority_id.to_be_bytes());
+				out.extend_from_slice(&op.account.to_be_bytes());
+				out.extend_from_slice(&op.owner);
+				out.extend_from_slice(&op.token.to_be_bytes());
+				out.extend_from_slice(&amount.to_be_bytes());
+			}
+			_ => unreachable!("AppliedOp::new pairs every op with its resolution"),
+		}
+		debug_assert_eq!(out.len(), op_type.data_bytes());
+		out.resize(op_type.pubdata_bytes(), 0);
+		out
+	}
+
+	/// Reads the first op of `pubdata`: the op and the number of bytes it took (a whole
+	/// number of chunks). Rejects unknown type bytes, truncated ops and non-zero padding, so
+	/// every pubdata has exactly one reading.
+	pub fn decode_pubdata(pubdata: &[u8]) -> Result<(AppliedOp, usize), PubdataError> {
+		let &type_byte = pubdata.first().ok_or(PubdataError::Empty)?;
+		let op_type = OpType::from_byte(type_byte).ok_or(PubdataError::UnknownOpType(type_byte))?;
+		let size = op_type.pubdata_bytes();
+		let bytes = pubdata.get(..size).ok_or(PubdataError::Truncated {
+			op_type,
+			needed: size,
+			got: pubdata.len(),
+		})?;
+		if bytes[op_type.data_bytes()..].iter().any(|&byte| byte != 0) {
+			return Err(PubdataError::NonZeroPadding(op_type));
+		}
+		let mut reader = Reader(&bytes[1..]);
+		let r = &mut reader;
+		let (op, resolved) = match op_type {
+			OpType::Noop => (Op::Noop, Resolved::Nothing),
+			OpType::Deposit => {
+				let (chain_id, priority_id, account) = (ChainId(r.u8()), r.u64(), r.u32());
+				let op = Deposit {
+					chain_id,
+					priority_id,
+					to_address: r.address(),
+					token: r.u16(),
+					amount: r.u128(),
+				};
+				(Op::Deposit(op), Resolved::Account(account))
+			}
+			OpType::Transfer => {
+				let op = Transfer {
+					from: r.u32(),
+					to: r.u32(),
+					token: r.u16(),
+					amount: r.u128(),
+					fee: r.u128(),
+					nonce: r.u32(),
+				};
+				(Op::Transfer(op), Resolved::Nothing)
+			}
+			OpType::TransferToNew => {
+				let (from, to) = (r.u32(), r.u32());
+				let op = TransferToNew {
+					from,
+					to_address: r.address(),
+					token: r.u16(),
+					amount: r.u128(),
+					fee: r.u128(),
+					nonce: r.u32(),
+				};
+				(Op::TransferToNew(op), Resolved::Account(to))
+			}
+			OpType::Withdraw => {
+				let (to_chain, from) = (ChainId(r.u8()), r.u32());
+				let op = Withdraw {
+					from,
+					to_chain,
+					to_address: r.address(),
+					token: r.u16(),
+					amount: r.u128(),
+					fee: r.u128(),
+					nonce: r.u32(),
+				};
+				(Op::Withdraw(op), Resolved::Nothing)
+			}
+			OpType::ChangePubKey => {
+				let (chain_id, account, owner) = (ChainId(r.u8()), r.u32(), r.address());
+				let op = ChangePubKey {
+					chain_id,
+					account,
+					new_pubkey: r.array(),
+					fee_token: r.u16(),
+					fee: r.u128(),
+					nonce: r.u32(),
+				};
+				(Op::ChangePubKey(op), Resolved::Owner(owner))
+			}
+			OpType::FullExit => {
+				let op = FullExit {
+					chain_id: ChainId(r.u8()),
+					priority_id: r.u64(),
+					account: r.u32(),
+					owner: r.address(),
+					token: r.u16(),
+				};
+				(Op::FullExit(op), Resolved::ExitAmount(r.u128()))
+			}
+		};
+		Ok((AppliedOp::new(op, resolved), size))
+	}
+}
+
+/// Reads big-endian fields from a slice whose length the caller has checked.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+	fn array<const N: usize>(&mut self) -> [u8; N] {
+		let (head, rest) = self.0.split_at(N);
+		self.0 = rest;
+		head.try_into().expect("split at N")
+	}
+
+	fn u8(&mut self) -> u8 {
+		self.array::<1>()[0]
+	}
+
+	fn u16(&mut self) -> u16 {
+		u16::from_be_bytes(self.array())
+	}
+
+	fn u32(&mut self) -> u32 {
+		u32::from_be_bytes(self.array())
+	}
+
+	fn u64(&mut self) -> u64 {
+		u64::from_be_bytes(self.array())
+	}
+
+	fn u128(&mut self) -> u128 {
+		u128::from_be_bytes(self.array())
+	}
+
+	fn address(&mut self) -> [u8; 20] {
+		self.array()
+	}
+}
+
+/// A batch's pubdata: the ops' pubdata in order, then Noop chunks up to `chunks` chunks, the
+/// block circuit's fixed size. `None` if the ops need more than `chunks` chunks.
+pub fn batch_pubdata<'a>(
+	ops: impl IntoIterator<Item = &'a AppliedOp>,
+	chunks: usize,
+) -> Option<Vec<u8>> {
+	let mut pubdata = Vec::with_capacity(chunks * CHUNK_BYTES);
+	for op in ops {
+		pubdata.extend_from_slice(&op.pubdata());
+	}
+	let size = chunks * CHUNK_BYTES;
+	(pubdata.len() <= size).then(|| {
+		// A Noop chunk is all zeros: type byte 0 and zero padding.
+		pubdata.resize(size, 0);
+		pubdata
+	})
+}
+
+/// Splits a batch's pubdata into its ops, Noop padding included.
+pub fn decode_batch_pubdata(mut pubdata: &[u8]) -> Result<Vec<AppliedOp>, PubdataError> {
+	let mut ops = Vec::new();
+	while !pubdata.is_empty() {
+		let (op, size) = AppliedOp::decode_pubdata(pubdata)?;
+		ops.push(op);
+		pubdata = &pubdata[size..];
+	}
+	Ok(ops)
+}
+
+/// Pubdata that is not the encoding of an op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PubdataError {
+	/// No bytes to read.
+	Empty,
+	/// The first byte is no op type.
+	UnknownOpType(u8),
+	/// Fewer bytes than the op's chunks.
+	Truncated {
+		op_type: OpType,
+		needed: usize,
+		got: usize,
+	},
+	/// The padding after the op's fields is not zero.
+	NonZeroPadding(OpType),
+}
+
+impl fmt::Display for PubdataError {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		match self {
+			PubdataError::Empty => f.write_str("pubdata is empty"),
+			PubdataError::UnknownOpType(byte) => write!(f, "unknown op type byte {byte}"),
+			PubdataError::Truncated {
+				op_type,
+				needed,
+				got,
+			} => write!(
+				f,
+				"{op_type:?} pubdata needs {needed} bytes, only {got} left"
+			),
+			PubdataError::NonZeroPadding(op_type) => {
+				write!(f, "{op_type:?} pubdata has non-zero padding")
+			}
+		}
+	}
+}
+
+impl core::error::Error for PubdataError {}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::eddsa::PrivateKey;
+	use k256::ecdsa::SigningKey;
+
+	const ALICE: [u8; 20] = [0xa1; 20];
+
+	fn transfer() -> Transfer {
+		Transfer {
+			from: 1,
+			to: 2,
+			token: 3,
+			amount: 4,
+			fee: 5,
+			nonce: 6,
+		}
+	}
+
+	fn change_pubkey() -> ChangePubKey {
+		ChangePubKey {
+			chain_id: ChainId(2),
+			account: 0x2a,
+			new_pubkey: PrivateKey([9; 32]).public_key().pack(),
+			fee_token: 1,
+			fee: 10,
+			nonce: 7,
+		}
+	}
+
+	/// One applied op of every type, with distinct non-zero fields so a misplaced field shows.
+	fn samples() -> [AppliedOp; 7] {
+		[
+			AppliedOp::new(Op::Noop, Resolved::Nothing),
+			AppliedOp::new(
+				Op::Deposit(Deposit {
+					chain_id: ChainId(1),
+					priority_id: 0x0102_0304_0506_0708,
+					to_address: ALICE,
+					token: 0x00ff,
+					amount: u128::MAX - 1,
+				}),
+				Resolved::Account(0x00ab_cdef),
+			),
+			AppliedOp::new(Op::Transfer(transfer()), Resolved::Nothing),
+			AppliedOp::new(
+				Op::TransferToNew(TransferToNew {
+					from: 1,
+					to_address: ALICE,
+					token: 3,
+					amount: 1 << 100,
+					fee: 5,
+					nonce: u32::MAX,
+				}),
+				Resolved::Account(77),
+			),
+			AppliedOp::new(
+				Op::Withdraw(Withdraw {
+					from: 9,
+					to_chain: ChainId(3),
+					to_address: ALICE,
+					token: 2,
+					amount: 1000,
+					fee: 1,
+					nonce: 0,
+				}),
+				Resolved::Nothing,
+			),
+			AppliedOp::new(Op::ChangePubKey(change_pubkey()), Resolved::Owner(ALICE)),
+			AppliedOp::new(
+				Op::FullExit(FullExit {
+					chain_id: ChainId(4),
+					priority_id: 12,
+					account: 5,
+					owner: ALICE,
+					token: 6,
+				}),
+				Resolved::ExitAmount(123_456),
+			),
+		]
+	}
+
+	#[test]
+	fn chunk_counts_are_fixed() {
+		let chunks: Vec<usize> = OpType::ALL.iter().map(|t| t.chunks()).collect();
+		assert_eq!(chunks, [1, 4, 3, 5, 4, 5, 4]);
+		for (byte, op_type) in OpType::ALL.iter().enumerate() {
+			assert_eq!(*op_type as usize, byte);
+			assert_eq!(OpType::from_byte(byte as u8), Some(*op_type));
+			assert!(op_type.data_bytes() <= op_type.pubdata_bytes());
+			assert!(op_type.pubdata_bytes() - op_type.data_bytes() < CHUNK_BYTES);
+		}
+		assert_eq!(OpType::from_byte(7), None);
+	}
+
+	#[test]
+	fn pubdata_round_trips_with_fixed_sizes() {
+		for applied in samples() {
+			let op_type = applied.op().op_type();
+			let pubdata = applied.pubdata();
+			assert_eq!(pubdata.len(), op_type.chunks() * CHUNK_BYTES, "{op_type:?}");
+			assert_eq!(pubdata[0], op_type as u8);
+			assert_eq!(
+				AppliedOp::decode_pubdata(&pubdata),
+				Ok((applied, pubdata.len()))
+			);
+			// Trailing bytes belong to the next op.
+			let mut longer = pubdata.clone();
+			longer.extend_from_slice(&[0xff; 40]);
+			assert_eq!(
+				AppliedOp::decode_pubdata(&longer),
+				Ok((applied, pubdata.len()))
+			);
+		}
+	}
+
+	#[test]
+	fn pubdata_layouts_are_big_endian_in_table_order() {
+		let [_, deposit, transfer, _, _, key_change, full_exit] = samples();
+		let hex = |applied: &AppliedOp| hex::encode(applied.pubdata());
+		assert_eq!(
+			hex(&deposit),
+			[
+				"01",
+				"01",
+				"0102030405060708",
+				"00abcdef",
+				&"a1".repeat(20),
+				"00ff",
+				"fffffffffffffffffffffffffffffffe",
+				&"00".repeat(12),
+			]
+			.concat()
+		);
+		assert_eq!(
+			hex(&transfer),
+			[
+				"02",
+				"00000001",
+				"00000002",
+				"0003",
+				"00000000000000000000000000000004",
+				"00000000000000000000000000000005",
+				"00000006",
+				"00",
+			]
+			.concat()
+		);
+		let key = hex::encode(change_pubkey().new_pubkey);
+		assert_eq!(
+			hex(&key_change),
+			[
+				"05",
+				"02",
+				"0000002a",
+				&"a1".repeat(20),
+				&key,
+				"0001",
+				"0000000000000000000000000000000a",
+				"00000007",
+			]
+			.concat()
+		);
+		assert_eq!(
+			hex(&full_exit),
+			[
+				"06",
+				"04",
+				"000000000000000c",
+				"00000005",
+				&"a1".repeat(20),
+				"0006",
+				"0000000000000000000000000001e240",
+				&"00".repeat(12),
+			]
+			.concat()
+		);
+	}
+
+	#[test]
+	fn bad_pubdata_is_rejected() {
+		assert_eq!(AppliedOp::decode_pubdata(&[]), Err(PubdataError::Empty));
+		assert_eq!(
+			AppliedOp::decode_pubdata(&[7; 16]),
+			Err(PubdataError::UnknownOpType(7))
+		);
+		for applied in samples() {
+			let op_type = applied.op().op_type();
+			let pubdata = applied.pubdata();
+			assert_eq!(
+				AppliedOp::decode_pubdata(&pubdata[..pubdata.len() - 1]),
+				Err(PubdataError::Truncated {
+					op_type,
+					needed: pubdata.len(),
+					got: pubdata.len() - 1
+				})
+			);
+			if op_type.data_bytes() < pubdata.len() {
+				let mut padded = pubdata.clone();
+				*padded.last_mut().unwrap() = 1;
+				assert_eq!(
+					AppliedOp::decode_pubdata(&padded),
+					Err(PubdataError::NonZeroPadding(op_type))
+				);
+			}
+		}
+		assert_eq!(
+			std::format!("{}", PubdataError::UnknownOpType(9)),
+			"unknown op type byte 9"
+		);
+	}
+
+	#[test]
+	fn batch_pubdata_is_the_concatenation_padded_with_noops() {
+		let ops = samples();
+		let used: usize = ops.iter().map(|op| op.op().op_type().chunks()).sum();
+		let pubdata = batch_pubdata(&ops, used + 3).unwrap();
+		let concatenated: Vec<u8> = ops.iter().flat_map(|op| op.pubdata()).collect();
+		assert_eq!(pubdata[..concatenated.len()], concatenated[..]);
+		assert_eq!(pubdata.len(), (used + 3) * CHUNK_BYTES);
+		let noop = AppliedOp::new(Op::Noop, Resolved::Nothing);
+		let mut expected = ops.to_vec();
+		expected.extend([noop; 3]);
+		assert_eq!(decode_batch_pubdata(&pubdata), Ok(expected));
+		assert_eq!(batch_pubdata(&ops, used - 1), None);
+		assert_eq!(batch_pubdata(&[], 0), Some(Vec::new()));
+	}
+
+	#[test]
+	fn withdrawals_of_applied_ops() {
+		let [noop, _, _, _, withdraw, _, full_exit] = samples();
+		assert_eq!(noop.withdrawal(), None);
+		assert_eq!(
+			withdraw.withdrawal(),
+			Some(Withdrawal {
+				chain_id: ChainId(3),
+				to_address: ALICE,
+				token: 2,
+				amount: 1000
+			})
+		);
+		assert_eq!(full_exit.exit_amount(), Some(123_456));
+		assert_eq!(full_exit.withdrawal().unwrap().amount, 123_456);
+		let Op::FullExit(request) = *full_exit.op() else {
+			unreachable!()
+		};
+		let empty_exit = AppliedOp::new(Op::FullExit(request), Resolved::ExitAmount(0));
+		assert_eq!(empty_exit.withdrawal(), None);
+	}
+
+	#[test]
+	fn scale_variant_index_is_the_op_type() {
+		for applied in samples() {
+			let op = *applied.op();
+			let encoded = op.encode();
+			assert_eq!(encoded[0], op.op_type() as u8);
+			assert_eq!(Op::decode(&mut &encoded[..]), Ok(op));
+			assert!(encoded.len() <= Op::max_encoded_len());
+			let signed = SignedOp {
+				op,
+				signature: [3; 64],
+			};
+			assert_eq!(SignedOp::decode(&mut &signed.encode()[..]), Ok(signed));
+		}
+	}
+
+	#[test]
+	fn signed_message_packs_the_documented_layout() {
+		let op = transfer();
+		let packed = 2u128 | 1 << 8 | 3 << 40 | 6 << 56 | 2 << 96;
+		let expected = poseidon::hash(&[
+			Fr::from(packed),
+			Fr::from(0u64),
+			Fr::from(4u64),
+			Fr::from(5u64),
+		]);
+		assert_eq!(Op::Transfer(op).signed_message(), Some(expected));
+		let cpk = change_pubkey();
+		let packed = 5u128 | 0x2a << 8 | 1 << 40 | 7 << 56 | 2 << 88;
+		let expected = poseidon::hash(&[
+			Fr::from(packed),
+			Fr::from(0u64),
+			Fr::from(0u64),
+			Fr::from(10u64),
+		]);
+		assert_eq!(Op::ChangePubKey(cpk).signed_message(), Some(expected));
+		for op in [Op::Noop, *samples()[1].op(), *samples()[6].op()] {
+			assert_eq!(op.signed_message(), None);
+			assert_eq!(op.signer(), None);
+		}
+		assert_eq!(Op::Transfer(op).signer(), Some((1, 6)));
+	}
+
+	#[test]
+	fn signed_messages_are_separated_by_op_type() {
+		// Each op has the same numbers as the others in the fields they share and zeros
+		// elsewhere, so the packed element differs only in its op type byte.
+		let ops = [
+			Op::Transfer(Transfer {
+				to: 0,
+				fee: 0,
+				..transfer()
+			}),
+			Op::TransferToNew(TransferToNew {
+				from: 1,
+				to_address: [0; 20],
+				token: 3,
+				amount: 4,
+				fee: 0,
+				nonce: 6,
+			}),
+			Op::Withdraw(Withdraw {
+				from: 1,
+				to_chain: ChainId(0),
+				to_address: [0; 20],
+				token: 3,
+				amount: 4,
+				fee: 0,
+				nonce: 6,
+			}),
+		];
+		let messages: Vec<Fr> = ops.iter().map(|op| op.signed_message().unwrap()).collect();
+		for (i, a) in messages.iter().enumerate() {
+			for b in &messages[i + 1..] {
+				assert_ne!(a, b);
+			}
+		}
+		let transfer_fee_only = Op::Transfer(Transfer {
+			from: 0x2a,
+			to: 0,
+			token: 1,
+			amount: 0,
+			fee: 10,
+			nonce: 7,
+		});
+		let cpk = Op::ChangePubKey(ChangePubKey {
+			chain_id: ChainId(0),
+			..change_pubkey()
+		});
+		assert_ne!(cpk.signed_message(), transfer_fee_only.signed_message());
+	}
+
+	#[test]
+	fn signed_ops_verify_with_their_signers_key_only() {
+		let alice = PrivateKey([1; 32]);
+		let bob = PrivateKey([2; 32]);
+		let op = Op::Transfer(transfer());
+		let signed = SignedOp {
+			op,
+			signature: alice.sign(op.signed_message().unwrap()).pack(),
+		};
+		assert!(signed.verify(&alice.public_key()));
+		assert!(!signed.verify(&bob.public_key()));
+		let tampered = SignedOp {
+			op: Op::Transfer(Transfer {
+				amount: 5,
+				..transfer()
+			}),
+			..signed
+		};
+		assert!(!tampered.verify(&alice.public_key()));
+		let garbage = SignedOp {
+			signature: [0xff; 64],
+			..signed
+		};
+		assert!(!garbage.verify(&alice.public_key()));
+		let unsigned = SignedOp {
+			op: Op::Noop,
+			..signed
+		};
+		assert!(!unsigned.verify(&alice.public_key()));
+	}
+
+	#[test]
+	fn eth_message_text() {
+		let op = change_pubkey();
+		let text = String::from_utf8(op.eth_message()).unwrap();
+		assert_eq!(
+			text,
+			std::format!(
+				"Concord: set the L2 key of your account\nkey: 0x{}\nnonce: 0x00000007\n\
+				 account: 0x0000002a\nOnly sign this message on a Concord site.",
+				hex::encode(op.new_pubkey)
+			)
+		);
+		let other = ChangePubKey {
+			account: u32::MAX,
+			nonce: u32::MAX,
+			new_pubkey: [0xff; 32],
+			..op
+		};
+		assert_eq!(other.eth_message().len(), text.len(), "fixed length");
+	}
+
+	/// The example of web3.js's `eth.accounts.sign("Some data", key)` documentation.
+	#[test]
+	fn eip191_hash_and_recovery_match_web3js() {
+		assert_eq!(
+			hex::encode(eth_signed_message_hash(b"Some data")),
+			"1da44b586eb0729ff70a73c326926f6ed5a25f5b056e7f47fbc6e58d86871655"
+		);
+		let signature: [u8; 65] = hex::decode(
+			"b91467e570a6466aa9e9876cbcd013baba02900b8979d43fe208a4a4f339f5fd\
+			 6007e74cd82e037b800186422fc2da167c747ef045e5d18a5f5d4300f8e1a029\
+			 1c",
+		)
+		.unwrap()
+		.try_into()
+		.unwrap();
+		let address = hex::decode("2c7536e3605d9c16a7a3d7b1898e529396a65c23").unwrap();
+		let recovered = recover_eth_signer(&eth_signed_message_hash(b"Some data"), &signature);
+		assert_eq!(recovered.map(|a| a.to_vec()), Some(address));
+	}
+
+	fn eth_sign(key: &SigningKey, digest: &[u8; 32]) -> [u8; 65] {
+		let (signature, recovery_id) = key.sign_prehash_recoverable(digest).unwrap();
+		let mut bytes = [0u8; 65];
+		bytes[..64].copy_from_slice(&signature.to_bytes());
+		bytes[64] = 27 + recovery_id.to_byte();
+		bytes
+	}
+
+	#[test]
+	fn eth_authorization_is_the_owners() {
+		let key = SigningKey::from_slice(&[0x42; 32]).unwrap();
+		let owner = eth_address(key.verifying_key());
+		let op = change_pubkey();
+		let signature = eth_sign(&key, &op.eth_message_hash());
+		assert!(op.verify_eth_authorization(&owner, &signature));
+		let mut raw_v = signature;
+		raw_v[64] -= 27;
+		assert!(op.verify_eth_authorization(&owner, &raw_v));
+		assert!(!op.verify_eth_authorization(&[1; 20], &signature));
+		let next = ChangePubKey { nonce: 8, ..op };
+		assert!(!next.verify_eth_authorization(&owner, &signature));
+		let mut bad_v = signature;
+		bad_v[64] = 29;
+		assert!(!op.verify_eth_authorization(&owner, &bad_v));
+
+		// The malleated twin (n − s, other parity) recovers the same key on the EVM's
+		// ecrecover, but OpenZeppelin's ECDSA, and so the contract, rejects it.
+		let parsed = k256::ecdsa::Signature::from_slice(&signature[..64]).unwrap();
+		let twin = k256::ecdsa::Signature::from_scalars(parsed.r(), -*parsed.s()).unwrap();
+		let mut malleated = signature;
+		malleated[..64].copy_from_slice(&twin.to_bytes());
+		malleated[64] ^= 1;
+		assert!(!op.verify_eth_authorization(&owner, &malleated));
+	}
+}

@@ -1,0 +1,1583 @@
+//! The state transition function: the one statement of Concord's rules, shared by the runtime
+//! (over its storage), the prover and the auditor (over the Merkle state), so that what the
+//! appchain accepts, what the circuit proves and what auditors recompute cannot drift apart.
+//!
+//! The rules read and write the state through [`State`]. [`apply`] first checks everything an
+//! op needs against the state, buffering its writes, and writes only if every check passed:
+//! an op that fails changes nothing, so the runtime can reject it and carry on, and the circuit
+//! never has to represent a half-applied op. Signatures are checked separately
+//! ([`verify_signature`]) so the runtime can check them when it validates a transaction, before
+//! the op is ordered; [`apply_signed`] does both.
+
+use crate::{
+	account::{Account, AccountId, TokenId, ACCOUNT_DEPTH, BALANCE_DEPTH},
+	eddsa::PublicKey,
+	ops::{AppliedOp, ChainId, Op, Resolved, SignedOp},
+	tree::{MemoryStore, NodeStore},
+};
+use alloc::collections::{BTreeMap, BTreeSet};
+use core::fmt;
+
+/// The state the rules read and write: the accounts and balances of the L2 state, and the
+/// appchain's registries beside it (the address index, the next free account id, the chains,
+/// the tokens registered on each chain and the liquidity each chain holds of each token).
+///
+/// The runtime backs it with storage items, the prover and the auditor with
+/// [`crate::account::AccountTree`] ([`TreeState`]). Writers are only called by [`apply`] with
+/// account ids below `2^ACCOUNT_DEPTH` and token ids below `2^BALANCE_DEPTH`, after every check
+/// of the op passed, so they are infallible.
+pub trait State {
+	/// Account `id`'s fields; `None` if no op created it.
+	fn account(&self, id: AccountId) -> Option<Account>;
+	/// The account owned by an L1 address.
+	fn account_id_by_address(&self, address: &[u8; 20]) -> Option<AccountId>;
+	/// Account `id`'s balance of `token` (0 when it holds none).
+	fn balance(&self, id: AccountId, token: TokenId) -> u128;
+	/// The id the next created account gets; accounts are numbered from 0 without gaps.
+	fn next_account_id(&self) -> AccountId;
+	/// How much of `token` the rollup contract on `chain` holds for L2 accounts.
+	fn liquidity(&self, chain: ChainId, token: TokenId) -> u128;
+	/// Whether `chain` is a registered L1.
+	fn chain_exists(&self, chain: ChainId) -> bool;
+	/// Whether `token` is registered on at least one chain.
+	fn token_exists(&self, token: TokenId) -> bool;
+	/// Whether `token` is registered on `chain`, that is, its contract can take and pay it.
+	fn token_on_chain(&self, chain: ChainId, token: TokenId) -> bool;
+
+	/// Writes account `id`'s fields, creating it if needed.
+	fn set_account(&mut self, id: AccountId, account: Account);
+	/// Records that `address` owns account `id`.
+	fn set_account_id_by_address(&mut self, address: [u8; 20], id: AccountId);
+	/// Writes account `id`'s balance of `token`.
+	fn set_balance(&mut self, id: AccountId, token: TokenId, amount: u128);
+	/// Writes the id the next created account gets.
+	fn set_next_account_id(&mut self, id: AccountId);
+	/// Writes `chain`'s liquidity of `token`.
+	fn set_liquidity(&mut self, chain: ChainId, token: TokenId, amount: u128);
+}
+
+/// What an op needs from the batch it is sealed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchContext {
+	/// The account that receives every fee of the batch (the operator's or the prover's).
+	pub fee_account: AccountId,
+}
+
+/// Why an op cannot be applied. An op that fails with any of these changed nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StfError {
+	/// No account has this id (or it is at or above `2^ACCOUNT_DEPTH`).
+	UnknownAccount(AccountId),
+	/// No chain registers this token (or it is at or above `2^BALANCE_DEPTH`).
+	UnknownToken(TokenId),
+	/// No L1 is registered with this id.
+	UnknownChain(ChainId),
+	/// The token exists, but not on this chain.
+	TokenNotOnChain { chain: ChainId, token: TokenId },
+	/// The account holds less than the op takes (amount plus fee).
+	InsufficientBalance {
+		account: AccountId,
+		token: TokenId,
+		balance: u128,
+		needed: u128,
+	},
+	/// The chain's contract holds less of the token than the withdrawal pays.
+	InsufficientChainLiquidity {
+		chain: ChainId,
+		token: TokenId,
+		liquidity: u128,
+		needed: u128,
+	},
+	/// The op's nonce is not the account's: a replay, or an op signed out of order.
+	BadNonce { expected: u32, got: u32 },
+	/// The account's nonce is `u32::MAX`: it can sign no further op.
+	NonceOverflow,
+	/// A sum (amount plus fee, a balance, a liquidity) would exceed `u128::MAX`.
+	AmountOverflow,
+	/// Every account id below `2^ACCOUNT_DEPTH` is taken.
+	AccountIdsExhausted,
+	/// A TransferToNew to an address that already owns this account.
+	AddressAlreadyHasAccount(AccountId),
+	/// A Transfer from an account to itself: it would only move the fee and the nonce, and
+	/// forbidding it spares the circuit an aliasing case.
+	SelfTransfer,
+	/// The signer has no L2 key yet (only ChangePubKey can set it).
+	PubkeyNotSet(AccountId),
+	/// A ChangePubKey's new key is not the packing of a Baby Jubjub point.
+	InvalidPubkey,
+	/// The op is not authorised by an L2 signature (Noop and the priority ops).
+	NotSigned,
+	/// The signature does not unpack or is not the signer's signature of the op.
+	BadSignature,
+}
+
+impl fmt::Display for StfError {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		match self {
+			StfError::UnknownAccount(id) => write!(f, "account {id} does not exist"),
+			StfError::UnknownToken(token) => write!(f, "token {token} is not registered"),
+			StfError::UnknownChain(chain) => write!(f, "chain {} is not registered", chain.0),
+			StfError::TokenNotOnChain { chain, token } => {
+				write!(f, "token {token} is not registered on chain {}", chain.0)
+			}
+			StfError::InsufficientBalance {
+				account,
+				token,
+				balance,
+				needed,
+			} => write!(
+				f,
+				"account {account} holds {balance} of token {token}, the op needs {needed}"
+			),
+			StfError::InsufficientChainLiquidity {
+				chain,
+				token,
+				liquidity,
+				needed,
+			} => write!(
+				f,
+				"chain {} holds {liquidity} of token {token}, the withdrawal needs {needed}",
+				chain.0
+			),
+			StfError::BadNonce { expected, got } => {
+				write!(
+					f,
+					"nonce {got} does not match the account's nonce {expected}"
+				)
+			}
+			StfError::NonceOverflow => f.write_str("the account's nonce is exhausted"),
+			StfError::AmountOverflow => f.write_str("amount overflows u128"),
+			StfError::AccountIdsExhausted => f.write_str("no free account id is left"),
+			StfError::AddressAlreadyHasAccount(id) => {
+				write!(f, "the address already owns account {id}")
+			}
+			StfError::SelfTransfer => f.write_str("transfer to the sending account"),
+			StfError::PubkeyNotSet(id) => write!(f, "account {id} has no L2 key"),
+			StfError::InvalidPubkey => f.write_str("the new L2 key is not a curve point"),
+			StfError::NotSigned => f.write_str("the op is not signed by an L2 key"),
+			StfError::BadSignature => f.write_str("bad L2 signature"),
+		}
+	}
+}
+
+impl core::error::Error for StfError {}
+
+/// Checks that `signed.signature` is the EdDSA signature of the op's signer: the account's
+/// stored key, or for ChangePubKey the new key (which thereby authorises the fee; the owner's
+/// Ethereum signature is checked by the runtime and the L1 contract, see
+/// [`crate::ops::ChangePubKey`]). Reads the state only.
+pub fn verify_signature(state: &impl State, signed: &SignedOp) -> Result<(), StfError> {
+	let (signer, _) = signed.op.signer().ok_or(StfError::NotSigned)?;
+	let account = existing_account(state, signer)?;
+	let key = match &signed.op {
+		Op::ChangePubKey(op) => PublicKey::unpack(&op.new_pubkey).ok_or(StfError::InvalidPubkey)?,
+		_ => stored_key(signer, &account)?,
+	};
+	if signed.verify(&key) {
+		Ok(())
+	} else {
+		Err(StfError::BadSignature)
+	}
+}
+
+/// [`verify_signature`], then [`apply`].
+pub fn apply_signed(
+	state: &mut impl State,
+	signed: &SignedOp,
+	ctx: &BatchContext,
+) -> Result<AppliedOp, StfError> {
+	verify_signature(state, signed)?;
+	apply(state, &signed.op, ctx)
+}
+
+/// Applies `op` to `state`, or changes nothing and says why not. Does not check signatures
+/// (see [`verify_signature`]).
+///
+/// The rules, checked in this order so every implementation reports the same error:
+///
+/// - **L2-signed ops** (Transfer, TransferToNew, Withdraw, ChangePubKey): the signer exists,
+///   has an L2 key (except for ChangePubKey), and the op's nonce is its nonce, which the op
+///   increments; then the other accounts (Transfer: `to` exists and differs from `from`;
+///   TransferToNew: `to_address` owns no account) and the fee account exist; then chain and
+///   tokens; then amounts. The signer pays `amount + fee`; `fee` goes to `ctx.fee_account` in
+///   the op's token (ChangePubKey: in `fee_token`). Debits come before credits, so a signer
+///   that is also the fee account still needs `amount + fee`.
+/// - **Deposit**: the chain exists and the token is registered on it; the account owning
+///   `to_address` is credited, created with the next free id if there is none; the chain's
+///   liquidity grows by the amount.
+/// - **TransferToNew** creates the account of `to_address` with the next free id, no key and
+///   nonce 0.
+/// - **Withdraw**: the token is registered on `to_chain`, whose liquidity must cover the
+///   amount (the fee stays on L2); the liquidity shrinks by the amount.
+/// - **ChangePubKey**: the new key unpacks to a curve point and `chain_id` exists.
+/// - **FullExit** never fails: if the chain and token exist, the token is on the chain, the
+///   account exists and is owned by `owner`, and the chain's liquidity covers the balance,
+///   the whole balance is withdrawn (and the liquidity shrinks by it); otherwise it exits 0.
+/// - **Noop** does nothing.
+pub fn apply(state: &mut impl State, op: &Op, ctx: &BatchContext) -> Result<AppliedOp, StfError> {
+	let mut overlay = Overlay::new(state);
+	let resolved = apply_to_overlay(&mut overlay, op, ctx)?;
+	let writes = overlay.writes;
+	writes.commit(state);
+	Ok(AppliedOp::new(*op, resolved))
+}
+
+fn apply_to_overlay<S: State>(
+	o: &mut Overlay<'_, S>,
+	op: &Op,
+	ctx: &BatchContext,
+) -> Result<Resolved, StfError> {
+	match *op {
+		Op::Noop => Ok(Resolved::Nothing),
+		Op::Deposit(op) => {
+			o.check_token_on_chain(op.chain_id, op.token)?;
+			let id = match o.account_id_by_address(&op.to_address) {
+				Some(id) => id,
+				None => o.create_account(op.to_address)?,
+			};
+			o.credit(id, op.token, op.amount)?;
+			let liquidity = o.liquidity(op.chain_id, op.token);
+			let liquidity = liquidity
+				.checked_add(op.amount)
+				.ok_or(StfError::AmountOverflow)?;
+			o.set_liquidity(op.chain_id, op.token, liquidity);
+			Ok(Resolved::Account(id))
+		}
+		Op::Transfer(op) => {
+			o.take_nonce(op.from, op.nonce, true)?;
+			o.existing_account(op.to)?;
+			if op.to == op.from {
+				return Err(StfError::SelfTransfer);
+			}
+			o.existing_account(ctx.fee_account)?;
+			o.check_token(op.token)?;
+			o.debit(op.from, op.token, sum(op.amount, op.fee)?)?;
+			o.credit(op.to, op.token, op.amount)?;
+			o.credit(ctx.fee_account, op.token, op.fee)?;
+			Ok(Resolved::Nothing)
+		}
+		Op::TransferToNew(op) => {
+			o.take_nonce(op.from, op.nonce, true)?;
+			if let Some(id) = o.account_id_by_address(&op.to_address) {
+				return Err(StfError::AddressAlreadyHasAccount(id));
+			}
+			o.existing_account(ctx.fee_account)?;
+			o.check_token(op.token)?;
+			let total = sum(op.amount, op.fee)?;
+			let to = o.create_account(op.to_address)?;
+			o.debit(op.from, op.token, total)?;
+			o.credit(to, op.token, op.amount)?;
+			o.credit(ctx.fee_account, op.token, op.fee)?;
+			Ok(Resolved::Account(to))
+		}
+		Op::Withdraw(op) => {
+			o.take_nonce(op.from, op.nonce, true)?;
+			o.existing_account(ctx.fee_account)?;
+			o.check_token_on_chain(op.to_chain, op.token)?;
+			o.debit(op.from, op.token, sum(op.amount, op.fee)?)?;
+			o.credit(ctx.fee_account, op.token, op.fee)?;
+			let liquidity = o.liquidity(op.to_chain, op.token);
+			if liquidity < op.amount {
+				return Err(StfError::InsufficientChainLiquidity {
+					chain: op.to_chain,
+					token: op.token,
+					liquidity,
+					needed: op.amount,
+				});
+			}
+			o.set_liquidity(op.to_chain, op.token, liquidity - op.amount);
+			Ok(Resolved::Nothing)
+		}
+		Op::ChangePubKey(op) => {
+			let mut account = o.take_nonce(op.account, op.nonce, false)?;
+			account.pubkey = PublicKey::unpack(&op.new_pubkey).ok_or(StfError::InvalidPubkey)?;
+			o.set_account(op.account, account);
+			if !o.state.chain_exists(op.chain_id) {
+				return Err(StfError::UnknownChain(op.chain_id));
+			}
+			o.existing_account(ctx.fee_account)?;
+			o.check_token(op.fee_token)?;
+			o.debit(op.account, op.fee_token, op.fee)?;
+			o.credit(ctx.fee_account, op.fee_token, op.fee)?;
+			Ok(Resolved::Owner(account.l1_address))
+		}
+		Op::FullExit(op) => {
+			let amount = full_exit_amount(o, op.chain_id, op.account, &op.owner, op.token);
+			if amount > 0 {
+				o.set_balance(op.account, op.token, 0);
+				let liquidity = o.liquidity(op.chain_id, op.token);
+				o.set_liquidity(op.chain_id, op.token, liquidity - amount);
+			}
+			Ok(Resolved::ExitAmount(amount))
+		}
+	}
+}
+
+/// What a FullExit pays: the whole balance if every condition holds, else 0 (see [`apply`]).
+fn full_exit_amount<S: State>(
+	o: &Overlay<'_, S>,
+	chain: ChainId,
+	id: AccountId,
+	owner: &[u8; 20],
+	token: TokenId,
+) -> u128 {
+	if o.check_token_on_chain(chain, token).is_err() {
+		return 0;
+	}
+	match o.existing_account(id) {
+		Ok(account) if account.l1_address == *owner => {}
+		_ => return 0,
+	}
+	let balance = o.balance(id, token);
+	if o.liquidity(chain, token) < balance {
+		return 0;
+	}
+	balance
+}
+
+fn sum(amount: u128, fee: u128) -> Result<u128, StfError> {
+	amount.checked_add(fee).ok_or(StfError::AmountOverflow)
+}
+
+fn existing_account(state: &impl State, id: AccountId) -> Result<Account, StfError> {
+	if u64::from(id) >= 1 << ACCOUNT_DEPTH {
+		return Err(StfError::UnknownAccount(id));
+	}
+	state.account(id).ok_or(StfError::UnknownAccount(id))
+}
+
+fn stored_key(id: AccountId, account: &Account) -> Result<PublicKey, StfError> {
+	if account.pubkey == Account::EMPTY.pubkey {
+		Err(StfError::PubkeyNotSet(id))
+	} else {
+		Ok(account.pubkey)
+	}
+}
+
+/// The writes of one op, applied to the state only once every check has passed.
+#[derive(Default)]
+struct Writes {
+	/// The account the op created, with its address.
+	created: Option<(AccountId, [u8; 20])>,
+	accounts: BTreeMap<AccountId, Account>,
+	balances: BTreeMap<(AccountId, TokenId), u128>,
+	liquidity: BTreeMap<(ChainId, TokenId), u128>,
+}
+
+impl Writes {
+	fn commit(self, state: &mut impl State) {
+		if let Some((id, address)) = self.created {
+			state.set_account_id_by_address(address, id);
+			state.set_next_account_id(id + 1);
+		}
+		// Account fields before balances: a Merkle state hashes a balance change into the
+		// account's leaf with its fields as they are then.
+		for (id, account) in self.accounts {
+			state.set_account(id, account);
+		}
+		for ((id, token), amount) in self.balances {
+			state.set_balance(id, token, amount);
+		}
+		for ((chain, token), amount) in self.liquidity {
+			state.set_liquidity(chain, token, amount);
+		}
+	}
+}
+
+/// The state as an op sees it while it is checked: the committed state under the op's own
+/// buffered writes.
+struct Overlay<'a, S> {
+	state: &'a S,
+	writes: Writes,
+}
+
+impl<'a, S: State> Overlay<'a, S> {
+	fn new(state: &'a S) -> Self {
+		Overlay {
+			state,
+			writes: Writes::default(),
+		}
+	}
+
+	fn account(&self, id: AccountId) -> Option<Account> {
+		match self.writes.accounts.get(&id) {
+			Some(account) => Some(*account),
+			None => self.state.account(id),
+		}
+	}
+
+	fn existing_account(&self, id: AccountId) -> Result<Account, StfError> {
+		if u64::from(id) >= 1 << ACCOUNT_DEPTH {
+			return Err(StfError::UnknownAccount(id));
+		}
+		self.account(id).ok_or(StfError::UnknownAccount(id))
+	}
+
+	fn set_account(&mut self, id: AccountId, account: Account) {
+		self.writes.accounts.insert(id, account);
+	}
+
+	fn account_id_by_address(&self, address: &[u8; 20]) -> Option<AccountId> {
+		match self.writes.created {
+			Some((id, created)) if created == *address => Some(id),
+			_ => self.state.account_id_by_address(address),
+		}
+	}
+
+	/// Creates the account of `address` (which owns none) with the next free id.
+	fn create_account(&mut self, address: [u8; 20]) -> Result<AccountId, StfError> {
+		debug_assert!(
+			self.writes.created.is_none() && self.account_id_by_address(&address).is_none()
+		);
+		let id = self.state.next_account_id();
+		if u64::from(id) >= 1 << ACCOUNT_DEPTH {
+			return Err(StfError::AccountIdsExhausted);
+		}
+		self.writes.created = Some((id, address));
+		self.set_account(
+			id,
+			Account {
+				l1_address: address,
+				..Account::EMPTY
+			},
+		);
+		Ok(id)
+	}
+
+	/// Checks the signer and its nonce and increments the nonce; returns the account with the
+	/// new nonce.
+	fn take_nonce(
+		&mut self,
+		id: AccountId,
+		nonce: u32,
+		needs_key: bool,
+	) -> Result<Account, StfError> {
+		let mut account = self.existing_account(id)?;
+		if needs_key {
+			stored_key(id, &account)?;
+		}
+		if nonce != account.nonce {
+			return Err(StfError::BadNonce {
+				expected: account.nonce,
+				got: nonce,
+			});
+		}
+		account.nonce = nonce.checked_add(1).ok_or(StfError::NonceOverflow)?;
+		self.set_account(id, account);
+		Ok(account)
+	}
+
+	fn check_token(&self, token: TokenId) -> Result<(), StfError> {
+		if u64::from(token) < 1 << BALANCE_DEPTH && self.state.token_exists(token) {
+			Ok(())
+		} else {
+			Err(StfError::UnknownToken(token))
+		}
+	}
+
+	fn check_token_on_chain(&self, chain: ChainId, token: TokenId) -> Result<(), StfError> {
+		if !self.state.chain_exists(chain) {
+			return Err(StfError::UnknownChain(chain));
+		}
+		self.check_token(token)?;
+		if self.state.token_on_chain(chain, token) {
+			Ok(())
+		} else {
+			Err(StfError::TokenNotOnChain { chain, token })
+		}
+	}
+
+	fn balance(&self, id: AccountId, token: TokenId) -> u128 {
+		match self.writes.balances.get(&(id, token)) {
+			Some(amount) => *amount,
+			None => self.state.balance(id, token),
+		}
+	}
+
+	fn set_balance(&mut self, id: AccountId, token: TokenId, amount: u128) {
+		self.writes.balances.insert((id, token), amount);
+	}
+
+	fn debit(&mut self, id: AccountId, token: TokenId, amount: u128) -> Result<(), StfError> {
+		let balance = self.balance(id, token);
+		let rest = balance
+			.checked_sub(amount)
+			.ok_or(StfError::InsufficientBalance {
+				account: id,
+				token,
+				balance,
+				needed: amount,
+			})?;
+		self.set_balance(id, token, rest);
+		Ok(())
+	}
+
+	fn credit(&mut self, id: AccountId, token: TokenId, amount: u128) -> Result<(), StfError> {
+		let balance = self
+			.balance(id, token)
+			.checked_add(amount)
+			.ok_or(StfError::AmountOverflow)?;
+		self.set_balance(id, token, balance);
+		Ok(())
+	}
+
+	fn liquidity(&self, chain: ChainId, token: TokenId) -> u128 {
+		match self.writes.liquidity.get(&(chain, token)) {
+			Some(amount) => *amount,
+			None => self.state.liquidity(chain, token),
+		}
+	}
+
+	fn set_liquidity(&mut self, chain: ChainId, token: TokenId, amount: u128) {
+		self.writes.liquidity.insert((chain, token), amount);
+	}
+}
+
+/// The appchain's registries beside the account state: chains, tokens per chain, liquidity,
+/// the address index and the next free account id. Shared by [`MemoryState`] and
+/// [`TreeState`], since the Merkle state holds none of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Registry {
+	chains: BTreeSet<ChainId>,
+	tokens: BTreeMap<TokenId, BTreeSet<ChainId>>,
+	liquidity: BTreeMap<(ChainId, TokenId), u128>,
+	addresses: BTreeMap<[u8; 20], AccountId>,
+	next_account_id: AccountId,
+}
+
+impl Registry {
+	/// Registers an L1 chain (again: no effect).
+	pub fn add_chain(&mut self, chain: ChainId) {
+		self.chains.insert(chain);
+	}
+
+	/// Registers `token` on `chain`; the chain must be registered and the token id fit the
+	/// balance tree.
+	pub fn register_token(&mut self, chain: ChainId, token: TokenId) -> Result<(), StfError> {
+		if !self.chains.contains(&chain) {
+			return Err(StfError::UnknownChain(chain));
+		}
+		if u64::from(token) >= 1 << BALANCE_DEPTH {
+			return Err(StfError::UnknownToken(token));
+		}
+		self.tokens.entry(token).or_default().insert(chain);
+		Ok(())
+	}
+
+	fn set_liquidity(&mut self, chain: ChainId, token: TokenId, amount: u128) {
+		if amount == 0 {
+			self.liquidity.remove(&(chain, token));
+		} else {
+			self.liquidity.insert((chain, token), amount);
+		}
+	}
+}
+
+/// Implements the registry half of [`State`] by delegating to a `registry` field.
+macro_rules! registry_state_methods {
+	() => {
+		fn account_id_by_address(&self, address: &[u8; 20]) -> Option<AccountId> {
+			self.registry.addresses.get(address).copied()
+		}
+
+		fn next_account_id(&self) -> AccountId {
+			self.registry.next_account_id
+		}
+
+		fn liquidity(&self, chain: ChainId, token: TokenId) -> u128 {
+			self.registry
+				.liquidity
+				.get(&(chain, token))
+				.copied()
+				.unwrap_or(0)
+		}
+
+		fn chain_exists(&self, chain: ChainId) -> bool {
+			self.registry.chains.contains(&chain)
+		}
+
+		fn token_exists(&self, token: TokenId) -> bool {
+			self.registry.tokens.contains_key(&token)
+		}
+
+		fn token_on_chain(&self, chain: ChainId, token: TokenId) -> bool {
+			self.registry
+				.tokens
+				.get(&token)
+				.is_some_and(|chains| chains.contains(&chain))
+		}
+
+		fn set_account_id_by_address(&mut self, address: [u8; 20], id: AccountId) {
+			self.registry.addresses.insert(address, id);
+		}
+
+		fn set_next_account_id(&mut self, id: AccountId) {
+			self.registry.next_account_id = id;
+		}
+
+		fn set_liquidity(&mut self, chain: ChainId, token: TokenId, amount: u128) {
+			self.registry.set_liquidity(chain, token, amount);
+		}
+	};
+}
+
+/// A [`State`] in ordered maps: the reference for tests and for tools that need the rules but
+/// not the roots. Zero balances are not stored, so two states with the same contents compare
+/// equal.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemoryState {
+	registry: Registry,
+	accounts: BTreeMap<AccountId, Account>,
+	balances: BTreeMap<(AccountId, TokenId), u128>,
+}
+
+impl MemoryState {
+	/// No chains, no tokens, no accounts.
+	pub fn new() -> Self {
+		Self::default()
+	}
+
+	/// The chains, tokens, liquidity and address index.
+	pub fn registry(&self) -> &Registry {
+		&self.registry
+	}
+
+	/// The registries, to add chains and tokens.
+	pub fn registry_mut(&mut self) -> &mut Registry {
+		&mut self.registry
+	}
+
+	/// Every account, by id.
+	pub fn accounts(&self) -> &BTreeMap<AccountId, Account> {
+		&self.accounts
+	}
+
+	/// Every non-zero balance, by account and token.
+	pub fn balances(&self) -> &BTreeMap<(AccountId, TokenId), u128> {
+		&self.balances
+	}
+}
+
+impl State for MemoryState {
+	registry_state_methods!();
+
+	fn account(&self, id: AccountId) -> Option<Account> {
+		self.accounts.get(&id).copied()
+	}
+
+	fn balance(&self, id: AccountId, token: TokenId) -> u128 {
+		self.balances.get(&(id, token)).copied().unwrap_or(0)
+	}
+
+	fn set_account(&mut self, id: AccountId, account: Account) {
+		self.accounts.insert(id, account);
+	}
+
+	fn set_balance(&mut self, id: AccountId, token: TokenId, amount: u128) {
+		if amount == 0 {
+			self.balances.remove(&(id, token));
+		} else {
+			self.balances.insert((id, token), amount);
+		}
+	}
+}
+
+/// A [`State`] over the Merkle state [`AccountTree`](crate::account::AccountTree), with the
+/// registries beside it: the prover's and the auditor's state, whose root is the batch's
+/// `new_root`. Accounts `0 .. next_account_id` exist; the others are empty leaves.
+#[derive(Clone, Debug)]
+pub struct TreeState<S = MemoryStore> {
+	registry: Registry,
+	tree: crate::account::AccountTree<S>,
+}
+
+impl<S: NodeStore + Default> Default for TreeState<S> {
+	fn default() -> Self {
+		Self::new()
+	}
+}
+
+impl<S: NodeStore + Default> TreeState<S> {
+	/// No chains, no tokens, no accounts: the root is
+	/// [`EMPTY_ACCOUNT_TREE_ROOT`](crate::account::EMPTY_ACCOUNT_TREE_ROOT).
+	pub fn new() -> Self {
+		TreeState {
+			registry: Registry::default(),
+			tree: crate::account::AccountTree::new(),
+		}
+	}
+
+	/// The Merkle state.
+	pub fn tree(&self) -> &crate::account::AccountTree<S> {
+		&self.tree
+	}
+
+	/// The chains, tokens, liquidity and address index.
+	pub fn registry(&self) -> &Registry {
+		&self.registry
+	}
+
+	/// The registries, to add chains and tokens.
+	pub fn registry_mut(&mut self) -> &mut Registry {
+		&mut self.registry
+	}
+}
+
+impl<S: NodeStore + Default> State for TreeState<S> {
+	registry_state_methods!();
+
+	fn account(&self, id: AccountId) -> Option<Account> {
+		if id < self.registry.next_account_id {
+			self.tree.account(id).ok()
+		} else {
+			None
+		}
+	}
+
+	fn balance(&self, id: AccountId, token: TokenId) -> u128 {
+		self.tree.balance(id, token).unwrap_or(0)
+	}
+
+	fn set_account(&mut self, id: AccountId, account: Account) {
+		self.tree
+			.set_account_fields(id, account)
+			.expect("the STF writes only account ids in range");
+	}
+
+	fn set_balance(&mut self, id: AccountId, token: TokenId, amount: u128) {
+		self.tree
+			.set_balance(id, token, amount)
+			.expect("the STF writes only ids in range");
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{
+		account::AccountTree,
+		eddsa::PrivateKey,
+		ops::{ChangePubKey, Deposit, FullExit, Transfer, TransferToNew, Withdraw},
+	};
+	use ark_std::rand::Rng;
+	use std::vec::Vec;
+
+	/// Chain 1 has tokens 1 and 2, chain 2 has token 1 only, chain 3 has none.
+	const C1: ChainId = ChainId(1);
+	const C2: ChainId = ChainId(2);
+	const C3: ChainId = ChainId(3);
+	/// Accounts, by creation order: the fee account, Alice and Bob (with keys), Carol (none).
+	const FEE: AccountId = 0;
+	const ALICE: AccountId = 1;
+	const BOB: AccountId = 2;
+	const CAROL: AccountId = 3;
+	const CTX: BatchContext = BatchContext { fee_account: FEE };
+
+	fn address(id: AccountId) -> [u8; 20] {
+		[0x10 + id as u8; 20]
+	}
+
+	fn key(id: AccountId) -> PrivateKey {
+		PrivateKey([id as u8 + 1; 32])
+	}
+
+	trait TestState: State + Clone {
+		fn registry_mut(&mut self) -> &mut Registry;
+	}
+
+	impl TestState for MemoryState {
+		fn registry_mut(&mut self) -> &mut Registry {
+			MemoryState::registry_mut(self)
+		}
+	}
+
+	impl TestState for TreeState {
+		fn registry_mut(&mut self) -> &mut Registry {
+			TreeState::registry_mut(self)
+		}
+	}
+
+	fn deposit(chain: ChainId, to: [u8; 20], token: TokenId, amount: u128) -> Op {
+		Op::Deposit(Deposit {
+			chain_id: chain,
+			priority_id: 0,
+			to_address: to,
+			token,
+			amount,
+		})
+	}
+
+	fn set_key(id: AccountId, nonce: u32) -> Op {
+		Op::ChangePubKey(ChangePubKey {
+			chain_id: C1,
+			account: id,
+			new_pubkey: key(id).public_key().pack(),
+			fee_token: 1,
+			fee: 0,
+			nonce,
+		})
+	}
+
+	fn sign(id: AccountId, op: Op) -> SignedOp {
+		SignedOp {
+			op,
+			signature: key(id).sign(op.signed_message().unwrap()).pack(),
+		}
+	}
+
+	fn transfer(from: AccountId, to: AccountId, amount: u128, fee: u128, nonce: u32) -> Op {
+		Op::Transfer(Transfer {
+			from,
+			to,
+			token: 1,
+			amount,
+			fee,
+			nonce,
+		})
+	}
+
+	fn withdraw(from: AccountId, chain: ChainId, token: TokenId, amount: u128, fee: u128) -> Op {
+		Op::Withdraw(Withdraw {
+			from,
+			to_chain: chain,
+			to_address: address(from),
+			token,
+			amount,
+			fee,
+			nonce: 1,
+		})
+	}
+
+	/// Every account holds 1000 of token 1 (deposited on chain 1) and 500 of token 2; chain 2
+	/// holds 300 of token 1; Alice and Bob have set their keys (nonce 1).
+	fn world<S: TestState + Default>() -> S {
+		let mut state = S::default();
+		let registry = state.registry_mut();
+		for chain in [C1, C2, C3] {
+			registry.add_chain(chain);
+		}
+		registry.register_token(C1, 1).unwrap();
+		registry.register_token(C1, 2).unwrap();
+		registry.register_token(C2, 1).unwrap();
+		for id in [FEE, ALICE, BOB, CAROL] {
+			let applied = apply(&mut state, &deposit(C1, address(id), 1, 1000), &CTX).unwrap();
+			assert_eq!(applied.resolved_account(), Some(id));
+			apply(&mut state, &deposit(C1, address(id), 2, 500), &CTX).unwrap();
+		}
+		apply(&mut state, &deposit(C2, address(FEE), 1, 300), &CTX).unwrap();
+		for id in [ALICE, BOB] {
+			apply_signed(&mut state, &sign(id, set_key(id, 0)), &CTX).unwrap();
+		}
+		state
+	}
+
+	fn memory() -> MemoryState {
+		world()
+	}
+
+	/// `op` fails with `error` and leaves the state as it was.
+	fn assert_fails(state: &mut MemoryState, op: Op, ctx: BatchContext, error: StfError) {
+		let before = state.clone();
+		assert_eq!(apply(state, &op, &ctx), Err(error), "{op:?}");
+		assert_eq!(*state, before, "{op:?} changed the state");
+	}
+
+	#[test]
+	fn world_is_as_described() {
+		let state = memory();
+		assert_eq!(state.next_account_id(), 4);
+		assert_eq!(state.balance(CAROL, 1), 1000);
+		assert_eq!(state.liquidity(C1, 1), 4000);
+		assert_eq!(state.liquidity(C1, 2), 2000);
+		assert_eq!(state.liquidity(C2, 1), 300);
+		assert_eq!(state.balance(FEE, 1), 1300);
+		assert_eq!(state.account(ALICE).unwrap().nonce, 1);
+		assert_eq!(
+			state.account(ALICE).unwrap().pubkey,
+			key(ALICE).public_key()
+		);
+		assert_eq!(state.account(CAROL).unwrap().pubkey, Account::EMPTY.pubkey);
+		assert_eq!(state.account_id_by_address(&address(BOB)), Some(BOB));
+		assert_eq!(state.account(4), None);
+	}
+
+	#[test]
+	fn deposit_creates_then_credits_the_addresss_account() {
+		let mut state = memory();
+		let new = [0x99; 20];
+		let applied = apply(&mut state, &deposit(C2, new, 1, 70), &CTX).unwrap();
+		assert_eq!(applied.resolved_account(), Some(4));
+		assert_eq!(state.next_account_id(), 5);
+		assert_eq!(state.account_id_by_address(&new), Some(4));
+		assert_eq!(
+			state.account(4),
+			Some(Account {
+				l1_address: new,
+				..Account::EMPTY
+			})
+		);
+		let applied = apply(&mut state, &deposit(C2, new, 1, 30), &CTX).unwrap();
+		assert_eq!(applied.resolved_account(), Some(4));
+		assert_eq!(state.balance(4, 1), 100);
+		assert_eq!(state.liquidity(C2, 1), 400);
+		assert_eq!(state.next_account_id(), 5);
+	}
+
+	#[test]
+	fn transfer_moves_amount_and_fee_and_takes_the_nonce() {
+		let mut state = memory();
+		apply_signed(
+			&mut state,
+			&sign(ALICE, transfer(ALICE, BOB, 100, 3, 1)),
+			&CTX,
+		)
+		.unwrap();
+		assert_eq!(state.balance(ALICE, 1), 897);
+		assert_eq!(state.balance(BOB, 1), 1100);
+		assert_eq!(state.balance(FEE, 1), 1303);
+		assert_eq!(state.account(ALICE).unwrap().nonce, 2);
+		assert_eq!(state.account(BOB).unwrap().nonce, 1);
+		// To an account without a key, and the whole balance.
+		apply(&mut state, &transfer(ALICE, CAROL, 894, 3, 2), &CTX).unwrap();
+		assert_eq!(state.balance(ALICE, 1), 0);
+		assert_eq!(state.balance(CAROL, 1), 1894);
+	}
+
+	#[test]
+	fn fee_account_may_be_the_sender_or_the_receiver() {
+		let mut state = memory();
+		let ctx = BatchContext { fee_account: ALICE };
+		apply(&mut state, &transfer(ALICE, BOB, 100, 3, 1), &ctx).unwrap();
+		assert_eq!(state.balance(ALICE, 1), 900);
+		assert_eq!(state.balance(BOB, 1), 1100);
+		// The debit comes first: the sender needs amount + fee even if the fee returns to it.
+		assert_fails(
+			&mut state,
+			transfer(ALICE, BOB, 900, 1, 2),
+			ctx,
+			StfError::InsufficientBalance {
+				account: ALICE,
+				token: 1,
+				balance: 900,
+				needed: 901,
+			},
+		);
+		let ctx = BatchContext { fee_account: BOB };
+		apply(&mut state, &transfer(ALICE, BOB, 100, 3, 2), &ctx).unwrap();
+		assert_eq!(state.balance(ALICE, 1), 797);
+		assert_eq!(state.balance(BOB, 1), 1203);
+	}
+
+	#[test]
+	fn transfer_to_new_creates_the_account() {
+		let mut state = memory();
+		let new = [0x77; 20];
+		let op = Op::TransferToNew(TransferToNew {
+			from: BOB,
+			to_address: new,
+			token: 2,
+			amount: 200,
+			fee: 5,
+			nonce: 1,
+		});
+		let applied = apply_signed(&mut state, &sign(BOB, op), &CTX).unwrap();
+		assert_eq!(applied.resolved_account(), Some(4));
+		assert_eq!(state.account_id_by_address(&new), Some(4));
+		assert_eq!(state.next_account_id(), 5);
+		assert_eq!(state.balance(4, 2), 200);
+		assert_eq!(state.balance(BOB, 2), 295);
+		assert_eq!(state.balance(FEE, 2), 505);
+		assert_eq!(state.account(BOB).unwrap().nonce, 2);
+		assert_eq!(state.account(4).unwrap().nonce, 0);
+	}
+
+	#[test]
+	fn withdraw_to_any_chain_with_liquidity() {
+		let mut state = memory();
+		let op = withdraw(ALICE, C2, 1, 250, 2);
+		let applied = apply_signed(&mut state, &sign(ALICE, op), &CTX).unwrap();
+		assert_eq!(state.balance(ALICE, 1), 748);
+		assert_eq!(state.balance(FEE, 1), 1302);
+		assert_eq!(state.liquidity(C2, 1), 50);
+		assert_eq!(state.liquidity(C1, 1), 4000);
+		assert_eq!(state.account(ALICE).unwrap().nonce, 2);
+		let withdrawal = applied.withdrawal().unwrap();
+		assert_eq!(
+			(
+				withdrawal.chain_id,
+				withdrawal.to_address,
+				withdrawal.amount
+			),
+			(C2, address(ALICE), 250)
+		);
+	}
+
+	#[test]
+	fn change_pubkey_rotates_the_key_and_pays_the_fee() {
+		let mut state = memory();
+		let new_key = PrivateKey([0x55; 32]);
+		let op = Op::ChangePubKey(ChangePubKey {
+			chain_id: C2,
+			account: ALICE,
+			new_pubkey: new_key.public_key().pack(),
+			fee_token: 2,
+			fee: 7,
+			nonce: 1,
+		});
+		// Signed by the old key: rejected, the new key must sign.
+		assert_eq!(
+			verify_signature(&state, &sign(ALICE, op)),
+			Err(StfError::BadSignature)
+		);
+		let signed = SignedOp {
+			op,
+			signature: new_key.sign(op.signed_message().unwrap()).pack(),
+		};
+		let applied = apply_signed(&mut state, &signed, &CTX).unwrap();
+		assert_eq!(applied.owner(), Some(address(ALICE)));
+		let account = state.account(ALICE).unwrap();
+		assert_eq!((account.pubkey, account.nonce), (new_key.public_key(), 2));
+		assert_eq!(state.balance(ALICE, 2), 493);
+		assert_eq!(state.balance(FEE, 2), 507);
+		// The old key no longer signs for Alice; the new one does.
+		let next = transfer(ALICE, BOB, 1, 0, 2);
+		assert_eq!(
+			verify_signature(&state, &sign(ALICE, next)),
+			Err(StfError::BadSignature)
+		);
+		let by_new_key = SignedOp {
+			op: next,
+			signature: new_key.sign(next.signed_message().unwrap()).pack(),
+		};
+		apply_signed(&mut state, &by_new_key, &CTX).unwrap();
+		// An account without a key sets its first one.
+		let carol = SignedOp {
+			op: set_key(CAROL, 0),
+			signature: key(CAROL)
+				.sign(set_key(CAROL, 0).signed_message().unwrap())
+				.pack(),
+		};
+		apply_signed(&mut state, &carol, &CTX).unwrap();
+		assert_eq!(
+			state.account(CAROL).unwrap().pubkey,
+			key(CAROL).public_key()
+		);
+	}
+
+	fn full_exit(chain: ChainId, account: AccountId, owner: [u8; 20], token: TokenId) -> Op {
+		Op::FullExit(FullExit {
+			chain_id: chain,
+			priority_id: 9,
+			account,
+			owner,
+			token,
+		})
+	}
+
+	#[test]
+	fn full_exit_withdraws_the_whole_balance() {
+		let mut state = memory();
+		let applied = apply(&mut state, &full_exit(C1, CAROL, address(CAROL), 2), &CTX).unwrap();
+		assert_eq!(applied.exit_amount(), Some(500));
+		assert_eq!(applied.withdrawal().unwrap().to_address, address(CAROL));
+		assert_eq!(state.balance(CAROL, 2), 0);
+		assert_eq!(state.liquidity(C1, 2), 1500);
+		// Again: nothing left.
+		let applied = apply(&mut state, &full_exit(C1, CAROL, address(CAROL), 2), &CTX).unwrap();
+		assert_eq!(applied.exit_amount(), Some(0));
+	}
+
+	#[test]
+	fn full_exit_that_cannot_be_served_exits_zero_and_changes_nothing() {
+		let mut state = memory();
+		let before = state.clone();
+		for op in [
+			full_exit(C1, CAROL, address(BOB), 1),
+			full_exit(C2, CAROL, address(CAROL), 1),
+			full_exit(C2, CAROL, address(CAROL), 2),
+			full_exit(C3, CAROL, address(CAROL), 1),
+			full_exit(ChainId(9), CAROL, address(CAROL), 1),
+			full_exit(C1, CAROL, address(CAROL), 9),
+			full_exit(C1, CAROL, address(CAROL), 300),
+			full_exit(C1, 4, address(4), 1),
+			full_exit(C1, u32::MAX, [0; 20], 1),
+		] {
+			let applied = apply(&mut state, &op, &CTX).unwrap();
+			assert_eq!(applied.exit_amount(), Some(0), "{op:?}");
+			assert_eq!(applied.withdrawal(), None);
+			assert_eq!(state, before, "{op:?}");
+		}
+	}
+
+	#[test]
+	fn noop_changes_nothing() {
+		let mut state = memory();
+		let before = state.clone();
+		assert_eq!(apply(&mut state, &Op::Noop, &CTX).unwrap().op(), &Op::Noop);
+		assert_eq!(state, before);
+	}
+
+	#[test]
+	fn unknown_accounts() {
+		let mut state = memory();
+		let unknown = |id| StfError::UnknownAccount(id);
+		assert_fails(&mut state, transfer(9, BOB, 1, 0, 0), CTX, unknown(9));
+		assert_fails(&mut state, transfer(ALICE, 9, 1, 0, 1), CTX, unknown(9));
+		let no_fee_account = BatchContext { fee_account: 9 };
+		assert_fails(
+			&mut state,
+			transfer(ALICE, BOB, 1, 0, 1),
+			no_fee_account,
+			unknown(9),
+		);
+		assert_fails(
+			&mut state,
+			withdraw(ALICE, C1, 1, 1, 0),
+			no_fee_account,
+			unknown(9),
+		);
+		let out_of_range = 1 << ACCOUNT_DEPTH;
+		assert_fails(
+			&mut state,
+			transfer(out_of_range, BOB, 1, 0, 0),
+			CTX,
+			unknown(out_of_range),
+		);
+		assert_eq!(
+			verify_signature(&state, &sign(ALICE, transfer(9, BOB, 1, 0, 0))),
+			Err(unknown(9))
+		);
+	}
+
+	#[test]
+	fn unknown_tokens_and_chains() {
+		let mut state = memory();
+		let with_token = |token| {
+			Op::Transfer(Transfer {
+				from: ALICE,
+				to: BOB,
+				token,
+				amount: 1,
+				fee: 0,
+				nonce: 1,
+			})
+		};
+		assert_fails(&mut state, with_token(9), CTX, StfError::UnknownToken(9));
+		assert_fails(
+			&mut state,
+			with_token(300),
+			CTX,
+			StfError::UnknownToken(300),
+		);
+		assert_fails(
+			&mut state,
+			deposit(C1, [1; 20], 9, 1),
+			CTX,
+			StfError::UnknownToken(9),
+		);
+		let chain = ChainId(9);
+		let unknown_chain = StfError::UnknownChain(chain);
+		assert_fails(
+			&mut state,
+			deposit(chain, [1; 20], 1, 1),
+			CTX,
+			unknown_chain,
+		);
+		assert_fails(
+			&mut state,
+			withdraw(ALICE, chain, 1, 1, 0),
+			CTX,
+			unknown_chain,
+		);
+		let op = Op::ChangePubKey(ChangePubKey {
+			chain_id: chain,
+			..match set_key(ALICE, 1) {
+				Op::ChangePubKey(op) => op,
+				_ => unreachable!(),
+			}
+		});
+		assert_fails(&mut state, op, CTX, unknown_chain);
+		let not_on_chain = StfError::TokenNotOnChain {
+			chain: C2,
+			token: 2,
+		};
+		assert_fails(&mut state, deposit(C2, [1; 20], 2, 1), CTX, not_on_chain);
+		assert_fails(&mut state, withdraw(ALICE, C2, 2, 1, 0), CTX, not_on_chain);
+		let not_on_c3 = StfError::TokenNotOnChain {
+			chain: C3,
+			token: 1,
+		};
+		assert_fails(&mut state, withdraw(ALICE, C3, 1, 1, 0), CTX, not_on_c3);
+		let registry = state.registry_mut();
+		assert_eq!(registry.register_token(chain, 1), Err(unknown_chain));
+		assert_eq!(
+			registry.register_token(C1, 256),
+			Err(StfError::UnknownToken(256))
+		);
+	}
+
+	#[test]
+	fn insufficient_balance_and_liquidity() {
+		let mut state = memory();
+		let short = |balance, needed| StfError::InsufficientBalance {
+			account: ALICE,
+			token: 1,
+			balance,
+			needed,
+		};
+		assert_fails(
+			&mut state,
+			transfer(ALICE, BOB, 1001, 0, 1),
+			CTX,
+			short(1000, 1001),
+		);
+		assert_fails(
+			&mut state,
+			transfer(ALICE, BOB, 1000, 1, 1),
+			CTX,
+			short(1000, 1001),
+		);
+		assert_fails(
+			&mut state,
+			withdraw(ALICE, C1, 1, 990, 11),
+			CTX,
+			short(1000, 1001),
+		);
+		// Alice holds enough, chain 2 does not.
+		assert_fails(
+			&mut state,
+			withdraw(ALICE, C2, 1, 301, 0),
+			CTX,
+			StfError::InsufficientChainLiquidity {
+				chain: C2,
+				token: 1,
+				liquidity: 300,
+				needed: 301,
+			},
+		);
+		let fee_too_high = Op::ChangePubKey(ChangePubKey {
+			fee: 501,
+			fee_token: 2,
+			..match set_key(ALICE, 1) {
+				Op::ChangePubKey(op) => op,
+				_ => unreachable!(),
+			}
+		});
+		assert_fails(
+			&mut state,
+			fee_too_high,
+			CTX,
+			StfError::InsufficientBalance {
+				account: ALICE,
+				token: 2,
+				balance: 500,
+				needed: 501,
+			},
+		);
+	}
+
+	#[test]
+	fn nonces() {
+		let mut state = memory();
+		let bad = |expected, got| StfError::BadNonce { expected, got };
+		assert_fails(&mut state, transfer(ALICE, BOB, 1, 0, 0), CTX, bad(1, 0));
+		assert_fails(&mut state, transfer(ALICE, BOB, 1, 0, 2), CTX, bad(1, 2));
+		// A replay of an applied op.
+		let signed = sign(ALICE, transfer(ALICE, BOB, 1, 0, 1));
+		apply_signed(&mut state, &signed, &CTX).unwrap();
+		let before = state.clone();
+		assert_eq!(apply_signed(&mut state, &signed, &CTX), Err(bad(2, 1)));
+		assert_eq!(state, before);
+		// The last nonce.
+		let mut account = state.account(BOB).unwrap();
+		account.nonce = u32::MAX;
+		state.set_account(BOB, account);
+		assert_fails(
+			&mut state,
+			transfer(BOB, ALICE, 1, 0, u32::MAX),
+			CTX,
+			StfError::NonceOverflow,
+		);
+	}
+
+	#[test]
+	fn overflows() {
+		let mut state = memory();
+		assert_fails(
+			&mut state,
+			transfer(ALICE, BOB, u128::MAX, 1, 1),
+			CTX,
+			StfError::AmountOverflow,
+		);
+		// Bob's balance would overflow; the liquidity would too.
+		assert_fails(
+			&mut state,
+			deposit(C2, address(BOB), 1, u128::MAX - 500),
+			CTX,
+			StfError::AmountOverflow,
+		);
+		apply(
+			&mut state,
+			&deposit(C2, [0x99; 20], 1, u128::MAX - 300),
+			&CTX,
+		)
+		.unwrap();
+		assert_fails(
+			&mut state,
+			deposit(C2, [0x98; 20], 1, 1),
+			CTX,
+			StfError::AmountOverflow,
+		);
+		assert_fails(
+			&mut state,
+			transfer(ALICE, 4, 301, 0, 1),
+			CTX,
+			StfError::AmountOverflow,
+		);
+	}
+
+	#[test]
+	fn account_creation_errors() {
+		let mut state = memory();
+		let to_new = |to_address| {
+			Op::TransferToNew(TransferToNew {
+				from: ALICE,
+				to_address,
+				token: 1,
+				amount: 1,
+				fee: 0,
+				nonce: 1,
+			})
+		};
+		assert_fails(
+			&mut state,
+			to_new(address(BOB)),
+			CTX,
+			StfError::AddressAlreadyHasAccount(BOB),
+		);
+		assert_fails(
+			&mut state,
+			to_new(address(ALICE)),
+			CTX,
+			StfError::AddressAlreadyHasAccount(ALICE),
+		);
+		state.set_next_account_id(1 << ACCOUNT_DEPTH);
+		assert_fails(
+			&mut state,
+			to_new([0x99; 20]),
+			CTX,
+			StfError::AccountIdsExhausted,
+		);
+		assert_fails(
+			&mut state,
+			deposit(C1, [0x99; 20], 1, 1),
+			CTX,
+			StfError::AccountIdsExhausted,
+		);
+		// Deposits to existing accounts still work.
+		apply(&mut state, &deposit(C1, address(BOB), 1, 1), &CTX).unwrap();
+	}
+
+	#[test]
+	fn self_transfer_is_rejected() {
+		let mut state = memory();
+		assert_fails(
+			&mut state,
+			transfer(ALICE, ALICE, 1, 0, 1),
+			CTX,
+			StfError::SelfTransfer,
+		);
+	}
+
+	#[test]
+	fn ops_from_accounts_without_a_key() {
+		let mut state = memory();
+		let op = transfer(CAROL, BOB, 1, 0, 0);
+		assert_fails(&mut state, op, CTX, StfError::PubkeyNotSet(CAROL));
+		assert_eq!(
+			verify_signature(&state, &sign(CAROL, op)),
+			Err(StfError::PubkeyNotSet(CAROL))
+		);
+	}
+
+	#[test]
+	fn invalid_new_pubkey() {
+		let mut state = memory();
+		let op = Op::ChangePubKey(ChangePubKey {
+			new_pubkey: [0xff; 32],
+			..match set_key(ALICE, 1) {
+				Op::ChangePubKey(op) => op,
+				_ => unreachable!(),
+			}
+		});
+		assert_fails(&mut state, op, CTX, StfError::InvalidPubkey);
+		let signed = SignedOp {
+			op,
+			signature: key(ALICE).sign(op.signed_message().unwrap()).pack(),
+		};
+		assert_eq!(
+			verify_signature(&state, &signed),
+			Err(StfError::InvalidPubkey)
+		);
+	}
+
+	#[test]
+	fn signatures() {
+		let mut state = memory();
+		let op = transfer(ALICE, BOB, 1, 0, 1);
+		let before = state.clone();
+		for bad in [
+			sign(BOB, op),
+			sign(ALICE, transfer(ALICE, BOB, 2, 0, 1)).with_op(op),
+			SignedOp {
+				op,
+				signature: [0xff; 64],
+			},
+		] {
+			assert_eq!(verify_signature(&state, &bad), Err(StfError::BadSignature));
+			assert_eq!(
+				apply_signed(&mut state, &bad, &CTX),
+				Err(StfError::BadSignature)
+			);
+			assert_eq!(state, before);
+		}
+		for priority in [deposit(C1, [1; 20], 1, 1), Op::Noop] {
+			let unsigned = SignedOp {
+				op: priority,
+				signature: [0; 64],
+			};
+			assert_eq!(
+				apply_signed(&mut state, &unsigned, &CTX),
+				Err(StfError::NotSigned)
+			);
+		}
+		assert_eq!(state, before);
+		verify_signature(&state, &sign(ALICE, op)).unwrap();
+		assert_eq!(
+			std::format!(
+				"{}",
+				StfError::BadNonce {
+					expected: 2,
+					got: 1
+				}
+			),
+			"nonce 1 does not match the account's nonce 2"
+		);
+	}
+
+	impl SignedOp {
+		fn with_op(self, op: Op) -> SignedOp {
+			SignedOp { op, ..self }
+		}
+	}
+
+	/// The root of a Merkle state holding `state`'s accounts and balances.
+	fn root_of(state: &MemoryState) -> crate::Fr {
+		let mut tree = AccountTree::<MemoryStore>::new();
+		for (&id, &account) in state.accounts() {
+			tree.set_account_fields(id, account).unwrap();
+		}
+		for (&(id, token), &amount) in state.balances() {
+			tree.set_balance(id, token, amount).unwrap();
+		}
+		tree.root()
+	}
+
+	/// Random op sequences, signed ops included, give the same results, accounts and balances
+	/// on the map state and on the Merkle state, whose root is that of a tree built directly
+	/// from the map state; and every applied op's pubdata reads back as the applied op.
+	#[test]
+	fn random_ops_agree_on_memory_and_tree_states() {
+		let mut rng = ark_std::test_rng();
+		let mut memory: MemoryState = world();
+		let mut tree: TreeState = world();
+		let addresses: Vec<[u8; 20]> = (0..7).map(address).collect();
+		let keys: Vec<[u8; 32]> = (0..7).map(|id| key(id).public_key().pack()).collect();
+		let mut successes = 0;
+		for round in 0..300 {
+			let id = rng.gen_range(0..7);
+			let other = rng.gen_range(0..7);
+			let token = rng.gen_range(0..4);
+			let chain = ChainId(rng.gen_range(0..4));
+			let amount = if rng.gen_bool(0.1) {
+				u128::MAX - rng.gen_range(0..2)
+			} else {
+				rng.gen_range(0..700)
+			};
+			let fee = rng.gen_range(0..5);
+			let nonce = match memory.account(id) {
+				Some(account) if rng.gen_bool(0.9) => account.nonce,
+				_ => rng.gen_range(0..3),
+			};
+			let op = match rng.gen_range(0..7) {
+				0 => deposit(chain, addresses[other as usize], token, amount),
+				1 | 2 => Op::Transfer(Transfer {
+					from: id,
+					to: other,
+					token,
+					amount,
+					fee,
+					nonce,
+				}),
+				3 => Op::TransferToNew(TransferToNew {
+					from: id,
+					to_address: addresses[other as usize],
+					token,
+					amount,
+					fee,
+					nonce,
+				}),
+				4 => Op::Withdraw(Withdraw {
+					from: id,
+					to_chain: chain,
+					to_address: addresses[other as usize],
+					token,
+					amount,
+					fee,
+					nonce,
+				}),
+				5 => Op::ChangePubKey(ChangePubKey {
+					chain_id: chain,
+					account: id,
+					new_pubkey: keys[id as usize],
+					fee_token: token,
+					fee,
+					nonce,
+				}),
+				_ => full_exit(chain, id, addresses[other as usize], token),
+			};
+			let ctx = BatchContext {
+				fee_account: rng.gen_range(0..5),
+			};
+			let result = if op.signer().is_some() && rng.gen_bool(0.2) {
+				let signed = sign(id, op);
+				let result = apply_signed(&mut memory, &signed, &ctx);
+				assert_eq!(apply_signed(&mut tree, &signed, &ctx), result, "{op:?}");
+				result
+			} else {
+				let result = apply(&mut memory, &op, &ctx);
+				assert_eq!(apply(&mut tree, &op, &ctx), result, "{op:?}");
+				result
+			};
+			if let Ok(applied) = result {
+				successes += 1;
+				let pubdata = applied.pubdata();
+				assert_eq!(
+					AppliedOp::decode_pubdata(&pubdata),
+					Ok((applied, pubdata.len()))
+				);
+			}
+			assert_eq!(memory.registry(), tree.registry());
+			for id in 0..8 {
+				assert_eq!(memory.account(id), tree.account(id));
+				for token in 0..4 {
+					assert_eq!(memory.balance(id, token), tree.balance(id, token));
+				}
+			}
+			if round % 50 == 49 {
+				assert_eq!(root_of(&memory), tree.tree().root());
+			}
+		}
+		assert!(successes > 60, "only {successes} ops applied");
+	}
+}
