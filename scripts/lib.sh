@@ -7,8 +7,12 @@ NODE_BIN="$TARGET_DIR/debug/concord-node"
 
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*"; }
 
-# Builds the node (and its runtime wasm) unless it is up to date.
+# Builds the node (and its runtime wasm) unless it is up to date. It is built the way the
+# test command builds it, as part of `cargo test --workspace`: the tests' dev-dependencies
+# change the features of shared crates (wasmtime among them), so a plain
+# `cargo build -p concord-node` would rebuild the client stack on every switch between
+# the start and the test command.
 build_node() {
 	log "building concord-node (first build: ~20 min on 2 cores; then incremental)"
-	(cd "$ROOT" && cargo build --locked -p concord-node)
+	(cd "$ROOT" && cargo test --locked --workspace --no-run)
 }

@@ -9,7 +9,6 @@ cd "$ROOT"
 "$ROOT/scripts/setup.sh"
 
 start=$(date +%s)
-build_node
 log "cargo test --workspace"
 cargo test --locked --workspace
 
