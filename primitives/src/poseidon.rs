@@ -17,14 +17,22 @@ pub const MAX_INPUTS: usize = 6;
 const MAX_WIDTH: usize = MAX_INPUTS + 1;
 
 /// circomlib's number of full rounds, for every width.
-const FULL_ROUNDS: usize = 8;
+pub const FULL_ROUNDS: usize = 8;
 
 /// The constants of one width `t`: `(FULL_ROUNDS + partial_rounds) * t` round constants, round
 /// by round, and the `t * t` MDS matrix, row by row.
-pub(crate) struct Parameters {
+pub struct Parameters {
 	pub partial_rounds: usize,
 	pub round_constants: &'static [Fr],
 	pub mds: &'static [Fr],
+}
+
+/// The constants of `Poseidon(inputs)`, `None` unless `1 <= inputs <= MAX_INPUTS`. Public so
+/// that the circuits' Poseidon gadget reads this one copy of them instead of its own.
+pub fn parameters(inputs: usize) -> Option<&'static Parameters> {
+	(1..=MAX_INPUTS)
+		.contains(&inputs)
+		.then(|| &PARAMETERS[inputs - 1])
 }
 
 /// Poseidon hash of `N` field elements, `1 <= N <= MAX_INPUTS` (checked at compile time).
