@@ -11,11 +11,22 @@
 //! - [`babyjubjub`]: Baby Jubjub points in circomlib's coordinates, twin of
 //!   `concord_primitives::babyjubjub`.
 //! - [`eddsa`]: EdDSA-Poseidon signature verification, twin of `concord_primitives::eddsa`.
+//! - [`pubdata`]: a slot's op fields as range-checked bits and its pubdata bytes, twin of
+//!   `AppliedOp::pubdata`.
+//! - [`witness`]: the native batch builder, which runs the STF and records the circuit's
+//!   witness; [`batch`]: the batch circuit itself.
+//! - [`request`]: batch requests (what the prover builds a batch from) and the example batch.
+//! - [`evm`]: proofs and verifying keys as EVM words (EIP-197 order), and the Solidity verifier.
 
 pub mod babyjubjub;
+pub mod batch;
 pub mod eddsa;
+pub mod evm;
 pub mod merkle;
 pub mod poseidon;
+pub mod pubdata;
+pub mod request;
+pub mod witness;
 
 /// The BN254 scalar field, the circuits' native field.
 pub use concord_primitives::Fr;

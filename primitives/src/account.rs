@@ -164,6 +164,35 @@ impl AccountUpdate {
 	}
 }
 
+/// The witness of one change of an account, its fields and one of its balances at once, as a
+/// single account-tree update: the step the batch circuit repeats for every account an op
+/// touches (see `concord_circuits::batch`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountChange {
+	pub old: Account,
+	pub new: Account,
+	pub old_balance: u128,
+	pub new_balance: u128,
+	/// The update of the balance leaf `token` in the account's balance tree.
+	pub balance: UpdateProof<BALANCE_DEPTH>,
+	/// The update of the account's leaf in the account tree.
+	pub account: UpdateProof<ACCOUNT_DEPTH>,
+}
+
+impl AccountChange {
+	/// The circuit's check: both paths are valid, the balance leaf changes from `old_balance`
+	/// to `new_balance`, and the account leaf from `old` over the old balance root to `new`
+	/// over the new one.
+	pub fn verify(&self) -> bool {
+		self.balance.verify()
+			&& self.account.verify()
+			&& self.balance.old_leaf == balance_leaf(self.old_balance)
+			&& self.balance.new_leaf == balance_leaf(self.new_balance)
+			&& self.account.old_leaf == self.old.leaf(self.balance.old_root)
+			&& self.account.new_leaf == self.new.leaf(self.balance.new_root)
+	}
+}
+
 /// The whole L2 state: the account tree and every account's balance tree, each over its own
 /// store (created with `S::default()` when an account first receives a balance).
 ///
@@ -318,6 +347,35 @@ impl<S: NodeStore + Default> AccountTree<S> {
 		})
 	}
 
+	/// Replaces account `id`'s fields with `account` and its balance of `token` with `amount`
+	/// in one account-tree update.
+	pub fn change(
+		&mut self,
+		id: AccountId,
+		account: Account,
+		token: TokenId,
+		amount: u128,
+	) -> Result<AccountChange, StateError> {
+		let old = self.account(id)?;
+		let old_balance = self.balance(id, token)?;
+		let old_root = self.root();
+		// Two updates of the same leaf: its siblings, hence the path, are the same for both.
+		let balance = self.set_balance(id, token, amount)?.balance;
+		let account_update = self.set_account_fields(id, account)?.proof;
+		Ok(AccountChange {
+			old,
+			new: account,
+			old_balance,
+			new_balance: amount,
+			balance,
+			account: UpdateProof {
+				old_leaf: old.leaf(balance.old_root),
+				old_root,
+				..account_update
+			},
+		})
+	}
+
 	fn balance_root_of(&self, id: AccountId) -> Fr {
 		self.balances
 			.get(&id)
@@ -382,6 +440,41 @@ mod tests {
 			leaf,
 			&account_proof
 		));
+	}
+
+	#[test]
+	fn account_change_updates_fields_and_one_balance_in_one_step() {
+		let mut state = State::new();
+		state.set_balance(3, 1, 50).unwrap();
+		state.set_account_fields(4, sample_account(4)).unwrap();
+		let root_before = state.root();
+		let new = sample_account(9);
+		let change = state.change(3, new, 1, 20).unwrap();
+		assert!(change.verify());
+		assert_eq!((change.old, change.new), (Account::EMPTY, new));
+		assert_eq!((change.old_balance, change.new_balance), (50, 20));
+		assert_eq!(change.account.old_root, root_before);
+		assert_eq!(change.account.new_root, state.root());
+		assert_eq!((state.account(3), state.balance(3, 1)), (Ok(new), Ok(20)));
+		assert_proven(&state, 3, 1);
+
+		let mut tampered = change;
+		tampered.new_balance = 21;
+		assert!(!tampered.verify());
+		let mut tampered = change;
+		tampered.old.nonce += 1;
+		assert!(!tampered.verify());
+		let mut tampered = change;
+		tampered.account.path.siblings[5] += Fr::from(1u8);
+		assert!(!tampered.verify());
+		assert_eq!(
+			state.change(1 << ACCOUNT_DEPTH, new, 1, 0),
+			Err(StateError::AccountOutOfRange(1 << ACCOUNT_DEPTH))
+		);
+		assert_eq!(
+			state.change(3, new, 1 << BALANCE_DEPTH, 0),
+			Err(StateError::TokenOutOfRange(1 << BALANCE_DEPTH))
+		);
 	}
 
 	#[test]

@@ -857,33 +857,77 @@ impl Reader<'_> {
 	}
 }
 
-/// A batch's pubdata: the ops' pubdata in order, then Noop chunks up to `chunks` chunks, the
-/// block circuit's fixed size. `None` if the ops need more than `chunks` chunks.
-pub fn batch_pubdata<'a>(
-	ops: impl IntoIterator<Item = &'a AppliedOp>,
-	chunks: usize,
-) -> Option<Vec<u8>> {
-	let mut pubdata = Vec::with_capacity(chunks * CHUNK_BYTES);
-	for op in ops {
-		pubdata.extend_from_slice(&op.pubdata());
-	}
-	let size = chunks * CHUNK_BYTES;
-	(pubdata.len() <= size).then(|| {
-		// A Noop chunk is all zeros: type byte 0 and zero padding.
-		pubdata.resize(size, 0);
-		pubdata
-	})
+/// The chunks of one op slot of the batch circuit: the largest op's (TransferToNew and
+/// ChangePubKey), so that every op fits in one slot.
+pub const SLOT_CHUNKS: usize = 5;
+/// The bytes of one op slot.
+pub const SLOT_BYTES: usize = SLOT_CHUNKS * CHUNK_BYTES;
+/// The bytes of a batch pubdata's header: the fee account id (4 bytes, big-endian),
+/// zero-padded to one chunk.
+pub const BATCH_HEADER_BYTES: usize = CHUNK_BYTES;
+
+/// The size of the pubdata of a batch circuit with `slots` op slots.
+pub const fn batch_pubdata_len(slots: usize) -> usize {
+	BATCH_HEADER_BYTES + slots * SLOT_BYTES
 }
 
-/// Splits a batch's pubdata into its ops, Noop padding included.
-pub fn decode_batch_pubdata(mut pubdata: &[u8]) -> Result<Vec<AppliedOp>, PubdataError> {
-	let mut ops = Vec::new();
-	while !pubdata.is_empty() {
-		let (op, size) = AppliedOp::decode_pubdata(pubdata)?;
-		ops.push(op);
-		pubdata = &pubdata[size..];
+/// A batch's pubdata for a batch circuit with `slots` op slots:
+///
+/// ```text
+/// header ‖ slot_0 ‖ … ‖ slot_{slots-1}
+/// header = fee_account (4 bytes, big-endian) ‖ 12 zero bytes
+/// slot_i = the pubdata of op i, zero-padded to SLOT_BYTES; a Noop slot for i ≥ ops.len()
+/// ```
+///
+/// Every op sits at a fixed offset, so the circuit writes each slot's bytes without shifting
+/// them, and the padding of a slot reads as Noop chunks. The fee account is in the header
+/// because anyone rebuilding the state from L1 data must credit the fees. `None` if there are
+/// more ops than slots.
+pub fn batch_pubdata<'a>(
+	fee_account: AccountId,
+	ops: impl IntoIterator<Item = &'a AppliedOp>,
+	slots: usize,
+) -> Option<Vec<u8>> {
+	let mut pubdata = Vec::with_capacity(batch_pubdata_len(slots));
+	pubdata.extend_from_slice(&fee_account.to_be_bytes());
+	pubdata.resize(BATCH_HEADER_BYTES, 0);
+	for (slot, op) in ops.into_iter().enumerate() {
+		if slot == slots {
+			return None;
+		}
+		pubdata.extend_from_slice(&op.pubdata());
+		pubdata.resize(batch_pubdata_len(slot + 1), 0);
 	}
-	Ok(ops)
+	// A Noop slot is all zeros: type byte 0 and zero padding.
+	pubdata.resize(batch_pubdata_len(slots), 0);
+	Some(pubdata)
+}
+
+/// Splits a batch's pubdata into its fee account and the op of every slot, Noop slots
+/// included. Rejects a length that is not a header and whole slots, a non-zero header padding,
+/// and anything [`AppliedOp::decode_pubdata`] rejects; bytes after an op in its slot must be
+/// zero.
+pub fn decode_batch_pubdata(pubdata: &[u8]) -> Result<(AccountId, Vec<AppliedOp>), PubdataError> {
+	if pubdata.len() < BATCH_HEADER_BYTES || (pubdata.len() - BATCH_HEADER_BYTES) % SLOT_BYTES != 0
+	{
+		return Err(PubdataError::BadBatchLength(pubdata.len()));
+	}
+	let (header, slots) = pubdata.split_at(BATCH_HEADER_BYTES);
+	if header[4..].iter().any(|&byte| byte != 0) {
+		return Err(PubdataError::NonZeroHeaderPadding);
+	}
+	let fee_account = u32::from_be_bytes(header[..4].try_into().expect("4 bytes"));
+	let ops = slots
+		.chunks_exact(SLOT_BYTES)
+		.map(|slot| {
+			let (op, size) = AppliedOp::decode_pubdata(slot)?;
+			if slot[size..].iter().any(|&byte| byte != 0) {
+				return Err(PubdataError::NonZeroPadding(op.op().op_type()));
+			}
+			Ok(op)
+		})
+		.collect::<Result<_, _>>()?;
+	Ok((fee_account, ops))
 }
 
 /// Pubdata that is not the encoding of an op.
@@ -899,8 +943,12 @@ pub enum PubdataError {
 		needed: usize,
 		got: usize,
 	},
-	/// The padding after the op's fields is not zero.
+	/// The padding after the op's fields (in a batch: up to the end of its slot) is not zero.
 	NonZeroPadding(OpType),
+	/// A batch pubdata's length is not a header and whole slots.
+	BadBatchLength(usize),
+	/// The bytes after the fee account in a batch pubdata's header are not zero.
+	NonZeroHeaderPadding,
 }
 
 impl fmt::Display for PubdataError {
@@ -918,6 +966,14 @@ impl fmt::Display for PubdataError {
 			),
 			PubdataError::NonZeroPadding(op_type) => {
 				write!(f, "{op_type:?} pubdata has non-zero padding")
+			}
+			PubdataError::BadBatchLength(len) => write!(
+				f,
+				"batch pubdata of {len} bytes is not a {BATCH_HEADER_BYTES}-byte header and \
+				 whole {SLOT_BYTES}-byte slots"
+			),
+			PubdataError::NonZeroHeaderPadding => {
+				f.write_str("batch pubdata header has non-zero padding")
 			}
 		}
 	}
@@ -1138,19 +1194,48 @@ mod tests {
 	}
 
 	#[test]
-	fn batch_pubdata_is_the_concatenation_padded_with_noops() {
+	fn batch_pubdata_puts_the_fee_account_first_and_one_op_per_slot() {
 		let ops = samples();
-		let used: usize = ops.iter().map(|op| op.op().op_type().chunks()).sum();
-		let pubdata = batch_pubdata(&ops, used + 3).unwrap();
-		let concatenated: Vec<u8> = ops.iter().flat_map(|op| op.pubdata()).collect();
-		assert_eq!(pubdata[..concatenated.len()], concatenated[..]);
-		assert_eq!(pubdata.len(), (used + 3) * CHUNK_BYTES);
+		let slots = ops.len() + 2;
+		let pubdata = batch_pubdata(7, &ops, slots).unwrap();
+		assert_eq!(pubdata.len(), batch_pubdata_len(slots));
+		assert_eq!(pubdata[..BATCH_HEADER_BYTES], [0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+		for (slot, op) in ops.iter().enumerate() {
+			let start = BATCH_HEADER_BYTES + slot * SLOT_BYTES;
+			let own = op.pubdata();
+			assert_eq!(pubdata[start..start + own.len()], own[..]);
+			assert!(pubdata[start + own.len()..start + SLOT_BYTES].iter().all(|&b| b == 0));
+		}
 		let noop = AppliedOp::new(Op::Noop, Resolved::Nothing);
 		let mut expected = ops.to_vec();
-		expected.extend([noop; 3]);
-		assert_eq!(decode_batch_pubdata(&pubdata), Ok(expected));
-		assert_eq!(batch_pubdata(&ops, used - 1), None);
-		assert_eq!(batch_pubdata(&[], 0), Some(Vec::new()));
+		expected.extend([noop; 2]);
+		assert_eq!(decode_batch_pubdata(&pubdata), Ok((7, expected)));
+		assert_eq!(batch_pubdata(7, &ops, ops.len() - 1), None);
+		assert_eq!(batch_pubdata(0, &[], 0), Some(vec![0; BATCH_HEADER_BYTES]));
+	}
+
+	#[test]
+	fn malformed_batch_pubdata_is_rejected() {
+		let ops = samples();
+		let pubdata = batch_pubdata(1, &ops[..2], 2).unwrap();
+		assert_eq!(
+			decode_batch_pubdata(&pubdata[..pubdata.len() - 1]),
+			Err(PubdataError::BadBatchLength(pubdata.len() - 1))
+		);
+		assert_eq!(decode_batch_pubdata(&[]), Err(PubdataError::BadBatchLength(0)));
+		let mut header = pubdata.clone();
+		header[BATCH_HEADER_BYTES - 1] = 1;
+		assert_eq!(decode_batch_pubdata(&header), Err(PubdataError::NonZeroHeaderPadding));
+		// A byte after the op in its slot: the slot would otherwise read as an op and Noops.
+		let mut slot_tail = pubdata.clone();
+		slot_tail[BATCH_HEADER_BYTES + SLOT_BYTES - 1] = 1;
+		assert_eq!(
+			decode_batch_pubdata(&slot_tail),
+			Err(PubdataError::NonZeroPadding(ops[0].op().op_type()))
+		);
+		let mut unknown = pubdata;
+		unknown[BATCH_HEADER_BYTES + SLOT_BYTES] = 9;
+		assert_eq!(decode_batch_pubdata(&unknown), Err(PubdataError::UnknownOpType(9)));
 	}
 
 	#[test]

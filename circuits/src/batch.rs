@@ -1,0 +1,552 @@
+//! The batch circuit: a fixed number of op slots that together prove that a batch's pubdata
+//! takes the state from `old_root` to `new_root` under Concord's rules, with one public input,
+//! the batch commitment.
+//!
+//! Every slot handles every op kind (selectors pick the rules that apply) and makes the same
+//! three account touches, A (signer), B (recipient) and C (fee account), described on
+//! [`SlotWitness`]. What the circuit enforces, slot by slot:
+//!
+//! - the op's fields are in range (see [`crate::pubdata`]) and the slot's pubdata bytes are
+//!   exactly the op's encoding;
+//! - L2-signed ops carry a valid EdDSA-Poseidon signature of the op's message by the account's
+//!   key (ChangePubKey: by the new key), and their nonce is the account's, which grows by one
+//!   and cannot pass `u32::MAX`;
+//! - balances: the signer pays `amount + fee` (ChangePubKey: `fee`), the recipient gets
+//!   `amount`, the fee account `fee`, and every new balance is below `2^128`, so no balance
+//!   goes negative or wraps;
+//! - TransferToNew creates its account on an empty leaf; a Deposit lands on an account owned by
+//!   its address or on an empty one, which it then owns; a ChangePubKey's owner in the pubdata
+//!   is the account's address and its new key unpacks to a curve point; a FullExit withdraws
+//!   either nothing or the whole balance, and the whole balance only to the account's owner;
+//! - the commitment `sha256(batch_number ‖ old_root ‖ new_root ‖ sha256(pubdata)) mod 2^253`
+//!   is the public input.
+//!
+//! What only the appchain checks, because it is not part of the tree: the chain and token
+//! registries, per-chain liquidity, that new account ids are allocated in order and that an
+//! address owns at most one account, and the owner's Ethereum signature of a ChangePubKey
+//! (checked again by the L1 contract at commit). None of them lets anyone move funds they do
+//! not own.
+
+use crate::{
+	eddsa::{PublicKeyVar, SignatureVar},
+	merkle::MembershipProofVar,
+	poseidon,
+	pubdata::{Field, SlotFieldsVar},
+	witness::{BatchBuilder, BatchWitness, SlotWitness, Touch},
+	Fr,
+};
+use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
+use ark_ff::{AdditiveGroup, Field as _, PrimeField};
+use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use concord_primitives::{
+	account::{address_to_fr, Account, ACCOUNT_DEPTH, BALANCE_DEPTH, EMPTY_BALANCE_ROOT},
+	ops::{OpType, BATCH_HEADER_BYTES},
+	stf::TreeState,
+	tree::MemoryStore,
+};
+
+/// The Groth16 circuit of one batch. Its shape depends only on the number of slots.
+#[derive(Clone, Debug)]
+pub struct BatchCircuit {
+	pub witness: BatchWitness,
+}
+
+impl BatchCircuit {
+	/// The circuit of `witness`'s batch.
+	pub fn new(witness: BatchWitness) -> Self {
+		BatchCircuit { witness }
+	}
+
+	/// A circuit of `slots` Noop slots on the empty state: the shape for the key setup, which
+	/// reads no witness values.
+	pub fn blank(slots: usize) -> Self {
+		let (_, witness) = BatchBuilder::new(TreeState::<MemoryStore>::new(), 0, 0, slots).finish();
+		BatchCircuit { witness }
+	}
+
+	/// The number of op slots.
+	pub fn slots(&self) -> usize {
+		self.witness.slots.len()
+	}
+}
+
+impl ConstraintSynthesizer<Fr> for BatchCircuit {
+	fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+		let w = &self.witness;
+		let commitment = FpVar::new_input(cs.clone(), || Ok(w.commitment()))?;
+		let batch_number = UInt64::new_witness(cs.clone(), || Ok(w.batch_number))?;
+		let fee_account = uint_bits(cs.clone(), u64::from(w.fee_account), ACCOUNT_DEPTH)?;
+		let old_root = FpVar::new_witness(cs.clone(), || Ok(w.old_root))?;
+
+		let mut pubdata = header_bytes(&fee_account);
+		let mut root = old_root.clone();
+		for slot in &w.slots {
+			let (slot_root, bytes) = slot_constraints(cs.clone(), &root, &fee_account, slot)?;
+			root = slot_root;
+			pubdata.extend(bytes);
+		}
+		let new_root = root;
+
+		let pubdata_hash = Sha256Gadget::digest(&pubdata)?;
+		let mut preimage = batch_number.to_bytes_be()?;
+		preimage.extend(be_bytes(&old_root)?);
+		preimage.extend(be_bytes(&new_root)?);
+		preimage.extend(pubdata_hash.0);
+		let digest = Sha256Gadget::digest(&preimage)?;
+		// The digest as a big-endian integer, less its top 3 bits.
+		let digest_bits_le: Vec<Boolean<Fr>> = digest
+			.0
+			.iter()
+			.rev()
+			.flat_map(|byte| byte.bits.clone())
+			.take(253)
+			.collect();
+		Boolean::le_bits_to_fp(&digest_bits_le)?.enforce_equal(&commitment)
+	}
+}
+
+/// The `width` little-endian bits of `value`, allocated as witnesses: a range check.
+fn uint_bits(
+	cs: ConstraintSystemRef<Fr>,
+	value: u64,
+	width: usize,
+) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+	(0..width)
+		.map(|bit| Boolean::new_witness(cs.clone(), || Ok(value >> bit & 1 == 1)))
+		.collect()
+}
+
+/// The pubdata header: the fee account id in 4 big-endian bytes, then 12 zero bytes.
+fn header_bytes(fee_account: &[Boolean<Fr>]) -> Vec<UInt8<Fr>> {
+	let mut bits = fee_account.to_vec();
+	bits.resize(32, Boolean::FALSE);
+	let mut bytes: Vec<UInt8<Fr>> = bits.chunks(8).rev().map(UInt8::from_bits_le).collect();
+	bytes.resize(BATCH_HEADER_BYTES, UInt8::constant(0));
+	bytes
+}
+
+/// The canonical 32 big-endian bytes of a field element.
+fn be_bytes(x: &FpVar<Fr>) -> Result<Vec<UInt8<Fr>>, SynthesisError> {
+	let mut bytes = x.to_bytes_le()?;
+	bytes.reverse();
+	Ok(bytes)
+}
+
+/// `cond · x = 0`: `x` is zero wherever `cond` (a 0/1 value) is one.
+fn enforce_zero_if(cond: &FpVar<Fr>, x: &FpVar<Fr>) -> Result<(), SynthesisError> {
+	cond.mul_equals(x, &FpVar::zero())
+}
+
+/// `x` fits in `bits` bits.
+fn range_check(x: &FpVar<Fr>, bits: usize) -> Result<(), SynthesisError> {
+	x.to_bits_le_with_top_bits_zero(bits).map(|_| ())
+}
+
+/// An account's fields in constraints, the twin of `Account`.
+#[derive(Clone)]
+struct AccountVar {
+	nonce: FpVar<Fr>,
+	pubkey_x: FpVar<Fr>,
+	pubkey_y: FpVar<Fr>,
+	address: FpVar<Fr>,
+}
+
+impl AccountVar {
+	fn new_witness(cs: ConstraintSystemRef<Fr>, account: &Account) -> Result<Self, SynthesisError> {
+		Ok(AccountVar {
+			nonce: FpVar::new_witness(cs.clone(), || Ok(Fr::from(account.nonce)))?,
+			pubkey_x: FpVar::new_witness(cs.clone(), || Ok(account.pubkey.x))?,
+			pubkey_y: FpVar::new_witness(cs.clone(), || Ok(account.pubkey.y))?,
+			address: FpVar::new_witness(cs, || Ok(address_to_fr(&account.l1_address)))?,
+		})
+	}
+
+	/// The account leaf, as `Account::leaf`.
+	fn leaf(&self, balance_root: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+		poseidon::hash(&[
+			self.nonce.clone(),
+			self.pubkey_x.clone(),
+			self.pubkey_y.clone(),
+			self.address.clone(),
+			balance_root.clone(),
+		])
+	}
+}
+
+/// A touch's old state and paths, the twin of [`Touch`]; the account and token indices come
+/// from the slot's fields.
+struct TouchVar {
+	old: AccountVar,
+	old_balance: FpVar<Fr>,
+	balance_path: MembershipProofVar<BALANCE_DEPTH>,
+	account_path: MembershipProofVar<ACCOUNT_DEPTH>,
+}
+
+impl TouchVar {
+	fn new_witness(cs: ConstraintSystemRef<Fr>, touch: &Touch) -> Result<Self, SynthesisError> {
+		let change = &touch.change;
+		Ok(TouchVar {
+			old: AccountVar::new_witness(cs.clone(), &change.old)?,
+			old_balance: FpVar::new_witness(cs.clone(), || Ok(Fr::from(change.old_balance)))?,
+			balance_path: MembershipProofVar::new_witness(cs.clone(), || {
+				Ok(change.balance.path)
+			})?,
+			account_path: MembershipProofVar::new_witness(cs, || Ok(change.account.path))?,
+		})
+	}
+
+	/// Checks that the touched leaf is in the tree of `root` and returns the root after it is
+	/// replaced by `new` over the balance `new_balance`, which must fit in 128 bits; also the
+	/// old balance root, for the callers that check it.
+	fn apply(
+		&self,
+		root: &FpVar<Fr>,
+		account_bits: &[Boolean<Fr>],
+		token_bits: &[Boolean<Fr>],
+		new: &AccountVar,
+		new_balance: &FpVar<Fr>,
+	) -> Result<(FpVar<Fr>, FpVar<Fr>), SynthesisError> {
+		let account_bits: &[Boolean<Fr>; ACCOUNT_DEPTH] =
+			account_bits.try_into().expect("ACCOUNT_DEPTH bits");
+		let token_bits: &[Boolean<Fr>; BALANCE_DEPTH] =
+			token_bits.try_into().expect("BALANCE_DEPTH bits");
+		let old_balance_root = self.balance_path.root(token_bits, &self.old_balance)?;
+		let old_leaf = self.old.leaf(&old_balance_root)?;
+		self.account_path
+			.root(account_bits, &old_leaf)?
+			.enforce_equal(root)?;
+		range_check(new_balance, 128)?;
+		let new_balance_root = self.balance_path.root(token_bits, new_balance)?;
+		let new_root = self
+			.account_path
+			.root(account_bits, &new.leaf(&new_balance_root)?)?;
+		Ok((new_root, old_balance_root))
+	}
+}
+
+/// `a + cond · (b − a)`: `b` where `cond` (0/1) is one, else `a`.
+fn select(cond: &FpVar<Fr>, b: &FpVar<Fr>, a: &FpVar<Fr>) -> FpVar<Fr> {
+	a + cond * (b - a)
+}
+
+/// One slot's constraints: returns the root after its three touches and its pubdata bytes.
+fn slot_constraints(
+	cs: ConstraintSystemRef<Fr>,
+	root: &FpVar<Fr>,
+	fee_account: &[Boolean<Fr>],
+	slot: &SlotWitness,
+) -> Result<(FpVar<Fr>, Vec<UInt8<Fr>>), SynthesisError> {
+	use OpType::*;
+	let f = SlotFieldsVar::new_witness(cs.clone(), &slot.fields)?;
+	let [touch_a, touch_b, touch_c] = slot
+		.touches
+		.each_ref()
+		.map(|touch| TouchVar::new_witness(cs.clone(), touch));
+	let (touch_a, touch_b, touch_c) = (touch_a?, touch_b?, touch_c?);
+
+	let signed = f.is_any(&[Transfer, TransferToNew, Withdraw, ChangePubKey]);
+	let transfers_or_withdraw = f.is_any(&[Transfer, TransferToNew, Withdraw]);
+	let is_cpk = FpVar::from(f.is(ChangePubKey).clone());
+	let is_full_exit = FpVar::from(f.is(FullExit).clone());
+	let is_deposit = FpVar::from(f.is(Deposit).clone());
+	let is_ttn = FpVar::from(f.is(TransferToNew).clone());
+	let (amount, fee, nonce) = (
+		f.value(Field::Amount)?,
+		f.value(Field::Fee)?,
+		f.value(Field::Nonce)?,
+	);
+	let address = f.value(Field::Address)?;
+	let token_bits = f.bits(Field::Token);
+
+	// ChangePubKey's new key: y and the sign of x from the packed bytes, x from the witness.
+	let new_key = unpack_key(cs.clone(), &f, slot)?;
+	let on_curve = new_key.point().is_on_curve()?;
+	enforce_zero_if(&is_cpk, &(FpVar::one() - FpVar::from(on_curve)))?;
+
+	// Touch A: the signer (or the exiting account).
+	let a = &touch_a.old;
+	enforce_zero_if(&signed, &(&a.nonce - &nonce))?;
+	let new_nonce = &a.nonce + &signed;
+	range_check(&new_nonce, 32)?;
+	let a_new = AccountVar {
+		nonce: new_nonce,
+		pubkey_x: select(&is_cpk, &new_key.x, &a.pubkey_x),
+		pubkey_y: select(&is_cpk, &new_key.y, &a.pubkey_y),
+		address: a.address.clone(),
+	};
+	enforce_zero_if(&is_cpk, &(&address - &a.address))?;
+	let exited = &is_full_exit * &amount;
+	enforce_zero_if(&exited, &(&amount - &touch_a.old_balance))?;
+	enforce_zero_if(&exited, &(&address - &a.address))?;
+	let debit = &transfers_or_withdraw * (&amount + &fee) + &is_cpk * &fee + &exited;
+	let (root, _) = touch_a.apply(
+		root,
+		f.bits(Field::AccountA),
+		token_bits,
+		&a_new,
+		&(&touch_a.old_balance - debit),
+	)?;
+
+	// The signature, by the key touch A leaves (ChangePubKey: the new key).
+	let key = PublicKeyVar {
+		x: a_new.pubkey_x.clone(),
+		y: a_new.pubkey_y.clone(),
+	};
+	let signature = SignatureVar::new_witness(cs.clone(), || Ok(slot.signature))?;
+	let valid = key.verify(&signed_message(&f)?, &signature)?;
+	enforce_zero_if(&signed, &(FpVar::one() - FpVar::from(valid)))?;
+
+	// Touch B: the recipient.
+	let b = &touch_b.old;
+	let creates = f.is_any(&[Deposit, TransferToNew]);
+	let b_new = AccountVar {
+		address: select(&creates, &address, &b.address),
+		..b.clone()
+	};
+	let deposited_to_owned = &is_deposit * &b.address;
+	enforce_zero_if(&deposited_to_owned, &(&b.address - &address))?;
+	let credit = f.is_any(&[Deposit, Transfer, TransferToNew]) * &amount;
+	let (root, b_old_balance_root) = touch_b.apply(
+		&root,
+		f.bits(Field::AccountB),
+		token_bits,
+		&b_new,
+		&(&touch_b.old_balance + credit),
+	)?;
+	for field in [&b.nonce, &b.pubkey_x, &b.pubkey_y, &b.address] {
+		enforce_zero_if(&is_ttn, field)?;
+	}
+	enforce_zero_if(
+		&is_ttn,
+		&(b_old_balance_root - FpVar::constant(EMPTY_BALANCE_ROOT)),
+	)?;
+
+	// Touch C: the fee account.
+	let (root, _) = touch_c.apply(
+		&root,
+		fee_account,
+		token_bits,
+		&touch_c.old,
+		&(&touch_c.old_balance + &signed * &fee),
+	)?;
+
+	Ok((root, f.pubdata()?))
+}
+
+/// The signed message of the slot's op, as `Op::signed_message` (meaningful for L2-signed ops
+/// only; other slots do not check a signature).
+fn signed_message(f: &SlotFieldsVar) -> Result<FpVar<Fr>, SynthesisError> {
+	use OpType::*;
+	let shift = |bits: u64| Fr::from(2u8).pow([bits]);
+	let chain = f.is_any(&[Withdraw, ChangePubKey]) * f.value(Field::Chain)?;
+	let to = FpVar::from(f.is(Transfer).clone()) * f.value(Field::AccountB)?;
+	let packed = f.op_type()
+		+ f.value(Field::AccountA)? * shift(8)
+		+ f.value(Field::Token)? * shift(40)
+		+ f.value(Field::Nonce)? * shift(56)
+		+ chain * shift(88)
+		+ to * shift(96);
+	let address = f.is_any(&[TransferToNew, Withdraw]) * f.value(Field::Address)?;
+	let amount = f.is_any(&[Transfer, TransferToNew, Withdraw]) * f.value(Field::Amount)?;
+	poseidon::hash(&[packed, address, amount, f.value(Field::Fee)?])
+}
+
+/// The key packed in the slot's pubkey bytes, as `Point::unpack` reads it: `y` is the low 255
+/// bits (canonical), the top bit says whether `x` is in the upper half of the field, and `x`
+/// is a witness tied to them (whether the point is on the curve is checked by the caller).
+/// Slots that are not ChangePubKey carry zero bytes, which unpack to `(0, 0)`.
+fn unpack_key(
+	cs: ConstraintSystemRef<Fr>,
+	f: &SlotFieldsVar,
+	slot: &SlotWitness,
+) -> Result<PublicKeyVar, SynthesisError> {
+	let bits = f.bits(Field::Pubkey);
+	let (y_bits, sign) = (&bits[..255], &bits[255]);
+	let mut largest = Fr::MODULUS;
+	largest.0[0] -= 1;
+	Boolean::enforce_smaller_or_equal_than_le(y_bits, largest)?;
+	let y = Boolean::le_bits_to_fp(y_bits)?;
+	let x_value = if slot.fields.op_type == OpType::ChangePubKey as u8 {
+		slot.new_pubkey.x
+	} else {
+		Fr::ZERO
+	};
+	let x = FpVar::new_witness(cs.clone(), || Ok(x_value))?;
+	let sign = FpVar::from(sign.clone());
+	// |x| (x, or −x when the sign bit is set) is in the lower half: the sign bit is exactly
+	// "x is in the upper half".
+	let magnitude = &x - &sign * &x * Fr::from(2u8);
+	magnitude.enforce_smaller_or_equal_than_mod_minus_one_div_two()?;
+	// And x = 0 has no sign bit: sign · (x · x⁻¹ − 1) = 0.
+	let inverse = FpVar::new_witness(cs, || Ok(x_value.inverse().unwrap_or(Fr::ZERO)))?;
+	enforce_zero_if(&sign, &(&x * &inverse - FpVar::one()))?;
+	Ok(PublicKeyVar { x, y })
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::request::{example_keys, example_request};
+	use ark_relations::gr1cs::ConstraintSystem;
+	use concord_primitives::{
+		commitment::batch_commitment,
+		ops::{AppliedOp, Op, Transfer},
+	};
+
+	/// Synthesizes the circuit on its witness: (satisfied, constraints).
+	fn synthesize(witness: BatchWitness) -> (bool, usize) {
+		let cs = ConstraintSystem::<Fr>::new_ref();
+		BatchCircuit::new(witness)
+			.generate_constraints(cs.clone())
+			.unwrap();
+		(cs.is_satisfied().unwrap(), cs.num_constraints())
+	}
+
+	/// The example's first op, a Transfer from Alice, in a one-slot batch.
+	fn transfer_batch() -> BatchWitness {
+		example_request(1).witness(1).unwrap()
+	}
+
+	fn transfer_of(witness: &BatchWitness) -> Transfer {
+		match witness.slots[0].op.op() {
+			Op::Transfer(transfer) => *transfer,
+			other => panic!("not a transfer: {other:?}"),
+		}
+	}
+
+	/// Replaces the slot's Transfer fields by `tampered`, signed by `key` as a user would sign
+	/// it, keeping the touches' paths: what a prover would need to prove a transfer the STF
+	/// rejected.
+	fn with_transfer(
+		mut witness: BatchWitness,
+		tampered: Transfer,
+		key: &concord_primitives::eddsa::PrivateKey,
+	) -> BatchWitness {
+		let slot = &mut witness.slots[0];
+		slot.fields.amount = tampered.amount;
+		slot.fields.fee = tampered.fee;
+		slot.fields.nonce = tampered.nonce;
+		slot.signature = key.sign(Op::Transfer(tampered).signed_message().unwrap());
+		witness
+	}
+
+	#[test]
+	fn a_batch_with_every_op_kind_is_satisfiable_and_matches_the_state() {
+		let request = example_request(8);
+		let pre_root = request.pre_state().unwrap().tree().root();
+		let mut builder = BatchBuilder::new(request.pre_state().unwrap(), 1, 0, 8);
+		for (op, signature) in &request.ops {
+			builder.push(op, *signature).unwrap();
+		}
+		let (state, witness) = builder.finish();
+		assert_eq!(witness.old_root, pre_root);
+		assert_eq!(witness.new_root, state.tree().root());
+		assert_ne!(witness.old_root, witness.new_root);
+		let kinds: Vec<OpType> = witness.slots.iter().map(|s| s.op.op().op_type()).collect();
+		assert_eq!(
+			kinds,
+			[
+				OpType::Transfer,
+				OpType::Deposit,
+				OpType::TransferToNew,
+				OpType::Withdraw,
+				OpType::ChangePubKey,
+				OpType::FullExit,
+				OpType::Noop,
+				OpType::Noop
+			]
+		);
+		assert_eq!(
+			witness.commitment(),
+			batch_commitment(1, witness.old_root, witness.new_root, &witness.pubdata())
+		);
+		let (satisfied, constraints) = synthesize(witness);
+		assert!(satisfied);
+		// The key setup runs on the blank circuit: it must have exactly the same shape.
+		assert_eq!(synthesize(BatchCircuit::blank(8).witness), (true, constraints));
+	}
+
+	#[test]
+	fn a_valid_transfer_is_satisfiable() {
+		assert!(synthesize(transfer_batch()).0);
+	}
+
+	#[test]
+	fn a_forged_signature_is_unsatisfiable() {
+		let mut witness = transfer_batch();
+		witness.slots[0].signature.s += concord_primitives::babyjubjub::Scalar::from(1u8);
+		assert!(!synthesize(witness).0);
+	}
+
+	#[test]
+	fn a_signature_by_another_key_is_unsatisfiable() {
+		let witness = transfer_batch();
+		let transfer = transfer_of(&witness);
+		let [_, bob, _] = example_keys();
+		assert!(!synthesize(with_transfer(witness, transfer, &bob)).0);
+	}
+
+	#[test]
+	fn an_overdraft_is_unsatisfiable() {
+		let witness = transfer_batch();
+		let transfer = transfer_of(&witness);
+		let [alice, _, _] = example_keys();
+		// Alice holds 1,000,000.
+		let overdraft = Transfer {
+			amount: 1_000_000,
+			..transfer
+		};
+		assert!(!synthesize(with_transfer(witness, overdraft, &alice)).0);
+	}
+
+	#[test]
+	fn a_wrong_nonce_is_unsatisfiable() {
+		let witness = transfer_batch();
+		let transfer = transfer_of(&witness);
+		let [alice, _, _] = example_keys();
+		for nonce in [transfer.nonce - 1, transfer.nonce + 1] {
+			let replay = Transfer { nonce, ..transfer };
+			assert!(!synthesize(with_transfer(witness.clone(), replay, &alice)).0);
+		}
+		// The same re-signing with the right nonce is fine: the test changes only the nonce.
+		assert!(synthesize(with_transfer(witness, transfer, &alice)).0);
+	}
+
+	#[test]
+	fn a_wrong_old_root_is_unsatisfiable() {
+		let mut witness = transfer_batch();
+		witness.old_root += Fr::from(1u8);
+		assert!(!synthesize(witness).0);
+	}
+
+	#[test]
+	fn a_commitment_to_other_pubdata_is_unsatisfiable() {
+		// The public input commits to a pubdata in which the transfer moves one more unit
+		// than the slot proves.
+		let mut witness = transfer_batch();
+		let mut bytes = witness.slots[0].op.pubdata();
+		bytes[1 + 4 + 4 + 2 + 15] += 1;
+		witness.slots[0].op = AppliedOp::decode_pubdata(&bytes).unwrap().0;
+		assert!(!synthesize(witness).0);
+	}
+
+	#[test]
+	fn a_full_exit_to_another_owner_is_unsatisfiable() {
+		let mut witness = example_request(6).witness(6).unwrap();
+		let exit = &mut witness.slots[5];
+		assert_eq!(exit.op.op().op_type(), OpType::FullExit);
+		assert!(exit.fields.amount > 0);
+		exit.fields.address = [0xee; 20];
+		assert!(!synthesize(witness).0);
+	}
+
+	#[test]
+	fn a_change_pubkey_to_a_key_off_the_curve_is_unsatisfiable() {
+		let mut witness = example_request(5).witness(5).unwrap();
+		let change = &mut witness.slots[4];
+		assert_eq!(change.op.op().op_type(), OpType::ChangePubKey);
+		change.new_pubkey.x += Fr::from(1u8);
+		assert!(!synthesize(witness).0);
+	}
+}

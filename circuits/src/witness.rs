@@ -1,0 +1,408 @@
+//! The native side of the batch circuit: [`BatchBuilder`] runs a batch's ops through the state
+//! transition function and records what the circuit needs to prove them ([`BatchWitness`]).
+//!
+//! The builder keeps two copies of the state. The STF (`concord_primitives::stf`, the same code
+//! the runtime runs) decides whether an op is valid and what it does; a second account tree
+//! replays the op the way the circuit does it, as three [`Touch`]es, and records their Merkle
+//! paths. After every op the two roots must agree, so a divergence between the rules and the
+//! circuit's reading of them is caught here, natively and with a clear error, instead of
+//! surfacing as an unprovable batch.
+
+use crate::Fr;
+use concord_primitives::{
+	account::{Account, AccountChange, AccountId, AccountTree, StateError, TokenId},
+	commitment::batch_commitment,
+	eddsa::{PublicKey, Signature},
+	ops::{batch_pubdata, AppliedOp, Op, OpType, SignedOp},
+	stf::{self, BatchContext, StfError, TreeState},
+	tree::{MemoryStore, NodeStore},
+};
+use core::fmt;
+
+/// The fields of a slot as the circuit allocates them: every op kind's fields in one shape,
+/// zero where the op has none. The twin of the slot's field variables in
+/// [`crate::pubdata::SlotFieldsVar`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SlotFields {
+	pub op_type: u8,
+	pub chain: u8,
+	pub priority_id: u64,
+	/// The account of touch A: the signer (Transfer, TransferToNew, Withdraw, ChangePubKey) or
+	/// the exiting account (FullExit).
+	pub account_a: AccountId,
+	/// The account of touch B: the credited one (Deposit, Transfer, TransferToNew).
+	pub account_b: AccountId,
+	/// Deposit, TransferToNew, Withdraw: the destination; ChangePubKey, FullExit: the owner.
+	pub address: [u8; 20],
+	/// ChangePubKey: the new key, packed.
+	pub pubkey: [u8; 32],
+	/// The token of every touch (ChangePubKey: the fee token).
+	pub token: TokenId,
+	/// Deposit, transfers, Withdraw: the amount; FullExit: the amount exited.
+	pub amount: u128,
+	pub fee: u128,
+	pub nonce: u32,
+}
+
+impl SlotFields {
+	/// The fields of an applied op.
+	pub fn of(applied: &AppliedOp) -> SlotFields {
+		let op_type = applied.op().op_type() as u8;
+		let base = SlotFields {
+			op_type,
+			..SlotFields::default()
+		};
+		match *applied.op() {
+			Op::Noop => base,
+			Op::Deposit(op) => SlotFields {
+				chain: op.chain_id.0,
+				priority_id: op.priority_id,
+				account_b: applied.resolved_account().unwrap_or_default(),
+				address: op.to_address,
+				token: op.token,
+				amount: op.amount,
+				..base
+			},
+			Op::Transfer(op) => SlotFields {
+				account_a: op.from,
+				account_b: op.to,
+				token: op.token,
+				amount: op.amount,
+				fee: op.fee,
+				nonce: op.nonce,
+				..base
+			},
+			Op::TransferToNew(op) => SlotFields {
+				account_a: op.from,
+				account_b: applied.resolved_account().unwrap_or_default(),
+				address: op.to_address,
+				token: op.token,
+				amount: op.amount,
+				fee: op.fee,
+				nonce: op.nonce,
+				..base
+			},
+			Op::Withdraw(op) => SlotFields {
+				chain: op.to_chain.0,
+				account_a: op.from,
+				address: op.to_address,
+				token: op.token,
+				amount: op.amount,
+				fee: op.fee,
+				nonce: op.nonce,
+				..base
+			},
+			Op::ChangePubKey(op) => SlotFields {
+				chain: op.chain_id.0,
+				account_a: op.account,
+				address: applied.owner().unwrap_or_default(),
+				pubkey: op.new_pubkey,
+				token: op.fee_token,
+				fee: op.fee,
+				nonce: op.nonce,
+				..base
+			},
+			Op::FullExit(op) => SlotFields {
+				chain: op.chain_id.0,
+				priority_id: op.priority_id,
+				account_a: op.account,
+				address: op.owner,
+				token: op.token,
+				amount: applied.exit_amount().unwrap_or_default(),
+				..base
+			},
+		}
+	}
+}
+
+/// One account change of a slot, with the account and token it is at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Touch {
+	pub account: AccountId,
+	pub token: TokenId,
+	pub change: AccountChange,
+}
+
+/// Everything the circuit needs for one op slot.
+///
+/// Every slot makes the same three touches, in this order, whatever its op (an unused touch
+/// rewrites a leaf unchanged):
+///
+/// - **A**, `fields.account_a`: the signer pays `amount + fee` (ChangePubKey: `fee`, and its
+///   key changes), its nonce grows by one; a FullExit's account pays the amount exited.
+/// - **B**, `fields.account_b`: credited `amount` (Deposit, Transfer, TransferToNew), and
+///   given its address if the op creates it.
+/// - **C**, the batch's fee account: credited `fee` (the L2-signed ops).
+///
+/// Each touch proves its path against the root the previous one left, so an op whose accounts
+/// coincide (a signer that is the fee account) is handled like any other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotWitness {
+	pub op: AppliedOp,
+	pub fields: SlotFields,
+	/// The signer's signature of the op; for unsigned slots a placeholder the circuit ignores.
+	pub signature: Signature,
+	/// ChangePubKey: the new key, unpacked; other slots: the key touch A leaves in place.
+	pub new_pubkey: PublicKey,
+	pub touches: [Touch; 3],
+}
+
+/// A sealed batch with everything needed to prove it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchWitness {
+	pub batch_number: u64,
+	pub fee_account: AccountId,
+	pub old_root: Fr,
+	pub new_root: Fr,
+	/// Exactly as many as the circuit has slots; the ops first, then Noops.
+	pub slots: Vec<SlotWitness>,
+}
+
+impl BatchWitness {
+	/// The batch's pubdata, as the L1 contracts receive it.
+	pub fn pubdata(&self) -> Vec<u8> {
+		batch_pubdata(
+			self.fee_account,
+			self.slots.iter().map(|slot| &slot.op),
+			self.slots.len(),
+		)
+		.expect("one op per slot")
+	}
+
+	/// The batch commitment, the proof's public input.
+	pub fn commitment(&self) -> Fr {
+		batch_commitment(
+			self.batch_number,
+			self.old_root,
+			self.new_root,
+			&self.pubdata(),
+		)
+	}
+}
+
+/// Why an op was not added to a batch. The batch is unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchError {
+	/// The batch already holds as many ops as the circuit has slots.
+	Full { slots: usize },
+	/// The STF rejects the op.
+	Rejected(StfError),
+	/// An L2-signed op came without a signature.
+	MissingSignature,
+	/// The circuit's reading of the op does not reproduce the STF's state: a bug in the
+	/// prover, reported rather than turned into an unprovable batch.
+	Diverged { op_type: OpType },
+}
+
+impl fmt::Display for BatchError {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		match self {
+			BatchError::Full { slots } => write!(f, "the batch is full ({slots} slots)"),
+			BatchError::Rejected(error) => write!(f, "op rejected: {error}"),
+			BatchError::MissingSignature => f.write_str("the op needs an L2 signature"),
+			BatchError::Diverged { op_type } => write!(
+				f,
+				"the circuit's witness for a {op_type:?} disagrees with the state transition \
+				 function"
+			),
+		}
+	}
+}
+
+impl std::error::Error for BatchError {}
+
+impl From<StfError> for BatchError {
+	fn from(error: StfError) -> Self {
+		BatchError::Rejected(error)
+	}
+}
+
+/// Seals ops into a batch of a fixed number of slots, keeping the state and the witness.
+pub struct BatchBuilder<S: NodeStore + Default + Clone = MemoryStore> {
+	state: TreeState<S>,
+	/// The circuit's view: the same tree, changed touch by touch.
+	tree: AccountTree<S>,
+	batch_number: u64,
+	fee_account: AccountId,
+	capacity: usize,
+	old_root: Fr,
+	slots: Vec<SlotWitness>,
+}
+
+impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
+	/// Starts batch `batch_number` of a circuit with `slots` slots on `state`, with fees going
+	/// to `fee_account`.
+	pub fn new(
+		state: TreeState<S>,
+		batch_number: u64,
+		fee_account: AccountId,
+		slots: usize,
+	) -> Self {
+		let tree = state.tree().clone();
+		let old_root = tree.root();
+		BatchBuilder {
+			state,
+			tree,
+			batch_number,
+			fee_account,
+			capacity: slots,
+			old_root,
+			slots: Vec::with_capacity(slots),
+		}
+	}
+
+	/// The state with the ops added so far applied.
+	pub fn state(&self) -> &TreeState<S> {
+		&self.state
+	}
+
+	/// Applies `op` (with its owner's packed signature if it is L2-signed) and adds it to the
+	/// batch; on error nothing changes.
+	pub fn push(&mut self, op: &Op, signature: Option<[u8; 64]>) -> Result<AppliedOp, BatchError> {
+		if self.slots.len() == self.capacity {
+			return Err(BatchError::Full {
+				slots: self.capacity,
+			});
+		}
+		let ctx = BatchContext {
+			fee_account: self.fee_account,
+		};
+		let (applied, signature) = match (op.signer(), signature) {
+			(None, _) => (stf::apply(&mut self.state, op, &ctx)?, placeholder_signature()),
+			(Some(_), None) => return Err(BatchError::MissingSignature),
+			(Some(_), Some(packed)) => {
+				let signed = SignedOp {
+					op: *op,
+					signature: packed,
+				};
+				let applied = stf::apply_signed(&mut self.state, &signed, &ctx)?;
+				let signature = Signature::unpack(&packed).ok_or(StfError::BadSignature)?;
+				(applied, signature)
+			}
+		};
+		let slot = self.witness_slot(applied, signature)?;
+		self.slots.push(slot);
+		Ok(applied)
+	}
+
+	/// Pads the batch with Noops and returns the state after it and its witness.
+	pub fn finish(mut self) -> (TreeState<S>, BatchWitness) {
+		while self.slots.len() < self.capacity {
+			let noop = stf::apply(
+				&mut self.state,
+				&Op::Noop,
+				&BatchContext {
+					fee_account: self.fee_account,
+				},
+			)
+			.expect("a Noop always applies");
+			let slot = self
+				.witness_slot(noop, placeholder_signature())
+				.expect("a Noop changes nothing");
+			self.slots.push(slot);
+		}
+		let witness = BatchWitness {
+			batch_number: self.batch_number,
+			fee_account: self.fee_account,
+			old_root: self.old_root,
+			new_root: self.tree.root(),
+			slots: self.slots,
+		};
+		(self.state, witness)
+	}
+
+	/// Replays an applied op as the circuit's three touches (see [`SlotWitness`]) and checks
+	/// the result against the STF's state.
+	fn witness_slot(
+		&mut self,
+		op: AppliedOp,
+		signature: Signature,
+	) -> Result<SlotWitness, BatchError> {
+		let kind = op.op().op_type();
+		let diverged = BatchError::Diverged { op_type: kind };
+		let f = SlotFields::of(&op);
+		let signed = op.op().signer().is_some();
+
+		let mut a = self.account(f.account_a, diverged)?;
+		if signed {
+			a.nonce = a.nonce.checked_add(1).ok_or(diverged)?;
+		}
+		if kind == OpType::ChangePubKey {
+			a.pubkey = PublicKey::unpack(&f.pubkey).ok_or(diverged)?;
+		}
+		let debit = match kind {
+			OpType::Transfer | OpType::TransferToNew | OpType::Withdraw => {
+				f.amount.checked_add(f.fee).ok_or(diverged)?
+			}
+			OpType::ChangePubKey => f.fee,
+			OpType::FullExit => f.amount,
+			OpType::Noop | OpType::Deposit => 0,
+		};
+		let touch_a = self.touch(f.account_a, f.token, a, |old| old.checked_sub(debit), diverged)?;
+
+		let mut b = self.account(f.account_b, diverged)?;
+		let credit = match kind {
+			OpType::Deposit | OpType::TransferToNew => {
+				b.l1_address = f.address;
+				f.amount
+			}
+			OpType::Transfer => f.amount,
+			_ => 0,
+		};
+		let touch_b = self.touch(f.account_b, f.token, b, |old| old.checked_add(credit), diverged)?;
+
+		let fee = if signed { f.fee } else { 0 };
+		let c = self.account(self.fee_account, diverged)?;
+		let touch_c =
+			self.touch(self.fee_account, f.token, c, |old| old.checked_add(fee), diverged)?;
+
+		if self.tree.root() != self.state.tree().root() {
+			return Err(diverged);
+		}
+		Ok(SlotWitness {
+			op,
+			fields: f,
+			signature,
+			new_pubkey: a.pubkey,
+			touches: [touch_a, touch_b, touch_c],
+		})
+	}
+
+	fn account(&self, id: AccountId, diverged: BatchError) -> Result<Account, BatchError> {
+		self.tree.account(id).map_err(|_| diverged)
+	}
+
+	/// Writes `new` and the balance `balance(old balance)` at (`account`, `token`).
+	fn touch(
+		&mut self,
+		account: AccountId,
+		token: TokenId,
+		new: Account,
+		balance: impl FnOnce(u128) -> Option<u128>,
+		diverged: BatchError,
+	) -> Result<Touch, BatchError> {
+		let old_balance = self
+			.tree
+			.balance(account, token)
+			.map_err(|_| diverged)?;
+		let new_balance = balance(old_balance).ok_or(diverged)?;
+		let change = self
+			.tree
+			.change(account, new, token, new_balance)
+			.map_err(|_: StateError| diverged)?;
+		Ok(Touch {
+			account,
+			token,
+			change,
+		})
+	}
+}
+
+/// The signature an unsigned slot carries: the circuit allocates one in every slot and ignores
+/// it where the op is not L2-signed.
+fn placeholder_signature() -> Signature {
+	Signature {
+		r8: concord_primitives::babyjubjub::BASE8,
+		s: Default::default(),
+	}
+}
