@@ -189,9 +189,7 @@ impl TouchVar {
 		Ok(TouchVar {
 			old: AccountVar::new_witness(cs.clone(), &change.old)?,
 			old_balance: FpVar::new_witness(cs.clone(), || Ok(Fr::from(change.old_balance)))?,
-			balance_path: MembershipProofVar::new_witness(cs.clone(), || {
-				Ok(change.balance.path)
-			})?,
+			balance_path: MembershipProofVar::new_witness(cs.clone(), || Ok(change.balance.path))?,
 			account_path: MembershipProofVar::new_witness(cs, || Ok(change.account.path))?,
 		})
 	}
@@ -464,7 +462,10 @@ mod tests {
 		let (satisfied, constraints) = synthesize(witness);
 		assert!(satisfied);
 		// The key setup runs on the blank circuit: it must have exactly the same shape.
-		assert_eq!(synthesize(BatchCircuit::blank(8).witness), (true, constraints));
+		assert_eq!(
+			synthesize(BatchCircuit::blank(8).witness),
+			(true, constraints)
+		);
 	}
 
 	#[test]

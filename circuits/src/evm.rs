@@ -67,7 +67,9 @@ impl fmt::Display for EvmError {
 			EvmError::ScalarNotInField => {
 				f.write_str("public input is not below the scalar field modulus")
 			}
-			EvmError::MalformedHexWord => f.write_str("a word is not 0x and 64 hex digits"),
+			EvmError::MalformedHexWord => {
+				f.write_str("not 0x and hex digits (64 for a word, an even number for bytes)")
+			}
 			EvmError::ProofWordCount(n) => write!(f, "a proof is 8 words, got {n}"),
 		}
 	}
@@ -194,23 +196,35 @@ pub fn g2_from_words(words: &[Word; 4]) -> Result<G2Affine, PointError> {
 
 /// `0x` and 64 lowercase hex digits.
 pub fn word_to_hex(word: &Word) -> String {
+	bytes_to_hex(word)
+}
+
+/// Parses `0x` and exactly 64 hex digits (either case).
+pub fn word_from_hex(hex: &str) -> Result<Word, EvmError> {
+	bytes_from_hex(hex)?
+		.try_into()
+		.map_err(|_| EvmError::MalformedHexWord)
+}
+
+/// `0x` and two lowercase hex digits per byte.
+pub fn bytes_to_hex(bytes: &[u8]) -> String {
 	const DIGITS: &[u8; 16] = b"0123456789abcdef";
-	let mut out = String::with_capacity(66);
+	let mut out = String::with_capacity(2 + 2 * bytes.len());
 	out.push_str("0x");
-	for byte in word {
+	for byte in bytes {
 		out.push(DIGITS[usize::from(byte >> 4)].into());
 		out.push(DIGITS[usize::from(byte & 0xf)].into());
 	}
 	out
 }
 
-/// Parses `0x` and exactly 64 hex digits (either case).
-pub fn word_from_hex(hex: &str) -> Result<Word, EvmError> {
+/// Parses `0x` and an even number of hex digits (either case).
+pub fn bytes_from_hex(hex: &str) -> Result<Vec<u8>, EvmError> {
 	let digits = hex
 		.strip_prefix("0x")
 		.ok_or(EvmError::MalformedHexWord)?
 		.as_bytes();
-	if digits.len() != 64 {
+	if digits.len() % 2 != 0 {
 		return Err(EvmError::MalformedHexWord);
 	}
 	let nibble = |c: u8| match c {
@@ -219,11 +233,10 @@ pub fn word_from_hex(hex: &str) -> Result<Word, EvmError> {
 		b'A'..=b'F' => Ok(c - b'A' + 10),
 		_ => Err(EvmError::MalformedHexWord),
 	};
-	let mut word = [0; 32];
-	for (byte, pair) in word.iter_mut().zip(digits.chunks_exact(2)) {
-		*byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
-	}
-	Ok(word)
+	digits
+		.chunks_exact(2)
+		.map(|pair| Ok(nibble(pair[0])? << 4 | nibble(pair[1])?))
+		.collect()
 }
 
 const TEMPLATE: &str = include_str!("ConcordVerifier.sol.in");

@@ -78,7 +78,11 @@ impl Field {
 			Field::Nonce => fields.nonce.to_le_bytes().to_vec(),
 		};
 		(0..self.bits())
-			.map(|bit| le_bytes.get(bit / 8).is_some_and(|byte| byte >> (bit % 8) & 1 == 1))
+			.map(|bit| {
+				le_bytes
+					.get(bit / 8)
+					.is_some_and(|byte| byte >> (bit % 8) & 1 == 1)
+			})
 			.collect()
 	}
 }
@@ -230,7 +234,10 @@ impl SlotFieldsVar {
 
 	/// The sum of the selectors of `op_types`: 1 if the slot's op is one of them, else 0.
 	pub fn is_any(&self, op_types: &[OpType]) -> FpVar<Fr> {
-		op_types.iter().map(|&op_type| FpVar::from(self.is(op_type).clone())).sum()
+		op_types
+			.iter()
+			.map(|&op_type| FpVar::from(self.is(op_type).clone()))
+			.sum()
 	}
 
 	/// The op type byte as a field element.
@@ -273,9 +280,10 @@ impl SlotFieldsVar {
 			match source {
 				Source::Zero => {}
 				Source::One => ones.push(selector.clone()),
-				Source::Bit(field, bit) => {
-					by_bit.entry((field, bit)).or_default().push(selector.clone())
-				}
+				Source::Bit(field, bit) => by_bit
+					.entry((field, bit))
+					.or_default()
+					.push(selector.clone()),
 			}
 		}
 		if ones.is_empty() && by_bit.len() == 1 {
@@ -341,8 +349,17 @@ mod tests {
 		let cs = ConstraintSystem::<Fr>::new_ref();
 		let var = SlotFieldsVar::new_witness(cs.clone(), fields).unwrap();
 		let before = cs.num_constraints();
-		let bytes = var.pubdata().unwrap().iter().map(|b| b.value().unwrap()).collect();
-		(bytes, cs.is_satisfied().unwrap(), cs.num_constraints() - before)
+		let bytes = var
+			.pubdata()
+			.unwrap()
+			.iter()
+			.map(|b| b.value().unwrap())
+			.collect();
+		(
+			bytes,
+			cs.is_satisfied().unwrap(),
+			cs.num_constraints() - before,
+		)
 	}
 
 	#[test]

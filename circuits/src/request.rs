@@ -87,8 +87,12 @@ impl BatchRequest {
 
 	/// The batch's witness for a circuit of `slots` slots.
 	pub fn witness(&self, slots: usize) -> Result<BatchWitness, RequestError> {
-		let mut builder =
-			BatchBuilder::new(self.pre_state()?, self.batch_number, self.fee_account, slots);
+		let mut builder = BatchBuilder::new(
+			self.pre_state()?,
+			self.batch_number,
+			self.fee_account,
+			slots,
+		);
 		for (index, (op, signature)) in self.ops.iter().enumerate() {
 			builder
 				.push(op, *signature)
@@ -104,7 +108,11 @@ pub const EXAMPLE_TOKEN: TokenId = 1;
 
 /// The example's L2 keys: Alice's and Bob's (accounts 1 and 2), Carol's (account 3).
 pub fn example_keys() -> [PrivateKey; 3] {
-	[PrivateKey([1; 32]), PrivateKey([2; 32]), PrivateKey([3; 32])]
+	[
+		PrivateKey([1; 32]),
+		PrivateKey([2; 32]),
+		PrivateKey([3; 32]),
+	]
 }
 
 fn signed(key: &PrivateKey, op: Op) -> RequestOp {

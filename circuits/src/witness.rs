@@ -268,7 +268,10 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			fee_account: self.fee_account,
 		};
 		let (applied, signature) = match (op.signer(), signature) {
-			(None, _) => (stf::apply(&mut self.state, op, &ctx)?, placeholder_signature()),
+			(None, _) => (
+				stf::apply(&mut self.state, op, &ctx)?,
+				placeholder_signature(),
+			),
 			(Some(_), None) => return Err(BatchError::MissingSignature),
 			(Some(_), Some(packed)) => {
 				let signed = SignedOp {
@@ -338,7 +341,13 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			OpType::FullExit => f.amount,
 			OpType::Noop | OpType::Deposit => 0,
 		};
-		let touch_a = self.touch(f.account_a, f.token, a, |old| old.checked_sub(debit), diverged)?;
+		let touch_a = self.touch(
+			f.account_a,
+			f.token,
+			a,
+			|old| old.checked_sub(debit),
+			diverged,
+		)?;
 
 		let mut b = self.account(f.account_b, diverged)?;
 		let credit = match kind {
@@ -349,12 +358,23 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			OpType::Transfer => f.amount,
 			_ => 0,
 		};
-		let touch_b = self.touch(f.account_b, f.token, b, |old| old.checked_add(credit), diverged)?;
+		let touch_b = self.touch(
+			f.account_b,
+			f.token,
+			b,
+			|old| old.checked_add(credit),
+			diverged,
+		)?;
 
 		let fee = if signed { f.fee } else { 0 };
 		let c = self.account(self.fee_account, diverged)?;
-		let touch_c =
-			self.touch(self.fee_account, f.token, c, |old| old.checked_add(fee), diverged)?;
+		let touch_c = self.touch(
+			self.fee_account,
+			f.token,
+			c,
+			|old| old.checked_add(fee),
+			diverged,
+		)?;
 
 		if self.tree.root() != self.state.tree().root() {
 			return Err(diverged);
@@ -381,10 +401,7 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 		balance: impl FnOnce(u128) -> Option<u128>,
 		diverged: BatchError,
 	) -> Result<Touch, BatchError> {
-		let old_balance = self
-			.tree
-			.balance(account, token)
-			.map_err(|_| diverged)?;
+		let old_balance = self.tree.balance(account, token).map_err(|_| diverged)?;
 		let new_balance = balance(old_balance).ok_or(diverged)?;
 		let change = self
 			.tree

@@ -1,0 +1,238 @@
+//! Groth16 over BN254 for the batch circuit: key setup, key files, proving and verification.
+//!
+//! The setup here is a **development setup**: its randomness (the "toxic waste") is derived
+//! from a public seed, so anyone who knows the seed can forge proofs. It makes devnets and
+//! tests reproducible; a production deployment needs keys from a multi-party ceremony.
+
+use crate::{batch::BatchCircuit, witness::BatchWitness, Fr};
+use ark_bn254::Bn254;
+use ark_groth16::{Groth16, Proof, ProvingKey, VerifyingKey};
+use ark_relations::gr1cs::SynthesisError;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, SerializationError};
+use ark_snark::SNARK;
+use ark_std::rand::{rngs::StdRng, RngCore, SeedableRng};
+use sha2::{Digest, Sha256};
+use std::{
+	fmt,
+	fs::File,
+	io::{BufReader, BufWriter, Read, Write},
+	path::{Path, PathBuf},
+};
+
+/// The proving key file in a key directory.
+pub const PROVING_KEY_FILE: &str = "proving.key";
+/// The verifying key file in a key directory: arkworks' compressed canonical encoding, the
+/// bytes the appchain's verifying key registry stores.
+pub const VERIFYING_KEY_FILE: &str = "verifying.key";
+
+/// A proving key with the number of slots of the circuit it is for.
+pub struct BatchProvingKey {
+	pub slots: usize,
+	pub key: ProvingKey<Bn254>,
+}
+
+/// Why a key or proof operation failed.
+#[derive(Debug)]
+pub enum Groth16Error {
+	Io {
+		path: PathBuf,
+		error: std::io::Error,
+	},
+	Decode {
+		path: PathBuf,
+		error: SerializationError,
+	},
+	Synthesis(SynthesisError),
+	/// The witness has another number of slots than the key's circuit.
+	SlotMismatch {
+		key: usize,
+		witness: usize,
+	},
+}
+
+impl fmt::Display for Groth16Error {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		match self {
+			Groth16Error::Io { path, error } => write!(f, "{}: {error}", path.display()),
+			Groth16Error::Decode { path, error } => {
+				write!(f, "{}: not a valid key: {error}", path.display())
+			}
+			Groth16Error::Synthesis(error) => write!(f, "constraint synthesis failed: {error}"),
+			Groth16Error::SlotMismatch { key, witness } => {
+				write!(f, "the key is for {key} slots, the batch has {witness}")
+			}
+		}
+	}
+}
+
+impl std::error::Error for Groth16Error {}
+
+impl From<SynthesisError> for Groth16Error {
+	fn from(error: SynthesisError) -> Self {
+		Groth16Error::Synthesis(error)
+	}
+}
+
+/// The deterministic randomness of the development setup for `seed`.
+fn dev_rng(seed: &str) -> StdRng {
+	let digest = Sha256::new()
+		.chain_update(b"concord insecure development setup\0")
+		.chain_update(seed.as_bytes())
+		.finalize();
+	StdRng::from_seed(digest.into())
+}
+
+/// Generates the keys of the `slots`-slot batch circuit from a public seed. INSECURE outside
+/// development: see the module documentation.
+pub fn dev_setup(slots: usize, seed: &str) -> Result<BatchProvingKey, Groth16Error> {
+	let key = Groth16::<Bn254>::generate_random_parameters_with_reduction(
+		BatchCircuit::blank(slots),
+		&mut dev_rng(seed),
+	)?;
+	Ok(BatchProvingKey { slots, key })
+}
+
+/// Proves the batch of `witness`. The proof's randomness comes from the operating system.
+pub fn prove(key: &BatchProvingKey, witness: BatchWitness) -> Result<Proof<Bn254>, Groth16Error> {
+	if witness.slots.len() != key.slots {
+		return Err(Groth16Error::SlotMismatch {
+			key: key.slots,
+			witness: witness.slots.len(),
+		});
+	}
+	let mut seed = [0u8; 32];
+	ark_std::rand::rngs::OsRng.fill_bytes(&mut seed);
+	Ok(Groth16::<Bn254>::prove(
+		&key.key,
+		BatchCircuit::new(witness),
+		&mut StdRng::from_seed(seed),
+	)?)
+}
+
+/// Whether `proof` proves a batch with this commitment under `vk`.
+pub fn verify(vk: &VerifyingKey<Bn254>, commitment: Fr, proof: &Proof<Bn254>) -> bool {
+	Groth16::<Bn254>::verify(vk, &[commitment], proof).unwrap_or(false)
+}
+
+fn create(path: &Path) -> Result<BufWriter<File>, Groth16Error> {
+	File::create(path)
+		.map(BufWriter::new)
+		.map_err(|error| Groth16Error::Io {
+			path: path.into(),
+			error,
+		})
+}
+
+fn open(path: &Path) -> Result<BufReader<File>, Groth16Error> {
+	File::open(path)
+		.map(BufReader::new)
+		.map_err(|error| Groth16Error::Io {
+			path: path.into(),
+			error,
+		})
+}
+
+/// Writes `key` into `dir` (created if missing): the proving key (slot count, then the key
+/// uncompressed: it is read often, and decompressing its millions of points is slow) and the
+/// verifying key (compressed).
+pub fn write_keys(dir: &Path, key: &BatchProvingKey) -> Result<(), Groth16Error> {
+	std::fs::create_dir_all(dir).map_err(|error| Groth16Error::Io {
+		path: dir.into(),
+		error,
+	})?;
+	let io = |path: &Path| {
+		let path = path.to_path_buf();
+		move |error: SerializationError| Groth16Error::Decode { path, error }
+	};
+	let path = dir.join(PROVING_KEY_FILE);
+	let mut file = create(&path)?;
+	(key.slots as u64)
+		.serialize_uncompressed(&mut file)
+		.and_then(|()| key.key.serialize_uncompressed(&mut file))
+		.map_err(io(&path))?;
+	file.flush().map_err(|error| Groth16Error::Io {
+		path: path.clone(),
+		error,
+	})?;
+	let path = dir.join(VERIFYING_KEY_FILE);
+	let mut file = create(&path)?;
+	key.key
+		.vk
+		.serialize_compressed(&mut file)
+		.map_err(io(&path))?;
+	file.flush()
+		.map_err(|error| Groth16Error::Io { path, error })
+}
+
+/// Reads the proving key of `dir`, as [`write_keys`] wrote it (trusted: its points are not
+/// checked, which would take longer than proving).
+pub fn read_proving_key(dir: &Path) -> Result<BatchProvingKey, Groth16Error> {
+	let path = dir.join(PROVING_KEY_FILE);
+	let mut file = open(&path)?;
+	let decode = |error| Groth16Error::Decode {
+		path: path.clone(),
+		error,
+	};
+	let slots = u64::deserialize_uncompressed(&mut file).map_err(decode)?;
+	let key = ProvingKey::deserialize_uncompressed_unchecked(&mut file).map_err(decode)?;
+	Ok(BatchProvingKey {
+		slots: slots as usize,
+		key,
+	})
+}
+
+/// Reads and validates the verifying key of `dir`.
+pub fn read_verifying_key(dir: &Path) -> Result<VerifyingKey<Bn254>, Groth16Error> {
+	let path = dir.join(VERIFYING_KEY_FILE);
+	let mut bytes = Vec::new();
+	open(&path)?
+		.read_to_end(&mut bytes)
+		.map_err(|error| Groth16Error::Io {
+			path: path.clone(),
+			error,
+		})?;
+	VerifyingKey::deserialize_compressed(&bytes[..])
+		.map_err(|error| Groth16Error::Decode { path, error })
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::request::example_request;
+
+	#[test]
+	fn the_dev_setup_is_deterministic_and_a_proof_verifies_only_its_commitment() {
+		let key = dev_setup(1, "test").unwrap();
+		let again = dev_setup(1, "test").unwrap();
+		assert_eq!(key.key.vk, again.key.vk);
+		assert_ne!(dev_setup(1, "other").unwrap().key.vk, key.key.vk);
+
+		let dir = std::env::temp_dir().join(format!("concord-keys-{}", std::process::id()));
+		write_keys(&dir, &key).unwrap();
+		let key = read_proving_key(&dir).unwrap();
+		let vk = read_verifying_key(&dir).unwrap();
+		assert_eq!((key.slots, &vk), (1, &again.key.vk));
+
+		let witness = example_request(1).witness(1).unwrap();
+		let commitment = witness.commitment();
+		let proof = prove(&key, witness).unwrap();
+		assert!(verify(&vk, commitment, &proof));
+		assert!(!verify(&vk, commitment + Fr::from(1u8), &proof));
+		let mut tampered = proof.clone();
+		tampered.c = tampered.a;
+		assert!(!verify(&vk, commitment, &tampered));
+
+		assert!(matches!(
+			prove(&key, example_request(2).witness(2).unwrap()),
+			Err(Groth16Error::SlotMismatch { key: 1, witness: 2 })
+		));
+		std::fs::write(dir.join(VERIFYING_KEY_FILE), b"not a key").unwrap();
+		let error = read_verifying_key(&dir).unwrap_err();
+		assert!(error.to_string().contains(VERIFYING_KEY_FILE), "{error}");
+		std::fs::remove_dir_all(&dir).unwrap();
+		assert!(matches!(
+			read_proving_key(&dir),
+			Err(Groth16Error::Io { .. })
+		));
+	}
+}

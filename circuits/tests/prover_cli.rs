@@ -1,0 +1,98 @@
+//! `concord-prover`'s error paths: every bad input ends with exit status 2 and a message naming
+//! what is wrong, and nothing is written. (The full setup → prove → verify → EVM flow is
+//! exercised by `clients/js/test/verifier.test.mjs` against a real anvil chain.)
+
+use std::{path::PathBuf, process::Command};
+
+fn prover(args: &[&str]) -> (i32, String) {
+	let output = Command::new(env!("CARGO_BIN_EXE_concord-prover"))
+		.args(args)
+		.output()
+		.expect("run concord-prover");
+	let text = String::from_utf8_lossy(&output.stdout).into_owned()
+		+ &String::from_utf8_lossy(&output.stderr);
+	(output.status.code().expect("exited"), text)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+	let dir = std::env::temp_dir().join(format!("concord-cli-{name}-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	dir
+}
+
+#[test]
+fn missing_keys_are_reported_with_their_path() {
+	let dir = temp_dir("missing");
+	let batch = dir.join("batch.scale");
+	let (code, _) = prover(&[
+		"example-batch",
+		"--slots",
+		"2",
+		"--out",
+		batch.to_str().unwrap(),
+	]);
+	assert_eq!(code, 0);
+	let keys = dir.join("no-keys");
+	let out = dir.join("proof.json");
+	let (code, text) = prover(&[
+		"prove",
+		"--keys",
+		keys.to_str().unwrap(),
+		"--batch",
+		batch.to_str().unwrap(),
+		"--out",
+		out.to_str().unwrap(),
+	]);
+	assert_eq!(code, 2, "{text}");
+	assert!(text.contains("proving.key"), "{text}");
+	assert!(!out.exists());
+	let (code, text) = prover(&[
+		"export-verifier",
+		"--keys",
+		keys.to_str().unwrap(),
+		"--out",
+		dir.join("v.sol").to_str().unwrap(),
+	]);
+	assert_eq!(code, 2, "{text}");
+	assert!(text.contains("verifying.key"), "{text}");
+	std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn malformed_files_are_rejected() {
+	let dir = temp_dir("malformed");
+	let keys = dir.join("keys");
+	std::fs::create_dir_all(&keys).unwrap();
+	std::fs::write(keys.join("verifying.key"), b"garbage").unwrap();
+	let proof = dir.join("proof.json");
+	std::fs::write(&proof, b"{\"commitment\": 5}").unwrap();
+	let (code, text) = prover(&[
+		"verify",
+		"--keys",
+		keys.to_str().unwrap(),
+		"--proof",
+		proof.to_str().unwrap(),
+	]);
+	assert_eq!(code, 2, "{text}");
+	assert!(text.contains("not a valid key"), "{text}");
+
+	let batch = dir.join("batch.scale");
+	std::fs::write(&batch, b"\x01\x02").unwrap();
+	std::fs::write(keys.join("proving.key"), b"").unwrap();
+	let (code, text) = prover(&[
+		"prove",
+		"--keys",
+		keys.to_str().unwrap(),
+		"--batch",
+		batch.to_str().unwrap(),
+		"--out",
+		dir.join("p.json").to_str().unwrap(),
+	]);
+	assert_eq!(code, 2, "{text}");
+	assert!(text.contains("not a batch request"), "{text}");
+
+	let (code, text) = prover(&["setup", "--slots", "0", "--seed", "x", "--out", "unused"]);
+	assert_eq!(code, 2, "{text}");
+	assert!(text.contains("--slots"), "{text}");
+	std::fs::remove_dir_all(dir).unwrap();
+}
