@@ -201,19 +201,28 @@ mod tests {
 	use crate::request::example_request;
 
 	#[test]
-	fn the_dev_setup_is_deterministic_and_a_proof_verifies_only_its_commitment() {
+	fn the_dev_setup_is_deterministic_per_seed() {
 		let key = dev_setup(1, "test").unwrap();
-		let again = dev_setup(1, "test").unwrap();
-		assert_eq!(key.key.vk, again.key.vk);
+		assert_eq!(dev_setup(1, "test").unwrap().key.vk, key.key.vk);
 		assert_ne!(dev_setup(1, "other").unwrap().key.vk, key.key.vk);
+	}
 
+	/// The example batch has one op of every kind: its proof verifies against its commitment
+	/// only, through key files written and read back.
+	#[test]
+	fn a_proof_of_a_batch_with_every_op_kind_verifies_only_its_commitment() {
+		let slots = 6;
 		let dir = std::env::temp_dir().join(format!("concord-keys-{}", std::process::id()));
-		write_keys(&dir, &key).unwrap();
+		write_keys(&dir, &dev_setup(slots, "test").unwrap()).unwrap();
 		let key = read_proving_key(&dir).unwrap();
 		let vk = read_verifying_key(&dir).unwrap();
-		assert_eq!((key.slots, &vk), (1, &again.key.vk));
+		assert_eq!((key.slots, &vk), (slots, &key.key.vk));
 
-		let witness = example_request(1).witness(1).unwrap();
+		let witness = example_request(slots).witness(slots).unwrap();
+		assert!(witness
+			.slots
+			.iter()
+			.all(|slot| slot.op.op().op_type() as u8 != 0));
 		let commitment = witness.commitment();
 		let proof = prove(&key, witness).unwrap();
 		assert!(verify(&vk, commitment, &proof));
@@ -223,8 +232,8 @@ mod tests {
 		assert!(!verify(&vk, commitment, &tampered));
 
 		assert!(matches!(
-			prove(&key, example_request(2).witness(2).unwrap()),
-			Err(Groth16Error::SlotMismatch { key: 1, witness: 2 })
+			prove(&key, example_request(1).witness(1).unwrap()),
+			Err(Groth16Error::SlotMismatch { key: 6, witness: 1 })
 		));
 		std::fs::write(dir.join(VERIFYING_KEY_FILE), b"not a key").unwrap();
 		let error = read_verifying_key(&dir).unwrap_err();

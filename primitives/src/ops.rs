@@ -1199,12 +1199,17 @@ mod tests {
 		let slots = ops.len() + 2;
 		let pubdata = batch_pubdata(7, &ops, slots).unwrap();
 		assert_eq!(pubdata.len(), batch_pubdata_len(slots));
-		assert_eq!(pubdata[..BATCH_HEADER_BYTES], [0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+		assert_eq!(
+			pubdata[..BATCH_HEADER_BYTES],
+			[0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+		);
 		for (slot, op) in ops.iter().enumerate() {
 			let start = BATCH_HEADER_BYTES + slot * SLOT_BYTES;
 			let own = op.pubdata();
 			assert_eq!(pubdata[start..start + own.len()], own[..]);
-			assert!(pubdata[start + own.len()..start + SLOT_BYTES].iter().all(|&b| b == 0));
+			assert!(pubdata[start + own.len()..start + SLOT_BYTES]
+				.iter()
+				.all(|&b| b == 0));
 		}
 		let noop = AppliedOp::new(Op::Noop, Resolved::Nothing);
 		let mut expected = ops.to_vec();
@@ -1222,10 +1227,16 @@ mod tests {
 			decode_batch_pubdata(&pubdata[..pubdata.len() - 1]),
 			Err(PubdataError::BadBatchLength(pubdata.len() - 1))
 		);
-		assert_eq!(decode_batch_pubdata(&[]), Err(PubdataError::BadBatchLength(0)));
+		assert_eq!(
+			decode_batch_pubdata(&[]),
+			Err(PubdataError::BadBatchLength(0))
+		);
 		let mut header = pubdata.clone();
 		header[BATCH_HEADER_BYTES - 1] = 1;
-		assert_eq!(decode_batch_pubdata(&header), Err(PubdataError::NonZeroHeaderPadding));
+		assert_eq!(
+			decode_batch_pubdata(&header),
+			Err(PubdataError::NonZeroHeaderPadding)
+		);
 		// A byte after the op in its slot: the slot would otherwise read as an op and Noops.
 		let mut slot_tail = pubdata.clone();
 		slot_tail[BATCH_HEADER_BYTES + SLOT_BYTES - 1] = 1;
@@ -1235,7 +1246,10 @@ mod tests {
 		);
 		let mut unknown = pubdata;
 		unknown[BATCH_HEADER_BYTES + SLOT_BYTES] = 9;
-		assert_eq!(decode_batch_pubdata(&unknown), Err(PubdataError::UnknownOpType(9)));
+		assert_eq!(
+			decode_batch_pubdata(&unknown),
+			Err(PubdataError::UnknownOpType(9))
+		);
 	}
 
 	#[test]

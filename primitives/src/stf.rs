@@ -536,7 +536,7 @@ impl<'a, S: State> Overlay<'a, S> {
 /// The appchain's registries beside the account state: chains, tokens per chain, liquidity,
 /// the address index and the next free account id. Shared by [`MemoryState`] and
 /// [`TreeState`], since the Merkle state holds none of them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, codec::Encode, codec::Decode)]
 pub struct Registry {
 	chains: BTreeSet<ChainId>,
 	tokens: BTreeMap<TokenId, BTreeSet<ChainId>>,
@@ -720,6 +720,132 @@ impl<S: NodeStore + Default> TreeState<S> {
 	/// The registries, to add chains and tokens.
 	pub fn registry_mut(&mut self) -> &mut Registry {
 		&mut self.registry
+	}
+}
+
+/// A [`TreeState`] as bytes, for the prover and the auditor to persist it between runs
+/// (they can always rebuild it by replaying the batches; a snapshot spares the replay).
+///
+/// SCALE encoding of: the root, the registries, then every account that differs from the empty
+/// one with its non-zero balances. Loading rebuilds the trees and rejects a snapshot whose
+/// contents do not hash to its root, so a truncated or altered file cannot yield a wrong state.
+#[derive(codec::Encode, codec::Decode)]
+struct Snapshot {
+	root: [u8; 32],
+	registry: Registry,
+	/// Account id, nonce, key `(x, y)` as canonical little-endian bytes, address, balances.
+	accounts: alloc::vec::Vec<SnapshotAccount>,
+}
+
+type SnapshotAccount = (
+	AccountId,
+	u32,
+	[u8; 32],
+	[u8; 32],
+	[u8; 20],
+	alloc::vec::Vec<(TokenId, u128)>,
+);
+
+/// Why a state snapshot cannot be loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotError {
+	/// The bytes are not a snapshot.
+	Malformed,
+	/// An account id, token id or key coordinate is out of range.
+	OutOfRange,
+	/// The contents do not hash to the recorded root.
+	RootMismatch,
+}
+
+impl fmt::Display for SnapshotError {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		f.write_str(match self {
+			SnapshotError::Malformed => "not a state snapshot",
+			SnapshotError::OutOfRange => "state snapshot has an id or key out of range",
+			SnapshotError::RootMismatch => "state snapshot does not hash to its recorded root",
+		})
+	}
+}
+
+impl core::error::Error for SnapshotError {}
+
+impl<S: NodeStore + Default> TreeState<S> {
+	/// The state as bytes; see [`TreeState::from_snapshot`].
+	pub fn snapshot(&self) -> alloc::vec::Vec<u8> {
+		use ark_ff::{BigInteger, PrimeField};
+		let le = |x: &crate::Fr| -> [u8; 32] {
+			x.into_bigint().to_bytes_le().try_into().expect("32 bytes")
+		};
+		let accounts = (0..self.registry.next_account_id)
+			.filter_map(|id| {
+				let account = self.tree.account(id).ok()?;
+				let balances: alloc::vec::Vec<_> = (0..1u16 << BALANCE_DEPTH)
+					.filter_map(|token| {
+						let amount = self.tree.balance(id, token).ok()?;
+						(amount != 0).then_some((token, amount))
+					})
+					.collect();
+				(account != Account::EMPTY || !balances.is_empty()).then(|| {
+					(
+						id,
+						account.nonce,
+						le(&account.pubkey.x),
+						le(&account.pubkey.y),
+						account.l1_address,
+						balances,
+					)
+				})
+			})
+			.collect();
+		codec::Encode::encode(&Snapshot {
+			root: crate::commitment::fr_to_be_bytes(&self.tree.root()),
+			registry: self.registry.clone(),
+			accounts,
+		})
+	}
+
+	/// Rebuilds a state from [`TreeState::snapshot`] bytes.
+	pub fn from_snapshot(mut bytes: &[u8]) -> Result<Self, SnapshotError> {
+		use ark_ff::{BigInt, PrimeField};
+		let snapshot: Snapshot =
+			codec::DecodeAll::decode_all(&mut bytes).map_err(|_| SnapshotError::Malformed)?;
+		let fr = |bytes: &[u8; 32]| {
+			let mut limbs = [0u64; 4];
+			for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks_exact(8)) {
+				*limb = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+			}
+			crate::Fr::from_bigint(BigInt::new(limbs)).ok_or(SnapshotError::OutOfRange)
+		};
+		let mut state = TreeState {
+			registry: snapshot.registry,
+			tree: crate::account::AccountTree::new(),
+		};
+		for (id, nonce, x, y, l1_address, balances) in snapshot.accounts {
+			let pubkey = PublicKey {
+				x: fr(&x)?,
+				y: fr(&y)?,
+			};
+			let account = Account {
+				nonce,
+				pubkey,
+				l1_address,
+			};
+			let out_of_range = |_| SnapshotError::OutOfRange;
+			state
+				.tree
+				.set_account_fields(id, account)
+				.map_err(out_of_range)?;
+			for (token, amount) in balances {
+				state
+					.tree
+					.set_balance(id, token, amount)
+					.map_err(out_of_range)?;
+			}
+		}
+		if crate::commitment::fr_to_be_bytes(&state.tree.root()) != snapshot.root {
+			return Err(SnapshotError::RootMismatch);
+		}
+		Ok(state)
 	}
 }
 
@@ -1481,6 +1607,40 @@ mod tests {
 			tree.set_balance(id, token, amount).unwrap();
 		}
 		tree.root()
+	}
+
+	#[test]
+	fn a_tree_state_snapshot_restores_the_same_state_and_rejects_tampering() {
+		let state: TreeState = world();
+		let snapshot = state.snapshot();
+		let restored = TreeState::<MemoryStore>::from_snapshot(&snapshot).unwrap();
+		assert_eq!(restored.tree().root(), state.tree().root());
+		assert_eq!(restored.registry(), state.registry());
+		for id in [FEE, ALICE, BOB, CAROL] {
+			assert_eq!(restored.account(id), state.account(id));
+			assert_eq!(restored.balance(id, 1), state.balance(id, 1));
+		}
+		assert_eq!(restored.snapshot(), snapshot);
+
+		let empty = TreeState::<MemoryStore>::new().snapshot();
+		assert_eq!(
+			TreeState::<MemoryStore>::from_snapshot(&empty)
+				.unwrap()
+				.tree()
+				.root(),
+			crate::account::EMPTY_ACCOUNT_TREE_ROOT
+		);
+		assert_eq!(
+			TreeState::<MemoryStore>::from_snapshot(&snapshot[..snapshot.len() - 1]).err(),
+			Some(SnapshotError::Malformed)
+		);
+		// The last bytes are the last balance's amount: change it.
+		let mut altered = snapshot.clone();
+		*altered.last_mut().unwrap() ^= 1;
+		assert_eq!(
+			TreeState::<MemoryStore>::from_snapshot(&altered).err(),
+			Some(SnapshotError::RootMismatch)
+		);
 	}
 
 	/// Random op sequences, signed ops included, give the same results, accounts and balances
