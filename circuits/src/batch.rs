@@ -515,6 +515,43 @@ mod tests {
 	}
 
 	#[test]
+	fn a_credit_beyond_128_bits_is_unsatisfiable() {
+		// Bob holds u128::MAX − 100 after this history; a transfer of 50 to him is valid.
+		// The deposit comes from a second chain, whose liquidity it does not overflow.
+		let mut request = example_request(1);
+		let (bob, chain) = ([0xb0; 20], concord_primitives::ops::ChainId(2));
+		request.chains.push((chain, vec![crate::request::EXAMPLE_TOKEN]));
+		request.history.push((
+			Op::Deposit(concord_primitives::ops::Deposit {
+				chain_id: chain,
+				priority_id: 9,
+				to_address: bob,
+				token: crate::request::EXAMPLE_TOKEN,
+				amount: u128::MAX - 100 - 500,
+			}),
+			None,
+		));
+		let [alice, _, _] = example_keys();
+		let valid = Transfer {
+			amount: 50,
+			..transfer_of(&request.witness(1).unwrap())
+		};
+		request.ops = vec![(
+			Op::Transfer(valid),
+			Some(alice.sign(Op::Transfer(valid).signed_message().unwrap()).pack()),
+		)];
+		let witness = request.witness(1).unwrap();
+		assert!(synthesize(witness.clone()).0);
+		// The same transfer of 101 would take Bob's balance to 2^128: the STF rejects it with
+		// AmountOverflow, and the circuit cannot prove it.
+		let overflow = Transfer {
+			amount: 101,
+			..valid
+		};
+		assert!(!synthesize(with_transfer(witness, overflow, &alice)).0);
+	}
+
+	#[test]
 	fn a_wrong_old_root_is_unsatisfiable() {
 		let mut witness = transfer_batch();
 		witness.old_root += Fr::from(1u8);
