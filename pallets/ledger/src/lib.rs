@@ -1,0 +1,482 @@
+//! # Ledger pallet
+//!
+//! The appchain's view of the L2 state: the chain and token registries, every L2 account (its
+//! L1 address, L2 key and nonce), balances, and the liquidity each chain's contract holds of
+//! each token. Every L2 operation is validated and applied here with the state transition
+//! function of `concord-primitives`, the same code the prover and the auditor run, over this
+//! pallet's storage ([`StorageState`]). The runtime does not hash the Poseidon tree: the batch's
+//! proof binds the new root.
+//!
+//! - Users submit L2-signed ops with [`Pallet::submit`], a transaction authorised by its L2
+//!   signature (`#[pallet::authorize]`, dispatched with the `Authorized` origin): no appchain
+//!   account and no CORD needed; the fee is paid in the L2 token.
+//! - Priority ops (Deposit, FullExit) come from the L1 contracts through the oracle pallet,
+//!   which calls [`Pallet::apply_priority`] once a quorum attested them, strictly in each
+//!   chain's priority-id order.
+//! - Every applied op is handed to [`Config::OnApplied`] (the batches pallet), in order.
+//!
+//! A rejected op returns a typed error and changes nothing: the STF checks everything before it
+//! writes.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+mod state;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use state::StorageState;
+pub use weights::WeightInfo;
+
+use concord_primitives::ops::AppliedOp;
+
+/// What receives the ops the ledger applies, in the order they were applied.
+pub trait OnApplied {
+	fn on_applied(op: &AppliedOp);
+}
+
+impl OnApplied for () {
+	fn on_applied(_: &AppliedOp) {}
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use concord_primitives::{
+		account::{AccountId as L2AccountId, TokenId, BALANCE_DEPTH},
+		ops::{ChainId, Op, SignedOp},
+		stf::{self, BatchContext, StfError},
+	};
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+
+	/// An L1 chain's registration.
+	#[derive(
+		Clone,
+		Copy,
+		Debug,
+		PartialEq,
+		Eq,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		TypeInfo,
+		MaxEncodedLen,
+	)]
+	pub struct ChainInfo {
+		/// The EVM chain id (what `block.chainid` answers on that chain).
+		pub evm_chain_id: u64,
+		/// The Concord rollup contract on that chain.
+		pub contract: [u8; 20],
+	}
+
+	/// A token's registration on one chain.
+	#[derive(
+		Clone,
+		Copy,
+		Debug,
+		PartialEq,
+		Eq,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		TypeInfo,
+		MaxEncodedLen,
+	)]
+	pub struct TokenInfo {
+		/// The ERC-20 contract, or the zero address for the chain's native coin.
+		pub address: [u8; 20],
+		/// The token's decimals on that chain; L2 amounts are in the token's smallest unit.
+		pub decimals: u8,
+	}
+
+	/// An L2 account's fields (its balances are in [`Balances`]).
+	#[derive(
+		Clone,
+		Copy,
+		Debug,
+		PartialEq,
+		Eq,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		TypeInfo,
+		MaxEncodedLen,
+	)]
+	pub struct AccountRecord {
+		pub nonce: u32,
+		/// The L2 key's coordinates `x ‖ y`, each 32 bytes little-endian; all zeros until
+		/// ChangePubKey sets it.
+		pub pubkey: [u8; 64],
+		pub l1_address: [u8; 20],
+	}
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// Registers chains and tokens and sets the fee account (root on the dev chain).
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Receives every applied op, in order: the batches pallet.
+		type OnApplied: OnApplied;
+		/// The transaction-pool priority of an L2 op.
+		#[pallet::constant]
+		type OpPriority: Get<TransactionPriority>;
+		/// How many blocks a submitted L2 op stays valid in the pool.
+		#[pallet::constant]
+		type OpLongevity: Get<u64>;
+		/// How far ahead of an account's nonce the pool keeps ops waiting for their turn.
+		#[pallet::constant]
+		type MaxNonceGap: Get<u32>;
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Registered L1 chains.
+	#[pallet::storage]
+	pub type Chains<T> = StorageMap<_, Twox64Concat, ChainId, ChainInfo>;
+
+	/// Tokens by L2 token id and chain: the same id on two chains is what lets funds deposited
+	/// on one be withdrawn on the other.
+	#[pallet::storage]
+	pub type Tokens<T> =
+		StorageDoubleMap<_, Twox64Concat, TokenId, Twox64Concat, ChainId, TokenInfo>;
+
+	/// L2 accounts, numbered from 0 without gaps.
+	#[pallet::storage]
+	pub type Accounts<T> = StorageMap<_, Twox64Concat, L2AccountId, AccountRecord>;
+
+	/// The account owned by each L1 address (at most one).
+	#[pallet::storage]
+	pub type AccountIdByAddress<T> = StorageMap<_, Blake2_128Concat, [u8; 20], L2AccountId>;
+
+	/// The id the next created account gets.
+	#[pallet::storage]
+	pub type NextAccountId<T> = StorageValue<_, L2AccountId, ValueQuery>;
+
+	/// Non-zero balances by account and token.
+	#[pallet::storage]
+	pub type Balances<T> =
+		StorageDoubleMap<_, Twox64Concat, L2AccountId, Twox64Concat, TokenId, u128, ValueQuery>;
+
+	/// How much of each token each chain's contract holds for L2 accounts: a withdrawal to a
+	/// chain that cannot pay it is rejected.
+	#[pallet::storage]
+	pub type Liquidity<T> =
+		StorageDoubleMap<_, Twox64Concat, ChainId, Twox64Concat, TokenId, u128, ValueQuery>;
+
+	/// The account that receives the fees of L2 ops; L2-signed ops are rejected until it is
+	/// set.
+	#[pallet::storage]
+	pub type FeeAccount<T> = StorageValue<_, L2AccountId>;
+
+	/// The priority id each chain's next priority op must have.
+	#[pallet::storage]
+	pub type NextPriorityId<T> = StorageMap<_, Twox64Concat, ChainId, u64, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An L1 chain was registered.
+		ChainRegistered { chain: ChainId, info: ChainInfo },
+		/// A token was registered on a chain.
+		TokenRegistered {
+			token: TokenId,
+			chain: ChainId,
+			info: TokenInfo,
+		},
+		/// Fees now go to this account.
+		FeeAccountSet { account: L2AccountId },
+		/// An op was applied (the batches pallet seals it next).
+		OpApplied { op: Op },
+		/// An op created this account for this address.
+		AccountCreated {
+			account: L2AccountId,
+			l1_address: [u8; 20],
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The chain is already registered.
+		ChainAlreadyRegistered,
+		/// The token is already registered on this chain.
+		TokenAlreadyRegistered,
+		/// The token id does not fit the balance tree (`2^BALANCE_DEPTH` ids).
+		TokenIdOutOfRange,
+		/// No fee account is set, so L2-signed ops cannot pay their fee.
+		NoFeeAccount,
+		/// Only Deposit and FullExit enter as priority ops.
+		NotAPriorityOp,
+		/// A priority op out of its chain's order.
+		PriorityOutOfOrder,
+		/// No account has this id.
+		UnknownAccount,
+		/// No chain registers this token.
+		UnknownToken,
+		/// No L1 is registered with this id.
+		UnknownChain,
+		/// The token exists, but not on this chain.
+		TokenNotOnChain,
+		/// The account holds less than the op takes (amount plus fee).
+		InsufficientBalance,
+		/// The chain's contract holds less of the token than the withdrawal pays.
+		InsufficientChainLiquidity,
+		/// The op's nonce is not the account's: a replay, or an op out of order.
+		BadNonce,
+		/// The account can sign no further op.
+		NonceOverflow,
+		/// A sum would exceed `u128::MAX`.
+		AmountOverflow,
+		/// Every account id is taken.
+		AccountIdsExhausted,
+		/// A TransferToNew to an address that already owns an account.
+		AddressAlreadyHasAccount,
+		/// A Transfer from an account to itself.
+		SelfTransfer,
+		/// The signer has no L2 key yet.
+		PubkeyNotSet,
+		/// A ChangePubKey's new key is not a curve point.
+		InvalidPubkey,
+		/// The op is not L2-signed (Noop, Deposit, FullExit).
+		NotSigned,
+		/// The signature is not the signer's.
+		BadSignature,
+	}
+
+	impl<T> From<StfError> for Error<T> {
+		fn from(error: StfError) -> Self {
+			match error {
+				StfError::UnknownAccount(_) => Error::UnknownAccount,
+				StfError::UnknownToken(_) => Error::UnknownToken,
+				StfError::UnknownChain(_) => Error::UnknownChain,
+				StfError::TokenNotOnChain { .. } => Error::TokenNotOnChain,
+				StfError::InsufficientBalance { .. } => Error::InsufficientBalance,
+				StfError::InsufficientChainLiquidity { .. } => Error::InsufficientChainLiquidity,
+				StfError::BadNonce { .. } => Error::BadNonce,
+				StfError::NonceOverflow => Error::NonceOverflow,
+				StfError::AmountOverflow => Error::AmountOverflow,
+				StfError::AccountIdsExhausted => Error::AccountIdsExhausted,
+				StfError::AddressAlreadyHasAccount(_) => Error::AddressAlreadyHasAccount,
+				StfError::SelfTransfer => Error::SelfTransfer,
+				StfError::PubkeyNotSet(_) => Error::PubkeyNotSet,
+				StfError::InvalidPubkey => Error::InvalidPubkey,
+				StfError::NotSigned => Error::NotSigned,
+				StfError::BadSignature => Error::BadSignature,
+			}
+		}
+	}
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Chains to register: (chain id, EVM chain id, contract address).
+		pub chains: alloc::vec::Vec<(u8, u64, [u8; 20])>,
+		/// Tokens to register: (token id, chain id, token address, decimals).
+		pub tokens: alloc::vec::Vec<(TokenId, u8, [u8; 20], u8)>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for &(chain, evm_chain_id, contract) in &self.chains {
+				Pallet::<T>::do_register_chain(
+					ChainId(chain),
+					ChainInfo {
+						evm_chain_id,
+						contract,
+					},
+				)
+				.expect("genesis chains are distinct");
+			}
+			for &(token, chain, address, decimals) in &self.tokens {
+				Pallet::<T>::do_register_token(
+					token,
+					ChainId(chain),
+					TokenInfo { address, decimals },
+				)
+				.expect("genesis tokens are on genesis chains, each once");
+			}
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Registers an L1 chain and its rollup contract.
+		#[pallet::call_index(0)]
+		pub fn register_chain(
+			origin: OriginFor<T>,
+			chain: ChainId,
+			evm_chain_id: u64,
+			contract: [u8; 20],
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_register_chain(
+				chain,
+				ChainInfo {
+					evm_chain_id,
+					contract,
+				},
+			)
+		}
+
+		/// Registers token id `token` on `chain` as the ERC-20 at `address` (zero: the native
+		/// coin) with `decimals`.
+		#[pallet::call_index(1)]
+		pub fn register_token(
+			origin: OriginFor<T>,
+			token: TokenId,
+			chain: ChainId,
+			address: [u8; 20],
+			decimals: u8,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_register_token(token, chain, TokenInfo { address, decimals })
+		}
+
+		/// Sends the fees of L2 ops to `account`, which must exist.
+		#[pallet::call_index(2)]
+		pub fn set_fee_account(origin: OriginFor<T>, account: L2AccountId) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(
+				Accounts::<T>::contains_key(account),
+				Error::<T>::UnknownAccount
+			);
+			FeeAccount::<T>::put(account);
+			Self::deposit_event(Event::FeeAccountSet { account });
+			Ok(())
+		}
+
+		/// Applies an L2-signed op. Submitted as a general transaction without an appchain
+		/// signer: [`Pallet::authorize_submit`] admits it to the pool only if its L2 signature
+		/// is valid and it applies on the current state (or waits for its nonce).
+		#[pallet::call_index(3)]
+		#[pallet::authorize(Pallet::<T>::authorize_submit)]
+		pub fn submit(origin: OriginFor<T>, op: SignedOp) -> DispatchResult {
+			frame_system::ensure_authorized(origin)?;
+			let fee_account = FeeAccount::<T>::get().ok_or(Error::<T>::NoFeeAccount)?;
+			let ctx = BatchContext { fee_account };
+			let applied = Self::track_created(|state| stf::apply_signed(state, &op, &ctx))?;
+			Self::applied(&applied);
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		fn do_register_chain(chain: ChainId, info: ChainInfo) -> DispatchResult {
+			ensure!(
+				!Chains::<T>::contains_key(chain),
+				Error::<T>::ChainAlreadyRegistered
+			);
+			Chains::<T>::insert(chain, info);
+			Self::deposit_event(Event::ChainRegistered { chain, info });
+			Ok(())
+		}
+
+		fn do_register_token(token: TokenId, chain: ChainId, info: TokenInfo) -> DispatchResult {
+			ensure!(Chains::<T>::contains_key(chain), Error::<T>::UnknownChain);
+			ensure!(
+				u64::from(token) < 1 << BALANCE_DEPTH,
+				Error::<T>::TokenIdOutOfRange
+			);
+			ensure!(
+				!Tokens::<T>::contains_key(token, chain),
+				Error::<T>::TokenAlreadyRegistered
+			);
+			Tokens::<T>::insert(token, chain, info);
+			Self::deposit_event(Event::TokenRegistered { token, chain, info });
+			Ok(())
+		}
+
+		/// Whether `submit(op)` may enter the pool: the signature is the signer's and the op
+		/// applies now (nonce equal to the account's) or may apply after the account's
+		/// earlier ops (nonce at most `MaxNonceGap` ahead). Tags order an account's ops by
+		/// nonce and drop replays.
+		pub fn authorize_submit(
+			_source: TransactionSource,
+			op: &SignedOp,
+		) -> TransactionValidityWithRefund {
+			let invalid = |error| TransactionValidityError::Invalid(error);
+			let (signer, nonce) = op.op.signer().ok_or(invalid(InvalidTransaction::Call))?;
+			let state = StorageState::<T>::new();
+			stf::verify_signature(&state, op).map_err(|_| invalid(InvalidTransaction::BadProof))?;
+			let current = Accounts::<T>::get(signer).map_or(0, |account| account.nonce);
+			let mut validity = ValidTransaction::with_tag_prefix("ConcordLedger")
+				.priority(T::OpPriority::get())
+				.longevity(T::OpLongevity::get())
+				.and_provides((signer, nonce))
+				.propagate(true);
+			if nonce < current {
+				return Err(invalid(InvalidTransaction::Stale));
+			} else if nonce == current {
+				// Applies now: reject it unless it would succeed.
+				let fee_account =
+					FeeAccount::<T>::get().ok_or(invalid(InvalidTransaction::Call))?;
+				let ctx = BatchContext { fee_account };
+				frame_support::storage::with_transaction_unchecked(|| {
+					let result = stf::apply(&mut StorageState::<T>::new(), &op.op, &ctx);
+					frame_support::storage::TransactionOutcome::Rollback(result)
+				})
+				.map_err(|_| invalid(InvalidTransaction::Call))?;
+			} else if nonce - current > T::MaxNonceGap::get() {
+				return Err(invalid(InvalidTransaction::Future));
+			} else {
+				validity = validity.and_requires((signer, nonce - 1));
+			}
+			Ok((validity.into(), Weight::zero()))
+		}
+
+		/// Applies a priority op (Deposit or FullExit) that a quorum of oracle members attested
+		/// on its L1; it must be its chain's next priority id.
+		pub fn apply_priority(op: &Op) -> Result<AppliedOp, DispatchError> {
+			let (chain, priority_id) = match op {
+				Op::Deposit(deposit) => (deposit.chain_id, deposit.priority_id),
+				Op::FullExit(exit) => (exit.chain_id, exit.priority_id),
+				_ => return Err(Error::<T>::NotAPriorityOp.into()),
+			};
+			ensure!(
+				NextPriorityId::<T>::get(chain) == priority_id,
+				Error::<T>::PriorityOutOfOrder
+			);
+			let ctx = BatchContext {
+				fee_account: FeeAccount::<T>::get().unwrap_or_default(),
+			};
+			let applied = Self::track_created(|state| stf::apply(state, op, &ctx))?;
+			NextPriorityId::<T>::insert(chain, priority_id + 1);
+			Self::applied(&applied);
+			Ok(applied)
+		}
+
+		/// Runs `apply` on the storage state and reports the account it created, if any.
+		fn track_created(
+			apply: impl FnOnce(&mut StorageState<T>) -> Result<AppliedOp, StfError>,
+		) -> Result<AppliedOp, DispatchError> {
+			let next = NextAccountId::<T>::get();
+			let applied = apply(&mut StorageState::<T>::new()).map_err(Error::<T>::from)?;
+			if NextAccountId::<T>::get() != next {
+				if let Some(account) = Accounts::<T>::get(next) {
+					Self::deposit_event(Event::AccountCreated {
+						account: next,
+						l1_address: account.l1_address,
+					});
+				}
+			}
+			Ok(applied)
+		}
+
+		fn applied(applied: &AppliedOp) {
+			T::OnApplied::on_applied(applied);
+			Self::deposit_event(Event::OpApplied { op: *applied.op() });
+		}
+	}
+}

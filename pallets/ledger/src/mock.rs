@@ -1,0 +1,74 @@
+//! A runtime with System and the ledger, recording the ops the ledger hands on.
+
+use crate as pallet_concord_ledger;
+use concord_primitives::ops::AppliedOp;
+use core::cell::RefCell;
+use frame_support::{derive_impl, parameter_types};
+use frame_system::EnsureRoot;
+use sp_runtime::{transaction_validity::TransactionPriority, BuildStorage};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Ledger: pallet_concord_ledger,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+parameter_types! {
+	pub const OpPriority: TransactionPriority = 100;
+	pub const OpLongevity: u64 = 64;
+	pub const MaxNonceGap: u32 = 4;
+}
+
+thread_local! {
+	/// The ops the ledger handed to `OnApplied`, in order.
+	pub static APPLIED: RefCell<Vec<AppliedOp>> = const { RefCell::new(Vec::new()) };
+}
+
+pub struct RecordApplied;
+
+impl crate::OnApplied for RecordApplied {
+	fn on_applied(op: &AppliedOp) {
+		APPLIED.with(|applied| applied.borrow_mut().push(*op));
+	}
+}
+
+impl crate::Config for Test {
+	type GovernanceOrigin = EnsureRoot<u64>;
+	type OnApplied = RecordApplied;
+	type OpPriority = OpPriority;
+	type OpLongevity = OpLongevity;
+	type MaxNonceGap = MaxNonceGap;
+	type WeightInfo = ();
+}
+
+/// Chain 1 (EVM 31337) with token 1, chain 2 (EVM 31338) with tokens 1 and 2.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default()
+		.build_storage()
+		.unwrap();
+	pallet_concord_ledger::GenesisConfig::<Test> {
+		chains: vec![(1, 31337, [0xc1; 20]), (2, 31338, [0xc2; 20])],
+		tokens: vec![
+			(1, 1, [0; 20], 18),
+			(1, 2, [0; 20], 18),
+			(2, 2, [0x70; 20], 6),
+		],
+		_config: Default::default(),
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		APPLIED.with(|applied| applied.borrow_mut().clear());
+	});
+	ext
+}

@@ -1,0 +1,147 @@
+//! The ledger's storage as the STF's [`State`]: the shared rules read and write these storage
+//! items directly, so the runtime applies exactly the rules the prover proves.
+
+use crate::pallet::{
+	AccountIdByAddress, AccountRecord, Accounts, Balances, Chains, Config, Liquidity,
+	NextAccountId, Tokens,
+};
+use ark_ff::PrimeField;
+use concord_primitives::{
+	account::{Account, AccountId, TokenId},
+	commitment::fr_to_be_bytes,
+	eddsa::PublicKey,
+	ops::ChainId,
+	stf::State,
+	Fr,
+};
+use core::marker::PhantomData;
+
+/// The STF state over the ledger pallet's storage. Holds nothing: every read and write goes to
+/// storage, and the STF writes only after every check passed.
+pub struct StorageState<T>(PhantomData<T>);
+
+impl<T: Config> StorageState<T> {
+	pub fn new() -> Self {
+		StorageState(PhantomData)
+	}
+}
+
+impl<T: Config> Default for StorageState<T> {
+	fn default() -> Self {
+		Self::new()
+	}
+}
+
+/// A field element in storage: its canonical 32 bytes, little-endian.
+fn fr_to_le(x: &Fr) -> [u8; 32] {
+	let mut bytes = fr_to_be_bytes(x);
+	bytes.reverse();
+	bytes
+}
+
+/// Storage only holds encodings written by [`fr_to_le`], which are canonical.
+fn fr_from_le(bytes: &[u8]) -> Fr {
+	Fr::from_le_bytes_mod_order(bytes)
+}
+
+fn to_record(account: &Account) -> AccountRecord {
+	let mut pubkey = [0u8; 64];
+	pubkey[..32].copy_from_slice(&fr_to_le(&account.pubkey.x));
+	pubkey[32..].copy_from_slice(&fr_to_le(&account.pubkey.y));
+	AccountRecord {
+		nonce: account.nonce,
+		pubkey,
+		l1_address: account.l1_address,
+	}
+}
+
+fn from_record(record: &AccountRecord) -> Account {
+	Account {
+		nonce: record.nonce,
+		pubkey: PublicKey {
+			x: fr_from_le(&record.pubkey[..32]),
+			y: fr_from_le(&record.pubkey[32..]),
+		},
+		l1_address: record.l1_address,
+	}
+}
+
+impl<T: Config> State for StorageState<T> {
+	fn account(&self, id: AccountId) -> Option<Account> {
+		Accounts::<T>::get(id).map(|record| from_record(&record))
+	}
+
+	fn account_id_by_address(&self, address: &[u8; 20]) -> Option<AccountId> {
+		AccountIdByAddress::<T>::get(address)
+	}
+
+	fn balance(&self, id: AccountId, token: TokenId) -> u128 {
+		Balances::<T>::get(id, token)
+	}
+
+	fn next_account_id(&self) -> AccountId {
+		NextAccountId::<T>::get()
+	}
+
+	fn liquidity(&self, chain: ChainId, token: TokenId) -> u128 {
+		Liquidity::<T>::get(chain, token)
+	}
+
+	fn chain_exists(&self, chain: ChainId) -> bool {
+		Chains::<T>::contains_key(chain)
+	}
+
+	fn token_exists(&self, token: TokenId) -> bool {
+		Tokens::<T>::iter_prefix(token).next().is_some()
+	}
+
+	fn token_on_chain(&self, chain: ChainId, token: TokenId) -> bool {
+		Tokens::<T>::contains_key(token, chain)
+	}
+
+	fn set_account(&mut self, id: AccountId, account: Account) {
+		Accounts::<T>::insert(id, to_record(&account));
+	}
+
+	fn set_account_id_by_address(&mut self, address: [u8; 20], id: AccountId) {
+		AccountIdByAddress::<T>::insert(address, id);
+	}
+
+	fn set_balance(&mut self, id: AccountId, token: TokenId, amount: u128) {
+		if amount == 0 {
+			Balances::<T>::remove(id, token);
+		} else {
+			Balances::<T>::insert(id, token, amount);
+		}
+	}
+
+	fn set_next_account_id(&mut self, id: AccountId) {
+		NextAccountId::<T>::put(id);
+	}
+
+	fn set_liquidity(&mut self, chain: ChainId, token: TokenId, amount: u128) {
+		if amount == 0 {
+			Liquidity::<T>::remove(chain, token);
+		} else {
+			Liquidity::<T>::insert(chain, token, amount);
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use concord_primitives::eddsa::PrivateKey;
+
+	#[test]
+	fn account_records_round_trip() {
+		let account = Account {
+			nonce: 7,
+			pubkey: PrivateKey([9; 32]).public_key(),
+			l1_address: [3; 20],
+		};
+		assert_eq!(from_record(&to_record(&account)), account);
+		assert_eq!(from_record(&to_record(&Account::EMPTY)), Account::EMPTY);
+		assert_eq!(to_record(&Account::EMPTY).pubkey, [0; 64]);
+	}
+}

@@ -1,0 +1,357 @@
+use crate::{mock::*, pallet::*, Error, Event};
+use concord_primitives::{
+	eddsa::PrivateKey,
+	ops::{ChainId, ChangePubKey, Deposit, FullExit, Op, SignedOp, Transfer, Withdraw},
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
+	traits::Authorize,
+};
+use sp_runtime::DispatchError;
+
+const ALICE: [u8; 20] = [0xa1; 20];
+const BOB: [u8; 20] = [0xb0; 20];
+const OPERATOR: [u8; 20] = [0x0f; 20];
+
+fn key(seed: u8) -> PrivateKey {
+	PrivateKey([seed; 32])
+}
+
+fn deposit(chain: u8, priority_id: u64, to: [u8; 20], amount: u128) -> Op {
+	Op::Deposit(Deposit {
+		chain_id: ChainId(chain),
+		priority_id,
+		to_address: to,
+		token: 1,
+		amount,
+	})
+}
+
+fn signed(key: &PrivateKey, op: Op) -> SignedOp {
+	let signature = key.sign(op.signed_message().unwrap()).pack();
+	SignedOp { op, signature }
+}
+
+fn set_key(account: u32, key: &PrivateKey, nonce: u32) -> SignedOp {
+	signed(
+		key,
+		Op::ChangePubKey(ChangePubKey {
+			chain_id: ChainId(1),
+			account,
+			new_pubkey: key.public_key().pack(),
+			fee_token: 1,
+			fee: 0,
+			nonce,
+		}),
+	)
+}
+
+fn transfer(amount: u128, fee: u128, nonce: u32) -> Op {
+	Op::Transfer(Transfer {
+		from: 1,
+		to: 2,
+		token: 1,
+		amount,
+		fee,
+		nonce,
+	})
+}
+
+fn authorize(
+	op: &SignedOp,
+) -> Result<sp_runtime::transaction_validity::ValidTransaction, TransactionValidityError> {
+	RuntimeCall::Ledger(Call::submit { op: *op })
+		.authorize(TransactionSource::External)
+		.expect("submit is authorized by its signature")
+		.map(|(validity, _)| validity)
+}
+
+fn submit(op: SignedOp) -> sp_runtime::DispatchResult {
+	Ledger::submit(frame_system::RawOrigin::Authorized.into(), op)
+}
+
+/// Operator (account 0, the fee account), Alice (1, 1000 of token 1, key 1) and Bob (2, 50,
+/// key 2), all deposited on chain 1.
+fn funded() {
+	assert_ok!(Ledger::apply_priority(&deposit(1, 0, OPERATOR, 0)));
+	assert_ok!(Ledger::apply_priority(&deposit(1, 1, ALICE, 1000)));
+	assert_ok!(Ledger::apply_priority(&deposit(1, 2, BOB, 50)));
+	assert_ok!(Ledger::set_fee_account(RuntimeOrigin::root(), 0));
+	assert_ok!(submit(set_key(1, &key(1), 0)));
+	assert_ok!(submit(set_key(2, &key(2), 0)));
+}
+
+#[test]
+fn genesis_registers_chains_and_tokens() {
+	new_test_ext().execute_with(|| {
+		assert_eq!(
+			Chains::<Test>::get(ChainId(2)),
+			Some(ChainInfo {
+				evm_chain_id: 31338,
+				contract: [0xc2; 20]
+			})
+		);
+		assert!(Tokens::<Test>::contains_key(1, ChainId(2)));
+		assert!(!Tokens::<Test>::contains_key(2, ChainId(1)));
+	});
+}
+
+#[test]
+fn registration_needs_governance_and_rejects_duplicates() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Ledger::register_chain(RuntimeOrigin::signed(1), ChainId(3), 5, [3; 20]),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Ledger::register_chain(
+			RuntimeOrigin::root(),
+			ChainId(3),
+			5,
+			[3; 20]
+		));
+		System::assert_last_event(
+			Event::ChainRegistered {
+				chain: ChainId(3),
+				info: ChainInfo {
+					evm_chain_id: 5,
+					contract: [3; 20],
+				},
+			}
+			.into(),
+		);
+		assert_noop!(
+			Ledger::register_chain(RuntimeOrigin::root(), ChainId(3), 6, [4; 20]),
+			Error::<Test>::ChainAlreadyRegistered
+		);
+		assert_noop!(
+			Ledger::register_token(RuntimeOrigin::root(), 4, ChainId(9), [0; 20], 18),
+			Error::<Test>::UnknownChain
+		);
+		assert_noop!(
+			Ledger::register_token(RuntimeOrigin::root(), 256, ChainId(3), [0; 20], 18),
+			Error::<Test>::TokenIdOutOfRange
+		);
+		assert_ok!(Ledger::register_token(
+			RuntimeOrigin::root(),
+			4,
+			ChainId(3),
+			[4; 20],
+			8
+		));
+		assert_noop!(
+			Ledger::register_token(RuntimeOrigin::root(), 4, ChainId(3), [5; 20], 8),
+			Error::<Test>::TokenAlreadyRegistered
+		);
+		assert_noop!(
+			Ledger::register_token(RuntimeOrigin::signed(1), 5, ChainId(3), [5; 20], 8),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn deposits_create_accounts_and_credit_in_priority_order() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Ledger::apply_priority(&deposit(1, 0, ALICE, 700)));
+		System::assert_has_event(
+			Event::AccountCreated {
+				account: 0,
+				l1_address: ALICE,
+			}
+			.into(),
+		);
+		assert_eq!(AccountIdByAddress::<Test>::get(ALICE), Some(0));
+		assert_eq!(Balances::<Test>::get(0, 1), 700);
+		assert_eq!(Liquidity::<Test>::get(ChainId(1), 1), 700);
+		// A second deposit to the same address credits the same account.
+		assert_ok!(Ledger::apply_priority(&deposit(1, 1, ALICE, 5)));
+		assert_eq!(
+			(NextAccountId::<Test>::get(), Balances::<Test>::get(0, 1)),
+			(1, 705)
+		);
+		// Chain 2 has its own order.
+		assert_noop!(
+			Ledger::apply_priority(&deposit(2, 1, BOB, 5)),
+			Error::<Test>::PriorityOutOfOrder
+		);
+		assert_noop!(
+			Ledger::apply_priority(&deposit(1, 1, BOB, 5)),
+			Error::<Test>::PriorityOutOfOrder
+		);
+		assert_noop!(
+			Ledger::apply_priority(&deposit(3, 0, BOB, 5)),
+			Error::<Test>::UnknownChain
+		);
+		let mut token_2 = deposit(1, 2, BOB, 5);
+		if let Op::Deposit(deposit) = &mut token_2 {
+			deposit.token = 2;
+		}
+		assert_noop!(
+			Ledger::apply_priority(&token_2),
+			Error::<Test>::TokenNotOnChain
+		);
+		assert_noop!(
+			Ledger::apply_priority(&transfer(1, 0, 0)),
+			Error::<Test>::NotAPriorityOp
+		);
+		assert_eq!(APPLIED.with(|a| a.borrow().len()), 2);
+	});
+}
+
+#[test]
+fn a_full_exit_withdraws_the_whole_balance_of_its_owner_only() {
+	new_test_ext().execute_with(|| {
+		funded();
+		let exit = |priority_id, owner| {
+			Op::FullExit(FullExit {
+				chain_id: ChainId(1),
+				priority_id,
+				account: 1,
+				owner,
+				token: 1,
+			})
+		};
+		// Filed by Bob for Alice's account: served with 0, nothing moves.
+		let applied = Ledger::apply_priority(&exit(3, BOB)).unwrap();
+		assert_eq!(applied.exit_amount(), Some(0));
+		assert_eq!(Balances::<Test>::get(1, 1), 1000);
+		let applied = Ledger::apply_priority(&exit(4, ALICE)).unwrap();
+		assert_eq!(applied.exit_amount(), Some(1000));
+		assert_eq!(Balances::<Test>::get(1, 1), 0);
+		assert_eq!(Liquidity::<Test>::get(ChainId(1), 1), 50);
+	});
+}
+
+#[test]
+fn a_signed_transfer_applies_and_pays_its_fee() {
+	new_test_ext().execute_with(|| {
+		funded();
+		let op = signed(&key(1), transfer(100, 3, 1));
+		assert!(authorize(&op).is_ok());
+		assert_ok!(submit(op));
+		System::assert_last_event(Event::OpApplied { op: op.op }.into());
+		assert_eq!(Balances::<Test>::get(1, 1), 897);
+		assert_eq!(Balances::<Test>::get(2, 1), 150);
+		assert_eq!(Balances::<Test>::get(0, 1), 3);
+		assert_eq!(Accounts::<Test>::get(1).unwrap().nonce, 2);
+		let kinds: Vec<u8> = APPLIED.with(|a| {
+			a.borrow()
+				.iter()
+				.map(|op| op.op().op_type() as u8)
+				.collect()
+		});
+		assert_eq!(kinds, [1, 1, 1, 5, 5, 2]);
+	});
+}
+
+#[test]
+fn a_bad_signature_is_refused_by_the_pool_and_by_dispatch() {
+	new_test_ext().execute_with(|| {
+		funded();
+		// Bob's key signs Alice's transfer.
+		let forged = signed(&key(2), transfer(100, 0, 1));
+		assert_eq!(
+			authorize(&forged),
+			Err(TransactionValidityError::Invalid(
+				InvalidTransaction::BadProof
+			))
+		);
+		assert_noop!(submit(forged), Error::<Test>::BadSignature);
+		let mut garbled = signed(&key(1), transfer(100, 0, 1));
+		garbled.signature[40] ^= 1;
+		assert!(authorize(&garbled).is_err());
+		assert_noop!(submit(garbled), Error::<Test>::BadSignature);
+	});
+}
+
+#[test]
+fn a_replayed_nonce_is_stale_and_a_future_one_waits() {
+	new_test_ext().execute_with(|| {
+		funded();
+		let first = signed(&key(1), transfer(10, 0, 1));
+		assert_ok!(submit(first));
+		assert_eq!(
+			authorize(&first),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Stale))
+		);
+		assert_noop!(submit(first), Error::<Test>::BadNonce);
+		// Nonce 3 waits for nonce 2; nonce 2 + MaxNonceGap + 1 is refused.
+		let later = authorize(&signed(&key(1), transfer(10, 0, 3))).unwrap();
+		assert_eq!(later.requires.len(), 1);
+		assert_eq!(
+			authorize(&signed(&key(1), transfer(10, 0, 7))),
+			Err(TransactionValidityError::Invalid(
+				InvalidTransaction::Future
+			))
+		);
+		assert_noop!(
+			submit(signed(&key(1), transfer(10, 0, 3))),
+			Error::<Test>::BadNonce
+		);
+	});
+}
+
+#[test]
+fn an_overdraft_is_refused_and_changes_nothing() {
+	new_test_ext().execute_with(|| {
+		funded();
+		let op = signed(&key(1), transfer(1000, 1, 1));
+		assert_eq!(
+			authorize(&op),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Call))
+		);
+		assert_noop!(submit(op), Error::<Test>::InsufficientBalance);
+	});
+}
+
+#[test]
+fn a_withdrawal_needs_liquidity_on_its_chain() {
+	new_test_ext().execute_with(|| {
+		funded();
+		let withdraw = |chain, nonce| {
+			signed(
+				&key(1),
+				Op::Withdraw(Withdraw {
+					from: 1,
+					to_chain: ChainId(chain),
+					to_address: ALICE,
+					token: 1,
+					amount: 100,
+					fee: 1,
+					nonce,
+				}),
+			)
+		};
+		// Token 1 is on chain 2 too, but everything was deposited on chain 1.
+		assert_noop!(
+			submit(withdraw(2, 1)),
+			Error::<Test>::InsufficientChainLiquidity
+		);
+		assert_ok!(submit(withdraw(1, 1)));
+		assert_eq!(Liquidity::<Test>::get(ChainId(1), 1), 950);
+		assert_eq!(Balances::<Test>::get(1, 1), 899);
+	});
+}
+
+#[test]
+fn signed_ops_need_a_fee_account_and_the_authorized_origin() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Ledger::apply_priority(&deposit(1, 0, ALICE, 10)));
+		assert_noop!(submit(set_key(0, &key(1), 0)), Error::<Test>::NoFeeAccount);
+		assert_noop!(
+			Ledger::set_fee_account(RuntimeOrigin::root(), 5),
+			Error::<Test>::UnknownAccount
+		);
+		assert_ok!(Ledger::set_fee_account(RuntimeOrigin::root(), 0));
+		assert_noop!(
+			Ledger::submit(RuntimeOrigin::signed(1), set_key(0, &key(1), 0)),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Ledger::submit(RuntimeOrigin::none(), set_key(0, &key(1), 0)),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(submit(set_key(0, &key(1), 0)));
+	});
+}
