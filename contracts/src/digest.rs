@@ -1,0 +1,100 @@
+//! The digests oracle members sign and the hashes the rollup contract keeps, computed as
+//! `ConcordRollup.sol` computes them (docs/protocol.md, "L1 contract"). The tests compare each
+//! with the deployed contract's view of it.
+
+use crate::{ConcordRollup::PriorityRequestInfo, Payout};
+use alloy::{
+	primitives::{keccak256, Address, B256, U256},
+	sol_types::SolValue,
+};
+
+/// The action tag of each quorum-authorized call: keccak256 of its name.
+pub fn action(name: &str) -> B256 {
+	keccak256(name.as_bytes())
+}
+
+/// `executeBatches` up to the batch signed.
+pub const EXECUTE: &str = "Concord.executeBatches";
+/// `updateOracles`.
+pub const UPDATE_ORACLES: &str = "Concord.updateOracles";
+/// `revertBatches`.
+pub const REVERT: &str = "Concord.revertBatches";
+/// `registerToken`.
+pub const REGISTER_TOKEN: &str = "Concord.registerToken";
+
+/// What one rollup contract (`contract` on the EVM chain `evm_chain_id`) takes signatures for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Domain {
+	pub evm_chain_id: u64,
+	pub contract: Address,
+}
+
+impl Domain {
+	/// EIP-191 version 0x00 ("data with intended validator"), the contract being the validator:
+	/// `keccak256(0x19 ‖ 0x00 ‖ contract ‖ abi.encode(action, evm_chain_id, params…))`.
+	fn digest(&self, payload: Vec<u8>) -> B256 {
+		let mut data = Vec::with_capacity(22 + payload.len());
+		data.extend_from_slice(&[0x19, 0x00]);
+		data.extend_from_slice(self.contract.as_slice());
+		data.extend_from_slice(&payload);
+		keccak256(data)
+	}
+
+	fn chain(&self) -> U256 {
+		U256::from(self.evm_chain_id)
+	}
+
+	/// Authorizes executing every batch up to `batch_number`, whose sync hash is `sync_hash`.
+	pub fn execute(&self, batch_number: u64, sync_hash: B256) -> B256 {
+		self.digest((action(EXECUTE), self.chain(), batch_number, sync_hash).abi_encode_params())
+	}
+
+	/// Authorizes replacing the oracle set, with the contract's `governanceNonce`.
+	pub fn update_oracles(&self, nonce: u64, oracles: &[Address], threshold: u64) -> B256 {
+		let payload = (
+			action(UPDATE_ORACLES),
+			self.chain(),
+			nonce,
+			oracles.to_vec(),
+			U256::from(threshold),
+		)
+			.abi_encode_params();
+		self.digest(payload)
+	}
+
+	/// Authorizes reverting the batches after `new_total_committed`.
+	pub fn revert(&self, nonce: u64, new_total_committed: u64) -> B256 {
+		self.digest((action(REVERT), self.chain(), nonce, new_total_committed).abi_encode_params())
+	}
+
+	/// Authorizes mapping L2 token id `token_id` to `token`.
+	pub fn register_token(&self, nonce: u64, token_id: u16, token: Address) -> B256 {
+		let payload = (action(REGISTER_TOKEN), self.chain(), nonce, token_id, token);
+		self.digest(payload.abi_encode_params())
+	}
+}
+
+/// The hash the priority queue keeps of request `priority_id`:
+/// `keccak256(opType ‖ priorityId ‖ accountId ‖ l1Address ‖ token ‖ amount)`, packed.
+pub fn request_hash(request: &PriorityRequestInfo, priority_id: u64) -> B256 {
+	let mut data = Vec::with_capacity(51);
+	data.push(request.opType);
+	data.extend_from_slice(&priority_id.to_be_bytes());
+	data.extend_from_slice(&request.accountId.to_be_bytes());
+	data.extend_from_slice(request.l1Address.as_slice());
+	data.extend_from_slice(&request.token.to_be_bytes());
+	data.extend_from_slice(&request.amount.to_be_bytes());
+	keccak256(data)
+}
+
+/// The payout hash chain of a batch, `h = keccak256(h ‖ to ‖ token ‖ amount)` packed, from zero.
+pub fn payouts_hash(payouts: &[Payout]) -> B256 {
+	payouts.iter().fold(B256::ZERO, |previous, payout| {
+		let mut data = Vec::with_capacity(70);
+		data.extend_from_slice(previous.as_slice());
+		data.extend_from_slice(payout.to.as_slice());
+		data.extend_from_slice(&payout.token.to_be_bytes());
+		data.extend_from_slice(&payout.amount.to_be_bytes());
+		keccak256(data)
+	})
+}

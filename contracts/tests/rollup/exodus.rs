@@ -1,0 +1,254 @@
+use crate::common::*;
+use alloy::primitives::{Address, Bytes, U256};
+use concord_contracts::{
+	bindings::ReentrantReceiver,
+	ConcordRollup::{self, ConcordRollupErrors as E, PriorityRequestInfo},
+};
+
+fn exodus_active() -> E {
+	E::ExodusActive(ConcordRollup::ExodusActive {})
+}
+
+/// Once the oldest unexecuted request expires anyone stops the rollup; the requests batch 1
+/// served stay served, the later deposits are refunded, and every function that moves the
+/// rollup forward is closed.
+#[tokio::test(flavor = "current_thread")]
+async fn exodus_after_an_expired_request_refunds_unserved_deposits() {
+	let scenario = scenario();
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	assert_eq!(
+		revert_of(rollup.activateExodus()).await,
+		E::NoExpiredPriorityRequest(ConcordRollup::NoExpiredPriorityRequest {})
+	);
+	chain.request_all().await;
+	let bob = bob().address();
+	send(
+		rollup
+			.depositERC20(*chain.no_bool.address(), 70, bob)
+			.from(bob),
+	)
+	.await;
+	// Batch 1 (requests 0 and 1) executes; requests 2-4 stay unserved.
+	chain.commit(&[&scenario.batches[0]]).await;
+	send(rollup.proveBatches(vec![scenario.prove_info(0)])).await;
+	send(rollup.executeBatches(
+		vec![scenario.batches[0].execute_info()],
+		chain.execute_signatures(1).await,
+	))
+	.await;
+	chain.commit(&[&scenario.batches[1]]).await;
+
+	let cancel = |requests: Vec<PriorityRequestInfo>| rollup.cancelOutstandingDeposits(requests);
+	let alice = alice().address();
+	let unserved = vec![
+		Chain::deposit_request(alice, TOKEN, 500),
+		PriorityRequestInfo {
+			opType: 6,
+			accountId: 1,
+			l1Address: alice,
+			token: TOKEN,
+			amount: 0,
+		},
+		Chain::deposit_request(bob, NO_BOOL, 70),
+	];
+	assert_eq!(
+		revert_of(cancel(unserved.clone())).await,
+		E::ExodusNotActive(ConcordRollup::ExodusNotActive {})
+	);
+	chain.advance(EXPIRY - 60).await;
+	assert_eq!(
+		revert_of(rollup.activateExodus()).await,
+		E::NoExpiredPriorityRequest(ConcordRollup::NoExpiredPriorityRequest {})
+	);
+	chain.advance(120).await;
+	let receipt = send(rollup.activateExodus().from(bob)).await;
+	let event = receipt
+		.decoded_log::<ConcordRollup::ExodusActivated>()
+		.unwrap();
+	assert_eq!(event.expiredPriorityId, 2);
+	assert_eq!(event.lastExecutedBatch, 1);
+	assert_eq!(event.lastExecutedRoot, scenario.batches[0].new_root());
+	assert!(rollup.exodusMode().call().await.unwrap());
+	assert_eq!(
+		rollup.lastExecutedRoot().call().await.unwrap(),
+		scenario.batches[0].new_root()
+	);
+
+	// Nothing moves the rollup forward any more.
+	let oracle = oracles()[0].address();
+	assert_eq!(revert_of(rollup.activateExodus()).await, exodus_active());
+	assert_eq!(
+		revert_of(
+			rollup
+				.commitBatches(vec![scenario.batches[2].commit_info()])
+				.from(oracle)
+		)
+		.await,
+		exodus_active()
+	);
+	assert_eq!(
+		revert_of(rollup.proveBatches(vec![scenario.prove_info(1)])).await,
+		exodus_active()
+	);
+	assert_eq!(
+		revert_of(rollup.executeBatches(vec![], vec![])).await,
+		exodus_active()
+	);
+	assert_eq!(
+		revert_of(rollup.depositETH(alice).value(U256::from(1)).from(alice)).await,
+		exodus_active()
+	);
+	assert_eq!(
+		revert_of(
+			rollup
+				.depositERC20(*chain.token.address(), 1, alice)
+				.from(alice)
+		)
+		.await,
+		exodus_active()
+	);
+	assert_eq!(
+		revert_of(rollup.requestFullExit(1, ETH).from(alice)).await,
+		exodus_active()
+	);
+	assert_eq!(
+		revert_of(rollup.revertBatches(1, vec![])).await,
+		exodus_active()
+	);
+	assert_eq!(
+		revert_of(rollup.updateOracles(vec![alice], U256::from(1), vec![])).await,
+		exodus_active()
+	);
+	assert_eq!(
+		revert_of(rollup.registerToken(9, alice, vec![])).await,
+		exodus_active()
+	);
+
+	// Cancellation takes the queue in order, as the events described it.
+	assert_eq!(
+		revert_of(cancel(vec![])).await,
+		E::BadRequestCount(ConcordRollup::BadRequestCount {
+			given: U256::ZERO,
+			outstanding: U256::from(3),
+		})
+	);
+	let mut too_many = unserved.clone();
+	too_many.push(Chain::deposit_request(bob, ETH, 1));
+	assert_eq!(
+		revert_of(cancel(too_many)).await,
+		E::BadRequestCount(ConcordRollup::BadRequestCount {
+			given: U256::from(4),
+			outstanding: U256::from(3),
+		})
+	);
+	let mut inflated = unserved.clone();
+	inflated[0].amount = 501;
+	assert_eq!(
+		revert_of(cancel(inflated)).await,
+		E::PriorityRequestMismatch(ConcordRollup::PriorityRequestMismatch { priorityId: 2 })
+	);
+	let receipt = send(cancel(unserved[..2].to_vec())).await;
+	let cancelled: Vec<_> = receipt
+		.logs()
+		.iter()
+		.filter_map(|log| {
+			log.log_decode::<ConcordRollup::PriorityRequestCancelled>()
+				.ok()
+		})
+		.map(|log| (log.inner.data.priorityId, log.inner.data.refunded))
+		.collect();
+	assert_eq!(cancelled, [(2, 500), (3, 0)]);
+	send(cancel(unserved[2..].to_vec())).await;
+	assert_eq!(rollup.firstPriorityId().call().await.unwrap(), 5);
+	assert_eq!(
+		revert_of(cancel(unserved[2..].to_vec())).await,
+		E::BadRequestCount(ConcordRollup::BadRequestCount {
+			given: U256::from(1),
+			outstanding: U256::ZERO,
+		})
+	);
+
+	// Refunds are withdrawn as usual, the no-bool token included.
+	let tokens = chain.token.balanceOf(alice).call().await.unwrap();
+	send(rollup.withdrawPending(alice, TOKEN)).await;
+	assert_eq!(
+		chain.token.balanceOf(alice).call().await.unwrap(),
+		tokens + U256::from(500)
+	);
+	let no_bool = chain.no_bool.balanceOf(bob).call().await.unwrap();
+	send(rollup.withdrawPending(bob, NO_BOOL)).await;
+	assert_eq!(
+		chain.no_bool.balanceOf(bob).call().await.unwrap(),
+		no_bool + U256::from(70)
+	);
+	assert_eq!(
+		chain
+			.no_bool
+			.balanceOf(*rollup.address())
+			.call()
+			.await
+			.unwrap(),
+		U256::ZERO
+	);
+}
+
+/// A payee that calls `withdrawPending` again while being paid is refused by the lock, and a
+/// payee that cannot take ETH keeps its balance.
+#[tokio::test(flavor = "current_thread")]
+async fn withdrawals_are_reentrancy_safe() {
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	let receiver = ReentrantReceiver::deploy(chain.provider.clone(), *rollup.address(), ETH)
+		.await
+		.unwrap();
+	// The no-bool token contract has no receive function: it rejects ETH.
+	let rejecter = *chain.no_bool.address();
+	let alice = alice().address();
+	for to in [*receiver.address(), rejecter] {
+		send(rollup.depositETH(to).value(U256::from(1000)).from(alice)).await;
+	}
+	chain.advance(EXPIRY + 1).await;
+	send(rollup.activateExodus()).await;
+	let requests = vec![
+		Chain::deposit_request(*receiver.address(), ETH, 1000),
+		Chain::deposit_request(rejecter, ETH, 1000),
+	];
+	send(rollup.cancelOutstandingDeposits(requests)).await;
+
+	send(rollup.withdrawPending(*receiver.address(), ETH)).await;
+	assert!(receiver.reentered().call().await.unwrap());
+	let error: Bytes = receiver.reentryError().call().await.unwrap();
+	assert_eq!(
+		<E as alloy::sol_types::SolInterface>::abi_decode(&error).unwrap(),
+		E::Reentrancy(ConcordRollup::Reentrancy {})
+	);
+	assert_eq!(
+		chain.eth_balance(*receiver.address()).await,
+		U256::from(1000)
+	);
+	assert_eq!(
+		rollup
+			.pendingBalance(*receiver.address(), ETH)
+			.call()
+			.await
+			.unwrap(),
+		U256::ZERO
+	);
+
+	assert_eq!(
+		revert_of(rollup.withdrawPending(rejecter, ETH)).await,
+		E::EthTransferFailed(ConcordRollup::EthTransferFailed { to: rejecter })
+	);
+	assert_eq!(
+		rollup.pendingBalance(rejecter, ETH).call().await.unwrap(),
+		U256::from(1000)
+	);
+	assert_eq!(
+		revert_of(rollup.withdrawPending(Address::repeat_byte(3), ETH)).await,
+		E::NothingToWithdraw(ConcordRollup::NothingToWithdraw {
+			owner: Address::repeat_byte(3),
+			token: ETH,
+		})
+	);
+}

@@ -1,0 +1,257 @@
+use crate::common::*;
+use alloy::{
+	primitives::{Address, Bytes, U256},
+	signers::local::PrivateKeySigner,
+	signers::SignerSync,
+};
+use concord_contracts::ConcordRollup::{self, ConcordRollupErrors as E};
+
+fn signed_by(members: &[PrivateKeySigner], digest: alloy::primitives::B256) -> Vec<Bytes> {
+	members
+		.iter()
+		.map(|m| Bytes::from(m.sign_hash_sync(&digest).unwrap().as_bytes().to_vec()))
+		.collect()
+}
+
+/// The current set rotates itself out with a quorum and the governance nonce; the new set
+/// then signs, the old one no longer can, and old signatures do not replay.
+#[tokio::test(flavor = "current_thread")]
+async fn oracle_rotation_by_quorum_with_a_nonce() {
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	let new_set: Vec<PrivateKeySigner> = (0x11..0x15).map(key).collect();
+	let addresses: Vec<Address> = new_set.iter().map(|m| m.address()).collect();
+	let digest = chain.domain().update_oracles(0, &addresses, 3);
+	let signatures = chain.sign(digest, &[0, 2]);
+	let update = |members: Vec<Address>, threshold: u64, signatures: Vec<Bytes>| {
+		rollup.updateOracles(members, U256::from(threshold), signatures)
+	};
+
+	assert_eq!(
+		revert_of(update(addresses.clone(), 3, chain.sign(digest, &[0]))).await,
+		E::NotEnoughSignatures(ConcordRollup::NotEnoughSignatures {
+			given: U256::from(1),
+			threshold: U256::from(2),
+		})
+	);
+	// Signed for other members or another threshold: not what was signed.
+	let error = revert_of(update(addresses.clone(), 4, signatures.clone())).await;
+	assert!(matches!(error, E::SignerNotOracle(_)), "{error:?}");
+
+	let receipt = send(update(addresses.clone(), 3, signatures.clone())).await;
+	let event = receipt
+		.decoded_log::<ConcordRollup::OraclesUpdated>()
+		.unwrap();
+	assert_eq!(event.nextNonce, 1);
+	assert_eq!(event.oracles, addresses);
+	assert_eq!(rollup.oracles().call().await.unwrap(), addresses);
+	assert_eq!(rollup.threshold().call().await.unwrap(), U256::from(3));
+	assert_eq!(rollup.governanceNonce().call().await.unwrap(), 1);
+	assert!(!rollup
+		.isOracle(oracles()[0].address())
+		.call()
+		.await
+		.unwrap());
+	assert!(rollup.isOracle(addresses[3]).call().await.unwrap());
+
+	// The old signatures fall short of the new threshold, and even a quorum of the new set
+	// over the same nonce-0 digest is refused: the nonce moved on.
+	assert_eq!(
+		revert_of(update(addresses.clone(), 3, signatures)).await,
+		E::NotEnoughSignatures(ConcordRollup::NotEnoughSignatures {
+			given: U256::from(2),
+			threshold: U256::from(3),
+		})
+	);
+	let error = revert_of(update(
+		addresses.clone(),
+		3,
+		signed_by(&new_set[..3], digest),
+	))
+	.await;
+	assert!(matches!(error, E::SignerNotOracle(_)), "{error:?}");
+	// Old members neither commit nor sign any more.
+	let old = oracles()[0].address();
+	assert_eq!(
+		revert_of(rollup.commitBatches(vec![]).from(old)).await,
+		E::NotOracle(ConcordRollup::NotOracle { caller: old })
+	);
+	let back: Vec<Address> = oracles().iter().map(|m| m.address()).collect();
+	let digest = chain.domain().update_oracles(1, &back, 2);
+	let error = revert_of(update(back.clone(), 2, chain.sign(digest, &[0, 1, 2]))).await;
+	assert!(matches!(error, E::SignerNotOracle(_)), "{error:?}");
+	// Three of the four new members rotate back.
+	send(update(back.clone(), 2, signed_by(&new_set[1..], digest))).await;
+	assert_eq!(rollup.oracles().call().await.unwrap(), back);
+}
+
+/// A new set must be 1 to 256 distinct non-zero members with a two-thirds threshold.
+#[tokio::test(flavor = "current_thread")]
+async fn oracle_sets_are_validated() {
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	let a = Address::repeat_byte(0xa);
+	let b = Address::repeat_byte(0xb);
+	let c = Address::repeat_byte(0xc);
+	let cases: Vec<(Vec<Address>, u64, E)> = vec![
+		(
+			vec![],
+			0,
+			E::BadOracleCount(ConcordRollup::BadOracleCount { count: U256::ZERO }),
+		),
+		(
+			(1..=257u16)
+				.map(|i| Address::left_padding_from(&i.to_be_bytes()))
+				.collect(),
+			200,
+			E::BadOracleCount(ConcordRollup::BadOracleCount {
+				count: U256::from(257),
+			}),
+		),
+		(
+			vec![a, b, c],
+			1,
+			E::BadThreshold(ConcordRollup::BadThreshold {
+				threshold: U256::from(1),
+				oracles: U256::from(3),
+			}),
+		),
+		(
+			vec![a, b, c],
+			4,
+			E::BadThreshold(ConcordRollup::BadThreshold {
+				threshold: U256::from(4),
+				oracles: U256::from(3),
+			}),
+		),
+		(
+			vec![a, Address::ZERO, c],
+			2,
+			E::ZeroAddress(ConcordRollup::ZeroAddress {}),
+		),
+		(
+			vec![a, b, a],
+			2,
+			E::DuplicateOracle(ConcordRollup::DuplicateOracle { oracle: a }),
+		),
+	];
+	for (members, threshold, expected) in cases {
+		let digest = chain.domain().update_oracles(0, &members, threshold);
+		let call =
+			rollup.updateOracles(members, U256::from(threshold), chain.sign(digest, &[0, 1]));
+		assert_eq!(revert_of(call).await, expected);
+	}
+}
+
+/// Committed batches, proven or not, can be reverted by a quorum; executed ones cannot.
+#[tokio::test(flavor = "current_thread")]
+async fn revert_unexecuted_batches() {
+	let scenario = scenario();
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	chain.request_all().await;
+	let batches: Vec<&Batch> = scenario.batches[..3].iter().collect();
+	chain.commit(&batches).await;
+	send(rollup.proveBatches(vec![scenario.prove_info(0), scenario.prove_info(1)])).await;
+	send(rollup.executeBatches(
+		vec![scenario.batches[0].execute_info()],
+		chain.execute_signatures(1).await,
+	))
+	.await;
+
+	let out_of_range = |requested| {
+		E::RevertOutOfRange(ConcordRollup::RevertOutOfRange {
+			totalCommitted: 3,
+			totalExecuted: 1,
+			requested,
+		})
+	};
+	for requested in [0, 3, 4] {
+		let signatures = chain.sign(chain.domain().revert(0, requested), &[0, 1]);
+		assert_eq!(
+			revert_of(rollup.revertBatches(requested, signatures)).await,
+			out_of_range(requested)
+		);
+	}
+	assert_eq!(
+		revert_of(rollup.revertBatches(1, chain.sign(chain.domain().revert(0, 1), &[2]))).await,
+		E::NotEnoughSignatures(ConcordRollup::NotEnoughSignatures {
+			given: U256::from(1),
+			threshold: U256::from(2),
+		})
+	);
+	// Batches 2 (proven) and 3 (committed) go; their requests return to the queue.
+	let receipt =
+		send(rollup.revertBatches(1, chain.sign(chain.domain().revert(0, 1), &[1, 2]))).await;
+	let event = receipt
+		.decoded_log::<ConcordRollup::BatchesReverted>()
+		.unwrap();
+	assert_eq!((event.totalCommittedBefore, event.totalCommitted), (3, 1));
+	assert_eq!(rollup.totalCommitted().call().await.unwrap(), 1);
+	assert_eq!(rollup.totalProven().call().await.unwrap(), 1);
+	assert_eq!(rollup.committedPriorityRequests().call().await.unwrap(), 0);
+	assert_eq!(rollup.governanceNonce().call().await.unwrap(), 1);
+	let gone = rollup.storedBatch(2).call().await.unwrap();
+	assert_eq!(gone.pubdataHash, alloy::primitives::B256::ZERO);
+	// The same batches commit, prove and execute again.
+	chain
+		.commit(&[&scenario.batches[1], &scenario.batches[2]])
+		.await;
+	send(rollup.proveBatches(vec![scenario.prove_info(1), scenario.prove_info(2)])).await;
+	let infos = vec![
+		scenario.batches[1].execute_info(),
+		scenario.batches[2].execute_info(),
+	];
+	send(rollup.executeBatches(infos, chain.execute_signatures(3).await)).await;
+	assert_eq!(rollup.totalExecuted().call().await.unwrap(), 3);
+}
+
+/// A quorum maps new token ids, once each, below 256.
+#[tokio::test(flavor = "current_thread")]
+async fn token_registration_by_quorum() {
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	let new_token = Address::repeat_byte(0x70);
+	let register = |id: u16, token: Address, nonce: u64| {
+		let signatures = chain.sign(chain.domain().register_token(nonce, id, token), &[0, 1]);
+		rollup.registerToken(id, token, signatures)
+	};
+	let cases = [
+		(
+			256,
+			new_token,
+			E::TokenIdOutOfRange(ConcordRollup::TokenIdOutOfRange { tokenId: 256 }),
+		),
+		(
+			TOKEN,
+			new_token,
+			E::TokenIdTaken(ConcordRollup::TokenIdTaken { tokenId: TOKEN }),
+		),
+		(
+			9,
+			*chain.token.address(),
+			E::TokenAddressTaken(ConcordRollup::TokenAddressTaken {
+				token: *chain.token.address(),
+			}),
+		),
+	];
+	for (id, token, expected) in cases {
+		assert_eq!(revert_of(register(id, token, 0)).await, expected);
+	}
+	let digest = chain.domain().register_token(0, 9, new_token);
+	assert_eq!(
+		revert_of(rollup.registerToken(9, new_token, chain.sign(digest, &[0]))).await,
+		E::NotEnoughSignatures(ConcordRollup::NotEnoughSignatures {
+			given: U256::from(1),
+			threshold: U256::from(2),
+		})
+	);
+	let receipt = send(register(9, new_token, 0)).await;
+	let event = receipt
+		.decoded_log::<ConcordRollup::TokenRegistered>()
+		.unwrap();
+	assert_eq!((event.tokenId, event.token), (9, new_token));
+	assert_eq!(rollup.tokenAddressOf(9).call().await.unwrap(), new_token);
+	assert_eq!(rollup.tokenIdOf(new_token).call().await.unwrap(), 9);
+	assert_eq!(rollup.governanceNonce().call().await.unwrap(), 1);
+}
