@@ -520,7 +520,9 @@ mod tests {
 		// The deposit comes from a second chain, whose liquidity it does not overflow.
 		let mut request = example_request(1);
 		let (bob, chain) = ([0xb0; 20], concord_primitives::ops::ChainId(2));
-		request.chains.push((chain, vec![crate::request::EXAMPLE_TOKEN]));
+		request
+			.chains
+			.push((chain, vec![crate::request::EXAMPLE_TOKEN]));
 		request.history.push((
 			Op::Deposit(concord_primitives::ops::Deposit {
 				chain_id: chain,
@@ -538,7 +540,11 @@ mod tests {
 		};
 		request.ops = vec![(
 			Op::Transfer(valid),
-			Some(alice.sign(Op::Transfer(valid).signed_message().unwrap()).pack()),
+			Some(
+				alice
+					.sign(Op::Transfer(valid).signed_message().unwrap())
+					.pack(),
+			),
 		)];
 		let witness = request.witness(1).unwrap();
 		assert!(synthesize(witness.clone()).0);

@@ -118,3 +118,20 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
+
+frame_support::parameter_types! {
+	/// L2 ops rank with ordinary transactions; they pay no CORD, so the pool orders them by
+	/// arrival and nonce.
+	pub const L2OpPriority: sp_runtime::transaction_validity::TransactionPriority =
+		sp_runtime::transaction_validity::TransactionPriority::MAX / 2;
+}
+
+impl pallet_concord_ledger::Config for Runtime {
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type OnApplied = ();
+	type OpPriority = L2OpPriority;
+	/// About 3 minutes of blocks.
+	type OpLongevity = ConstU64<64>;
+	type MaxNonceGap = ConstU32<16>;
+	type WeightInfo = crate::weights::pallet_concord_ledger::WeightInfo<Runtime>;
+}

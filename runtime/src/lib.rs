@@ -15,6 +15,7 @@ extern crate alloc;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+mod weights;
 
 use alloc::vec::Vec;
 use sp_runtime::{
@@ -57,7 +58,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("concord"),
 	impl_name: alloc::borrow::Cow::Borrowed("concord"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -176,6 +177,9 @@ mod runtime {
 
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(7)]
+	pub type Ledger = pallet_concord_ledger;
 }
 
 /// Pallets whose weights are benchmarked by `concord-node benchmark pallet`.
@@ -187,6 +191,7 @@ mod benches {
 		[pallet_balances, Balances]
 		[pallet_timestamp, Timestamp]
 		[pallet_sudo, Sudo]
+		[pallet_concord_ledger, Ledger]
 	);
 }
 

@@ -86,3 +86,127 @@ fn local_testnet_genesis_has_three_validators() {
 		);
 	});
 }
+
+mod l2_ops {
+	//! An L2 op travels as a general transaction with no appchain signer, authorised by its L2
+	//! signature through `AuthorizeCall`, and pays no CORD.
+
+	use super::genesis_of;
+	use crate::{
+		Executive, Ledger, Runtime, RuntimeCall, RuntimeOrigin, System, TxExtension,
+		UncheckedExtrinsic,
+	};
+	use concord_primitives::{
+		eddsa::PrivateKey,
+		ops::{ChainId, ChangePubKey, Deposit, Op, SignedOp},
+	};
+	use sp_runtime::{
+		generic::Era,
+		traits::Header as _,
+		transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
+	};
+
+	const ALICE_L1: [u8; 20] = [0xa1; 20];
+
+	fn extension() -> TxExtension {
+		(
+			frame_system::AuthorizeCall::new(),
+			frame_system::CheckNonZeroSender::new(),
+			frame_system::CheckSpecVersion::new(),
+			frame_system::CheckTxVersion::new(),
+			frame_system::CheckGenesis::new(),
+			frame_system::CheckEra::from(Era::Immortal),
+			frame_system::CheckNonce::from(0),
+			frame_system::CheckWeight::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::from(0),
+			frame_system::WeightReclaim::new(),
+		)
+	}
+
+	/// Alice's L1 address deposited on chain 1 (account 0, also the fee account); her L2 key
+	/// signs a ChangePubKey for it.
+	fn set_key_transaction(signer: &PrivateKey) -> UncheckedExtrinsic {
+		let key = PrivateKey([1; 32]);
+		let op = Op::ChangePubKey(ChangePubKey {
+			chain_id: ChainId(1),
+			account: 0,
+			new_pubkey: key.public_key().pack(),
+			fee_token: 1,
+			fee: 0,
+			nonce: 0,
+		});
+		let signature = signer.sign(op.signed_message().unwrap()).pack();
+		let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::submit {
+			op: SignedOp { op, signature },
+		});
+		UncheckedExtrinsic::new_transaction(call, extension())
+	}
+
+	fn with_alice_deposited(test: impl FnOnce()) {
+		genesis_of("development").execute_with(|| {
+			let root = RuntimeOrigin::root();
+			Ledger::register_chain(root.clone(), ChainId(1), 31337, [0xc1; 20]).unwrap();
+			Ledger::register_token(root.clone(), 1, ChainId(1), [0; 20], 18).unwrap();
+			Ledger::apply_priority(&Op::Deposit(Deposit {
+				chain_id: ChainId(1),
+				priority_id: 0,
+				to_address: ALICE_L1,
+				token: 1,
+				amount: 1000,
+			}))
+			.unwrap();
+			Ledger::set_fee_account(root, 0).unwrap();
+			let header = crate::Header::new(
+				1,
+				Default::default(),
+				Default::default(),
+				System::block_hash(0),
+				Default::default(),
+			);
+			Executive::initialize_block(&header);
+			test();
+		});
+	}
+
+	#[test]
+	fn an_l2_signed_op_is_valid_and_applies_without_an_appchain_signer() {
+		with_alice_deposited(|| {
+			let transaction = set_key_transaction(&PrivateKey([1; 32]));
+			let validity = Executive::validate_transaction(
+				TransactionSource::External,
+				transaction.clone(),
+				System::block_hash(0),
+			)
+			.expect("valid");
+			assert!(!validity.provides.is_empty());
+			assert_eq!(Executive::apply_extrinsic(transaction), Ok(Ok(())));
+			let account = pallet_concord_ledger::Accounts::<Runtime>::get(0).unwrap();
+			assert_eq!(account.nonce, 1);
+			assert_ne!(account.pubkey, [0; 64]);
+		});
+	}
+
+	#[test]
+	fn an_l2_op_signed_by_another_key_is_refused() {
+		with_alice_deposited(|| {
+			let transaction = set_key_transaction(&PrivateKey([2; 32]));
+			assert_eq!(
+				Executive::validate_transaction(
+					TransactionSource::External,
+					transaction.clone(),
+					System::block_hash(0),
+				),
+				Err(TransactionValidityError::Invalid(
+					InvalidTransaction::BadProof
+				))
+			);
+			assert!(Executive::apply_extrinsic(transaction).is_err());
+			assert_eq!(
+				pallet_concord_ledger::Accounts::<Runtime>::get(0)
+					.unwrap()
+					.nonce,
+				0
+			);
+		});
+	}
+}
