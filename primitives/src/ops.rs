@@ -729,6 +729,14 @@ impl AppliedOp {
 		out
 	}
 
+	/// The op's slot in a batch's pubdata: its pubdata zero-padded to [`SLOT_BYTES`].
+	pub fn slot(&self) -> [u8; SLOT_BYTES] {
+		let mut slot = [0u8; SLOT_BYTES];
+		let pubdata = self.pubdata();
+		slot[..pubdata.len()].copy_from_slice(&pubdata);
+		slot
+	}
+
 	/// Reads the first op of `pubdata`: the op and the number of bytes it took (a whole
 	/// number of chunks). Rejects unknown type bytes, truncated ops and non-zero padding, so
 	/// every pubdata has exactly one reading.
@@ -888,15 +896,25 @@ pub fn batch_pubdata<'a>(
 	ops: impl IntoIterator<Item = &'a AppliedOp>,
 	slots: usize,
 ) -> Option<Vec<u8>> {
+	let ops: Vec<[u8; SLOT_BYTES]> = ops.into_iter().map(AppliedOp::slot).collect();
+	batch_pubdata_from_slots(fee_account, &ops, slots)
+}
+
+/// [`batch_pubdata`] from the ops' slots ([`AppliedOp::slot`]), for callers that keep slots
+/// rather than ops (the appchain stores them until it seals a batch).
+pub fn batch_pubdata_from_slots(
+	fee_account: AccountId,
+	ops: &[[u8; SLOT_BYTES]],
+	slots: usize,
+) -> Option<Vec<u8>> {
+	if ops.len() > slots {
+		return None;
+	}
 	let mut pubdata = Vec::with_capacity(batch_pubdata_len(slots));
 	pubdata.extend_from_slice(&fee_account.to_be_bytes());
 	pubdata.resize(BATCH_HEADER_BYTES, 0);
-	for (slot, op) in ops.into_iter().enumerate() {
-		if slot == slots {
-			return None;
-		}
-		pubdata.extend_from_slice(&op.pubdata());
-		pubdata.resize(batch_pubdata_len(slot + 1), 0);
+	for slot in ops {
+		pubdata.extend_from_slice(slot);
 	}
 	// A Noop slot is all zeros: type byte 0 and zero padding.
 	pubdata.resize(batch_pubdata_len(slots), 0);

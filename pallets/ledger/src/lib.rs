@@ -36,15 +36,16 @@ pub mod weights;
 pub use state::StorageState;
 pub use weights::WeightInfo;
 
-use concord_primitives::ops::AppliedOp;
+use concord_primitives::{ops::AppliedOp, stf::BatchContext};
 
-/// What receives the ops the ledger applies, in the order they were applied.
+/// What receives the ops the ledger applies, in the order they were applied, with the context
+/// they were applied in (the fee account their fees went to).
 pub trait OnApplied {
-	fn on_applied(op: &AppliedOp);
+	fn on_applied(op: &AppliedOp, ctx: &BatchContext);
 }
 
 impl OnApplied for () {
-	fn on_applied(_: &AppliedOp) {}
+	fn on_applied(_: &AppliedOp, _: &BatchContext) {}
 }
 
 #[frame_support::pallet]
@@ -367,7 +368,7 @@ pub mod pallet {
 			let fee_account = FeeAccount::<T>::get().ok_or(Error::<T>::NoFeeAccount)?;
 			let ctx = BatchContext { fee_account };
 			let applied = Self::track_created(|state| stf::apply_signed(state, &op, &ctx))?;
-			Self::applied(&applied);
+			Self::applied(&applied, &ctx);
 			Ok(())
 		}
 	}
@@ -453,7 +454,7 @@ pub mod pallet {
 			};
 			let applied = Self::track_created(|state| stf::apply(state, op, &ctx))?;
 			NextPriorityId::<T>::insert(chain, priority_id + 1);
-			Self::applied(&applied);
+			Self::applied(&applied, &ctx);
 			Ok(applied)
 		}
 
@@ -474,8 +475,8 @@ pub mod pallet {
 			Ok(applied)
 		}
 
-		fn applied(applied: &AppliedOp) {
-			T::OnApplied::on_applied(applied);
+		fn applied(applied: &AppliedOp, ctx: &BatchContext) {
+			T::OnApplied::on_applied(applied, ctx);
 			Self::deposit_event(Event::OpApplied { op: *applied.op() });
 		}
 	}

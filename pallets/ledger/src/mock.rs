@@ -1,7 +1,7 @@
 //! A runtime with System and the ledger, recording the ops the ledger hands on.
 
 use crate as pallet_concord_ledger;
-use concord_primitives::ops::AppliedOp;
+use concord_primitives::{ops::AppliedOp, stf::BatchContext};
 use core::cell::RefCell;
 use frame_support::{derive_impl, parameter_types};
 use frame_system::EnsureRoot;
@@ -35,7 +35,7 @@ thread_local! {
 pub struct RecordApplied;
 
 impl crate::OnApplied for RecordApplied {
-	fn on_applied(op: &AppliedOp) {
+	fn on_applied(op: &AppliedOp, _: &BatchContext) {
 		APPLIED.with(|applied| applied.borrow_mut().push(*op));
 	}
 }

@@ -1,0 +1,202 @@
+//! # Batches pallet
+//!
+//! Seals the ops the ledger applies into batches for the batch circuit: a batch holds at most
+//! `SlotsPerBatch` ops (the circuit's slots), and is sealed as soon as it is full, or
+//! `SealInterval` blocks after its first op, padded with Noops. All ops of a batch pay their
+//! fees to one fee account (the circuit takes one per batch), so a change of the ledger's fee
+//! account seals the open batch first.
+//!
+//! A sealed batch is stored as its header (fee account, op count, SHA-256 of the pubdata,
+//! sealing block) and its pubdata, exactly the bytes the L1 contracts receive at commit and
+//! the prover proves (`concord_primitives::ops::batch_pubdata_from_slots`). Batches are numbered
+//! from 1.
+//!
+//! The lifecycle after sealing (proven on the appchain, committed, proven and executed on each
+//! L1) is recorded by the proofs and oracle pallets, which are not part of this pallet.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use concord_primitives::{
+		account::AccountId as L2AccountId,
+		ops::{batch_pubdata_from_slots, batch_pubdata_len, AppliedOp, SLOT_BYTES},
+		stf::BatchContext,
+	};
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::Saturating;
+
+	/// One op's bytes in a batch's pubdata.
+	pub type Slot = [u8; SLOT_BYTES];
+
+	/// The batch being filled.
+	#[derive(
+		Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	)]
+	#[scale_info(skip_type_params(T))]
+	pub struct OpenBatch<T: Config> {
+		pub fee_account: L2AccountId,
+		/// The block of its first op, from which `SealInterval` counts.
+		pub opened_at: BlockNumberFor<T>,
+		pub slots: BoundedVec<Slot, T::SlotsPerBatch>,
+	}
+
+	/// A sealed batch.
+	#[derive(
+		Clone,
+		Copy,
+		PartialEq,
+		Eq,
+		Debug,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		TypeInfo,
+		MaxEncodedLen,
+	)]
+	pub struct BatchHeader<BlockNumber> {
+		pub fee_account: L2AccountId,
+		/// The ops before the Noop padding.
+		pub op_count: u32,
+		/// `sha256(pubdata)`, as in the batch commitment.
+		pub pubdata_hash: [u8; 32],
+		pub sealed_at: BlockNumber,
+	}
+
+	/// The bound of a stored pubdata: the header and `SlotsPerBatch` slots.
+	pub struct MaxPubdata<T>(PhantomData<T>);
+
+	impl<T: Config> Get<u32> for MaxPubdata<T> {
+		fn get() -> u32 {
+			batch_pubdata_len(T::SlotsPerBatch::get() as usize) as u32
+		}
+	}
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The batch circuit's number of op slots: the proving key's size.
+		#[pallet::constant]
+		type SlotsPerBatch: Get<u32>;
+		/// How many blocks a batch with at least one op stays open before it is sealed with
+		/// Noop padding.
+		#[pallet::constant]
+		type SealInterval: Get<BlockNumberFor<Self>>;
+	}
+
+	/// The batch being filled, if any op is waiting.
+	#[pallet::storage]
+	pub type Open<T: Config> = StorageValue<_, OpenBatch<T>>;
+
+	/// The number of the last sealed batch (0 before the first).
+	#[pallet::storage]
+	pub type LastSealed<T> = StorageValue<_, u64, ValueQuery>;
+
+	/// Sealed batches' headers.
+	#[pallet::storage]
+	pub type Headers<T: Config> = StorageMap<_, Twox64Concat, u64, BatchHeader<BlockNumberFor<T>>>;
+
+	/// Sealed batches' pubdata, for committers and provers.
+	#[pallet::storage]
+	pub type Pubdata<T: Config> = StorageMap<_, Twox64Concat, u64, BoundedVec<u8, MaxPubdata<T>>>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// Batch `number` was sealed: its pubdata is stored and ready to commit and prove.
+		BatchSealed {
+			number: u64,
+			op_count: u32,
+			fee_account: L2AccountId,
+			pubdata_hash: [u8; 32],
+		},
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Seals the open batch once `SealInterval` blocks have passed since its first op.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let reads = T::DbWeight::get().reads(1);
+			match Open::<T>::get() {
+				Some(open)
+					if now.saturating_sub(open.opened_at) >= <T as Config>::SealInterval::get() =>
+				{
+					Self::seal(open);
+					reads.saturating_add(T::DbWeight::get().reads_writes(1, 4))
+				}
+				_ => reads,
+			}
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Seals `open` as the next batch and clears the open batch.
+		fn seal(open: OpenBatch<T>) {
+			let number = LastSealed::<T>::get() + 1;
+			let pubdata = batch_pubdata_from_slots(
+				open.fee_account,
+				&open.slots,
+				T::SlotsPerBatch::get() as usize,
+			)
+			.expect("an open batch holds at most SlotsPerBatch slots");
+			let header = BatchHeader {
+				fee_account: open.fee_account,
+				op_count: open.slots.len() as u32,
+				pubdata_hash: sp_io::hashing::sha2_256(&pubdata),
+				sealed_at: frame_system::Pallet::<T>::block_number(),
+			};
+			Headers::<T>::insert(number, header);
+			Pubdata::<T>::insert(
+				number,
+				BoundedVec::try_from(pubdata).expect("batch_pubdata_len(SlotsPerBatch) bytes"),
+			);
+			LastSealed::<T>::put(number);
+			Open::<T>::kill();
+			Self::deposit_event(Event::BatchSealed {
+				number,
+				op_count: header.op_count,
+				fee_account: header.fee_account,
+				pubdata_hash: header.pubdata_hash,
+			});
+		}
+	}
+
+	impl<T: Config> pallet_concord_ledger::OnApplied for Pallet<T> {
+		fn on_applied(op: &AppliedOp, ctx: &BatchContext) {
+			let mut open = match Open::<T>::get() {
+				Some(open) if open.fee_account == ctx.fee_account => open,
+				other => {
+					if let Some(open) = other {
+						// The circuit takes one fee account per batch.
+						Self::seal(open);
+					}
+					OpenBatch {
+						fee_account: ctx.fee_account,
+						opened_at: frame_system::Pallet::<T>::block_number(),
+						slots: BoundedVec::new(),
+					}
+				}
+			};
+			open.slots
+				.try_push(op.slot())
+				.expect("a full batch is sealed as soon as it fills");
+			if open.slots.len() as u32 >= T::SlotsPerBatch::get() {
+				Self::seal(open);
+			} else {
+				Open::<T>::put(open);
+			}
+		}
+	}
+}

@@ -1,0 +1,34 @@
+//! A runtime with System and the batches pallet: 2 slots per batch, sealed 3 blocks after
+//! the first op.
+
+use crate as pallet_concord_batches;
+use frame_support::{derive_impl, traits::ConstU32, traits::ConstU64};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Batches: pallet_concord_batches,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+impl crate::Config for Test {
+	type SlotsPerBatch = ConstU32<2>;
+	type SealInterval = ConstU64<3>;
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default()
+		.build_storage()
+		.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}

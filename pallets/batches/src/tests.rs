@@ -1,0 +1,109 @@
+use crate::{mock::*, pallet::*};
+use concord_primitives::{
+	ops::{batch_pubdata, ChainId, Deposit, Op},
+	stf::{self, BatchContext, MemoryState},
+};
+use frame_support::traits::Hooks;
+use pallet_concord_ledger::OnApplied;
+
+/// Deposits applied by the STF (the only way to get applied ops), `count` of them.
+fn deposits(count: u64) -> Vec<concord_primitives::ops::AppliedOp> {
+	let mut state = MemoryState::new();
+	state.registry_mut().add_chain(ChainId(1));
+	state.registry_mut().register_token(ChainId(1), 1).unwrap();
+	let ctx = BatchContext { fee_account: 0 };
+	(0..count)
+		.map(|id| {
+			let op = Op::Deposit(Deposit {
+				chain_id: ChainId(1),
+				priority_id: id,
+				to_address: [id as u8 + 1; 20],
+				token: 1,
+				amount: 10 + u128::from(id),
+			});
+			stf::apply(&mut state, &op, &ctx).unwrap()
+		})
+		.collect()
+}
+
+fn apply(op: &concord_primitives::ops::AppliedOp, fee_account: u32) {
+	Batches::on_applied(op, &BatchContext { fee_account });
+}
+
+#[test]
+fn a_full_batch_is_sealed_at_once_with_the_circuits_pubdata() {
+	new_test_ext().execute_with(|| {
+		let ops = deposits(3);
+		apply(&ops[0], 7);
+		assert!(Open::<Test>::get().is_some());
+		assert_eq!(LastSealed::<Test>::get(), 0);
+		apply(&ops[1], 7);
+		assert_eq!(LastSealed::<Test>::get(), 1);
+		assert!(Open::<Test>::get().is_none());
+		let expected = batch_pubdata(7, &ops[..2], 2).unwrap();
+		assert_eq!(Pubdata::<Test>::get(1).unwrap().into_inner(), expected);
+		let header = Headers::<Test>::get(1).unwrap();
+		assert_eq!(header.op_count, 2);
+		assert_eq!(header.fee_account, 7);
+		assert_eq!(header.pubdata_hash, sp_io::hashing::sha2_256(&expected));
+		System::assert_last_event(
+			Event::BatchSealed {
+				number: 1,
+				op_count: 2,
+				fee_account: 7,
+				pubdata_hash: header.pubdata_hash,
+			}
+			.into(),
+		);
+		// The third op opens batch 2.
+		apply(&ops[2], 7);
+		assert_eq!(Open::<Test>::get().unwrap().slots.len(), 1);
+	});
+}
+
+#[test]
+fn a_partial_batch_is_sealed_after_the_interval_with_noop_padding() {
+	new_test_ext().execute_with(|| {
+		let ops = deposits(1);
+		apply(&ops[0], 0);
+		for block in 2..4 {
+			System::set_block_number(block);
+			Batches::on_initialize(block);
+			assert_eq!(LastSealed::<Test>::get(), 0, "block {block}");
+		}
+		System::set_block_number(4);
+		Batches::on_initialize(4);
+		assert_eq!(LastSealed::<Test>::get(), 1);
+		let pubdata = Pubdata::<Test>::get(1).unwrap().into_inner();
+		assert_eq!(pubdata, batch_pubdata(0, &ops, 2).unwrap());
+		assert!(
+			pubdata[16 + 80..].iter().all(|&byte| byte == 0),
+			"a Noop slot"
+		);
+		assert_eq!(Headers::<Test>::get(1).unwrap().sealed_at, 4);
+	});
+}
+
+#[test]
+fn no_op_no_batch() {
+	new_test_ext().execute_with(|| {
+		for block in 2..10 {
+			Batches::on_initialize(block);
+		}
+		assert_eq!(LastSealed::<Test>::get(), 0);
+		assert!(Headers::<Test>::get(1).is_none());
+	});
+}
+
+#[test]
+fn a_new_fee_account_seals_the_open_batch_first() {
+	new_test_ext().execute_with(|| {
+		let ops = deposits(2);
+		apply(&ops[0], 0);
+		apply(&ops[1], 5);
+		assert_eq!(LastSealed::<Test>::get(), 1);
+		assert_eq!(Headers::<Test>::get(1).unwrap().op_count, 1);
+		let open = Open::<Test>::get().unwrap();
+		assert_eq!((open.fee_account, open.slots.len()), (5, 1));
+	});
+}
