@@ -128,10 +128,17 @@ frame_support::parameter_types! {
 
 impl pallet_concord_ledger::Config for Runtime {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
-	type OnApplied = ();
+	type OnApplied = crate::Batches;
 	type OpPriority = L2OpPriority;
 	/// About 3 minutes of blocks.
 	type OpLongevity = ConstU64<64>;
 	type MaxNonceGap = ConstU32<16>;
 	type WeightInfo = crate::weights::pallet_concord_ledger::WeightInfo<Runtime>;
+}
+
+impl pallet_concord_batches::Config for Runtime {
+	/// The devnet's proving key size: a batch of 8 proves in about 16 s on 2 cores.
+	type SlotsPerBatch = ConstU32<8>;
+	/// 30 seconds of 3-second blocks.
+	type SealInterval = ConstU32<10>;
 }

@@ -58,7 +58,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("concord"),
 	impl_name: alloc::borrow::Cow::Borrowed("concord"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -180,6 +180,9 @@ mod runtime {
 
 	#[runtime::pallet_index(7)]
 	pub type Ledger = pallet_concord_ledger;
+
+	#[runtime::pallet_index(8)]
+	pub type Batches = pallet_concord_batches;
 }
 
 /// Pallets whose weights are benchmarked by `concord-node benchmark pallet`.

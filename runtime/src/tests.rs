@@ -183,6 +183,9 @@ mod l2_ops {
 			let account = pallet_concord_ledger::Accounts::<Runtime>::get(0).unwrap();
 			assert_eq!(account.nonce, 1);
 			assert_ne!(account.pubkey, [0; 64]);
+			// The deposit and the key change wait in the open batch.
+			let open = pallet_concord_batches::Open::<Runtime>::get().unwrap();
+			assert_eq!((open.fee_account, open.slots.len()), (0, 2));
 		});
 	}
 
