@@ -133,7 +133,7 @@ pub fn fq_to_word(x: &Fq) -> Word {
 
 /// A scalar (a public input) as a word.
 pub fn fr_to_word(x: &Fr) -> Word {
-	to_word(x.into_bigint().to_bytes_be())
+	concord_primitives::commitment::fr_to_be_bytes(x)
 }
 
 /// A word as a scalar; a word not below `r` is rejected rather than reduced, as the verifier

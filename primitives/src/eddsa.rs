@@ -123,6 +123,27 @@ impl PublicKey {
 		left == right
 	}
 
+	/// The key's coordinates `x ‖ y`, each as its canonical 32 bytes little-endian: the
+	/// stored form (the runtime's account records, state snapshots), which unlike
+	/// [`PublicKey::pack`] also represents the unset key `(0, 0)`.
+	pub fn to_coordinate_bytes(&self) -> [u8; 64] {
+		let mut bytes = [0u8; 64];
+		bytes[..32].copy_from_slice(&to_le_bytes(&self.x));
+		bytes[32..].copy_from_slice(&to_le_bytes(&self.y));
+		bytes
+	}
+
+	/// The inverse of [`PublicKey::to_coordinate_bytes`]; `None` for a coordinate not below
+	/// the field modulus.
+	pub fn from_coordinate_bytes(bytes: &[u8; 64]) -> Option<PublicKey> {
+		let coordinate =
+			|half: &[u8]| Fr::from_bigint(le_bytes_to_bigint(half.try_into().expect("32 bytes")));
+		Some(PublicKey {
+			x: coordinate(&bytes[..32])?,
+			y: coordinate(&bytes[32..])?,
+		})
+	}
+
 	/// circomlibjs `babyJub.packPoint(A)`.
 	pub fn pack(&self) -> [u8; 32] {
 		self.point().pack()

@@ -733,15 +733,14 @@ impl<S: NodeStore + Default> TreeState<S> {
 struct Snapshot {
 	root: [u8; 32],
 	registry: Registry,
-	/// Account id, nonce, key `(x, y)` as canonical little-endian bytes, address, balances.
+	/// Account id, nonce, key ([`PublicKey::to_coordinate_bytes`]), address, balances.
 	accounts: alloc::vec::Vec<SnapshotAccount>,
 }
 
 type SnapshotAccount = (
 	AccountId,
 	u32,
-	[u8; 32],
-	[u8; 32],
+	[u8; 64],
 	[u8; 20],
 	alloc::vec::Vec<(TokenId, u128)>,
 );
@@ -772,10 +771,6 @@ impl core::error::Error for SnapshotError {}
 impl<S: NodeStore + Default> TreeState<S> {
 	/// The state as bytes; see [`TreeState::from_snapshot`].
 	pub fn snapshot(&self) -> alloc::vec::Vec<u8> {
-		use ark_ff::{BigInteger, PrimeField};
-		let le = |x: &crate::Fr| -> [u8; 32] {
-			x.into_bigint().to_bytes_le().try_into().expect("32 bytes")
-		};
 		let accounts = (0..self.registry.next_account_id)
 			.filter_map(|id| {
 				let account = self.tree.account(id).ok()?;
@@ -789,8 +784,7 @@ impl<S: NodeStore + Default> TreeState<S> {
 					(
 						id,
 						account.nonce,
-						le(&account.pubkey.x),
-						le(&account.pubkey.y),
+						account.pubkey.to_coordinate_bytes(),
 						account.l1_address,
 						balances,
 					)
@@ -806,25 +800,15 @@ impl<S: NodeStore + Default> TreeState<S> {
 
 	/// Rebuilds a state from [`TreeState::snapshot`] bytes.
 	pub fn from_snapshot(mut bytes: &[u8]) -> Result<Self, SnapshotError> {
-		use ark_ff::{BigInt, PrimeField};
 		let snapshot: Snapshot =
 			codec::DecodeAll::decode_all(&mut bytes).map_err(|_| SnapshotError::Malformed)?;
-		let fr = |bytes: &[u8; 32]| {
-			let mut limbs = [0u64; 4];
-			for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks_exact(8)) {
-				*limb = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-			}
-			crate::Fr::from_bigint(BigInt::new(limbs)).ok_or(SnapshotError::OutOfRange)
-		};
 		let mut state = TreeState {
 			registry: snapshot.registry,
 			tree: crate::account::AccountTree::new(),
 		};
-		for (id, nonce, x, y, l1_address, balances) in snapshot.accounts {
-			let pubkey = PublicKey {
-				x: fr(&x)?,
-				y: fr(&y)?,
-			};
+		for (id, nonce, pubkey, l1_address, balances) in snapshot.accounts {
+			let pubkey =
+				PublicKey::from_coordinate_bytes(&pubkey).ok_or(SnapshotError::OutOfRange)?;
 			let account = Account {
 				nonce,
 				pubkey,

@@ -7,12 +7,10 @@
 
 use ark_bn254::Bn254;
 use ark_groth16::Proof;
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use clap::{Parser, Subcommand};
 use codec::{Decode, Encode};
 use concord_circuits::{
-	batch::BatchCircuit,
 	evm::{
 		bytes_from_hex, bytes_to_hex, fr_from_word, fr_to_word, solidity_verifier, word_from_hex,
 		EvmProof,
@@ -106,9 +104,6 @@ fn run(command: Command) -> Result<ExitCode, Error> {
 			if slots == 0 {
 				return Err("--slots must be at least 1".into());
 			}
-			let cs = ConstraintSystem::<Fr>::new_ref();
-			cs.set_mode(SynthesisMode::Setup);
-			BatchCircuit::blank(slots).generate_constraints(cs.clone())?;
 			eprintln!(
 				"INSECURE development setup from seed {seed:?}: anyone knowing the seed can forge \
 				 proofs"
@@ -117,8 +112,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
 			let key = groth16::dev_setup(slots, &seed)?;
 			groth16::write_keys(&out, &key)?;
 			println!(
-				"keys for {slots} slots ({} constraints) written to {} in {:.1?}",
-				cs.num_constraints(),
+				"keys for {slots} slots written to {} in {:.1?}",
 				out.display(),
 				start.elapsed()
 			);

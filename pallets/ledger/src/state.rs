@@ -5,14 +5,11 @@ use crate::pallet::{
 	AccountIdByAddress, AccountRecord, Accounts, Balances, Chains, Config, Liquidity,
 	NextAccountId, Tokens,
 };
-use ark_ff::PrimeField;
 use concord_primitives::{
 	account::{Account, AccountId, TokenId},
-	commitment::fr_to_be_bytes,
 	eddsa::PublicKey,
 	ops::ChainId,
 	stf::State,
-	Fr,
 };
 use core::marker::PhantomData;
 
@@ -32,25 +29,10 @@ impl<T: Config> Default for StorageState<T> {
 	}
 }
 
-/// A field element in storage: its canonical 32 bytes, little-endian.
-fn fr_to_le(x: &Fr) -> [u8; 32] {
-	let mut bytes = fr_to_be_bytes(x);
-	bytes.reverse();
-	bytes
-}
-
-/// Storage only holds encodings written by [`fr_to_le`], which are canonical.
-fn fr_from_le(bytes: &[u8]) -> Fr {
-	Fr::from_le_bytes_mod_order(bytes)
-}
-
 fn to_record(account: &Account) -> AccountRecord {
-	let mut pubkey = [0u8; 64];
-	pubkey[..32].copy_from_slice(&fr_to_le(&account.pubkey.x));
-	pubkey[32..].copy_from_slice(&fr_to_le(&account.pubkey.y));
 	AccountRecord {
 		nonce: account.nonce,
-		pubkey,
+		pubkey: account.pubkey.to_coordinate_bytes(),
 		l1_address: account.l1_address,
 	}
 }
@@ -58,10 +40,9 @@ fn to_record(account: &Account) -> AccountRecord {
 fn from_record(record: &AccountRecord) -> Account {
 	Account {
 		nonce: record.nonce,
-		pubkey: PublicKey {
-			x: fr_from_le(&record.pubkey[..32]),
-			y: fr_from_le(&record.pubkey[32..]),
-		},
+		// Records are written by `to_record` only, so the coordinates are canonical; were one
+		// not, the unset key, which matches no signature, is the safe reading.
+		pubkey: PublicKey::from_coordinate_bytes(&record.pubkey).unwrap_or(Account::EMPTY.pubkey),
 		l1_address: record.l1_address,
 	}
 }
@@ -143,5 +124,6 @@ mod tests {
 		assert_eq!(from_record(&to_record(&account)), account);
 		assert_eq!(from_record(&to_record(&Account::EMPTY)), Account::EMPTY);
 		assert_eq!(to_record(&Account::EMPTY).pubkey, [0; 64]);
+		assert_eq!(PublicKey::from_coordinate_bytes(&[0xff; 64]), None);
 	}
 }
