@@ -5,6 +5,7 @@
 //! tests reproducible; a production deployment needs keys from a multi-party ceremony.
 
 use crate::{batch::BatchCircuit, witness::BatchWitness, Fr};
+use concord_primitives::groth16 as verifier;
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, Proof, ProvingKey, VerifyingKey};
 use ark_relations::gr1cs::SynthesisError;
@@ -109,9 +110,31 @@ pub fn prove(key: &BatchProvingKey, witness: BatchWitness) -> Result<Proof<Bn254
 	)?)
 }
 
-/// Whether `proof` proves a batch with this commitment under `vk`.
+/// `vk` as the appchain's verifier takes it (`concord_primitives::groth16`): the same fields,
+/// so the same canonical bytes.
+pub fn appchain_key(vk: &VerifyingKey<Bn254>) -> verifier::VerifyingKey {
+	verifier::VerifyingKey {
+		alpha_g1: vk.alpha_g1,
+		beta_g2: vk.beta_g2,
+		gamma_g2: vk.gamma_g2,
+		delta_g2: vk.delta_g2,
+		gamma_abc_g1: vk.gamma_abc_g1.clone(),
+	}
+}
+
+/// `proof` as the appchain's verifier takes it: the same canonical bytes.
+pub fn appchain_proof(proof: &Proof<Bn254>) -> verifier::Proof {
+	verifier::Proof {
+		a: proof.a,
+		b: proof.b,
+		c: proof.c,
+	}
+}
+
+/// Whether `proof` proves a batch with this commitment under `vk`, checked by the verifier the
+/// appchain runs.
 pub fn verify(vk: &VerifyingKey<Bn254>, commitment: Fr, proof: &Proof<Bn254>) -> bool {
-	Groth16::<Bn254>::verify(vk, &[commitment], proof).unwrap_or(false)
+	verifier::verify(&appchain_key(vk), &[commitment], &appchain_proof(proof)).is_ok()
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>, Groth16Error> {
@@ -226,10 +249,28 @@ mod tests {
 		let commitment = witness.commitment();
 		let proof = prove(&key, witness).unwrap();
 		assert!(verify(&vk, commitment, &proof));
+		assert!(Groth16::<Bn254>::verify(&vk, &[commitment], &proof).unwrap());
+		// The key file and the prover's proof bytes are what the appchain decodes.
+		let key_file = std::fs::read(dir.join(VERIFYING_KEY_FILE)).unwrap();
+		assert_eq!(
+			verifier::VerifyingKey::deserialize_compressed(&key_file[..]).unwrap(),
+			appchain_key(&vk)
+		);
+		let mut proof_bytes = Vec::new();
+		proof.serialize_compressed(&mut proof_bytes).unwrap();
+		assert_eq!(
+			verifier::Proof::deserialize_compressed(&proof_bytes[..]).unwrap(),
+			appchain_proof(&proof)
+		);
+		assert_eq!(
+			verifier::verify(&appchain_key(&vk), &[commitment, commitment], &appchain_proof(&proof)),
+			Err(verifier::VerifyError::InputCount { key: 1, given: 2 })
+		);
 		assert!(!verify(&vk, commitment + Fr::from(1u8), &proof));
 		let mut tampered = proof.clone();
 		tampered.c = tampered.a;
 		assert!(!verify(&vk, commitment, &tampered));
+		assert!(!Groth16::<Bn254>::verify(&vk, &[commitment], &tampered).unwrap());
 
 		assert!(matches!(
 			prove(&key, example_request(1).witness(1).unwrap()),

@@ -3,6 +3,7 @@
 //! with the deployed contract's view of it.
 
 use crate::{ConcordRollup::PriorityRequestInfo, Payout};
+use concord_primitives::commitment::{execute_digest, validator_digest};
 use alloy::{
 	primitives::{keccak256, Address, B256, U256},
 	sol_types::SolValue,
@@ -14,7 +15,7 @@ pub fn action(name: &str) -> B256 {
 }
 
 /// `executeBatches` up to the batch signed.
-pub const EXECUTE: &str = "Concord.executeBatches";
+pub const EXECUTE: &str = concord_primitives::commitment::EXECUTE_ACTION;
 /// `updateOracles`.
 pub const UPDATE_ORACLES: &str = "Concord.updateOracles";
 /// `revertBatches`.
@@ -31,22 +32,20 @@ pub struct Domain {
 
 impl Domain {
 	/// EIP-191 version 0x00 ("data with intended validator"), the contract being the validator:
-	/// `keccak256(0x19 ‖ 0x00 ‖ contract ‖ abi.encode(action, evm_chain_id, params…))`.
+	/// `keccak256(0x19 ‖ 0x00 ‖ contract ‖ abi.encode(action, evm_chain_id, params…))`, as
+	/// `concord_primitives::commitment::validator_digest` states it for the appchain.
 	fn digest(&self, payload: Vec<u8>) -> B256 {
-		let mut data = Vec::with_capacity(22 + payload.len());
-		data.extend_from_slice(&[0x19, 0x00]);
-		data.extend_from_slice(self.contract.as_slice());
-		data.extend_from_slice(&payload);
-		keccak256(data)
+		validator_digest(&self.contract.0 .0, &payload).into()
 	}
 
 	fn chain(&self) -> U256 {
 		U256::from(self.evm_chain_id)
 	}
 
-	/// Authorizes executing every batch up to `batch_number`, whose sync hash is `sync_hash`.
+	/// Authorizes executing every batch up to `batch_number`, whose sync hash is `sync_hash`
+	/// (the appchain checks members' signatures of the same digest).
 	pub fn execute(&self, batch_number: u64, sync_hash: B256) -> B256 {
-		self.digest((action(EXECUTE), self.chain(), batch_number, sync_hash).abi_encode_params())
+		execute_digest(self.evm_chain_id, &self.contract.0 .0, batch_number, sync_hash.0).into()
 	}
 
 	/// Authorizes replacing the oracle set, with the contract's `governanceNonce`.

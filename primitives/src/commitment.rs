@@ -1,5 +1,5 @@
-//! The batch commitment, the Groth16 proof's single public input, and the per-chain sync hash
-//! chain that oracle members attest to.
+//! The batch commitment, the Groth16 proof's single public input, the per-chain sync hash
+//! chain that oracle members attest to, and the digest they sign to authorize execution.
 //!
 //! Both are recomputed by the L1 rollup contracts, so their byte layouts are fixed here exactly
 //! and pinned by vectors computed independently with node's SHA-256 and ethers' `solidityPack`
@@ -30,6 +30,16 @@ pub fn fr_to_be_bytes(x: &Fr) -> [u8; 32] {
 	bytes
 }
 
+/// The field element whose canonical integer is `bytes` (32 big-endian bytes), if it is below
+/// the field order: the inverse of [`fr_to_be_bytes`], for roots read from L1s and extrinsics.
+pub fn fr_from_be_bytes(bytes: &[u8; 32]) -> Option<Fr> {
+	let mut limbs = [0u64; 4];
+	for (limb, chunk) in limbs.iter_mut().rev().zip(bytes.chunks_exact(8)) {
+		*limb = u64::from_be_bytes(chunk.try_into().expect("8-byte chunk"));
+	}
+	Fr::from_bigint(BigInt::new(limbs))
+}
+
 /// The batch commitment in 32 big-endian bytes, as the L1 contract stores it:
 ///
 /// ```text
@@ -45,11 +55,22 @@ pub fn fr_to_be_bytes(x: &Fr) -> [u8; 32] {
 /// order keeps every 253-bit value below the BN254 scalar modulus (which exceeds 2^253) with a
 /// single mask, so the circuit and the contract need no modular reduction (the zkSync pattern).
 pub fn commitment_bytes(batch_number: u64, old_root: Fr, new_root: Fr, pubdata: &[u8]) -> [u8; 32] {
+	let pubdata_hash: [u8; 32] = Sha256::digest(pubdata).into();
+	commitment_bytes_of_hash(batch_number, old_root, new_root, &pubdata_hash)
+}
+
+/// [`commitment_bytes`] from `sha256(pubdata)`, which is what the appchain stores of a batch.
+pub fn commitment_bytes_of_hash(
+	batch_number: u64,
+	old_root: Fr,
+	new_root: Fr,
+	pubdata_hash: &[u8; 32],
+) -> [u8; 32] {
 	let digest = Sha256::new()
 		.chain_update(batch_number.to_be_bytes())
 		.chain_update(fr_to_be_bytes(&old_root))
 		.chain_update(fr_to_be_bytes(&new_root))
-		.chain_update(Sha256::digest(pubdata))
+		.chain_update(pubdata_hash)
 		.finalize();
 	let mut bytes: [u8; 32] = digest.into();
 	bytes[0] &= 0x1f;
@@ -60,12 +81,18 @@ pub fn commitment_bytes(batch_number: u64, old_root: Fr, new_root: Fr, pubdata: 
 /// See [`commitment_bytes`] for the exact layout.
 pub fn batch_commitment(batch_number: u64, old_root: Fr, new_root: Fr, pubdata: &[u8]) -> Fr {
 	let bytes = commitment_bytes(batch_number, old_root, new_root, pubdata);
-	let mut limbs = [0u64; 4];
-	for (limb, chunk) in limbs.iter_mut().rev().zip(bytes.chunks_exact(8)) {
-		*limb = u64::from_be_bytes(chunk.try_into().expect("8-byte chunk"));
-	}
-	Fr::from_bigint(BigInt::new(limbs))
-		.expect("a 253-bit integer is below the BN254 scalar modulus")
+	fr_from_be_bytes(&bytes).expect("a 253-bit integer is below the BN254 scalar modulus")
+}
+
+/// [`batch_commitment`] from `sha256(pubdata)`.
+pub fn batch_commitment_of_hash(
+	batch_number: u64,
+	old_root: Fr,
+	new_root: Fr,
+	pubdata_hash: &[u8; 32],
+) -> Fr {
+	let bytes = commitment_bytes_of_hash(batch_number, old_root, new_root, pubdata_hash);
+	fr_from_be_bytes(&bytes).expect("a 253-bit integer is below the BN254 scalar modulus")
 }
 
 /// The sync hash of batch `batch_number` on one chain, chaining the previous batch's sync hash
@@ -83,13 +110,53 @@ pub fn batch_commitment(batch_number: u64, old_root: Fr, new_root: Fr, pubdata: 
 pub fn sync_hash(prev: [u8; 32], batch_number: u64, commitment: Fr) -> [u8; 32] {
 	let mut number = [0u8; 32];
 	number[24..].copy_from_slice(&batch_number.to_be_bytes());
+	keccak256(&[&prev, &number, &fr_to_be_bytes(&commitment)])
+}
+
+/// The name whose keccak256 tags an oracle authorization of `executeBatches`.
+pub const EXECUTE_ACTION: &str = "Concord.executeBatches";
+
+fn keccak256(parts: &[&[u8]]) -> [u8; 32] {
 	let mut keccak = Keccak::v256();
-	keccak.update(&prev);
-	keccak.update(&number);
-	keccak.update(&fr_to_be_bytes(&commitment));
+	for part in parts {
+		keccak.update(part);
+	}
 	let mut out = [0u8; 32];
 	keccak.finalize(&mut out);
 	out
+}
+
+/// The digest an oracle member signs to authorize an action of the rollup contract at
+/// `contract`: EIP-191 version `0x00` ("data with intended validator", the contract being the
+/// validator), `keccak256(0x19 ‖ 0x00 ‖ contract ‖ payload)`, where `payload` is the ABI
+/// encoding of the action's tag, the EVM chain id and the action's parameters.
+pub fn validator_digest(contract: &[u8; 20], payload: &[u8]) -> [u8; 32] {
+	keccak256(&[&[0x19, 0x00], contract, payload])
+}
+
+/// The digest that authorizes `executeBatches` up to `batch_number` on the contract
+/// `contract` of EVM chain `evm_chain_id`, whose sync hash there is `sync_hash`:
+/// [`validator_digest`] of `abi.encode(keccak256(EXECUTE_ACTION), uint256 evm_chain_id,
+/// uint64 batch_number, bytes32 sync_hash)`. Oracle members sign it once a batch is synced;
+/// the appchain checks each signature against the member's registered address.
+pub fn execute_digest(
+	evm_chain_id: u64,
+	contract: &[u8; 20],
+	batch_number: u64,
+	sync_hash: [u8; 32],
+) -> [u8; 32] {
+	let word = |value: u64| {
+		let mut word = [0u8; 32];
+		word[24..].copy_from_slice(&value.to_be_bytes());
+		word
+	};
+	let words = [
+		keccak256(&[EXECUTE_ACTION.as_bytes()]),
+		word(evm_chain_id),
+		word(batch_number),
+		sync_hash,
+	];
+	validator_digest(contract, words.as_flattened())
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
 //!   account, the account leaf), its empty roots and the combined [`account::AccountTree`].
 //! - [`commitment`]: the batch commitment (the proof's public input) and the per-chain sync
 //!   hash, byte for byte as the L1 contracts compute them.
+//! - [`groth16`]: Groth16 verification over BN254, the one the appchain runs on every batch
+//!   proof.
 //! - [`ops`]: the L2 operations (SCALE-encoded extrinsic arguments), the messages their owners
 //!   sign, and their pubdata, byte for byte as the L1 contracts read it.
 //! - [`stf`]: the state transition function, the one statement of the rules that the runtime
@@ -30,6 +32,7 @@ pub mod babyjubjub;
 pub mod blake512;
 pub mod commitment;
 pub mod eddsa;
+pub mod groth16;
 pub mod ops;
 pub mod poseidon;
 #[rustfmt::skip]

@@ -11,8 +11,9 @@
 //! the prover proves (`concord_primitives::ops::batch_pubdata_from_slots`). Batches are numbered
 //! from 1.
 //!
-//! The lifecycle after sealing (proven on the appchain, committed, proven and executed on each
-//! L1) is recorded by the proofs and oracle pallets, which are not part of this pallet.
+//! After sealing, a batch is proven on the appchain (the proofs pallet), then committed, proven
+//! and executed on each L1. The L1 stages are recorded here per chain ([`L1Progress`]) when the
+//! oracle pallet confirms them from a quorum of attestations, with an event for relayers.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -29,7 +30,7 @@ mod tests;
 pub mod pallet {
 	use concord_primitives::{
 		account::AccountId as L2AccountId,
-		ops::{batch_pubdata_from_slots, batch_pubdata_len, AppliedOp, SLOT_BYTES},
+		ops::{batch_pubdata_from_slots, batch_pubdata_len, AppliedOp, ChainId, SLOT_BYTES},
 		stf::BatchContext,
 	};
 	use frame_support::pallet_prelude::*;
@@ -73,6 +74,67 @@ pub mod pallet {
 		pub sealed_at: BlockNumber,
 	}
 
+	/// A stage of a batch on an L1 contract.
+	#[derive(
+		Clone,
+		Copy,
+		PartialEq,
+		Eq,
+		Debug,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		TypeInfo,
+		MaxEncodedLen,
+	)]
+	pub enum L1Stage {
+		/// `commitBatches` stored the batch's pubdata hash.
+		Committed,
+		/// `proveBatches` verified its proof and recorded its sync hash.
+		Proven,
+		/// `executeBatches` credited its withdrawals.
+		Executed,
+	}
+
+	/// The last batch each stage reached on one L1 (each stage implies the earlier batches).
+	#[derive(
+		Clone,
+		Copy,
+		Default,
+		PartialEq,
+		Eq,
+		Debug,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		TypeInfo,
+		MaxEncodedLen,
+	)]
+	pub struct ChainProgress {
+		pub committed: u64,
+		pub proven: u64,
+		pub executed: u64,
+	}
+
+	impl ChainProgress {
+		/// The last batch `stage` reached.
+		pub fn last(&self, stage: L1Stage) -> u64 {
+			match stage {
+				L1Stage::Committed => self.committed,
+				L1Stage::Proven => self.proven,
+				L1Stage::Executed => self.executed,
+			}
+		}
+
+		fn last_mut(&mut self, stage: L1Stage) -> &mut u64 {
+			match stage {
+				L1Stage::Committed => &mut self.committed,
+				L1Stage::Proven => &mut self.proven,
+				L1Stage::Executed => &mut self.executed,
+			}
+		}
+	}
+
 	/// The bound of a stored pubdata: the header and `SlotsPerBatch` slots.
 	pub struct MaxPubdata<T>(PhantomData<T>);
 
@@ -112,6 +174,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Pubdata<T: Config> = StorageMap<_, Twox64Concat, u64, BoundedVec<u8, MaxPubdata<T>>>;
 
+	/// How far each L1 has got, as the oracle confirmed it.
+	#[pallet::storage]
+	pub type L1Progress<T> = StorageMap<_, Twox64Concat, ChainId, ChainProgress, ValueQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -121,6 +187,12 @@ pub mod pallet {
 			op_count: u32,
 			fee_account: L2AccountId,
 			pubdata_hash: [u8; 32],
+		},
+		/// The oracle confirmed that `chain` reached `stage` for every batch up to `batch`.
+		L1StageReached {
+			chain: ChainId,
+			stage: L1Stage,
+			batch: u64,
 		},
 	}
 
@@ -142,6 +214,26 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Records that `chain` reached `stage` up to `batch`, as the oracle confirmed; an older
+		/// batch than already recorded changes nothing.
+		pub fn note_l1_stage(chain: ChainId, stage: L1Stage, batch: u64) {
+			let advanced = L1Progress::<T>::mutate(chain, |progress| {
+				let last = progress.last_mut(stage);
+				let advanced = batch > *last;
+				if advanced {
+					*last = batch;
+				}
+				advanced
+			});
+			if advanced {
+				Self::deposit_event(Event::L1StageReached {
+					chain,
+					stage,
+					batch,
+				});
+			}
+		}
+
 		/// Seals `open` as the next batch and clears the open batch.
 		fn seal(open: OpenBatch<T>) {
 			let number = LastSealed::<T>::get() + 1;

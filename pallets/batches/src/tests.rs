@@ -107,3 +107,32 @@ fn a_new_fee_account_seals_the_open_batch_first() {
 		assert_eq!((open.fee_account, open.slots.len()), (5, 1));
 	});
 }
+
+#[test]
+fn l1_stages_only_advance() {
+	new_test_ext().execute_with(|| {
+		let chain = ChainId(2);
+		Batches::note_l1_stage(chain, L1Stage::Committed, 3);
+		Batches::note_l1_stage(chain, L1Stage::Proven, 2);
+		System::assert_last_event(
+			Event::L1StageReached {
+				chain,
+				stage: L1Stage::Proven,
+				batch: 2,
+			}
+			.into(),
+		);
+		let events = System::events().len();
+		Batches::note_l1_stage(chain, L1Stage::Committed, 1);
+		assert_eq!(System::events().len(), events, "a stale stage is no event");
+		assert_eq!(
+			L1Progress::<Test>::get(chain),
+			ChainProgress {
+				committed: 3,
+				proven: 2,
+				executed: 0
+			}
+		);
+		assert_eq!(L1Progress::<Test>::get(ChainId(1)).last(L1Stage::Proven), 0);
+	});
+}

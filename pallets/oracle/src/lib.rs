@@ -1,0 +1,713 @@
+//! # Oracle pallet
+//!
+//! The decentralized oracle that connects the appchain with every L1. Its members (one per
+//! validator, each with the secp256k1 address its relayer signs with on the L1s) attest what
+//! they see on the L1s:
+//!
+//! - a priority request (deposit or full exit) on a chain, which enters the ledger once a
+//!   quorum attested the same op, strictly in the chain's priority-id order;
+//! - a batch committed, proven or executed on a chain, which is checked against what the
+//!   appchain expects (the sealed pubdata hash, the proven sync hash, the proven root) and
+//!   recorded in the batches pallet's per-chain progress.
+//!
+//! The quorum is `⌈2n/3⌉` identical values out of `n` members. When every registered chain has
+//! proven batch `b` with the sync hash the proofs pallet computed, `b` is **synced**: members
+//! then sign the execute authorization of each chain's contract, the signatures are checked by
+//! ECDSA recovery against the members' addresses and stored for the relayers that call
+//! `executeBatches`.
+//!
+//! A member who attests another value than the confirmed (or expected) one raises an alarm
+//! event. When two different values for the same item each gather the conflict weight
+//! `n − ⌈2n/3⌉ + 1` (so honest members disagree), or a quorum confirms a batch value that is not
+//! the appchain's, the item is disputed: nothing follows from it (no deposit credited, no sync,
+//! no execute signature) until governance clears it.
+//!
+//! Attestations and execute signatures are free for members (one per member per item, so the
+//! free work is bounded); anyone else's call fails and pays its fee.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use weights::WeightInfo;
+
+/// How many confirmed priority ops one attestation applies at most, in order; more wait for the
+/// next confirmation on that chain.
+pub const MAX_PRIORITY_DRAIN: u32 = 8;
+
+/// `⌈2n/3⌉`: how many identical attestations of `n` members confirm a value.
+pub fn quorum(members: u32) -> u32 {
+	(2 * members).div_ceil(3)
+}
+
+/// How many attestations of a value make a conflict with another value real: with fewer
+/// members than this behind one of two values, the honest members can still reach a quorum.
+pub fn conflict_weight(members: u32) -> u32 {
+	members - quorum(members) + 1
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use concord_primitives::{
+		commitment::execute_digest,
+		ops::{recover_eth_signer, ChainId, Op},
+	};
+	use frame_support::{dispatch::PostDispatchInfo, pallet_prelude::*};
+	use frame_system::pallet_prelude::*;
+	use pallet_concord_batches::L1Stage;
+
+	/// An oracle member.
+	#[derive(
+		Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	)]
+	pub struct Member<AccountId> {
+		/// The appchain account that submits its attestations.
+		pub account: AccountId,
+		/// The Ethereum address of its L1 signing key (the L1 contracts' oracle set).
+		pub l1_address: [u8; 20],
+	}
+
+	/// What an attestation is about: members' values for the same subject are compared.
+	#[derive(
+		Clone,
+		Copy,
+		PartialEq,
+		Eq,
+		Debug,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		TypeInfo,
+		MaxEncodedLen,
+	)]
+	pub enum Subject {
+		/// The priority request `priority_id` of `chain`'s contract.
+		Priority { chain: ChainId, priority_id: u64 },
+		/// Batch `batch` reaching `stage` on `chain`.
+		Batch {
+			chain: ChainId,
+			batch: u64,
+			stage: L1Stage,
+		},
+	}
+
+	/// What a member saw on an L1.
+	#[derive(
+		Clone,
+		Copy,
+		PartialEq,
+		Eq,
+		Debug,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		TypeInfo,
+		MaxEncodedLen,
+	)]
+	pub enum Attestation {
+		/// A `DepositRequested` or `FullExitRequested` event: the op it asks for.
+		Priority(Op),
+		/// A `BatchCommitted` event with the committed pubdata's hash.
+		Committed {
+			chain: ChainId,
+			batch: u64,
+			pubdata_hash: [u8; 32],
+		},
+		/// A `BatchProven` event with the sync hash the contract computed.
+		Proven {
+			chain: ChainId,
+			batch: u64,
+			sync_hash: [u8; 32],
+		},
+		/// A `BatchExecuted` event with the executed root.
+		Executed {
+			chain: ChainId,
+			batch: u64,
+			new_root: [u8; 32],
+		},
+	}
+
+	impl Attestation {
+		/// The subject, or `None` for a priority attestation of an op that is not a priority op.
+		pub fn subject(&self) -> Option<Subject> {
+			Some(match *self {
+				Attestation::Priority(Op::Deposit(deposit)) => Subject::Priority {
+					chain: deposit.chain_id,
+					priority_id: deposit.priority_id,
+				},
+				Attestation::Priority(Op::FullExit(exit)) => Subject::Priority {
+					chain: exit.chain_id,
+					priority_id: exit.priority_id,
+				},
+				Attestation::Priority(_) => return None,
+				Attestation::Committed { chain, batch, .. } => Subject::Batch {
+					chain,
+					batch,
+					stage: L1Stage::Committed,
+				},
+				Attestation::Proven { chain, batch, .. } => Subject::Batch {
+					chain,
+					batch,
+					stage: L1Stage::Proven,
+				},
+				Attestation::Executed { chain, batch, .. } => Subject::Batch {
+					chain,
+					batch,
+					stage: L1Stage::Executed,
+				},
+			})
+		}
+
+		/// The hash members' values are compared by.
+		pub fn value_hash(&self) -> [u8; 32] {
+			sp_io::hashing::blake2_256(&self.encode())
+		}
+	}
+
+	/// Why the oracle raised an alarm.
+	#[derive(
+		Clone,
+		Copy,
+		PartialEq,
+		Eq,
+		Debug,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		TypeInfo,
+		MaxEncodedLen,
+	)]
+	pub enum AlarmReason {
+		/// A member attested a value other than the confirmed one, or than the one the appchain
+		/// expects for a batch. Nothing stops: the member may be faulty or behind a reorg.
+		MemberDisagrees,
+		/// Two values each gathered the conflict weight: honest members disagree. The subject
+		/// is disputed.
+		ConflictingValues,
+		/// A quorum confirmed a batch value the appchain does not expect (another pubdata, sync
+		/// hash or root on that L1). The subject is disputed.
+		UnexpectedValue,
+	}
+
+	/// A member's execute signatures of one batch, one per registered chain.
+	pub type ChainSignatures<T> = BoundedVec<(ChainId, [u8; 65]), <T as Config>::MaxChains>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config + pallet_concord_ledger::Config + pallet_concord_proofs::Config
+	{
+		/// Sets the members and clears disputes (root on the dev chain).
+		type OracleGovernance: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The most members the oracle has.
+		#[pallet::constant]
+		type MaxMembers: Get<u32>;
+		/// The most L1 chains a member signs an execute authorization for at once.
+		#[pallet::constant]
+		type MaxChains: Get<u32>;
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The members, in the order governance gave them.
+	#[pallet::storage]
+	pub type Members<T: Config> =
+		StorageValue<_, BoundedVec<Member<T::AccountId>, T::MaxMembers>, ValueQuery>;
+
+	/// Each member's value hash for each subject it attested (one attestation per member per
+	/// subject).
+	#[pallet::storage]
+	pub type Votes<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, Subject, Blake2_128Concat, T::AccountId, [u8; 32]>;
+
+	/// How many members attested each value of a subject, with the value itself.
+	#[pallet::storage]
+	pub type Tallies<T> =
+		StorageDoubleMap<_, Blake2_128Concat, Subject, Identity, [u8; 32], (u32, Attestation)>;
+
+	/// The value a quorum confirmed for each subject.
+	#[pallet::storage]
+	pub type Confirmed<T> = StorageMap<_, Blake2_128Concat, Subject, [u8; 32]>;
+
+	/// Subjects from which nothing follows until governance clears them.
+	#[pallet::storage]
+	pub type Disputed<T> = StorageMap<_, Blake2_128Concat, Subject, AlarmReason>;
+
+	/// Confirmed priority ops waiting for the earlier priority ids of their chain.
+	#[pallet::storage]
+	pub type PendingPriority<T> =
+		StorageDoubleMap<_, Twox64Concat, ChainId, Twox64Concat, u64, Op>;
+
+	/// The last batch every registered chain proved with the expected sync hash.
+	#[pallet::storage]
+	pub type LastSynced<T> = StorageValue<_, u64, ValueQuery>;
+
+	/// Members' execute signatures by batch.
+	#[pallet::storage]
+	pub type ExecuteSignatures<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		u64,
+		Blake2_128Concat,
+		T::AccountId,
+		ChainSignatures<T>,
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// The oracle's members were replaced.
+		MembersSet { members: u32, quorum: u32 },
+		/// A member attested a value.
+		Attested {
+			member: T::AccountId,
+			subject: Subject,
+			value_hash: [u8; 32],
+		},
+		/// A quorum confirmed a value.
+		Confirmed { subject: Subject, attestation: Attestation },
+		/// A confirmed priority op entered the ledger.
+		PriorityApplied { chain: ChainId, priority_id: u64 },
+		/// A confirmed priority op was refused by the ledger; it stays pending.
+		PriorityRefused {
+			chain: ChainId,
+			priority_id: u64,
+			error: DispatchError,
+		},
+		/// Every registered chain proved `batch` with `sync_hash`: members may sign its
+		/// execution.
+		BatchSynced { batch: u64, sync_hash: [u8; 32] },
+		/// A member signed the execution of `batch` on every chain.
+		ExecuteSigned { batch: u64, member: T::AccountId },
+		/// A quorum of members signed the execution of `batch`: relayers can execute it.
+		ExecuteAuthorized { batch: u64 },
+		/// Something disagrees; see [`AlarmReason`].
+		Alarm {
+			subject: Subject,
+			reason: AlarmReason,
+			member: Option<T::AccountId>,
+		},
+		/// Governance cleared a dispute and its votes: members attest it again.
+		DisputeCleared { subject: Subject },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The caller is not an oracle member.
+		NotMember,
+		/// The member set is empty, too large, or lists an account or address twice.
+		InvalidMembers,
+		/// The member attested this subject already.
+		AlreadyAttested,
+		/// A priority attestation of an op that is not a Deposit or FullExit.
+		NotAPriorityOp,
+		/// No L1 is registered with this id.
+		UnknownChain,
+		/// The priority op was applied already.
+		PriorityAlreadyApplied,
+		/// The batch has not been sealed.
+		UnknownBatch,
+		/// The batch is not proven on the appchain yet, so its sync hash and root are unknown.
+		NotProvenHere,
+		/// The batch is not synced yet.
+		NotSynced,
+		/// The subject is disputed.
+		Disputed,
+		/// The member signed this batch's execution already.
+		AlreadySigned,
+		/// The signatures do not cover every registered chain exactly once.
+		WrongChains,
+		/// A signature is not the member's signature of the chain's execute digest.
+		BadSignature,
+		/// The subject is not disputed.
+		NotDisputed,
+	}
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The members: (appchain account, L1 address).
+		pub members: alloc::vec::Vec<(T::AccountId, [u8; 20])>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if !self.members.is_empty() {
+				Pallet::<T>::do_set_members(self.members.clone())
+					.expect("genesis members are distinct and at most MaxMembers");
+			}
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Replaces the members. Votes already cast stay counted.
+		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_members(T::MaxMembers::get()))]
+		pub fn set_members(
+			origin: OriginFor<T>,
+			members: alloc::vec::Vec<(T::AccountId, [u8; 20])>,
+		) -> DispatchResult {
+			T::OracleGovernance::ensure_origin(origin)?;
+			Self::do_set_members(members)
+		}
+
+		/// Attests what the member saw on an L1. Free for members.
+		#[pallet::call_index(1)]
+		#[pallet::weight(
+			<T as Config>::WeightInfo::attest_batch()
+				.max(<T as Config>::WeightInfo::attest_priority())
+				.saturating_add(
+					<T as Config>::WeightInfo::attest_priority()
+						.saturating_mul(u64::from(MAX_PRIORITY_DRAIN - 1))
+				)
+		)]
+		pub fn attest(
+			origin: OriginFor<T>,
+			attestation: Attestation,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			Self::ensure_member(&who)?;
+			let subject = attestation.subject().ok_or(Error::<T>::NotAPriorityOp)?;
+			Self::check_attestable(&subject)?;
+			ensure!(!Votes::<T>::contains_key(subject, &who), Error::<T>::AlreadyAttested);
+
+			let value_hash = attestation.value_hash();
+			Votes::<T>::insert(subject, &who, value_hash);
+			let count = Tallies::<T>::mutate(subject, value_hash, |tally| {
+				let (count, _) = tally.get_or_insert((0, attestation));
+				*count += 1;
+				*count
+			});
+			Self::deposit_event(Event::Attested {
+				member: who.clone(),
+				subject,
+				value_hash,
+			});
+
+			let members = Members::<T>::get().len() as u32;
+			if Self::disagrees(&subject, &attestation, value_hash) {
+				Self::alarm(subject, AlarmReason::MemberDisagrees, Some(who));
+			}
+			if count >= conflict_weight(members)
+				&& Tallies::<T>::iter_prefix(subject).any(|(other, (other_count, _))| {
+					other != value_hash && other_count >= conflict_weight(members)
+				}) {
+				Self::dispute(subject, AlarmReason::ConflictingValues);
+			}
+			let mut applied = 0;
+			if count >= quorum(members)
+				&& !Confirmed::<T>::contains_key(subject)
+				&& !Disputed::<T>::contains_key(subject)
+			{
+				Confirmed::<T>::insert(subject, value_hash);
+				Self::deposit_event(Event::Confirmed {
+					subject,
+					attestation,
+				});
+				for (member, value) in Votes::<T>::iter_prefix(subject) {
+					if value != value_hash {
+						Self::alarm(subject, AlarmReason::MemberDisagrees, Some(member));
+					}
+				}
+				applied = Self::confirmed(subject, attestation);
+			}
+			let weight = match subject {
+				Subject::Priority { .. } => <T as Config>::WeightInfo::attest_priority()
+					.saturating_mul(u64::from(applied.max(1))),
+				Subject::Batch { .. } => <T as Config>::WeightInfo::attest_batch(),
+			};
+			Ok(PostDispatchInfo {
+				actual_weight: Some(weight),
+				pays_fee: Pays::No,
+			})
+		}
+
+		/// Stores the member's signatures of the execute authorization of synced batch
+		/// `batch`, one per registered chain over that chain's execute digest. Free for members.
+		#[pallet::call_index(2)]
+		#[pallet::weight(<T as Config>::WeightInfo::sign_execute(T::MaxChains::get()))]
+		pub fn sign_execute(
+			origin: OriginFor<T>,
+			batch: u64,
+			signatures: ChainSignatures<T>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let member = Self::ensure_member(&who)?;
+			ensure!(batch <= LastSynced::<T>::get(), Error::<T>::NotSynced);
+			ensure!(
+				!ExecuteSignatures::<T>::contains_key(batch, &who),
+				Error::<T>::AlreadySigned
+			);
+			let sync_hash = pallet_concord_proofs::Pallet::<T>::expected_sync_hash(batch)
+				.ok_or(Error::<T>::NotProvenHere)?;
+			let chains: alloc::vec::Vec<_> = pallet_concord_ledger::Chains::<T>::iter().collect();
+			ensure!(signatures.len() == chains.len(), Error::<T>::WrongChains);
+			for (chain, info) in &chains {
+				let mut signed = signatures.iter().filter(|(signed, _)| signed == chain);
+				let (Some((_, signature)), None) = (signed.next(), signed.next()) else {
+					return Err(Error::<T>::WrongChains.into());
+				};
+				let digest = execute_digest(info.evm_chain_id, &info.contract, batch, sync_hash);
+				ensure!(
+					recover_eth_signer(&digest, signature) == Some(member.l1_address),
+					Error::<T>::BadSignature
+				);
+			}
+			ExecuteSignatures::<T>::insert(batch, &who, signatures);
+			Self::deposit_event(Event::ExecuteSigned {
+				batch,
+				member: who,
+			});
+			let members = Members::<T>::get().len() as u32;
+			if ExecuteSignatures::<T>::iter_prefix(batch).count() as u32 == quorum(members) {
+				Self::deposit_event(Event::ExecuteAuthorized { batch });
+			}
+			Ok(PostDispatchInfo {
+				actual_weight: Some(<T as Config>::WeightInfo::sign_execute(chains.len() as u32)),
+				pays_fee: Pays::No,
+			})
+		}
+
+		/// Clears a dispute and every vote on its subject, so that members attest it anew
+		/// (after the cause, e.g. an L1 reorganisation, was dealt with).
+		#[pallet::call_index(3)]
+		#[pallet::weight(<T as Config>::WeightInfo::clear_dispute(T::MaxMembers::get()))]
+		pub fn clear_dispute(origin: OriginFor<T>, subject: Subject) -> DispatchResult {
+			T::OracleGovernance::ensure_origin(origin)?;
+			ensure!(Disputed::<T>::take(subject).is_some(), Error::<T>::NotDisputed);
+			let bound = T::MaxMembers::get();
+			let _ = Votes::<T>::clear_prefix(subject, bound, None);
+			let _ = Tallies::<T>::clear_prefix(subject, bound, None);
+			Confirmed::<T>::remove(subject);
+			Self::deposit_event(Event::DisputeCleared { subject });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		fn do_set_members(members: alloc::vec::Vec<(T::AccountId, [u8; 20])>) -> DispatchResult {
+			ensure!(!members.is_empty(), Error::<T>::InvalidMembers);
+			for (i, (account, address)) in members.iter().enumerate() {
+				ensure!(
+					members[..i].iter().all(|(a, l)| a != account && l != address),
+					Error::<T>::InvalidMembers
+				);
+			}
+			let members: BoundedVec<_, T::MaxMembers> = members
+				.into_iter()
+				.map(|(account, l1_address)| Member {
+					account,
+					l1_address,
+				})
+				.collect::<alloc::vec::Vec<_>>()
+				.try_into()
+				.map_err(|_| Error::<T>::InvalidMembers)?;
+			let count = members.len() as u32;
+			Members::<T>::put(members);
+			Self::deposit_event(Event::MembersSet {
+				members: count,
+				quorum: quorum(count),
+			});
+			Ok(())
+		}
+
+		fn ensure_member(who: &T::AccountId) -> Result<Member<T::AccountId>, Error<T>> {
+			Members::<T>::get()
+				.into_iter()
+				.find(|member| &member.account == who)
+				.ok_or(Error::<T>::NotMember)
+		}
+
+		/// Whether members may attest `subject` now.
+		fn check_attestable(subject: &Subject) -> Result<(), Error<T>> {
+			match *subject {
+				Subject::Priority { chain, priority_id } => {
+					ensure!(
+						pallet_concord_ledger::Chains::<T>::contains_key(chain),
+						Error::<T>::UnknownChain
+					);
+					ensure!(
+						priority_id >= pallet_concord_ledger::NextPriorityId::<T>::get(chain),
+						Error::<T>::PriorityAlreadyApplied
+					);
+				}
+				Subject::Batch { chain, batch, stage } => {
+					ensure!(
+						pallet_concord_ledger::Chains::<T>::contains_key(chain),
+						Error::<T>::UnknownChain
+					);
+					ensure!(
+						pallet_concord_batches::Headers::<T>::contains_key(batch),
+						Error::<T>::UnknownBatch
+					);
+					ensure!(
+						stage == L1Stage::Committed
+							|| pallet_concord_proofs::Proven::<T>::contains_key(batch),
+						Error::<T>::NotProvenHere
+					);
+				}
+			}
+			Ok(())
+		}
+
+		/// Whether `attestation` differs from the confirmed value of its subject or from what
+		/// the appchain expects of a batch.
+		fn disagrees(subject: &Subject, attestation: &Attestation, value_hash: [u8; 32]) -> bool {
+			Confirmed::<T>::get(subject).is_some_and(|confirmed| confirmed != value_hash)
+				|| !Self::expected(attestation)
+		}
+
+		/// Whether a batch attestation's value is the appchain's (priority ops have no
+		/// appchain-side value to compare with).
+		fn expected(attestation: &Attestation) -> bool {
+			match *attestation {
+				Attestation::Priority(_) => true,
+				Attestation::Committed {
+					batch,
+					pubdata_hash,
+					..
+				} => pallet_concord_batches::Headers::<T>::get(batch)
+					.is_some_and(|header| header.pubdata_hash == pubdata_hash),
+				Attestation::Proven {
+					batch, sync_hash, ..
+				} => pallet_concord_proofs::Pallet::<T>::expected_sync_hash(batch) == Some(sync_hash),
+				Attestation::Executed {
+					batch, new_root, ..
+				} => pallet_concord_proofs::Proven::<T>::get(batch)
+					.is_some_and(|proven| proven.new_root == new_root),
+			}
+		}
+
+		fn alarm(subject: Subject, reason: AlarmReason, member: Option<T::AccountId>) {
+			Self::deposit_event(Event::Alarm {
+				subject,
+				reason,
+				member,
+			});
+		}
+
+		fn dispute(subject: Subject, reason: AlarmReason) {
+			if !Disputed::<T>::contains_key(subject) {
+				Disputed::<T>::insert(subject, reason);
+				Self::alarm(subject, reason, None);
+			}
+		}
+
+		/// Acts on a value a quorum confirmed; returns how many priority ops entered the ledger.
+		fn confirmed(subject: Subject, attestation: Attestation) -> u32 {
+			match (subject, attestation) {
+				(Subject::Priority { chain, priority_id }, Attestation::Priority(op)) => {
+					PendingPriority::<T>::insert(chain, priority_id, op);
+					Self::drain_priority(chain)
+				}
+				(Subject::Batch { chain, batch, stage }, attestation) => {
+					if !Self::expected(&attestation) {
+						Self::dispute(subject, AlarmReason::UnexpectedValue);
+						return 0;
+					}
+					pallet_concord_batches::Pallet::<T>::note_l1_stage(chain, stage, batch);
+					if stage == L1Stage::Proven {
+						Self::advance_sync();
+					}
+					0
+				}
+				(Subject::Priority { .. }, _) => 0,
+			}
+		}
+
+		/// Applies `chain`'s confirmed priority ops in priority-id order, as far as they are
+		/// contiguous (at most [`MAX_PRIORITY_DRAIN`]).
+		fn drain_priority(chain: ChainId) -> u32 {
+			let mut applied = 0;
+			while applied < MAX_PRIORITY_DRAIN {
+				let next = pallet_concord_ledger::NextPriorityId::<T>::get(chain);
+				let Some(op) = PendingPriority::<T>::get(chain, next) else {
+					break;
+				};
+				match pallet_concord_ledger::Pallet::<T>::apply_priority(&op) {
+					Ok(_) => {
+						PendingPriority::<T>::remove(chain, next);
+						applied += 1;
+						Self::deposit_event(Event::PriorityApplied {
+							chain,
+							priority_id: next,
+						});
+					}
+					Err(error) => {
+						Self::deposit_event(Event::PriorityRefused {
+							chain,
+							priority_id: next,
+							error,
+						});
+						break;
+					}
+				}
+			}
+			applied
+		}
+
+		/// Marks as synced every batch after the last synced one that all registered chains
+		/// proved with the expected sync hash.
+		fn advance_sync() {
+			let chains: alloc::vec::Vec<ChainId> =
+				pallet_concord_ledger::Chains::<T>::iter_keys().collect();
+			if chains.is_empty() {
+				return;
+			}
+			loop {
+				let next = LastSynced::<T>::get() + 1;
+				let proven_everywhere = chains.iter().all(|&chain| {
+					pallet_concord_batches::L1Progress::<T>::get(chain).proven >= next
+						&& !Disputed::<T>::contains_key(Subject::Batch {
+							chain,
+							batch: next,
+							stage: L1Stage::Proven,
+						})
+				});
+				let Some(sync_hash) = pallet_concord_proofs::Pallet::<T>::expected_sync_hash(next)
+				else {
+					return;
+				};
+				if !proven_everywhere {
+					return;
+				}
+				LastSynced::<T>::put(next);
+				Self::deposit_event(Event::BatchSynced {
+					batch: next,
+					sync_hash,
+				});
+			}
+		}
+
+		/// The priority ops confirmed or attested and not yet in the ledger, by chain and
+		/// priority id, with how many members attested each.
+		pub fn pending_priority() -> alloc::vec::Vec<(ChainId, u64, Op, u32)> {
+			let mut pending = alloc::vec::Vec::new();
+			for (subject, _, (count, attestation)) in Tallies::<T>::iter() {
+				if let (Subject::Priority { chain, priority_id }, Attestation::Priority(op)) =
+					(subject, attestation)
+				{
+					if priority_id >= pallet_concord_ledger::NextPriorityId::<T>::get(chain) {
+						pending.push((chain, priority_id, op, count));
+					}
+				}
+			}
+			pending.sort_by_key(|(chain, id, _, count)| (chain.0, *id, core::cmp::Reverse(*count)));
+			pending
+		}
+	}
+}

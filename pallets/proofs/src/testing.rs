@@ -1,0 +1,62 @@
+//! A verifying key with a known trapdoor, under which anyone can make a proof of any public
+//! input without a circuit. For the registry's weights and for tests of its bookkeeping only:
+//! verifying such a proof costs exactly what verifying a real one costs (the same pairings),
+//! and real proofs come from the circuits crate.
+
+use alloc::vec::Vec;
+use ark_serialize::CanonicalSerialize;
+use concord_primitives::{
+	groth16::{Proof, VerifyingKey},
+	Fr,
+};
+use frame_support::{traits::ConstU32, BoundedVec};
+
+use crate::PROOF_BYTES;
+
+type G1 = ark_bn254::G1Affine;
+type G2 = ark_bn254::G2Affine;
+
+fn g1() -> G1 {
+	ark_ec::AffineRepr::generator()
+}
+
+fn g2() -> G2 {
+	ark_ec::AffineRepr::generator()
+}
+
+/// Every point a generator: the pairing equation becomes `3 + input = 2 + input + 1` in the
+/// exponent of `e(g1, g2)`, satisfied by [`trapdoor_proof`].
+pub fn trapdoor_key() -> VerifyingKey {
+	VerifyingKey {
+		alpha_g1: g1(),
+		beta_g2: g2(),
+		gamma_g2: g2(),
+		delta_g2: g2(),
+		gamma_abc_g1: alloc::vec![g1(), g1()],
+	}
+}
+
+/// The key's compressed canonical bytes, as `set_key` takes them.
+pub fn trapdoor_key_bytes() -> Vec<u8> {
+	let mut bytes = Vec::new();
+	trapdoor_key().serialize_compressed(&mut bytes).expect("writing to a Vec");
+	bytes
+}
+
+/// A proof of `input` under [`trapdoor_key`]: `A = (3 + input)·g1`, `B = g2`, `C = g1`.
+pub fn trapdoor_proof(input: Fr) -> Proof {
+	use ark_ec::{AffineRepr, CurveGroup};
+	use ark_ff::PrimeField;
+	Proof {
+		a: g1().mul_bigint((input + Fr::from(3u8)).into_bigint()).into_affine(),
+		b: g2(),
+		c: g1(),
+	}
+}
+
+/// [`trapdoor_proof`] in compressed bytes, as `submit_proof` takes it.
+pub fn trapdoor_proof_bytes(input: Fr) -> BoundedVec<u8, ConstU32<PROOF_BYTES>> {
+	let mut bytes = Vec::new();
+	trapdoor_proof(input).serialize_compressed(&mut bytes).expect("writing to a Vec");
+	bytes.try_into().expect("a compressed proof is PROOF_BYTES long")
+}

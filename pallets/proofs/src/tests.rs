@@ -1,0 +1,217 @@
+use crate::{mock::*, pallet::*, testing::*};
+use concord_circuits::{groth16 as prover, witness::BatchBuilder};
+use concord_primitives::{
+	account::EMPTY_ACCOUNT_TREE_ROOT,
+	commitment::{batch_commitment_of_hash, fr_to_be_bytes, sync_hash, GENESIS_SYNC_HASH},
+	ops::{ChainId, Deposit, Op},
+	stf::{BatchContext, TreeState},
+	Fr,
+};
+use ark_serialize::CanonicalSerialize;
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect, BoundedVec};
+use pallet_concord_ledger::OnApplied;
+use sp_runtime::DispatchError;
+
+const PROVER: u64 = 7;
+
+fn deposit(priority_id: u64) -> Op {
+	Op::Deposit(Deposit {
+		chain_id: ChainId(1),
+		priority_id,
+		to_address: [priority_id as u8 + 1; 20],
+		token: 1,
+		amount: 100,
+	})
+}
+
+fn registry_state() -> TreeState {
+	let mut state = TreeState::new();
+	state.registry_mut().add_chain(ChainId(1));
+	state.registry_mut().register_token(ChainId(1), 1).unwrap();
+	state
+}
+
+/// Seals `count` one-deposit batches (the mock has one slot per batch) through the batches
+/// pallet, as the ledger hands ops over.
+fn seal(count: u64) {
+	let mut state = registry_state();
+	let ctx = BatchContext { fee_account: 0 };
+	for id in 0..count {
+		let applied = concord_primitives::stf::apply(&mut state, &deposit(id), &ctx).unwrap();
+		Batches::on_applied(&applied, &ctx);
+	}
+	assert_eq!(pallet_concord_batches::LastSealed::<Test>::get(), count);
+}
+
+fn root(n: u64) -> [u8; 32] {
+	fr_to_be_bytes(&Fr::from(1000 + n))
+}
+
+/// The commitment of `batch` from `old_root` to `root(batch)`.
+fn commitment(batch: u64, old_root: Fr) -> Fr {
+	let header = pallet_concord_batches::Headers::<Test>::get(batch).unwrap();
+	batch_commitment_of_hash(batch, old_root, Fr::from(1000 + batch), &header.pubdata_hash)
+}
+
+fn submit(batch: u64, new_root: [u8; 32], proof: Vec<u8>) -> sp_runtime::DispatchResult {
+	Proofs::submit_proof(
+		RuntimeOrigin::signed(PROVER),
+		batch,
+		new_root,
+		BoundedVec::try_from(proof).unwrap(),
+	)
+}
+
+#[test]
+fn governance_sets_a_valid_key_for_one_input() {
+	new_test_ext(Vec::new()).execute_with(|| {
+		let key = trapdoor_key_bytes();
+		assert_noop!(
+			Proofs::set_key(RuntimeOrigin::signed(1), key.clone()),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Proofs::set_key(RuntimeOrigin::root(), b"not a key".to_vec()),
+			Error::<Test>::InvalidKey
+		);
+		// A point off the curve: the key's first coordinate corrupted.
+		let mut corrupt = key.clone();
+		corrupt[0] ^= 1;
+		assert_noop!(
+			Proofs::set_key(RuntimeOrigin::root(), corrupt),
+			Error::<Test>::InvalidKey
+		);
+		let mut two_inputs = trapdoor_key();
+		two_inputs.gamma_abc_g1.push(two_inputs.alpha_g1);
+		let mut bytes = Vec::new();
+		two_inputs.serialize_compressed(&mut bytes).unwrap();
+		assert_noop!(
+			Proofs::set_key(RuntimeOrigin::root(), bytes),
+			Error::<Test>::InvalidKey
+		);
+
+		assert_ok!(Proofs::set_key(RuntimeOrigin::root(), key.clone()));
+		assert_eq!(Proofs::key(), Some(trapdoor_key()));
+		System::assert_last_event(
+			Event::KeySet {
+				key_hash: sp_io::hashing::blake2_256(&key),
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn batches_are_proven_in_order_and_chain_their_roots_and_sync_hashes() {
+	new_test_ext(trapdoor_key_bytes()).execute_with(|| {
+		seal(2);
+		let first = commitment(1, EMPTY_ACCOUNT_TREE_ROOT);
+		assert_ok!(submit(1, root(1), trapdoor_proof_bytes(first).into_inner()));
+		let first_sync = sync_hash(GENESIS_SYNC_HASH, 1, first);
+		assert_eq!(LastProven::<Test>::get(), 1);
+		assert_eq!(
+			Proven::<Test>::get(1),
+			Some(ProvenBatch {
+				new_root: root(1),
+				commitment: fr_to_be_bytes(&first),
+				sync_hash: first_sync,
+				prover: PROVER,
+				proven_at: 1,
+			})
+		);
+		System::assert_last_event(
+			Event::BatchProven {
+				batch: 1,
+				new_root: root(1),
+				commitment: fr_to_be_bytes(&first),
+				sync_hash: first_sync,
+				prover: PROVER,
+			}
+			.into(),
+		);
+		assert_eq!(Balances::balance(&PROVER), REWARD);
+
+		// Batch 2 starts from batch 1's root: a proof from the empty root is refused.
+		let from_empty = commitment(2, EMPTY_ACCOUNT_TREE_ROOT);
+		assert_noop!(
+			submit(2, root(2), trapdoor_proof_bytes(from_empty).into_inner()),
+			Error::<Test>::InvalidProof
+		);
+		let second = commitment(2, Fr::from(1001u64));
+		assert_ok!(submit(2, root(2), trapdoor_proof_bytes(second).into_inner()));
+		assert_eq!(Proofs::expected_sync_hash(2), Some(sync_hash(first_sync, 2, second)));
+		assert_eq!(Balances::balance(&PROVER), 2 * REWARD);
+	});
+}
+
+#[test]
+fn every_refused_proof_says_why_and_changes_nothing() {
+	new_test_ext(Vec::new()).execute_with(|| {
+		let proof = |batch| trapdoor_proof_bytes(commitment(batch, EMPTY_ACCOUNT_TREE_ROOT));
+		assert_noop!(submit(1, root(1), vec![0; 128]), Error::<Test>::NotSealed);
+		seal(2);
+		assert_noop!(
+			submit(1, root(1), proof(1).into_inner()),
+			Error::<Test>::NoKey
+		);
+		assert_ok!(Proofs::set_key(RuntimeOrigin::root(), trapdoor_key_bytes()));
+		assert_noop!(
+			Proofs::submit_proof(RuntimeOrigin::none(), 1, root(1), proof(1)),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			submit(2, root(2), proof(2).into_inner()),
+			Error::<Test>::NotNextBatch
+		);
+		assert_noop!(
+			submit(1, [0xff; 32], proof(1).into_inner()),
+			Error::<Test>::RootNotInField
+		);
+		assert_noop!(submit(1, root(1), vec![0xff; 128]), Error::<Test>::MalformedProof);
+		assert_noop!(submit(1, root(1), vec![0; 3]), Error::<Test>::MalformedProof);
+		// A proof of another new root, and a proof of batch 1 offered for another batch's data.
+		assert_noop!(
+			submit(1, root(9), proof(1).into_inner()),
+			Error::<Test>::InvalidProof
+		);
+		assert_noop!(
+			submit(1, root(1), proof(2).into_inner()),
+			Error::<Test>::InvalidProof
+		);
+		assert_eq!(Balances::balance(&PROVER), 0);
+
+		assert_ok!(submit(1, root(1), proof(1).into_inner()));
+		assert_noop!(
+			submit(1, root(1), proof(1).into_inner()),
+			Error::<Test>::AlreadyProven
+		);
+	});
+}
+
+/// The circuit's own key and proof: a deposit batch proven by the circuits crate is accepted
+/// by the runtime's verifier, with the root the prover computed, and no other root.
+#[test]
+fn a_real_proof_of_a_sealed_batch_is_accepted() {
+	let key = prover::dev_setup(1, "proofs-pallet-test").unwrap();
+	let mut key_bytes = Vec::new();
+	key.key.vk.serialize_compressed(&mut key_bytes).unwrap();
+	new_test_ext(key_bytes).execute_with(|| {
+		let mut builder = BatchBuilder::new(registry_state(), 1, 0, 1);
+		let applied = builder.push(&deposit(0), None).unwrap();
+		Batches::on_applied(&applied, &BatchContext { fee_account: 0 });
+		let (_, witness) = builder.finish();
+		let header = pallet_concord_batches::Headers::<Test>::get(1).unwrap();
+		assert_eq!(header.pubdata_hash, sp_io::hashing::sha2_256(&witness.pubdata()));
+		let new_root = fr_to_be_bytes(&witness.new_root);
+		let proof = prover::prove(&key, witness).unwrap();
+		let mut proof_bytes = Vec::new();
+		proof.serialize_compressed(&mut proof_bytes).unwrap();
+
+		assert_noop!(
+			submit(1, fr_to_be_bytes(&EMPTY_ACCOUNT_TREE_ROOT), proof_bytes.clone()),
+			Error::<Test>::InvalidProof
+		);
+		assert_ok!(submit(1, new_root, proof_bytes));
+		assert_eq!(Proven::<Test>::get(1).unwrap().new_root, new_root);
+	});
+}
