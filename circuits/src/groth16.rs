@@ -5,13 +5,13 @@
 //! tests reproducible; a production deployment needs keys from a multi-party ceremony.
 
 use crate::{batch::BatchCircuit, witness::BatchWitness, Fr};
-use concord_primitives::groth16 as verifier;
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, Proof, ProvingKey, VerifyingKey};
 use ark_relations::gr1cs::SynthesisError;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, SerializationError};
 use ark_snark::SNARK;
 use ark_std::rand::{rngs::StdRng, RngCore, SeedableRng};
+use concord_primitives::groth16 as verifier;
 use sha2::{Digest, Sha256};
 use std::{
 	fmt,
@@ -263,7 +263,11 @@ mod tests {
 			appchain_proof(&proof)
 		);
 		assert_eq!(
-			verifier::verify(&appchain_key(&vk), &[commitment, commitment], &appchain_proof(&proof)),
+			verifier::verify(
+				&appchain_key(&vk),
+				&[commitment, commitment],
+				&appchain_proof(&proof)
+			),
 			Err(verifier::VerifyError::InputCount { key: 1, given: 2 })
 		);
 		assert!(!verify(&vk, commitment + Fr::from(1u8), &proof));

@@ -3,11 +3,11 @@
 //! with the deployed contract's view of it.
 
 use crate::{ConcordRollup::PriorityRequestInfo, Payout};
-use concord_primitives::commitment::{execute_digest, validator_digest};
 use alloy::{
 	primitives::{keccak256, Address, B256, U256},
 	sol_types::SolValue,
 };
+use concord_primitives::commitment::{execute_digest, validator_digest};
 
 /// The action tag of each quorum-authorized call: keccak256 of its name.
 pub fn action(name: &str) -> B256 {
@@ -45,7 +45,13 @@ impl Domain {
 	/// Authorizes executing every batch up to `batch_number`, whose sync hash is `sync_hash`
 	/// (the appchain checks members' signatures of the same digest).
 	pub fn execute(&self, batch_number: u64, sync_hash: B256) -> B256 {
-		execute_digest(self.evm_chain_id, &self.contract.0 .0, batch_number, sync_hash.0).into()
+		execute_digest(
+			self.evm_chain_id,
+			&self.contract.0 .0,
+			batch_number,
+			sync_hash.0,
+		)
+		.into()
 	}
 
 	/// Authorizes replacing the oracle set, with the contract's `governanceNonce`.

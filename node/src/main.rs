@@ -5,6 +5,7 @@ mod benchmarking;
 mod chain_spec;
 mod cli;
 mod command;
+mod concord_rpc;
 mod rpc;
 mod service;
 

@@ -1,7 +1,7 @@
 //! The node's JSON-RPC extensions.
 //!
-//! Besides Substrate's standard methods, this is where Concord's own `concord_*` namespace
-//! (L2 accounts, batches, execute signatures) is merged as its runtime API lands.
+//! Substrate's standard methods and Concord's own `concord_*` namespace (L2 accounts, batches,
+//! execute signatures, pending priority ops: [`crate::concord_rpc`]).
 
 use std::sync::Arc;
 
@@ -31,6 +31,7 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
+	C::Api: concord_runtime::concord_api::ConcordApi<Block>,
 	P: TransactionPool + 'static,
 {
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
@@ -40,7 +41,8 @@ where
 	let FullDeps { client, pool } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(crate::concord_rpc::concord_module(client)?)?;
 
 	Ok(module)
 }

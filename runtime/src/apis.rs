@@ -236,6 +236,49 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl crate::concord_api::ConcordApi<Block> for Runtime {
+		fn account(id: u32) -> Option<crate::concord_api::AccountView> {
+			crate::concord_queries::account(id)
+		}
+
+		fn account_by_address(l1_address: [u8; 20]) -> Option<crate::concord_api::AccountView> {
+			pallet_concord_ledger::AccountIdByAddress::<Runtime>::get(l1_address)
+				.and_then(crate::concord_queries::account)
+		}
+
+		fn last_batch() -> u64 {
+			pallet_concord_batches::LastSealed::<Runtime>::get()
+		}
+
+		fn batch_status(batch: u64) -> Option<crate::concord_api::BatchStatus> {
+			crate::concord_queries::batch_status(batch)
+		}
+
+		fn batch_pubdata(batch: u64) -> Option<Vec<u8>> {
+			pallet_concord_batches::Pubdata::<Runtime>::get(batch).map(|pubdata| pubdata.into_inner())
+		}
+
+		fn execute_signatures(batch: u64) -> Vec<crate::concord_api::MemberSignatures> {
+			crate::concord_queries::execute_signatures(batch)
+		}
+
+		fn pending_priority_ops() -> Vec<crate::concord_api::PendingPriorityOp> {
+			pallet_concord_oracle::Pallet::<Runtime>::pending_priority()
+				.into_iter()
+				.map(|(chain, priority_id, op, attestations)| crate::concord_api::PendingPriorityOp {
+					chain,
+					priority_id,
+					op,
+					attestations,
+				})
+				.collect()
+		}
+
+		fn change_pubkey_authorization(account: u32, nonce: u32) -> Option<[u8; 65]> {
+			pallet_concord_ledger::PubkeyAuthorizations::<Runtime>::get(account, nonce)
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)

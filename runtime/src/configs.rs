@@ -3,7 +3,7 @@
 use crate::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
+	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, UNIT, VERSION,
 };
 use frame_support::{
 	derive_impl,
@@ -141,4 +141,19 @@ impl pallet_concord_batches::Config for Runtime {
 	type SlotsPerBatch = ConstU32<8>;
 	/// 30 seconds of 3-second blocks.
 	type SealInterval = ConstU32<10>;
+}
+
+impl pallet_concord_proofs::Config for Runtime {
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type Currency = Balances;
+	/// Minted per proven batch: well above the fee of a `submit_proof`.
+	type ProverReward = ConstU128<{ UNIT }>;
+	type WeightInfo = crate::weights::pallet_concord_proofs::WeightInfo<Runtime>;
+}
+
+impl pallet_concord_oracle::Config for Runtime {
+	type OracleGovernance = frame_system::EnsureRoot<AccountId>;
+	type MaxMembers = ConstU32<16>;
+	type MaxChains = ConstU32<8>;
+	type WeightInfo = crate::weights::pallet_concord_oracle::WeightInfo<Runtime>;
 }

@@ -1,9 +1,17 @@
 //! Genesis presets: `development` (Alice alone) and `local_testnet` (Alice, Bob, Charlie).
 //!
+//! Each validator is an oracle member whose L1 key is one of anvil's well-known development
+//! accounts (#0 for Alice, #1 for Bob, #2 for Charlie), so devnet relayers can sign on the local
+//! EVM chains with funded keys. The proof registry starts with the verifying key of the
+//! INSECURE development setup of the 8-slot batch circuit with seed `concord-dev`
+//! (`res/dev-verifying.key`, written by `concord-prover setup --slots 8 --seed concord-dev`).
+//!
 //! `chain-specs/*.json` are generated from these presets by `scripts/build-chain-specs.sh`;
 //! a node test fails when the committed files drift from them.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, BalancesConfig, OracleConfig, ProofsConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
+};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -15,8 +23,37 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// Native balance given to every endowed development account.
 pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
 
+/// The verifying key of the development setup (8 slots, seed `concord-dev`).
+pub const DEV_VERIFYING_KEY: &[u8] = include_bytes!("../res/dev-verifying.key");
+
+/// The addresses of anvil's development accounts #0, #1 and #2 (mnemonic "test test ... junk").
+pub const ANVIL_ADDRESSES: [[u8; 20]; 3] = [
+	address("f39fd6e51aad88f6f4ce6ab8827279cfffb92266"),
+	address("70997970c51812dc3a010c7d01b50e0d17dc79c8"),
+	address("3c44cdddb6a900fa2b585dd299e03d12fa4293bc"),
+];
+
+const fn address(hex: &str) -> [u8; 20] {
+	const fn nibble(c: u8) -> u8 {
+		match c {
+			b'0'..=b'9' => c - b'0',
+			b'a'..=b'f' => c - b'a' + 10,
+			_ => panic!("lowercase hex"),
+		}
+	}
+	let bytes = hex.as_bytes();
+	let mut out = [0u8; 20];
+	let mut i = 0;
+	while i < 20 {
+		out[i] = nibble(bytes[2 * i]) << 4 | nibble(bytes[2 * i + 1]);
+		i += 1;
+	}
+	out
+}
+
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	oracle_members: Vec<(AccountId, [u8; 20])>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 ) -> Value {
@@ -41,6 +78,12 @@ fn testnet_genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		proofs: ProofsConfig {
+			key: DEV_VERIFYING_KEY.to_vec(),
+		},
+		oracle: OracleConfig {
+			members: oracle_members,
+		},
 	})
 }
 
@@ -53,6 +96,7 @@ fn authority_keys(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, Gra
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![(Sr25519Keyring::Alice.to_account_id(), ANVIL_ADDRESSES[0])],
 		Sr25519Keyring::well_known()
 			.map(|k| k.to_account_id())
 			.collect(),
@@ -68,6 +112,15 @@ pub fn local_config_genesis() -> Value {
 			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 			authority_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
 		],
+		[
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+		]
+		.into_iter()
+		.zip(ANVIL_ADDRESSES)
+		.map(|(validator, address)| (validator.to_account_id(), address))
+		.collect(),
 		Sr25519Keyring::well_known()
 			.map(|k| k.to_account_id())
 			.collect(),

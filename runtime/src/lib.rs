@@ -13,6 +13,8 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 extern crate alloc;
 
 pub mod apis;
+pub mod concord_api;
+mod concord_queries;
 pub mod configs;
 pub mod genesis_config_presets;
 mod weights;
@@ -58,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("concord"),
 	impl_name: alloc::borrow::Cow::Borrowed("concord"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -183,6 +185,12 @@ mod runtime {
 
 	#[runtime::pallet_index(8)]
 	pub type Batches = pallet_concord_batches;
+
+	#[runtime::pallet_index(9)]
+	pub type Proofs = pallet_concord_proofs;
+
+	#[runtime::pallet_index(10)]
+	pub type Oracle = pallet_concord_oracle;
 }
 
 /// Pallets whose weights are benchmarked by `concord-node benchmark pallet`.
@@ -195,6 +203,8 @@ mod benches {
 		[pallet_timestamp, Timestamp]
 		[pallet_sudo, Sudo]
 		[pallet_concord_ledger, Ledger]
+		[pallet_concord_proofs, Proofs]
+		[pallet_concord_oracle, Oracle]
 	);
 }
 

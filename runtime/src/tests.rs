@@ -60,6 +60,15 @@ fn development_genesis_has_alice_as_sole_validator_and_sudo() {
 			pallet_balances::Pallet::<Runtime>::free_balance(Sr25519Keyring::Bob.to_account_id()),
 			ENDOWMENT
 		);
+		// The dev setup's verifying key and Alice as the only oracle member (quorum 1).
+		assert!(pallet_concord_proofs::Pallet::<Runtime>::key().is_some());
+		let members = pallet_concord_oracle::Members::<Runtime>::get();
+		assert_eq!(members.len(), 1);
+		assert_eq!(members[0].account, Sr25519Keyring::Alice.to_account_id());
+		assert_eq!(
+			members[0].l1_address,
+			crate::genesis_config_presets::ANVIL_ADDRESSES[0]
+		);
 	});
 }
 
@@ -84,7 +93,36 @@ fn local_testnet_genesis_has_three_validators() {
 			pallet_balances::Pallet::<Runtime>::total_issuance(),
 			ENDOWMENT * Sr25519Keyring::well_known().count() as u128
 		);
+		let members: Vec<_> = pallet_concord_oracle::Members::<Runtime>::get()
+			.into_iter()
+			.map(|member| member.l1_address)
+			.collect();
+		assert_eq!(members, crate::genesis_config_presets::ANVIL_ADDRESSES);
 	});
+}
+
+/// The oracle members' L1 addresses belong to anvil's development keys #0 to #2, which the
+/// devnet's relayers sign with.
+#[test]
+fn oracle_addresses_are_anvils_development_accounts() {
+	let keys = [
+		"ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+		"59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+		"5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+	];
+	for (key, address) in keys
+		.iter()
+		.zip(crate::genesis_config_presets::ANVIL_ADDRESSES)
+	{
+		let bytes: Vec<u8> = (0..32)
+			.map(|i| u8::from_str_radix(&key[2 * i..2 * i + 2], 16).unwrap())
+			.collect();
+		let key = k256::ecdsa::SigningKey::from_slice(&bytes).unwrap();
+		assert_eq!(
+			concord_primitives::ops::eth_address(key.verifying_key()),
+			address
+		);
+	}
 }
 
 mod l2_ops {
@@ -106,7 +144,14 @@ mod l2_ops {
 		transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
 	};
 
-	const ALICE_L1: [u8; 20] = [0xa1; 20];
+	/// Alice's Ethereum key, which owns her L2 account.
+	fn alice_l1_key() -> k256::ecdsa::SigningKey {
+		k256::ecdsa::SigningKey::from_bytes(&[0xa1; 32].into()).unwrap()
+	}
+
+	fn alice_l1() -> [u8; 20] {
+		concord_primitives::ops::eth_address(alice_l1_key().verifying_key())
+	}
 
 	fn extension() -> TxExtension {
 		(
@@ -124,20 +169,28 @@ mod l2_ops {
 	}
 
 	/// Alice's L1 address deposited on chain 1 (account 0, also the fee account); her L2 key
-	/// signs a ChangePubKey for it.
+	/// signs a ChangePubKey for it, which her Ethereum key authorises.
 	fn set_key_transaction(signer: &PrivateKey) -> UncheckedExtrinsic {
 		let key = PrivateKey([1; 32]);
-		let op = Op::ChangePubKey(ChangePubKey {
+		let change = ChangePubKey {
 			chain_id: ChainId(1),
 			account: 0,
 			new_pubkey: key.public_key().pack(),
 			fee_token: 1,
 			fee: 0,
 			nonce: 0,
-		});
+		};
+		let (eth, recovery) = alice_l1_key()
+			.sign_prehash_recoverable(&change.eth_message_hash())
+			.unwrap();
+		let mut eth_signature = [0u8; 65];
+		eth_signature[..64].copy_from_slice(&eth.to_bytes());
+		eth_signature[64] = 27 + recovery.to_byte();
+		let op = Op::ChangePubKey(change);
 		let signature = signer.sign(op.signed_message().unwrap()).pack();
-		let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::submit {
+		let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::change_pubkey {
 			op: SignedOp { op, signature },
+			eth_signature,
 		});
 		UncheckedExtrinsic::new_transaction(call, extension())
 	}
@@ -150,7 +203,7 @@ mod l2_ops {
 			Ledger::apply_priority(&Op::Deposit(Deposit {
 				chain_id: ChainId(1),
 				priority_id: 0,
-				to_address: ALICE_L1,
+				to_address: alice_l1(),
 				token: 1,
 				amount: 1000,
 			}))
@@ -186,6 +239,14 @@ mod l2_ops {
 			// The deposit and the key change wait in the open batch.
 			let open = pallet_concord_batches::Open::<Runtime>::get().unwrap();
 			assert_eq!((open.fee_account, open.slots.len()), (0, 2));
+			// The runtime API serves the account by id and by address.
+			let view = crate::concord_queries::account(0).unwrap();
+			assert_eq!((view.l1_address, view.nonce), (alice_l1(), 1));
+			assert_eq!(view.balances, vec![(1, 1000)]);
+			assert_eq!(
+				pallet_concord_ledger::PubkeyAuthorizations::<Runtime>::iter().count(),
+				1
+			);
 		});
 	}
 

@@ -4,7 +4,7 @@
 use crate::pallet::{Call, Config, FeeAccount, NextAccountId, Pallet};
 use concord_primitives::{
 	eddsa::PrivateKey,
-	ops::{ChainId, ChangePubKey, Deposit, Op, SignedOp, Transfer},
+	ops::{eth_address, ChainId, ChangePubKey, Deposit, Op, SignedOp, Transfer},
 };
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -15,16 +15,22 @@ use frame_support::{
 /// A chain of its own for the benchmarks, whatever the genesis registered.
 const CHAIN: ChainId = ChainId(200);
 
+/// The Ethereum key owning the payer account.
+fn owner_key() -> k256::ecdsa::SigningKey {
+	k256::ecdsa::SigningKey::from_bytes(&[9; 32].into()).expect("a valid scalar")
+}
+
 /// Registers `CHAIN` with token 1 and creates two funded accounts, the first collecting the
-/// fees and the second with a key: the state a transfer from the second to the first runs in.
-/// Returns the key and the two account ids.
-fn funded<T: Config>() -> (PrivateKey, u32, u32) {
+/// fees, the second owned by [`owner_key`] and without an L2 key yet. Returns the key the
+/// payer will set and the two account ids.
+fn accounts<T: Config>() -> (PrivateKey, u32, u32) {
 	let key = PrivateKey([7; 32]);
 	let root = T::GovernanceOrigin::try_successful_origin().expect("governance origin");
 	Pallet::<T>::register_chain(root.clone(), CHAIN, 200, [1; 20]).unwrap();
 	Pallet::<T>::register_token(root.clone(), 1, CHAIN, [0; 20], 18).unwrap();
 	let (fees, payer) = (NextAccountId::<T>::get(), NextAccountId::<T>::get() + 1);
-	for (priority_id, address) in [[0xa0; 20], [0xa1; 20]].into_iter().enumerate() {
+	let owner = eth_address(owner_key().verifying_key());
+	for (priority_id, address) in [[0xa0; 20], owner].into_iter().enumerate() {
 		let deposit = Op::Deposit(Deposit {
 			chain_id: CHAIN,
 			priority_id: priority_id as u64,
@@ -35,21 +41,42 @@ fn funded<T: Config>() -> (PrivateKey, u32, u32) {
 		Pallet::<T>::apply_priority(&deposit).unwrap();
 	}
 	FeeAccount::<T>::put(fees);
-	let set_key = Op::ChangePubKey(ChangePubKey {
+	(key, fees, payer)
+}
+
+/// The payer's ChangePubKey to `key`, signed by `key` and authorised by [`owner_key`].
+fn key_change(key: &PrivateKey, payer: u32) -> (SignedOp, [u8; 65]) {
+	let change = ChangePubKey {
 		chain_id: CHAIN,
 		account: payer,
 		new_pubkey: key.public_key().pack(),
 		fee_token: 1,
 		fee: 0,
 		nonce: 0,
-	});
-	let signature = key.sign(set_key.signed_message().unwrap()).pack();
-	Pallet::<T>::submit(
+	};
+	let (signature, recovery) = owner_key()
+		.sign_prehash_recoverable(&change.eth_message_hash())
+		.expect("signing");
+	let mut eth_signature = [0u8; 65];
+	eth_signature[..64].copy_from_slice(&signature.to_bytes());
+	eth_signature[64] = 27 + recovery.to_byte();
+	let op = Op::ChangePubKey(change);
+	let signed = SignedOp {
+		op,
+		signature: key.sign(op.signed_message().unwrap()).pack(),
+	};
+	(signed, eth_signature)
+}
+
+/// [`accounts`] with the payer's key set: the state a transfer from the payer to the fee
+/// account runs in.
+fn funded<T: Config>() -> (PrivateKey, u32, u32) {
+	let (key, fees, payer) = accounts::<T>();
+	let (op, eth_signature) = key_change(&key, payer);
+	Pallet::<T>::change_pubkey(
 		frame_system::RawOrigin::Authorized.into(),
-		SignedOp {
-			op: set_key,
-			signature,
-		},
+		op,
+		eth_signature,
 	)
 	.unwrap();
 	(key, fees, payer)
@@ -111,6 +138,16 @@ mod benchmarks {
 		_(frame_system::RawOrigin::Authorized, op);
 	}
 
+	/// A key change: the owner's Ethereum signature (secp256k1 recovery), the new key's
+	/// signature and the STF.
+	#[benchmark]
+	fn change_pubkey() {
+		let (key, _, payer) = accounts::<T>();
+		let (op, eth_signature) = key_change(&key, payer);
+		#[extrinsic_call]
+		_(frame_system::RawOrigin::Authorized, op, eth_signature);
+	}
+
 	/// Pool validation of a transfer: signature check and a rolled-back dry run.
 	#[benchmark]
 	fn authorize_submit() -> Result<(), BenchmarkError> {
@@ -122,6 +159,21 @@ mod benchmarks {
 			call.authorize(TransactionSource::External)
 				.ok_or("submit is authorized")?
 				.map_err(|_| "the transfer is valid")?;
+		}
+		Ok(())
+	}
+
+	/// Pool validation of a key change: both signatures and a rolled-back dry run.
+	#[benchmark]
+	fn authorize_change_pubkey() -> Result<(), BenchmarkError> {
+		let (key, _, payer) = accounts::<T>();
+		let (op, eth_signature) = key_change(&key, payer);
+		let call = Call::<T>::change_pubkey { op, eth_signature };
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or("change_pubkey is authorized")?
+				.map_err(|_| "the key change is valid")?;
 		}
 		Ok(())
 	}

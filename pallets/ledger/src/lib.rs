@@ -9,7 +9,10 @@
 //!
 //! - Users submit L2-signed ops with [`Pallet::submit`], a transaction authorised by its L2
 //!   signature (`#[pallet::authorize]`, dispatched with the `Authorized` origin): no appchain
-//!   account and no CORD needed; the fee is paid in the L2 token.
+//!   account and no CORD needed; the fee is paid in the L2 token. ChangePubKey goes through
+//!   [`Pallet::change_pubkey`] instead, which also takes the account owner's Ethereum signature
+//!   of the key change, checks it against the account's L1 address and keeps it for the L1
+//!   committers (the contracts check it again at commit; the circuit cannot).
 //! - Priority ops (Deposit, FullExit) come from the L1 contracts through the oracle pallet,
 //!   which calls [`Pallet::apply_priority`] once a quorum attested them, strictly in each
 //!   chain's priority-id order.
@@ -179,6 +182,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type FeeAccount<T> = StorageValue<_, L2AccountId>;
 
+	/// The owners' Ethereum signatures of applied ChangePubKeys, by (account, nonce): the L1
+	/// contracts need them at commit.
+	#[pallet::storage]
+	pub type PubkeyAuthorizations<T> =
+		StorageDoubleMap<_, Twox64Concat, L2AccountId, Twox64Concat, u32, [u8; 65]>;
+
 	/// The priority id each chain's next priority op must have.
 	#[pallet::storage]
 	pub type NextPriorityId<T> = StorageMap<_, Twox64Concat, ChainId, u64, ValueQuery>;
@@ -251,6 +260,13 @@ pub mod pallet {
 		NotSigned,
 		/// The signature is not the signer's.
 		BadSignature,
+		/// A ChangePubKey sent to `submit`: it goes through `change_pubkey` with the owner's
+		/// Ethereum signature.
+		EthAuthorizationRequired,
+		/// `change_pubkey` was given another op than a ChangePubKey.
+		NotChangePubKey,
+		/// The Ethereum signature is not the account owner's signature of this key change.
+		BadEthAuthorization,
 	}
 
 	impl<T> From<StfError> for Error<T> {
@@ -365,10 +381,29 @@ pub mod pallet {
 		#[pallet::authorize(Pallet::<T>::authorize_submit)]
 		pub fn submit(origin: OriginFor<T>, op: SignedOp) -> DispatchResult {
 			frame_system::ensure_authorized(origin)?;
-			let fee_account = FeeAccount::<T>::get().ok_or(Error::<T>::NoFeeAccount)?;
-			let ctx = BatchContext { fee_account };
-			let applied = Self::track_created(|state| stf::apply_signed(state, &op, &ctx))?;
-			Self::applied(&applied, &ctx);
+			ensure!(
+				!matches!(op.op, Op::ChangePubKey(_)),
+				Error::<T>::EthAuthorizationRequired
+			);
+			Self::apply_signed(&op)
+		}
+
+		/// Applies a ChangePubKey signed by the new L2 key (`op.signature`) and authorised by
+		/// the account owner's Ethereum key (`eth_signature`, 65 bytes `r ‖ s ‖ v`, over
+		/// `ChangePubKey::eth_message`). A general transaction like `submit`; the Ethereum
+		/// signature is kept in [`PubkeyAuthorizations`] for the L1 committers.
+		#[pallet::call_index(4)]
+		#[pallet::authorize(Pallet::<T>::authorize_change_pubkey)]
+		#[pallet::weight(<T as Config>::WeightInfo::change_pubkey())]
+		pub fn change_pubkey(
+			origin: OriginFor<T>,
+			op: SignedOp,
+			eth_signature: [u8; 65],
+		) -> DispatchResult {
+			frame_system::ensure_authorized(origin)?;
+			let (account, nonce) = Self::check_eth_authorization(&op.op, &eth_signature)?;
+			Self::apply_signed(&op)?;
+			PubkeyAuthorizations::<T>::insert(account, nonce, eth_signature);
 			Ok(())
 		}
 	}
@@ -399,11 +434,63 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Whether `submit(op)` may enter the pool: the signature is the signer's and the op
+		/// Applies an L2-signed op with its fee going to the current fee account.
+		fn apply_signed(op: &SignedOp) -> DispatchResult {
+			let fee_account = FeeAccount::<T>::get().ok_or(Error::<T>::NoFeeAccount)?;
+			let ctx = BatchContext { fee_account };
+			let applied = Self::track_created(|state| stf::apply_signed(state, op, &ctx))?;
+			Self::applied(&applied, &ctx);
+			Ok(())
+		}
+
+		/// Checks that `eth_signature` is the Ethereum signature of the ChangePubKey `op` by
+		/// the owner of its account; returns the account and the op's nonce.
+		pub fn check_eth_authorization(
+			op: &Op,
+			eth_signature: &[u8; 65],
+		) -> Result<(L2AccountId, u32), Error<T>> {
+			let Op::ChangePubKey(change) = op else {
+				return Err(Error::<T>::NotChangePubKey);
+			};
+			let owner = Accounts::<T>::get(change.account)
+				.ok_or(Error::<T>::UnknownAccount)?
+				.l1_address;
+			ensure!(
+				change.verify_eth_authorization(&owner, eth_signature),
+				Error::<T>::BadEthAuthorization
+			);
+			Ok((change.account, change.nonce))
+		}
+
+		/// Whether `change_pubkey(op, eth_signature)` may enter the pool: the owner's Ethereum
+		/// signature first, then everything [`Self::authorize_submit`] checks.
+		pub fn authorize_change_pubkey(
+			source: TransactionSource,
+			op: &SignedOp,
+			eth_signature: &[u8; 65],
+		) -> TransactionValidityWithRefund {
+			Self::check_eth_authorization(&op.op, eth_signature)
+				.map_err(|_| TransactionValidityError::Invalid(InvalidTransaction::BadProof))?;
+			Self::authorize_op(source, op)
+		}
+
+		/// Whether `submit(op)` may enter the pool (a ChangePubKey may not: it needs
+		/// `change_pubkey`).
+		pub fn authorize_submit(
+			source: TransactionSource,
+			op: &SignedOp,
+		) -> TransactionValidityWithRefund {
+			if matches!(op.op, Op::ChangePubKey(_)) {
+				return Err(TransactionValidityError::Invalid(InvalidTransaction::Call));
+			}
+			Self::authorize_op(source, op)
+		}
+
+		/// Whether an L2-signed op may enter the pool: the signature is the signer's and the op
 		/// applies now (nonce equal to the account's) or may apply after the account's
 		/// earlier ops (nonce at most `MaxNonceGap` ahead). Tags order an account's ops by
 		/// nonce and drop replays.
-		pub fn authorize_submit(
+		fn authorize_op(
 			_source: TransactionSource,
 			op: &SignedOp,
 		) -> TransactionValidityWithRefund {

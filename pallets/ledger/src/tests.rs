@@ -1,7 +1,9 @@
 use crate::{mock::*, pallet::*, Error, Event};
 use concord_primitives::{
 	eddsa::PrivateKey,
-	ops::{ChainId, ChangePubKey, Deposit, FullExit, Op, SignedOp, Transfer, Withdraw},
+	ops::{
+		eth_address, ChainId, ChangePubKey, Deposit, FullExit, Op, SignedOp, Transfer, Withdraw,
+	},
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -10,9 +12,24 @@ use frame_support::{
 };
 use sp_runtime::DispatchError;
 
-const ALICE: [u8; 20] = [0xa1; 20];
-const BOB: [u8; 20] = [0xb0; 20];
 const OPERATOR: [u8; 20] = [0x0f; 20];
+
+/// The Ethereum key with this seed byte: account owners sign their key changes with it.
+fn owner(seed: u8) -> k256::ecdsa::SigningKey {
+	k256::ecdsa::SigningKey::from_bytes(&[seed; 32].into()).unwrap()
+}
+
+fn address(seed: u8) -> [u8; 20] {
+	eth_address(owner(seed).verifying_key())
+}
+
+fn alice() -> [u8; 20] {
+	address(0xa1)
+}
+
+fn bob() -> [u8; 20] {
+	address(0xb0)
+}
 
 fn key(seed: u8) -> PrivateKey {
 	PrivateKey([seed; 32])
@@ -33,17 +50,31 @@ fn signed(key: &PrivateKey, op: Op) -> SignedOp {
 	SignedOp { op, signature }
 }
 
-fn set_key(account: u32, key: &PrivateKey, nonce: u32) -> SignedOp {
-	signed(
-		key,
-		Op::ChangePubKey(ChangePubKey {
-			chain_id: ChainId(1),
-			account,
-			new_pubkey: key.public_key().pack(),
-			fee_token: 1,
-			fee: 0,
-			nonce,
-		}),
+/// `account`'s ChangePubKey to `key`, signed by `key`, and its owner's (`owner(owner_seed)`)
+/// Ethereum authorization.
+fn set_key(account: u32, owner_seed: u8, key: &PrivateKey, nonce: u32) -> (SignedOp, [u8; 65]) {
+	let change = ChangePubKey {
+		chain_id: ChainId(1),
+		account,
+		new_pubkey: key.public_key().pack(),
+		fee_token: 1,
+		fee: 0,
+		nonce,
+	};
+	let (signature, recovery) = owner(owner_seed)
+		.sign_prehash_recoverable(&change.eth_message_hash())
+		.unwrap();
+	let mut eth_signature = [0u8; 65];
+	eth_signature[..64].copy_from_slice(&signature.to_bytes());
+	eth_signature[64] = 27 + recovery.to_byte();
+	(signed(key, Op::ChangePubKey(change)), eth_signature)
+}
+
+fn change((op, eth_signature): (SignedOp, [u8; 65])) -> sp_runtime::DispatchResult {
+	Ledger::change_pubkey(
+		frame_system::RawOrigin::Authorized.into(),
+		op,
+		eth_signature,
 	)
 }
 
@@ -75,11 +106,11 @@ fn submit(op: SignedOp) -> sp_runtime::DispatchResult {
 /// key 2), all deposited on chain 1.
 fn funded() {
 	assert_ok!(Ledger::apply_priority(&deposit(1, 0, OPERATOR, 0)));
-	assert_ok!(Ledger::apply_priority(&deposit(1, 1, ALICE, 1000)));
-	assert_ok!(Ledger::apply_priority(&deposit(1, 2, BOB, 50)));
+	assert_ok!(Ledger::apply_priority(&deposit(1, 1, alice(), 1000)));
+	assert_ok!(Ledger::apply_priority(&deposit(1, 2, bob(), 50)));
 	assert_ok!(Ledger::set_fee_account(RuntimeOrigin::root(), 0));
-	assert_ok!(submit(set_key(1, &key(1), 0)));
-	assert_ok!(submit(set_key(2, &key(2), 0)));
+	assert_ok!(change(set_key(1, 0xa1, &key(1), 0)));
+	assert_ok!(change(set_key(2, 0xb0, &key(2), 0)));
 }
 
 #[test]
@@ -153,37 +184,37 @@ fn registration_needs_governance_and_rejects_duplicates() {
 #[test]
 fn deposits_create_accounts_and_credit_in_priority_order() {
 	new_test_ext().execute_with(|| {
-		assert_ok!(Ledger::apply_priority(&deposit(1, 0, ALICE, 700)));
+		assert_ok!(Ledger::apply_priority(&deposit(1, 0, alice(), 700)));
 		System::assert_has_event(
 			Event::AccountCreated {
 				account: 0,
-				l1_address: ALICE,
+				l1_address: alice(),
 			}
 			.into(),
 		);
-		assert_eq!(AccountIdByAddress::<Test>::get(ALICE), Some(0));
+		assert_eq!(AccountIdByAddress::<Test>::get(alice()), Some(0));
 		assert_eq!(Balances::<Test>::get(0, 1), 700);
 		assert_eq!(Liquidity::<Test>::get(ChainId(1), 1), 700);
 		// A second deposit to the same address credits the same account.
-		assert_ok!(Ledger::apply_priority(&deposit(1, 1, ALICE, 5)));
+		assert_ok!(Ledger::apply_priority(&deposit(1, 1, alice(), 5)));
 		assert_eq!(
 			(NextAccountId::<Test>::get(), Balances::<Test>::get(0, 1)),
 			(1, 705)
 		);
 		// Chain 2 has its own order.
 		assert_noop!(
-			Ledger::apply_priority(&deposit(2, 1, BOB, 5)),
+			Ledger::apply_priority(&deposit(2, 1, bob(), 5)),
 			Error::<Test>::PriorityOutOfOrder
 		);
 		assert_noop!(
-			Ledger::apply_priority(&deposit(1, 1, BOB, 5)),
+			Ledger::apply_priority(&deposit(1, 1, bob(), 5)),
 			Error::<Test>::PriorityOutOfOrder
 		);
 		assert_noop!(
-			Ledger::apply_priority(&deposit(3, 0, BOB, 5)),
+			Ledger::apply_priority(&deposit(3, 0, bob(), 5)),
 			Error::<Test>::UnknownChain
 		);
-		let mut token_2 = deposit(1, 2, BOB, 5);
+		let mut token_2 = deposit(1, 2, bob(), 5);
 		if let Op::Deposit(deposit) = &mut token_2 {
 			deposit.token = 2;
 		}
@@ -213,10 +244,10 @@ fn a_full_exit_withdraws_the_whole_balance_of_its_owner_only() {
 			})
 		};
 		// Filed by Bob for Alice's account: served with 0, nothing moves.
-		let applied = Ledger::apply_priority(&exit(3, BOB)).unwrap();
+		let applied = Ledger::apply_priority(&exit(3, bob())).unwrap();
 		assert_eq!(applied.exit_amount(), Some(0));
 		assert_eq!(Balances::<Test>::get(1, 1), 1000);
-		let applied = Ledger::apply_priority(&exit(4, ALICE)).unwrap();
+		let applied = Ledger::apply_priority(&exit(4, alice())).unwrap();
 		assert_eq!(applied.exit_amount(), Some(1000));
 		assert_eq!(Balances::<Test>::get(1, 1), 0);
 		assert_eq!(Liquidity::<Test>::get(ChainId(1), 1), 50);
@@ -315,7 +346,7 @@ fn a_withdrawal_needs_liquidity_on_its_chain() {
 				Op::Withdraw(Withdraw {
 					from: 1,
 					to_chain: ChainId(chain),
-					to_address: ALICE,
+					to_address: alice(),
 					token: 1,
 					amount: 100,
 					fee: 1,
@@ -337,21 +368,81 @@ fn a_withdrawal_needs_liquidity_on_its_chain() {
 #[test]
 fn signed_ops_need_a_fee_account_and_the_authorized_origin() {
 	new_test_ext().execute_with(|| {
-		assert_ok!(Ledger::apply_priority(&deposit(1, 0, ALICE, 10)));
-		assert_noop!(submit(set_key(0, &key(1), 0)), Error::<Test>::NoFeeAccount);
+		assert_ok!(Ledger::apply_priority(&deposit(1, 0, alice(), 10)));
+		assert_noop!(
+			change(set_key(0, 0xa1, &key(1), 0)),
+			Error::<Test>::NoFeeAccount
+		);
 		assert_noop!(
 			Ledger::set_fee_account(RuntimeOrigin::root(), 5),
 			Error::<Test>::UnknownAccount
 		);
 		assert_ok!(Ledger::set_fee_account(RuntimeOrigin::root(), 0));
+		let (op, eth_signature) = set_key(0, 0xa1, &key(1), 0);
 		assert_noop!(
-			Ledger::submit(RuntimeOrigin::signed(1), set_key(0, &key(1), 0)),
+			Ledger::change_pubkey(RuntimeOrigin::signed(1), op, eth_signature),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Ledger::submit(RuntimeOrigin::none(), set_key(0, &key(1), 0)),
+			Ledger::change_pubkey(RuntimeOrigin::none(), op, eth_signature),
 			DispatchError::BadOrigin
 		);
-		assert_ok!(submit(set_key(0, &key(1), 0)));
+		assert_ok!(change((op, eth_signature)));
+	});
+}
+
+#[test]
+fn a_key_change_needs_the_owners_ethereum_signature_which_is_kept_for_commit() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Ledger::apply_priority(&deposit(1, 0, alice(), 10)));
+		assert_ok!(Ledger::set_fee_account(RuntimeOrigin::root(), 0));
+		let (op, eth_signature) = set_key(0, 0xa1, &key(1), 0);
+		assert_noop!(submit(op), Error::<Test>::EthAuthorizationRequired);
+		assert_eq!(
+			Call::<Test>::submit { op }
+				.authorize(TransactionSource::External)
+				.unwrap(),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Call))
+		);
+		// Signed by another Ethereum key than the owner's: refused by the pool and at dispatch.
+		let (_, stranger) = set_key(0, 0xee, &key(1), 0);
+		assert_noop!(change((op, stranger)), Error::<Test>::BadEthAuthorization);
+		assert_eq!(
+			Call::<Test>::change_pubkey {
+				op,
+				eth_signature: stranger
+			}
+			.authorize(TransactionSource::External)
+			.unwrap(),
+			Err(TransactionValidityError::Invalid(
+				InvalidTransaction::BadProof
+			))
+		);
+		// The owner's signature of another nonce does not authorise this change.
+		let (_, other_nonce) = set_key(0, 0xa1, &key(1), 1);
+		assert_noop!(
+			change((op, other_nonce)),
+			Error::<Test>::BadEthAuthorization
+		);
+		let transfer = signed(&key(1), transfer(1, 0, 0));
+		assert_noop!(
+			change((transfer, eth_signature)),
+			Error::<Test>::NotChangePubKey
+		);
+		assert_noop!(
+			change(set_key(7, 0xa1, &key(1), 0)),
+			Error::<Test>::UnknownAccount
+		);
+
+		assert!(Call::<Test>::change_pubkey { op, eth_signature }
+			.authorize(TransactionSource::External)
+			.unwrap()
+			.is_ok());
+		assert_ok!(change((op, eth_signature)));
+		assert_eq!(PubkeyAuthorizations::<Test>::get(0, 0), Some(eth_signature));
+		assert_eq!(
+			Accounts::<Test>::get(0).unwrap().pubkey,
+			key(1).public_key().to_coordinate_bytes()
+		);
 	});
 }

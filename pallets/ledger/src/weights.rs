@@ -10,7 +10,9 @@ pub trait WeightInfo {
 	fn register_token() -> Weight;
 	fn set_fee_account() -> Weight;
 	fn submit() -> Weight;
+	fn change_pubkey() -> Weight;
 	fn authorize_submit() -> Weight;
+	fn authorize_change_pubkey() -> Weight;
 }
 
 impl WeightInfo for () {
@@ -26,7 +28,13 @@ impl WeightInfo for () {
 	fn submit() -> Weight {
 		Weight::zero()
 	}
+	fn change_pubkey() -> Weight {
+		Weight::zero()
+	}
 	fn authorize_submit() -> Weight {
+		Weight::zero()
+	}
+	fn authorize_change_pubkey() -> Weight {
 		Weight::zero()
 	}
 }

@@ -34,6 +34,8 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 #[cfg(test)]
+mod lifecycle;
+#[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
@@ -247,8 +249,7 @@ pub mod pallet {
 
 	/// Confirmed priority ops waiting for the earlier priority ids of their chain.
 	#[pallet::storage]
-	pub type PendingPriority<T> =
-		StorageDoubleMap<_, Twox64Concat, ChainId, Twox64Concat, u64, Op>;
+	pub type PendingPriority<T> = StorageDoubleMap<_, Twox64Concat, ChainId, Twox64Concat, u64, Op>;
 
 	/// The last batch every registered chain proved with the expected sync hash.
 	#[pallet::storage]
@@ -256,14 +257,8 @@ pub mod pallet {
 
 	/// Members' execute signatures by batch.
 	#[pallet::storage]
-	pub type ExecuteSignatures<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		u64,
-		Blake2_128Concat,
-		T::AccountId,
-		ChainSignatures<T>,
-	>;
+	pub type ExecuteSignatures<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, u64, Blake2_128Concat, T::AccountId, ChainSignatures<T>>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -277,7 +272,10 @@ pub mod pallet {
 			value_hash: [u8; 32],
 		},
 		/// A quorum confirmed a value.
-		Confirmed { subject: Subject, attestation: Attestation },
+		Confirmed {
+			subject: Subject,
+			attestation: Attestation,
+		},
 		/// A confirmed priority op entered the ledger.
 		PriorityApplied { chain: ChainId, priority_id: u64 },
 		/// A confirmed priority op was refused by the ledger; it stays pending.
@@ -383,7 +381,10 @@ pub mod pallet {
 			Self::ensure_member(&who)?;
 			let subject = attestation.subject().ok_or(Error::<T>::NotAPriorityOp)?;
 			Self::check_attestable(&subject)?;
-			ensure!(!Votes::<T>::contains_key(subject, &who), Error::<T>::AlreadyAttested);
+			ensure!(
+				!Votes::<T>::contains_key(subject, &who),
+				Error::<T>::AlreadyAttested
+			);
 
 			let value_hash = attestation.value_hash();
 			Votes::<T>::insert(subject, &who, value_hash);
@@ -468,10 +469,7 @@ pub mod pallet {
 				);
 			}
 			ExecuteSignatures::<T>::insert(batch, &who, signatures);
-			Self::deposit_event(Event::ExecuteSigned {
-				batch,
-				member: who,
-			});
+			Self::deposit_event(Event::ExecuteSigned { batch, member: who });
 			let members = Members::<T>::get().len() as u32;
 			if ExecuteSignatures::<T>::iter_prefix(batch).count() as u32 == quorum(members) {
 				Self::deposit_event(Event::ExecuteAuthorized { batch });
@@ -488,7 +486,10 @@ pub mod pallet {
 		#[pallet::weight(<T as Config>::WeightInfo::clear_dispute(T::MaxMembers::get()))]
 		pub fn clear_dispute(origin: OriginFor<T>, subject: Subject) -> DispatchResult {
 			T::OracleGovernance::ensure_origin(origin)?;
-			ensure!(Disputed::<T>::take(subject).is_some(), Error::<T>::NotDisputed);
+			ensure!(
+				Disputed::<T>::take(subject).is_some(),
+				Error::<T>::NotDisputed
+			);
 			let bound = T::MaxMembers::get();
 			let _ = Votes::<T>::clear_prefix(subject, bound, None);
 			let _ = Tallies::<T>::clear_prefix(subject, bound, None);
@@ -499,11 +500,15 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		fn do_set_members(members: alloc::vec::Vec<(T::AccountId, [u8; 20])>) -> DispatchResult {
+		pub(crate) fn do_set_members(
+			members: alloc::vec::Vec<(T::AccountId, [u8; 20])>,
+		) -> DispatchResult {
 			ensure!(!members.is_empty(), Error::<T>::InvalidMembers);
 			for (i, (account, address)) in members.iter().enumerate() {
 				ensure!(
-					members[..i].iter().all(|(a, l)| a != account && l != address),
+					members[..i]
+						.iter()
+						.all(|(a, l)| a != account && l != address),
 					Error::<T>::InvalidMembers
 				);
 			}
@@ -545,7 +550,11 @@ pub mod pallet {
 						Error::<T>::PriorityAlreadyApplied
 					);
 				}
-				Subject::Batch { chain, batch, stage } => {
+				Subject::Batch {
+					chain,
+					batch,
+					stage,
+				} => {
 					ensure!(
 						pallet_concord_ledger::Chains::<T>::contains_key(chain),
 						Error::<T>::UnknownChain
@@ -584,7 +593,9 @@ pub mod pallet {
 					.is_some_and(|header| header.pubdata_hash == pubdata_hash),
 				Attestation::Proven {
 					batch, sync_hash, ..
-				} => pallet_concord_proofs::Pallet::<T>::expected_sync_hash(batch) == Some(sync_hash),
+				} => {
+					pallet_concord_proofs::Pallet::<T>::expected_sync_hash(batch) == Some(sync_hash)
+				}
 				Attestation::Executed {
 					batch, new_root, ..
 				} => pallet_concord_proofs::Proven::<T>::get(batch)
@@ -614,7 +625,14 @@ pub mod pallet {
 					PendingPriority::<T>::insert(chain, priority_id, op);
 					Self::drain_priority(chain)
 				}
-				(Subject::Batch { chain, batch, stage }, attestation) => {
+				(
+					Subject::Batch {
+						chain,
+						batch,
+						stage,
+					},
+					attestation,
+				) => {
 					if !Self::expected(&attestation) {
 						Self::dispute(subject, AlarmReason::UnexpectedValue);
 						return 0;

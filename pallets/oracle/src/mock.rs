@@ -102,7 +102,9 @@ pub fn new_test_ext(key: Vec<u8>) -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	pallet_concord_oracle::GenesisConfig::<Test> {
-		members: (1..=3).map(|member| (member, member_address(member))).collect(),
+		members: (1..=3)
+			.map(|member| (member, member_address(member)))
+			.collect(),
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();

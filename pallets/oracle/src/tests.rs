@@ -41,8 +41,9 @@ pub fn attest_all(members: &[u64], attestation: Attestation) {
 }
 
 fn balance_of(address: u8) -> u128 {
-	pallet_concord_ledger::AccountIdByAddress::<Test>::get([address; 20])
-		.map_or(0, |account| pallet_concord_ledger::Balances::<Test>::get(account, 1))
+	pallet_concord_ledger::AccountIdByAddress::<Test>::get([address; 20]).map_or(0, |account| {
+		pallet_concord_ledger::Balances::<Test>::get(account, 1)
+	})
 }
 
 fn has_event(event: Event<Test>) -> bool {
@@ -59,7 +60,9 @@ pub fn execute_signatures(member: u64, batch: u64, chains: &[ChainId]) -> ChainS
 		.map(|&chain| {
 			let info = pallet_concord_ledger::Chains::<Test>::get(chain).unwrap();
 			let digest = execute_digest(info.evm_chain_id, &info.contract, batch, sync_hash);
-			let (signature, recovery) = member_key(member).sign_prehash_recoverable(&digest).unwrap();
+			let (signature, recovery) = member_key(member)
+				.sign_prehash_recoverable(&digest)
+				.unwrap();
 			let mut bytes = [0u8; 65];
 			bytes[..64].copy_from_slice(&signature.to_bytes());
 			bytes[64] = 27 + recovery.to_byte();
@@ -72,7 +75,10 @@ pub fn execute_signatures(member: u64, batch: u64, chains: &[ChainId]) -> ChainS
 #[test]
 fn quorum_is_two_thirds_rounded_up() {
 	let table: Vec<_> = (1..=7).map(|n| (quorum(n), conflict_weight(n))).collect();
-	assert_eq!(table, [(1, 1), (2, 1), (2, 2), (3, 2), (4, 2), (4, 3), (5, 3)]);
+	assert_eq!(
+		table,
+		[(1, 1), (2, 1), (2, 2), (3, 2), (4, 2), (4, 3), (5, 3)]
+	);
 }
 
 #[test]
@@ -96,11 +102,20 @@ fn governance_sets_distinct_members() {
 			Error::<Test>::InvalidMembers
 		);
 		assert_noop!(
-			Oracle::set_members(RuntimeOrigin::root(), (1..=9).map(|m| (m, [m as u8; 20])).collect()),
+			Oracle::set_members(
+				RuntimeOrigin::root(),
+				(1..=9).map(|m| (m, [m as u8; 20])).collect()
+			),
 			Error::<Test>::InvalidMembers
 		);
 		assert_ok!(Oracle::set_members(RuntimeOrigin::root(), members));
-		System::assert_last_event(Event::MembersSet { members: 2, quorum: 2 }.into());
+		System::assert_last_event(
+			Event::MembersSet {
+				members: 2,
+				quorum: 2,
+			}
+			.into(),
+		);
 		assert_noop!(
 			attest(3, Attestation::Priority(deposit(CHAIN_A, 0, 0xa1, 5))),
 			Error::<Test>::NotMember
@@ -112,20 +127,32 @@ fn governance_sets_distinct_members() {
 fn a_deposit_enters_the_ledger_only_with_a_quorum_and_free_of_fees() {
 	new_test_ext(Vec::new()).execute_with(|| {
 		let op = deposit(CHAIN_A, 0, 0xa1, 500);
-		assert_noop!(attest(9, Attestation::Priority(op)), Error::<Test>::NotMember);
+		assert_noop!(
+			attest(9, Attestation::Priority(op)),
+			Error::<Test>::NotMember
+		);
 		let paid = Oracle::attest(RuntimeOrigin::signed(1), Attestation::Priority(op)).unwrap();
 		assert_eq!(paid.pays_fee, Pays::No);
-		assert_noop!(attest(1, Attestation::Priority(op)), Error::<Test>::AlreadyAttested);
+		assert_noop!(
+			attest(1, Attestation::Priority(op)),
+			Error::<Test>::AlreadyAttested
+		);
 		assert_eq!(balance_of(0xa1), 0, "one member of three is no quorum");
 		assert_eq!(Oracle::pending_priority(), vec![(CHAIN_A, 0, op, 1)]);
 
 		assert_ok!(attest(2, Attestation::Priority(op)));
 		assert_eq!(balance_of(0xa1), 500);
-		assert!(has_event(Event::PriorityApplied { chain: CHAIN_A, priority_id: 0 }));
+		assert!(has_event(Event::PriorityApplied {
+			chain: CHAIN_A,
+			priority_id: 0
+		}));
 		assert!(Oracle::pending_priority().is_empty());
 		// An applied op is closed: a late member's attestation is refused (its relayer checks
 		// the ledger's next priority id first).
-		assert_noop!(attest(3, Attestation::Priority(op)), Error::<Test>::PriorityAlreadyApplied);
+		assert_noop!(
+			attest(3, Attestation::Priority(op)),
+			Error::<Test>::PriorityAlreadyApplied
+		);
 		assert_eq!(balance_of(0xa1), 500);
 	});
 }
@@ -142,12 +169,18 @@ fn priority_ops_apply_in_each_chains_order() {
 		assert_eq!(balance_of(0xb1), 7);
 		attest_all(&[1, 2], Attestation::Priority(first));
 		assert_eq!(balance_of(0xa1), 30);
-		assert_eq!(pallet_concord_ledger::NextPriorityId::<Test>::get(CHAIN_A), 2);
+		assert_eq!(
+			pallet_concord_ledger::NextPriorityId::<Test>::get(CHAIN_A),
+			2
+		);
 		assert_noop!(
 			attest(3, Attestation::Priority(deposit(CHAIN_A, 1, 0xa1, 20))),
 			Error::<Test>::PriorityAlreadyApplied
 		);
-		assert_noop!(attest(1, Attestation::Priority(Op::Noop)), Error::<Test>::NotAPriorityOp);
+		assert_noop!(
+			attest(1, Attestation::Priority(Op::Noop)),
+			Error::<Test>::NotAPriorityOp
+		);
 		assert_noop!(
 			attest(1, Attestation::Priority(deposit(ChainId(9), 0, 0xa1, 1))),
 			Error::<Test>::UnknownChain
@@ -159,12 +192,18 @@ fn priority_ops_apply_in_each_chains_order() {
 fn a_minority_member_can_neither_credit_nor_change_a_deposit() {
 	new_test_ext(Vec::new()).execute_with(|| {
 		// Member 3 alone invents a deposit: nothing is credited.
-		assert_ok!(attest(3, Attestation::Priority(deposit(CHAIN_A, 0, 0xee, 1_000_000))));
+		assert_ok!(attest(
+			3,
+			Attestation::Priority(deposit(CHAIN_A, 0, 0xee, 1_000_000))
+		));
 		assert_eq!(balance_of(0xee), 0);
 		// The honest quorum's deposit is the one applied; the liar raised an alarm.
 		attest_all(&[1, 2], Attestation::Priority(deposit(CHAIN_A, 0, 0xa1, 5)));
 		assert_eq!((balance_of(0xa1), balance_of(0xee)), (5, 0));
-		let subject = Subject::Priority { chain: CHAIN_A, priority_id: 0 };
+		let subject = Subject::Priority {
+			chain: CHAIN_A,
+			priority_id: 0,
+		};
 		assert!(has_event(Event::Alarm {
 			subject,
 			reason: AlarmReason::MemberDisagrees,
@@ -184,10 +223,21 @@ fn conflicting_values_with_weight_dispute_the_subject_until_governance_clears_it
 		let (honest, other) = (deposit(CHAIN_A, 0, 0xa1, 5), deposit(CHAIN_A, 0, 0xa1, 6));
 		attest_all(&[1, 2], Attestation::Priority(honest));
 		attest_all(&[3, 4], Attestation::Priority(other));
-		let subject = Subject::Priority { chain: CHAIN_A, priority_id: 0 };
-		assert_eq!(Disputed::<Test>::get(subject), Some(AlarmReason::ConflictingValues));
+		let subject = Subject::Priority {
+			chain: CHAIN_A,
+			priority_id: 0,
+		};
+		assert_eq!(
+			Disputed::<Test>::get(subject),
+			Some(AlarmReason::ConflictingValues)
+		);
 		System::assert_has_event(
-			Event::Alarm { subject, reason: AlarmReason::ConflictingValues, member: None }.into(),
+			Event::Alarm {
+				subject,
+				reason: AlarmReason::ConflictingValues,
+				member: None,
+			}
+			.into(),
 		);
 		assert_eq!(balance_of(0xa1), 0);
 
@@ -225,35 +275,79 @@ fn sealed_and_proven_batch() -> [u8; 32] {
 }
 
 fn proven(chain: ChainId, sync_hash: [u8; 32]) -> Attestation {
-	Attestation::Proven { chain, batch: 1, sync_hash }
+	Attestation::Proven {
+		chain,
+		batch: 1,
+		sync_hash,
+	}
 }
 
 #[test]
 fn a_batch_syncs_when_every_chain_proved_it_with_the_expected_sync_hash() {
 	new_test_ext(trapdoor_key_bytes()).execute_with(|| {
 		assert_noop!(
-			attest(1, Attestation::Committed { chain: CHAIN_A, batch: 1, pubdata_hash: [0; 32] }),
+			attest(
+				1,
+				Attestation::Committed {
+					chain: CHAIN_A,
+					batch: 1,
+					pubdata_hash: [0; 32]
+				}
+			),
 			Error::<Test>::UnknownBatch
 		);
 		let pubdata_hash = sealed_and_proven_batch();
 		let sync_hash = Proofs::expected_sync_hash(1).unwrap();
-		attest_all(&[1, 2], Attestation::Committed { chain: CHAIN_A, batch: 1, pubdata_hash });
-		assert_eq!(pallet_concord_batches::L1Progress::<Test>::get(CHAIN_A).committed, 1);
+		attest_all(
+			&[1, 2],
+			Attestation::Committed {
+				chain: CHAIN_A,
+				batch: 1,
+				pubdata_hash,
+			},
+		);
+		assert_eq!(
+			pallet_concord_batches::L1Progress::<Test>::get(CHAIN_A).committed,
+			1
+		);
 
 		attest_all(&[1, 2], proven(CHAIN_A, sync_hash));
-		assert_eq!(pallet_concord_batches::L1Progress::<Test>::get(CHAIN_A).proven, 1);
+		assert_eq!(
+			pallet_concord_batches::L1Progress::<Test>::get(CHAIN_A).proven,
+			1
+		);
 		assert_eq!(LastSynced::<Test>::get(), 0, "chain B has not proven it");
 		assert_noop!(
-			Oracle::sign_execute(RuntimeOrigin::signed(1), 1, execute_signatures(1, 1, &[CHAIN_A, CHAIN_B])),
+			Oracle::sign_execute(
+				RuntimeOrigin::signed(1),
+				1,
+				execute_signatures(1, 1, &[CHAIN_A, CHAIN_B])
+			),
 			Error::<Test>::NotSynced
 		);
 		attest_all(&[2, 3], proven(CHAIN_B, sync_hash));
 		assert_eq!(LastSynced::<Test>::get(), 1);
-		System::assert_has_event(Event::BatchSynced { batch: 1, sync_hash }.into());
+		System::assert_has_event(
+			Event::BatchSynced {
+				batch: 1,
+				sync_hash,
+			}
+			.into(),
+		);
 
 		let root = Proofs::state_after(1).0;
-		attest_all(&[1, 3], Attestation::Executed { chain: CHAIN_B, batch: 1, new_root: fr_to_be_bytes(&root) });
-		assert_eq!(pallet_concord_batches::L1Progress::<Test>::get(CHAIN_B).executed, 1);
+		attest_all(
+			&[1, 3],
+			Attestation::Executed {
+				chain: CHAIN_B,
+				batch: 1,
+				new_root: fr_to_be_bytes(&root),
+			},
+		);
+		assert_eq!(
+			pallet_concord_batches::L1Progress::<Test>::get(CHAIN_B).executed,
+			1
+		);
 	});
 }
 
@@ -265,19 +359,42 @@ fn a_wrong_sync_hash_raises_the_alarm_and_a_quorum_of_it_disputes_the_batch() {
 		let wrong = [0xee; 32];
 		// One lying member: an alarm, and the honest quorum syncs the batch all the same.
 		assert_ok!(attest(3, proven(CHAIN_A, wrong)));
-		let subject_a = Subject::Batch { chain: CHAIN_A, batch: 1, stage: L1Stage::Proven };
+		let subject_a = Subject::Batch {
+			chain: CHAIN_A,
+			batch: 1,
+			stage: L1Stage::Proven,
+		};
 		System::assert_has_event(
-			Event::Alarm { subject: subject_a, reason: AlarmReason::MemberDisagrees, member: Some(3) }.into(),
+			Event::Alarm {
+				subject: subject_a,
+				reason: AlarmReason::MemberDisagrees,
+				member: Some(3),
+			}
+			.into(),
 		);
 		attest_all(&[1, 2], proven(CHAIN_A, sync_hash));
 		// On chain B a quorum reports another sync hash: that L1 holds another history.
 		attest_all(&[1, 2], proven(CHAIN_B, wrong));
-		let subject_b = Subject::Batch { chain: CHAIN_B, batch: 1, stage: L1Stage::Proven };
-		assert_eq!(Disputed::<Test>::get(subject_b), Some(AlarmReason::UnexpectedValue));
-		assert_eq!(pallet_concord_batches::L1Progress::<Test>::get(CHAIN_B).proven, 0);
+		let subject_b = Subject::Batch {
+			chain: CHAIN_B,
+			batch: 1,
+			stage: L1Stage::Proven,
+		};
+		assert_eq!(
+			Disputed::<Test>::get(subject_b),
+			Some(AlarmReason::UnexpectedValue)
+		);
+		assert_eq!(
+			pallet_concord_batches::L1Progress::<Test>::get(CHAIN_B).proven,
+			0
+		);
 		assert_eq!(LastSynced::<Test>::get(), 0);
 		assert_ok!(attest(3, proven(CHAIN_B, sync_hash)));
-		assert_eq!(LastSynced::<Test>::get(), 0, "a disputed subject confirms nothing");
+		assert_eq!(
+			LastSynced::<Test>::get(),
+			0,
+			"a disputed subject confirms nothing"
+		);
 	});
 }
 
@@ -287,12 +404,25 @@ fn batch_attestations_need_a_proof_on_the_appchain_and_known_chains() {
 		attest_all(&[1, 2], Attestation::Priority(deposit(CHAIN_A, 0, 0xa1, 5)));
 		System::set_block_number(4);
 		Batches::on_initialize(4);
-		assert_noop!(attest(1, proven(CHAIN_A, [0; 32])), Error::<Test>::NotProvenHere);
 		assert_noop!(
-			attest(1, Attestation::Executed { chain: CHAIN_A, batch: 1, new_root: [0; 32] }),
+			attest(1, proven(CHAIN_A, [0; 32])),
 			Error::<Test>::NotProvenHere
 		);
-		assert_noop!(attest(1, proven(ChainId(7), [0; 32])), Error::<Test>::UnknownChain);
+		assert_noop!(
+			attest(
+				1,
+				Attestation::Executed {
+					chain: CHAIN_A,
+					batch: 1,
+					new_root: [0; 32]
+				}
+			),
+			Error::<Test>::NotProvenHere
+		);
+		assert_noop!(
+			attest(1, proven(ChainId(7), [0; 32])),
+			Error::<Test>::UnknownChain
+		);
 	});
 }
 
@@ -304,16 +434,26 @@ fn execute_signatures_are_checked_against_members_addresses() {
 		attest_all(&[1, 2], proven(CHAIN_A, sync_hash));
 		attest_all(&[1, 2], proven(CHAIN_B, sync_hash));
 		let both = [CHAIN_A, CHAIN_B];
-		let sign = |member, signatures| Oracle::sign_execute(RuntimeOrigin::signed(member), 1, signatures);
+		let sign =
+			|member, signatures| Oracle::sign_execute(RuntimeOrigin::signed(member), 1, signatures);
 
-		assert_noop!(sign(9, execute_signatures(1, 1, &both)), Error::<Test>::NotMember);
-		assert_noop!(sign(1, execute_signatures(1, 1, &[CHAIN_A])), Error::<Test>::WrongChains);
+		assert_noop!(
+			sign(9, execute_signatures(1, 1, &both)),
+			Error::<Test>::NotMember
+		);
+		assert_noop!(
+			sign(1, execute_signatures(1, 1, &[CHAIN_A])),
+			Error::<Test>::WrongChains
+		);
 		assert_noop!(
 			sign(1, execute_signatures(1, 1, &[CHAIN_A, CHAIN_A])),
 			Error::<Test>::WrongChains
 		);
 		// Member 2's signatures sent by member 1.
-		assert_noop!(sign(1, execute_signatures(2, 1, &both)), Error::<Test>::BadSignature);
+		assert_noop!(
+			sign(1, execute_signatures(2, 1, &both)),
+			Error::<Test>::BadSignature
+		);
 		// A signature of chain A's digest offered for chain B.
 		let mut swapped = execute_signatures(1, 1, &both);
 		swapped[1].1 = swapped[0].1;
@@ -321,9 +461,15 @@ fn execute_signatures_are_checked_against_members_addresses() {
 
 		assert_eq!(
 			sign(1, execute_signatures(1, 1, &both)).unwrap(),
-			PostDispatchInfo { actual_weight: Some(Default::default()), pays_fee: Pays::No }
+			PostDispatchInfo {
+				actual_weight: Some(Default::default()),
+				pays_fee: Pays::No
+			}
 		);
-		assert_noop!(sign(1, execute_signatures(1, 1, &both)), Error::<Test>::AlreadySigned);
+		assert_noop!(
+			sign(1, execute_signatures(1, 1, &both)),
+			Error::<Test>::AlreadySigned
+		);
 		assert!(!has_event(Event::ExecuteAuthorized { batch: 1 }));
 		assert_ok!(sign(3, execute_signatures(3, 1, &both)));
 		System::assert_last_event(Event::ExecuteAuthorized { batch: 1 }.into());

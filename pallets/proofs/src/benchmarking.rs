@@ -46,14 +46,24 @@ mod benchmarks {
 		);
 		LastSealed::<T>::put(1);
 		let new_root = Fr::from(42u8);
-		let commitment = batch_commitment_of_hash(1, EMPTY_ACCOUNT_TREE_ROOT, new_root, &pubdata_hash);
+		let commitment =
+			batch_commitment_of_hash(1, EMPTY_ACCOUNT_TREE_ROOT, new_root, &pubdata_hash);
 		let caller: T::AccountId = whitelisted_caller();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), 1, fr_to_be_bytes(&new_root), trapdoor_proof_bytes(commitment));
+		_(
+			RawOrigin::Signed(caller),
+			1,
+			fr_to_be_bytes(&new_root),
+			trapdoor_proof_bytes(commitment),
+		);
 
 		assert_eq!(LastProven::<T>::get(), 1);
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(Vec::new()), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::new_test_ext(Vec::new()),
+		crate::mock::Test
+	);
 }

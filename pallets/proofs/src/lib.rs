@@ -45,7 +45,8 @@ pub mod pallet {
 	use concord_primitives::{
 		account::EMPTY_ACCOUNT_TREE_ROOT,
 		commitment::{
-			batch_commitment_of_hash, fr_from_be_bytes, fr_to_be_bytes, sync_hash, GENESIS_SYNC_HASH,
+			batch_commitment_of_hash, fr_from_be_bytes, fr_to_be_bytes, sync_hash,
+			GENESIS_SYNC_HASH,
 		},
 		groth16::{self, VerifyingKey},
 		Fr,

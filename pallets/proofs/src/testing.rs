@@ -39,7 +39,9 @@ pub fn trapdoor_key() -> VerifyingKey {
 /// The key's compressed canonical bytes, as `set_key` takes them.
 pub fn trapdoor_key_bytes() -> Vec<u8> {
 	let mut bytes = Vec::new();
-	trapdoor_key().serialize_compressed(&mut bytes).expect("writing to a Vec");
+	trapdoor_key()
+		.serialize_compressed(&mut bytes)
+		.expect("writing to a Vec");
 	bytes
 }
 
@@ -48,7 +50,9 @@ pub fn trapdoor_proof(input: Fr) -> Proof {
 	use ark_ec::{AffineRepr, CurveGroup};
 	use ark_ff::PrimeField;
 	Proof {
-		a: g1().mul_bigint((input + Fr::from(3u8)).into_bigint()).into_affine(),
+		a: g1()
+			.mul_bigint((input + Fr::from(3u8)).into_bigint())
+			.into_affine(),
 		b: g2(),
 		c: g1(),
 	}
@@ -57,6 +61,10 @@ pub fn trapdoor_proof(input: Fr) -> Proof {
 /// [`trapdoor_proof`] in compressed bytes, as `submit_proof` takes it.
 pub fn trapdoor_proof_bytes(input: Fr) -> BoundedVec<u8, ConstU32<PROOF_BYTES>> {
 	let mut bytes = Vec::new();
-	trapdoor_proof(input).serialize_compressed(&mut bytes).expect("writing to a Vec");
-	bytes.try_into().expect("a compressed proof is PROOF_BYTES long")
+	trapdoor_proof(input)
+		.serialize_compressed(&mut bytes)
+		.expect("writing to a Vec");
+	bytes
+		.try_into()
+		.expect("a compressed proof is PROOF_BYTES long")
 }

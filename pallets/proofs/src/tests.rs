@@ -1,4 +1,5 @@
 use crate::{mock::*, pallet::*, testing::*};
+use ark_serialize::CanonicalSerialize;
 use concord_circuits::{groth16 as prover, witness::BatchBuilder};
 use concord_primitives::{
 	account::EMPTY_ACCOUNT_TREE_ROOT,
@@ -7,7 +8,6 @@ use concord_primitives::{
 	stf::{BatchContext, TreeState},
 	Fr,
 };
-use ark_serialize::CanonicalSerialize;
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect, BoundedVec};
 use pallet_concord_ledger::OnApplied;
 use sp_runtime::DispatchError;
@@ -50,7 +50,12 @@ fn root(n: u64) -> [u8; 32] {
 /// The commitment of `batch` from `old_root` to `root(batch)`.
 fn commitment(batch: u64, old_root: Fr) -> Fr {
 	let header = pallet_concord_batches::Headers::<Test>::get(batch).unwrap();
-	batch_commitment_of_hash(batch, old_root, Fr::from(1000 + batch), &header.pubdata_hash)
+	batch_commitment_of_hash(
+		batch,
+		old_root,
+		Fr::from(1000 + batch),
+		&header.pubdata_hash,
+	)
 }
 
 fn submit(batch: u64, new_root: [u8; 32], proof: Vec<u8>) -> sp_runtime::DispatchResult {
@@ -138,8 +143,15 @@ fn batches_are_proven_in_order_and_chain_their_roots_and_sync_hashes() {
 			Error::<Test>::InvalidProof
 		);
 		let second = commitment(2, Fr::from(1001u64));
-		assert_ok!(submit(2, root(2), trapdoor_proof_bytes(second).into_inner()));
-		assert_eq!(Proofs::expected_sync_hash(2), Some(sync_hash(first_sync, 2, second)));
+		assert_ok!(submit(
+			2,
+			root(2),
+			trapdoor_proof_bytes(second).into_inner()
+		));
+		assert_eq!(
+			Proofs::expected_sync_hash(2),
+			Some(sync_hash(first_sync, 2, second))
+		);
 		assert_eq!(Balances::balance(&PROVER), 2 * REWARD);
 	});
 }
@@ -167,8 +179,14 @@ fn every_refused_proof_says_why_and_changes_nothing() {
 			submit(1, [0xff; 32], proof(1).into_inner()),
 			Error::<Test>::RootNotInField
 		);
-		assert_noop!(submit(1, root(1), vec![0xff; 128]), Error::<Test>::MalformedProof);
-		assert_noop!(submit(1, root(1), vec![0; 3]), Error::<Test>::MalformedProof);
+		assert_noop!(
+			submit(1, root(1), vec![0xff; 128]),
+			Error::<Test>::MalformedProof
+		);
+		assert_noop!(
+			submit(1, root(1), vec![0; 3]),
+			Error::<Test>::MalformedProof
+		);
 		// A proof of another new root, and a proof of batch 1 offered for another batch's data.
 		assert_noop!(
 			submit(1, root(9), proof(1).into_inner()),
@@ -201,14 +219,21 @@ fn a_real_proof_of_a_sealed_batch_is_accepted() {
 		Batches::on_applied(&applied, &BatchContext { fee_account: 0 });
 		let (_, witness) = builder.finish();
 		let header = pallet_concord_batches::Headers::<Test>::get(1).unwrap();
-		assert_eq!(header.pubdata_hash, sp_io::hashing::sha2_256(&witness.pubdata()));
+		assert_eq!(
+			header.pubdata_hash,
+			sp_io::hashing::sha2_256(&witness.pubdata())
+		);
 		let new_root = fr_to_be_bytes(&witness.new_root);
 		let proof = prover::prove(&key, witness).unwrap();
 		let mut proof_bytes = Vec::new();
 		proof.serialize_compressed(&mut proof_bytes).unwrap();
 
 		assert_noop!(
-			submit(1, fr_to_be_bytes(&EMPTY_ACCOUNT_TREE_ROOT), proof_bytes.clone()),
+			submit(
+				1,
+				fr_to_be_bytes(&EMPTY_ACCOUNT_TREE_ROOT),
+				proof_bytes.clone()
+			),
 			Error::<Test>::InvalidProof
 		);
 		assert_ok!(submit(1, new_root, proof_bytes));

@@ -4,3 +4,5 @@
 //! command on reference hardware before a production deployment.
 
 pub mod pallet_concord_ledger;
+pub mod pallet_concord_oracle;
+pub mod pallet_concord_proofs;

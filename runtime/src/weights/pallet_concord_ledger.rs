@@ -112,4 +112,13 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 			.saturating_add(Weight::from_parts(0, 6140))
 			.saturating_add(T::DbWeight::get().reads(7))
 	}
+	fn change_pubkey() -> Weight {
+		Weight::from_parts(2_500_000_000, 6140)
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().writes(8))
+	}
+	fn authorize_change_pubkey() -> Weight {
+		Weight::from_parts(2_500_000_000, 6140)
+			.saturating_add(T::DbWeight::get().reads(8))
+	}
 }

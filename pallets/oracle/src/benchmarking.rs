@@ -1,0 +1,238 @@
+//! Benchmarks of the oracle's calls; `concord-node benchmark pallet` turns them into the
+//! runtime's weights. The batch benchmarks seal and prove a batch with the proofs pallet's
+//! trapdoor key, and sign with development secp256k1 keys.
+
+use crate::{
+	pallet::{Attestation, Call, Config, Disputed, LastSynced, Members, Pallet, Subject},
+	AlarmReason,
+};
+use alloc::vec::Vec;
+use concord_primitives::{
+	account::EMPTY_ACCOUNT_TREE_ROOT,
+	commitment::{batch_commitment_of_hash, execute_digest, fr_to_be_bytes},
+	ops::{eth_address, ChainId, Deposit, Op},
+	Fr,
+};
+use frame_benchmarking::v2::*;
+use frame_support::{traits::EnsureOrigin, BoundedVec};
+use frame_system::RawOrigin;
+use pallet_concord_batches::{BatchHeader, Headers, L1Progress, L1Stage, LastSealed};
+use pallet_concord_proofs::testing::{trapdoor_key_bytes, trapdoor_proof_bytes};
+
+/// The benchmarks' chain, registered on top of whatever the genesis has.
+const CHAIN: ChainId = ChainId(201);
+
+fn member_key(index: u32) -> k256::ecdsa::SigningKey {
+	let mut seed = [0x5a; 32];
+	seed[..4].copy_from_slice(&(index + 1).to_be_bytes());
+	k256::ecdsa::SigningKey::from_bytes(&seed.into()).expect("a valid scalar")
+}
+
+/// `count` members, account `member(i)` with key `member_key(i)`, installed.
+fn members<T: Config>(count: u32) -> Vec<T::AccountId> {
+	let members: Vec<(T::AccountId, [u8; 20])> = (0..count)
+		.map(|i| {
+			(
+				account("member", i, 0),
+				eth_address(member_key(i).verifying_key()),
+			)
+		})
+		.collect();
+	Pallet::<T>::do_set_members(members.clone()).expect("distinct members");
+	members.into_iter().map(|(account, _)| account).collect()
+}
+
+fn register_chain<T: Config>() {
+	let root = <T as pallet_concord_ledger::Config>::GovernanceOrigin::try_successful_origin()
+		.expect("governance origin");
+	pallet_concord_ledger::Pallet::<T>::register_chain(root.clone(), CHAIN, 201, [2; 20])
+		.expect("a new chain");
+	pallet_concord_ledger::Pallet::<T>::register_token(root, 1, CHAIN, [0; 20], 18)
+		.expect("a new token");
+}
+
+/// Batch 1 sealed and proven on the appchain; every other registered chain has proven it.
+fn proven_batch<T: Config>() -> [u8; 32] {
+	register_chain::<T>();
+	let pubdata_hash = [7; 32];
+	Headers::<T>::insert(
+		1,
+		BatchHeader {
+			fee_account: 0,
+			op_count: 1,
+			pubdata_hash,
+			sealed_at: frame_system::Pallet::<T>::block_number(),
+		},
+	);
+	LastSealed::<T>::put(1);
+	let root = <T as pallet_concord_proofs::Config>::GovernanceOrigin::try_successful_origin()
+		.expect("governance origin");
+	pallet_concord_proofs::Pallet::<T>::set_key(root, trapdoor_key_bytes()).expect("valid key");
+	let new_root = Fr::from(42u8);
+	let commitment = batch_commitment_of_hash(1, EMPTY_ACCOUNT_TREE_ROOT, new_root, &pubdata_hash);
+	pallet_concord_proofs::Pallet::<T>::submit_proof(
+		RawOrigin::Signed(whitelisted_caller()).into(),
+		1,
+		fr_to_be_bytes(&new_root),
+		trapdoor_proof_bytes(commitment),
+	)
+	.expect("a trapdoor proof verifies");
+	for chain in pallet_concord_ledger::Chains::<T>::iter_keys().filter(|&chain| chain != CHAIN) {
+		L1Progress::<T>::mutate(chain, |progress| progress.proven = 1);
+	}
+	pallet_concord_proofs::Pallet::<T>::expected_sync_hash(1).expect("proven")
+}
+
+/// Every member but the last has attested `attestation`; returns the last one.
+fn all_but_one_attested<T: Config>(
+	members: &[T::AccountId],
+	attestation: Attestation,
+) -> T::AccountId {
+	let (last, others) = members.split_last().expect("members");
+	for member in others {
+		Pallet::<T>::attest(RawOrigin::Signed(member.clone()).into(), attestation)
+			.expect("an attestation");
+	}
+	last.clone()
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn set_members(m: Linear<1, { T::MaxMembers::get() }>) {
+		let origin = T::OracleGovernance::try_successful_origin().expect("governance origin");
+		let members: Vec<(T::AccountId, [u8; 20])> = (0..m)
+			.map(|i| (account("member", i, 0), [i as u8; 20]))
+			.collect();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, members);
+
+		assert_eq!(Members::<T>::get().len() as u32, m);
+	}
+
+	/// The member completing the quorum of a deposit, which the ledger then applies.
+	#[benchmark]
+	fn attest_priority() {
+		register_chain::<T>();
+		let members = members::<T>(T::MaxMembers::get());
+		let deposit = Attestation::Priority(Op::Deposit(Deposit {
+			chain_id: CHAIN,
+			priority_id: 0,
+			to_address: [0xd0; 20],
+			token: 1,
+			amount: 1_000,
+		}));
+		let last = all_but_one_attested::<T>(&members, deposit);
+
+		#[extrinsic_call]
+		attest(RawOrigin::Signed(last), deposit);
+
+		assert_eq!(pallet_concord_ledger::NextPriorityId::<T>::get(CHAIN), 1);
+	}
+
+	/// The member completing the quorum that the last chain proved batch 1, which syncs it.
+	#[benchmark]
+	fn attest_batch() {
+		let members = members::<T>(T::MaxMembers::get());
+		let sync_hash = proven_batch::<T>();
+		let proven = Attestation::Proven {
+			chain: CHAIN,
+			batch: 1,
+			sync_hash,
+		};
+		let last = all_but_one_attested::<T>(&members, proven);
+
+		#[extrinsic_call]
+		attest(RawOrigin::Signed(last), proven);
+
+		assert_eq!(LastSynced::<T>::get(), 1);
+	}
+
+	/// One member's signatures for every registered chain (`c` chains registered).
+	#[benchmark]
+	fn sign_execute(c: Linear<1, { T::MaxChains::get() }>) {
+		let members = members::<T>(1);
+		let sync_hash = proven_batch::<T>();
+		let root = <T as pallet_concord_ledger::Config>::GovernanceOrigin::try_successful_origin()
+			.expect("governance origin");
+		let registered = pallet_concord_ledger::Chains::<T>::iter_keys().count() as u32;
+		for extra in registered..c {
+			let chain = ChainId(210 + extra as u8);
+			pallet_concord_ledger::Pallet::<T>::register_chain(root.clone(), chain, 300, [3; 20])
+				.expect("a new chain");
+			L1Progress::<T>::mutate(chain, |progress| progress.proven = 1);
+		}
+		Pallet::<T>::attest(
+			RawOrigin::Signed(members[0].clone()).into(),
+			Attestation::Proven {
+				chain: CHAIN,
+				batch: 1,
+				sync_hash,
+			},
+		)
+		.expect("an attestation");
+		assert_eq!(LastSynced::<T>::get(), 1);
+		let signatures: Vec<(ChainId, [u8; 65])> = pallet_concord_ledger::Chains::<T>::iter()
+			.map(|(chain, info)| {
+				let digest = execute_digest(info.evm_chain_id, &info.contract, 1, sync_hash);
+				let (signature, recovery) = member_key(0)
+					.sign_prehash_recoverable(&digest)
+					.expect("signing");
+				let mut bytes = [0u8; 65];
+				bytes[..64].copy_from_slice(&signature.to_bytes());
+				bytes[64] = 27 + recovery.to_byte();
+				(chain, bytes)
+			})
+			.collect();
+		let signatures = BoundedVec::try_from(signatures).expect("at most MaxChains");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(members[0].clone()), 1, signatures);
+
+		assert!(crate::pallet::ExecuteSignatures::<T>::contains_key(
+			1,
+			&members[0]
+		));
+	}
+
+	/// A dispute with a vote from each of `m` members.
+	#[benchmark]
+	fn clear_dispute(m: Linear<1, { T::MaxMembers::get() }>) {
+		register_chain::<T>();
+		let members = members::<T>(m);
+		for (i, member) in members.iter().enumerate() {
+			let deposit = Op::Deposit(Deposit {
+				chain_id: CHAIN,
+				priority_id: 5,
+				to_address: [i as u8; 20],
+				token: 1,
+				amount: 1,
+			});
+			Pallet::<T>::attest(
+				RawOrigin::Signed(member.clone()).into(),
+				Attestation::Priority(deposit),
+			)
+			.expect("an attestation");
+		}
+		let subject = Subject::Priority {
+			chain: CHAIN,
+			priority_id: 5,
+		};
+		Disputed::<T>::insert(subject, AlarmReason::ConflictingValues);
+		let origin = T::OracleGovernance::try_successful_origin().expect("governance origin");
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, subject);
+
+		assert!(!Disputed::<T>::contains_key(subject));
+	}
+
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::new_test_ext(Vec::new()),
+		crate::mock::Test
+	);
+}
