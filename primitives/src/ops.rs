@@ -555,6 +555,19 @@ pub fn recover_eth_signer(digest: &[u8; 32], signature: &[u8; 65]) -> Option<[u8
 	Some(eth_address(&key))
 }
 
+/// Signs the 32-byte `digest` with `key` as Ethereum wallets do: 65 bytes `r ‖ s ‖ v` with a
+/// low `s` and `v` 27/28, what [`recover_eth_signer`] and the L1 contracts accept. Oracle
+/// members sign execute authorizations with it; tests sign ChangePubKey authorizations.
+pub fn eth_sign(key: &k256::ecdsa::SigningKey, digest: &[u8; 32]) -> [u8; 65] {
+	let (signature, recovery_id) = key
+		.sign_prehash_recoverable(digest)
+		.expect("a 32-byte digest can be signed");
+	let mut bytes = [0u8; 65];
+	bytes[..64].copy_from_slice(&signature.to_bytes());
+	bytes[64] = 27 + recovery_id.to_byte();
+	bytes
+}
+
 /// The Ethereum address of a secp256k1 key: the last 20 bytes of the keccak256 of its
 /// uncompressed encoding without the `0x04` prefix.
 pub fn eth_address(key: &k256::ecdsa::VerifyingKey) -> [u8; 20] {
@@ -1454,14 +1467,6 @@ mod tests {
 		let address = hex::decode("2c7536e3605d9c16a7a3d7b1898e529396a65c23").unwrap();
 		let recovered = recover_eth_signer(&eth_signed_message_hash(b"Some data"), &signature);
 		assert_eq!(recovered.map(|a| a.to_vec()), Some(address));
-	}
-
-	fn eth_sign(key: &SigningKey, digest: &[u8; 32]) -> [u8; 65] {
-		let (signature, recovery_id) = key.sign_prehash_recoverable(digest).unwrap();
-		let mut bytes = [0u8; 65];
-		bytes[..64].copy_from_slice(&signature.to_bytes());
-		bytes[64] = 27 + recovery_id.to_byte();
-		bytes
 	}
 
 	#[test]

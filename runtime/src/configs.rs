@@ -141,6 +141,7 @@ impl pallet_concord_batches::Config for Runtime {
 	type SlotsPerBatch = ConstU32<8>;
 	/// 30 seconds of 3-second blocks.
 	type SealInterval = ConstU32<10>;
+	type WeightInfo = crate::weights::pallet_concord_batches::WeightInfo<Runtime>;
 }
 
 impl pallet_concord_proofs::Config for Runtime {

@@ -203,6 +203,7 @@ mod benches {
 		[pallet_timestamp, Timestamp]
 		[pallet_sudo, Sudo]
 		[pallet_concord_ledger, Ledger]
+		[pallet_concord_batches, Batches]
 		[pallet_concord_proofs, Proofs]
 		[pallet_concord_oracle, Oracle]
 	);

@@ -180,12 +180,8 @@ mod l2_ops {
 			fee: 0,
 			nonce: 0,
 		};
-		let (eth, recovery) = alice_l1_key()
-			.sign_prehash_recoverable(&change.eth_message_hash())
-			.unwrap();
-		let mut eth_signature = [0u8; 65];
-		eth_signature[..64].copy_from_slice(&eth.to_bytes());
-		eth_signature[64] = 27 + recovery.to_byte();
+		let eth_signature =
+			concord_primitives::ops::eth_sign(&alice_l1_key(), &change.eth_message_hash());
 		let op = Op::ChangePubKey(change);
 		let signature = signer.sign(op.signed_message().unwrap()).pack();
 		let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::change_pubkey {

@@ -21,10 +21,15 @@ extern crate alloc;
 
 pub use pallet::*;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod weights;
+
+pub use weights::WeightInfo;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -156,6 +161,7 @@ pub mod pallet {
 		/// Noop padding.
 		#[pallet::constant]
 		type SealInterval: Get<BlockNumberFor<Self>>;
+		type WeightInfo: crate::WeightInfo;
 	}
 
 	/// The batch being filled, if any op is waiting.
@@ -200,15 +206,14 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// Seals the open batch once `SealInterval` blocks have passed since its first op.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			let reads = T::DbWeight::get().reads(1);
 			match Open::<T>::get() {
 				Some(open)
 					if now.saturating_sub(open.opened_at) >= <T as Config>::SealInterval::get() =>
 				{
 					Self::seal(open);
-					reads.saturating_add(T::DbWeight::get().reads_writes(1, 4))
+					<T::WeightInfo as crate::WeightInfo>::seal_on_initialize()
 				}
-				_ => reads,
+				_ => <T::WeightInfo as crate::WeightInfo>::idle_on_initialize(),
 			}
 		}
 	}

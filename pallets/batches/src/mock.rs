@@ -22,6 +22,7 @@ impl frame_system::Config for Test {
 impl crate::Config for Test {
 	type SlotsPerBatch = ConstU32<2>;
 	type SealInterval = ConstU64<3>;
+	type WeightInfo = ();
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {

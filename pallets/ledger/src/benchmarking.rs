@@ -54,12 +54,7 @@ fn key_change(key: &PrivateKey, payer: u32) -> (SignedOp, [u8; 65]) {
 		fee: 0,
 		nonce: 0,
 	};
-	let (signature, recovery) = owner_key()
-		.sign_prehash_recoverable(&change.eth_message_hash())
-		.expect("signing");
-	let mut eth_signature = [0u8; 65];
-	eth_signature[..64].copy_from_slice(&signature.to_bytes());
-	eth_signature[64] = 27 + recovery.to_byte();
+	let eth_signature = concord_primitives::ops::eth_sign(&owner_key(), &change.eth_message_hash());
 	let op = Op::ChangePubKey(change);
 	let signed = SignedOp {
 		op,

@@ -61,12 +61,8 @@ fn set_key(account: u32, owner_seed: u8, key: &PrivateKey, nonce: u32) -> (Signe
 		fee: 0,
 		nonce,
 	};
-	let (signature, recovery) = owner(owner_seed)
-		.sign_prehash_recoverable(&change.eth_message_hash())
-		.unwrap();
-	let mut eth_signature = [0u8; 65];
-	eth_signature[..64].copy_from_slice(&signature.to_bytes());
-	eth_signature[64] = 27 + recovery.to_byte();
+	let eth_signature =
+		concord_primitives::ops::eth_sign(&owner(owner_seed), &change.eth_message_hash());
 	(signed(key, Op::ChangePubKey(change)), eth_signature)
 }
 

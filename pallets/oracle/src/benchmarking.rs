@@ -8,16 +8,17 @@ use crate::{
 };
 use alloc::vec::Vec;
 use concord_primitives::{
-	account::EMPTY_ACCOUNT_TREE_ROOT,
-	commitment::{batch_commitment_of_hash, execute_digest, fr_to_be_bytes},
+	commitment::execute_digest,
 	ops::{eth_address, ChainId, Deposit, Op},
-	Fr,
 };
 use frame_benchmarking::v2::*;
-use frame_support::{traits::EnsureOrigin, BoundedVec};
+use frame_support::{
+	traits::{EnsureOrigin, Get},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
-use pallet_concord_batches::{BatchHeader, Headers, L1Progress, L1Stage, LastSealed};
-use pallet_concord_proofs::testing::{trapdoor_key_bytes, trapdoor_proof_bytes};
+use pallet_concord_batches::L1Progress;
+use pallet_concord_proofs::testing::first_batch_ready_to_prove;
 
 /// The benchmarks' chain, registered on top of whatever the genesis has.
 const CHAIN: ChainId = ChainId(201);
@@ -54,27 +55,12 @@ fn register_chain<T: Config>() {
 /// Batch 1 sealed and proven on the appchain; every other registered chain has proven it.
 fn proven_batch<T: Config>() -> [u8; 32] {
 	register_chain::<T>();
-	let pubdata_hash = [7; 32];
-	Headers::<T>::insert(
-		1,
-		BatchHeader {
-			fee_account: 0,
-			op_count: 1,
-			pubdata_hash,
-			sealed_at: frame_system::Pallet::<T>::block_number(),
-		},
-	);
-	LastSealed::<T>::put(1);
-	let root = <T as pallet_concord_proofs::Config>::GovernanceOrigin::try_successful_origin()
-		.expect("governance origin");
-	pallet_concord_proofs::Pallet::<T>::set_key(root, trapdoor_key_bytes()).expect("valid key");
-	let new_root = Fr::from(42u8);
-	let commitment = batch_commitment_of_hash(1, EMPTY_ACCOUNT_TREE_ROOT, new_root, &pubdata_hash);
+	let (new_root, proof) = first_batch_ready_to_prove::<T>([7; 32]);
 	pallet_concord_proofs::Pallet::<T>::submit_proof(
 		RawOrigin::Signed(whitelisted_caller()).into(),
 		1,
-		fr_to_be_bytes(&new_root),
-		trapdoor_proof_bytes(commitment),
+		new_root,
+		proof,
 	)
 	.expect("a trapdoor proof verifies");
 	for chain in pallet_concord_ledger::Chains::<T>::iter_keys().filter(|&chain| chain != CHAIN) {
@@ -83,17 +69,18 @@ fn proven_batch<T: Config>() -> [u8; 32] {
 	pallet_concord_proofs::Pallet::<T>::expected_sync_hash(1).expect("proven")
 }
 
-/// Every member but the last has attested `attestation`; returns the last one.
-fn all_but_one_attested<T: Config>(
+/// One vote short of a quorum of `members` attested `attestation`; returns the member whose
+/// vote completes the quorum.
+fn one_short_of_quorum<T: Config>(
 	members: &[T::AccountId],
 	attestation: Attestation,
 ) -> T::AccountId {
-	let (last, others) = members.split_last().expect("members");
-	for member in others {
+	let needed = crate::quorum(members.len() as u32) as usize;
+	for member in &members[..needed - 1] {
 		Pallet::<T>::attest(RawOrigin::Signed(member.clone()).into(), attestation)
 			.expect("an attestation");
 	}
-	last.clone()
+	members[needed - 1].clone()
 }
 
 #[benchmarks]
@@ -125,7 +112,7 @@ mod benchmarks {
 			token: 1,
 			amount: 1_000,
 		}));
-		let last = all_but_one_attested::<T>(&members, deposit);
+		let last = one_short_of_quorum::<T>(&members, deposit);
 
 		#[extrinsic_call]
 		attest(RawOrigin::Signed(last), deposit);
@@ -143,7 +130,7 @@ mod benchmarks {
 			batch: 1,
 			sync_hash,
 		};
-		let last = all_but_one_attested::<T>(&members, proven);
+		let last = one_short_of_quorum::<T>(&members, proven);
 
 		#[extrinsic_call]
 		attest(RawOrigin::Signed(last), proven);
@@ -178,12 +165,7 @@ mod benchmarks {
 		let signatures: Vec<(ChainId, [u8; 65])> = pallet_concord_ledger::Chains::<T>::iter()
 			.map(|(chain, info)| {
 				let digest = execute_digest(info.evm_chain_id, &info.contract, 1, sync_hash);
-				let (signature, recovery) = member_key(0)
-					.sign_prehash_recoverable(&digest)
-					.expect("signing");
-				let mut bytes = [0u8; 65];
-				bytes[..64].copy_from_slice(&signature.to_bytes());
-				bytes[64] = 27 + recovery.to_byte();
+				let bytes = concord_primitives::ops::eth_sign(&member_key(0), &digest);
 				(chain, bytes)
 			})
 			.collect();

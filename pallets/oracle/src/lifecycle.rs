@@ -66,12 +66,8 @@ fn submit_as(signed: SignedOp, owner_seed: u8) -> Result<(), DispatchError> {
 	let origin = || frame_system::RawOrigin::Authorized.into();
 	match signed.op {
 		Op::ChangePubKey(change) => {
-			let (signature, recovery) = owner(owner_seed)
-				.sign_prehash_recoverable(&change.eth_message_hash())
-				.unwrap();
-			let mut eth_signature = [0u8; 65];
-			eth_signature[..64].copy_from_slice(&signature.to_bytes());
-			eth_signature[64] = 27 + recovery.to_byte();
+			let eth_signature =
+				concord_primitives::ops::eth_sign(&owner(owner_seed), &change.eth_message_hash());
 			pallet_concord_ledger::Pallet::<Test>::change_pubkey(origin(), signed, eth_signature)
 		}
 		_ => pallet_concord_ledger::Pallet::<Test>::submit(origin(), signed),

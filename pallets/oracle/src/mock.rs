@@ -55,6 +55,7 @@ pub const SLOTS: u32 = 4;
 impl pallet_concord_batches::Config for Test {
 	type SlotsPerBatch = ConstU32<SLOTS>;
 	type SealInterval = ConstU64<3>;
+	type WeightInfo = ();
 }
 
 impl pallet_concord_proofs::Config for Test {

@@ -60,12 +60,7 @@ pub fn execute_signatures(member: u64, batch: u64, chains: &[ChainId]) -> ChainS
 		.map(|&chain| {
 			let info = pallet_concord_ledger::Chains::<Test>::get(chain).unwrap();
 			let digest = execute_digest(info.evm_chain_id, &info.contract, batch, sync_hash);
-			let (signature, recovery) = member_key(member)
-				.sign_prehash_recoverable(&digest)
-				.unwrap();
-			let mut bytes = [0u8; 65];
-			bytes[..64].copy_from_slice(&signature.to_bytes());
-			bytes[64] = 27 + recovery.to_byte();
+			let bytes = concord_primitives::ops::eth_sign(&member_key(member), &digest);
 			(chain, bytes)
 		})
 		.collect();

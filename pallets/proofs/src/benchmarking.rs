@@ -4,17 +4,11 @@
 
 use crate::{
 	pallet::{Call, Config, Key, LastProven, Pallet},
-	testing::{trapdoor_key_bytes, trapdoor_proof_bytes},
-};
-use concord_primitives::{
-	account::EMPTY_ACCOUNT_TREE_ROOT,
-	commitment::{batch_commitment_of_hash, fr_to_be_bytes},
-	Fr,
+	testing::{first_batch_ready_to_prove, trapdoor_key_bytes},
 };
 use frame_benchmarking::v2::*;
 use frame_support::traits::EnsureOrigin;
 use frame_system::RawOrigin;
-use pallet_concord_batches::{BatchHeader, Headers, LastSealed};
 
 #[benchmarks]
 mod benchmarks {
@@ -33,30 +27,11 @@ mod benchmarks {
 
 	#[benchmark]
 	fn submit_proof() {
-		Pallet::<T>::do_set_key(&trapdoor_key_bytes()).expect("the trapdoor key is valid");
-		let pubdata_hash = [7; 32];
-		Headers::<T>::insert(
-			1,
-			BatchHeader {
-				fee_account: 0,
-				op_count: 1,
-				pubdata_hash,
-				sealed_at: frame_system::Pallet::<T>::block_number(),
-			},
-		);
-		LastSealed::<T>::put(1);
-		let new_root = Fr::from(42u8);
-		let commitment =
-			batch_commitment_of_hash(1, EMPTY_ACCOUNT_TREE_ROOT, new_root, &pubdata_hash);
+		let (new_root, proof) = first_batch_ready_to_prove::<T>([7; 32]);
 		let caller: T::AccountId = whitelisted_caller();
 
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(caller),
-			1,
-			fr_to_be_bytes(&new_root),
-			trapdoor_proof_bytes(commitment),
-		);
+		_(RawOrigin::Signed(caller), 1, new_root, proof);
 
 		assert_eq!(LastProven::<T>::get(), 1);
 	}

@@ -11,7 +11,7 @@ use concord_primitives::{
 };
 use frame_support::{traits::ConstU32, BoundedVec};
 
-use crate::PROOF_BYTES;
+use crate::{Config, Pallet, PROOF_BYTES};
 
 type G1 = ark_bn254::G1Affine;
 type G2 = ark_bn254::G2Affine;
@@ -67,4 +67,30 @@ pub fn trapdoor_proof_bytes(input: Fr) -> BoundedVec<u8, ConstU32<PROOF_BYTES>> 
 	bytes
 		.try_into()
 		.expect("a compressed proof is PROOF_BYTES long")
+}
+
+/// Registers the trapdoor key and seals batch 1 as a bare header with `pubdata_hash` (no ops):
+/// the state a first proof is submitted in. Returns the new root (big-endian) and the proof of
+/// it.
+pub fn first_batch_ready_to_prove<T: Config>(
+	pubdata_hash: [u8; 32],
+) -> ([u8; 32], BoundedVec<u8, ConstU32<PROOF_BYTES>>) {
+	use concord_primitives::{
+		account::EMPTY_ACCOUNT_TREE_ROOT,
+		commitment::{batch_commitment_of_hash, fr_to_be_bytes},
+	};
+	Pallet::<T>::do_set_key(&trapdoor_key_bytes()).expect("the trapdoor key is valid");
+	pallet_concord_batches::Headers::<T>::insert(
+		1,
+		pallet_concord_batches::BatchHeader {
+			fee_account: 0,
+			op_count: 1,
+			pubdata_hash,
+			sealed_at: frame_system::Pallet::<T>::block_number(),
+		},
+	);
+	pallet_concord_batches::LastSealed::<T>::put(1);
+	let new_root = Fr::from(42u8);
+	let commitment = batch_commitment_of_hash(1, EMPTY_ACCOUNT_TREE_ROOT, new_root, &pubdata_hash);
+	(fr_to_be_bytes(&new_root), trapdoor_proof_bytes(commitment))
 }

@@ -3,6 +3,7 @@
 //! runtime wasm with few steps and repeats on the 2-core development machine; rerun the
 //! command on reference hardware before a production deployment.
 
+pub mod pallet_concord_batches;
 pub mod pallet_concord_ledger;
 pub mod pallet_concord_oracle;
 pub mod pallet_concord_proofs;
