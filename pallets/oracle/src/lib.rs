@@ -321,7 +321,7 @@ pub mod pallet {
 		NotProvenHere,
 		/// The batch is not synced yet.
 		NotSynced,
-		/// The subject is disputed.
+		/// The subject is disputed: governance must clear it before members attest it again.
 		Disputed,
 		/// The member signed this batch's execution already.
 		AlreadySigned,
@@ -381,6 +381,7 @@ pub mod pallet {
 			Self::ensure_member(&who)?;
 			let subject = attestation.subject().ok_or(Error::<T>::NotAPriorityOp)?;
 			Self::check_attestable(&subject)?;
+			ensure!(!Disputed::<T>::contains_key(subject), Error::<T>::Disputed);
 			ensure!(
 				!Votes::<T>::contains_key(subject, &who),
 				Error::<T>::AlreadyAttested

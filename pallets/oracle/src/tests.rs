@@ -384,12 +384,14 @@ fn a_wrong_sync_hash_raises_the_alarm_and_a_quorum_of_it_disputes_the_batch() {
 			0
 		);
 		assert_eq!(LastSynced::<Test>::get(), 0);
-		assert_ok!(attest(3, proven(CHAIN_B, sync_hash)));
-		assert_eq!(
-			LastSynced::<Test>::get(),
-			0,
-			"a disputed subject confirms nothing"
+		assert_noop!(
+			attest(3, proven(CHAIN_B, sync_hash)),
+			Error::<Test>::Disputed
 		);
+		// Once governance cleared it (say, after an L1 reorganisation), members attest anew.
+		assert_ok!(Oracle::clear_dispute(RuntimeOrigin::root(), subject_b));
+		attest_all(&[2, 3], proven(CHAIN_B, sync_hash));
+		assert_eq!(LastSynced::<Test>::get(), 1);
 	});
 }
 
