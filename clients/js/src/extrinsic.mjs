@@ -1,6 +1,7 @@
-// `Ledger.submit(SignedOp)` as a general transaction: extrinsic format version 5 with no
-// appchain signer and no CORD fee, authorised by the op's L2 signature through the runtime's
-// `frame_system::AuthorizeCall` extension and the pallet's `#[pallet::authorize]`.
+// L2 ops as general transactions: extrinsic format version 5 with no appchain signer and no
+// CORD fee, `Ledger.submit(SignedOp)` or `Ledger.change_pubkey(SignedOp, eth_signature)`,
+// authorised by the op's L2 signature (and a ChangePubKey's Ethereum signature) through the
+// runtime's `frame_system::AuthorizeCall` extension and the pallet's `#[pallet::authorize]`.
 //
 // polkadot.js 16.5.6 cannot submit these through `api.tx`, which builds version 4 extrinsics
 // (signed or bare). Its `Extrinsic` type (`GenericExtrinsic`), which the decorated RPC methods
@@ -8,6 +9,7 @@
 // twice; the runtime cannot decode that (the node answers `1002: Verification Error`, a trap
 // in `validate_transaction`). So the extrinsic is built as the `GeneralExtrinsic` type, whose
 // own encoding is right, and sent as hex through the raw RPC call.
+import { getBytes } from 'ethers6';
 
 /**
  * The transaction extensions with explicit data (the bytes the extrinsic carries), with the
@@ -25,35 +27,92 @@ const EXPLICIT_DATA = {
 };
 
 /**
- * The general extrinsic of `Ledger.submit(signedOp)` as 0x-hex, length-prefixed as
- * `author_submitExtrinsic` takes it, built with the registry of the runtime's metadata
- * (`api.registry`). `signedOp` is what `signOp` returns.
+ * The general extrinsic of an L2 op as 0x-hex, length-prefixed as `author_submitExtrinsic`
+ * takes it, built with the registry of the runtime's metadata (`api.registry`): `Ledger.submit
+ * (signedOp)`, or for a ChangePubKey `Ledger.change_pubkey(signedOp, ethSignature)`.
+ * `signedOp` is what `signOp` returns, `ethSignature` what `authorizeChangePubKey` returns.
  */
-export function buildL2Extrinsic(registry, signedOp) {
-  const extensionData = checkGeneralTransactions(registry);
-  const method = registry.createType('Call', {
-    callIndex: ledgerSubmitIndex(registry),
-    args: { op: signedOp },
-  });
-  return registry.createType('GeneralExtrinsic', { payload: { method, ...extensionData } }).toHex();
+export function buildL2Extrinsic(registry, signedOp, { ethSignature } = {}) {
+  return generalExtrinsic(registry, ledgerCall(registry, signedOp, ethSignature).call);
+}
+
+/** The general extrinsic (no signer, no fee) of a `Call` of this registry, as 0x-hex. */
+function generalExtrinsic(registry, call) {
+  const payload = { method: call, ...generalExtensionData(registry) };
+  return registry.createType('GeneralExtrinsic', { payload }).toHex();
 }
 
 /**
- * Submits `Ledger.submit(signedOp)` to the node of `api` (an `ApiPromise`) as a general
- * transaction and resolves to its hash once the pool accepted it. A rejection carries the
- * node's answer, e.g. `1010: Invalid Transaction: Transaction has a bad signature` for an op
- * whose signature or signer the ledger refuses.
+ * Submits an L2 op to the node of `api` (an `ApiPromise`) as a general transaction and
+ * resolves to its hash once the pool accepted it: through `Ledger.submit`, or for a
+ * ChangePubKey through `Ledger.change_pubkey` with the owner's Ethereum authorization
+ * `ethSignature`, which the runtime requires (a ChangePubKey without it is refused here, before
+ * the node is asked). A rejection carries the node's answer, e.g. `1010: Invalid Transaction:
+ * Transaction has a bad signature` for an op whose L2 signature, signer or Ethereum
+ * authorization the ledger refuses.
  */
-export async function submitL2Op(api, signedOp) {
-  const extrinsic = buildL2Extrinsic(api.registry, signedOp);
+export async function submitL2Op(api, signedOp, { ethSignature } = {}) {
+  const { call, name } = ledgerCall(api.registry, signedOp, ethSignature);
+  return submitGeneralExtrinsic(api, call, `Ledger.${name}(${describeOp(signedOp.op)})`);
+}
+
+/**
+ * Submits any `call` (e.g. `api.tx.ledger.submit(signedOp).method`) as a general transaction
+ * and resolves to its hash once the pool accepted it; only a call the runtime authorises by its
+ * content (`#[pallet::authorize]`) can be valid. A rejection names `description` and carries
+ * the node's answer.
+ */
+export async function submitGeneralExtrinsic(api, call,
+  description = `${call.section}.${call.method}`) {
+  const extrinsic = generalExtrinsic(api.registry, call);
   try {
     // Raw RPC: the decorated `api.rpc.author.submitExtrinsic` would re-encode the extrinsic
     // as `GenericExtrinsic` (see above).
     return await api.rpc('author_submitExtrinsic', extrinsic);
   } catch (error) {
-    throw new Error(`the node refused Ledger.submit(${describeOp(signedOp.op)}): ${error.message}`,
+    throw new Error(`the node refused ${description}: ${error.message}`, { cause: error });
+  }
+}
+
+/**
+ * The ledger call that carries `signedOp`, and its name. The runtime refuses a ChangePubKey in
+ * `submit` (`EthAuthorizationRequired`): it goes to `change_pubkey`, which first checks the
+ * owner's Ethereum signature against the account's L1 address.
+ */
+function ledgerCall(registry, signedOp, ethSignature) {
+  const [kind] = Object.keys(signedOp?.op ?? {});
+  const isChangePubKey = kind === 'ChangePubKey';
+  if (isChangePubKey && ethSignature === undefined) {
+    throw new Error('a ChangePubKey needs its owner\'s Ethereum authorization: pass '
+      + '{ ethSignature } from authorizeChangePubKey');
+  }
+  if (!isChangePubKey && ethSignature !== undefined) {
+    throw new Error(`only a ChangePubKey carries an Ethereum authorization, not a ${kind}`);
+  }
+  const [name, args] = isChangePubKey
+    ? ['change_pubkey', { op: signedOp, eth_signature: ethSignatureBytes(ethSignature) }]
+    : ['submit', { op: signedOp }];
+  const callIndex = ledgerCallIndex(registry, name);
+  return { call: registry.createType('Call', { callIndex, args }), name };
+}
+
+/**
+ * The 65 bytes `r ‖ s ‖ v`, checked here because polkadot.js would cut a longer `Uint8Array`
+ * to `[u8; 65]` and zero-fill an empty one.
+ */
+function ethSignatureBytes(signature) {
+  let bytes;
+  try {
+    bytes = getBytes(signature);
+  } catch (error) {
+    throw new TypeError('ethSignature: expected 65 bytes as 0x-hex or a Uint8Array',
       { cause: error });
   }
+  if (bytes.length !== 65) {
+    throw new RangeError('ethSignature: an Ethereum signature is 65 bytes r ‖ s ‖ v, got '
+      + `${bytes.length}`);
+  }
+  return bytes;
 }
 
 /**
@@ -61,7 +120,7 @@ export async function submitL2Op(api, signedOp) {
  * the runtime accepts general transactions in the form polkadot.js encodes them: extrinsic
  * version 5 with extension version 0 made of every extension in metadata order.
  */
-function checkGeneralTransactions(registry) {
+function generalExtensionData(registry) {
   const { versions, transactionExtensions, transactionExtensionsByVersion } = registry.metadata.extrinsic;
   if (!versions.includes(5)) {
     throw new Error(`the runtime accepts extrinsic versions [${[...versions].join(', ')}], not 5 `
@@ -86,14 +145,14 @@ function checkGeneralTransactions(registry) {
   return data;
 }
 
-/** `[pallet index, call index]` of `Ledger.submit` in the runtime's metadata. */
-function ledgerSubmitIndex(registry) {
-  const ledger = registry.metadata.pallets.find(({ name }) => name.eq('Ledger'));
+/** `[pallet index, call index]` of `Ledger.<name>` in the runtime's metadata. */
+function ledgerCallIndex(registry, name) {
+  const ledger = registry.metadata.pallets.find((pallet) => pallet.name.eq('Ledger'));
   const calls = ledger?.calls.unwrapOr(null);
-  const submit = calls && registry.lookup.getSiType(calls.type).def.asVariant.variants
-    .find(({ name }) => name.eq('submit'));
-  if (!submit) throw new Error('the runtime metadata has no Ledger.submit call');
-  return [ledger.index.toNumber(), submit.index.toNumber()];
+  const call = calls && registry.lookup.getSiType(calls.type).def.asVariant.variants
+    .find((variant) => variant.name.eq(name));
+  if (!call) throw new Error(`the runtime metadata has no Ledger.${name} call`);
+  return [ledger.index.toNumber(), call.index.toNumber()];
 }
 
 function describeOp(op) {

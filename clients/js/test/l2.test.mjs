@@ -112,10 +112,11 @@ const RUST_ETH_AUTHORIZATION = {
     + '01a69172cbe105e6e2d1b84c96cb26b3ce87e74df0ebfdb676566727b92c12c71c',
 };
 
-// The runtime's metadata (v16) at spec_version 102, which has Ledger.submit at call index
-// [7, 3]. The test against a node fails if the current runtime encodes the extrinsic otherwise;
-// then rewrite the fixture from a dev node with `api.runtimeMetadata.toHex()`.
-const METADATA = new URL('./fixtures/metadata-spec102.hex', import.meta.url);
+// The runtime's metadata (v16) at spec_version 103, which has Ledger.submit at call index
+// [7, 3] and Ledger.change_pubkey at [7, 4]. The test against a node fails if the current
+// runtime encodes the extrinsics otherwise; then rewrite the fixture from a dev node with
+// `api.runtimeMetadata.toHex()`.
+const METADATA = new URL('./fixtures/metadata-spec103.hex', import.meta.url);
 
 const wallet = new Wallet(ETH_KEY);
 const hex = (bytes) => `0x${Buffer.from(bytes).toString('hex')}`;
@@ -128,13 +129,15 @@ function offlineRegistry() {
 }
 
 /**
- * The general extrinsic of `Ledger.submit` with these SCALE-encoded `SignedOp` bytes, by hand:
- * compact length, version byte 0x45 (general, version 5), transaction extension version 0,
- * the explicit extension data (immortal era 0x00, compact nonce 0, compact tip 0) and the call
- * (pallet 7, call 3, the argument).
+ * The general extrinsic of an L2 op with these SCALE-encoded `SignedOp` bytes, by hand: compact
+ * length, version byte 0x45 (general, version 5), transaction extension version 0, the explicit
+ * extension data (immortal era 0x00, compact nonce 0, compact tip 0) and the call: pallet 7,
+ * then `submit` (3) and the `SignedOp`, or with an Ethereum signature `change_pubkey` (4), the
+ * `SignedOp` and the signature's 65 bytes.
  */
-function expectedExtrinsic(signedOpScale) {
-  const body = `4500000000${'0703'}${signedOpScale}`;
+function expectedExtrinsic(signedOpScale, ethSignature) {
+  const call = ethSignature ? `0704${signedOpScale}${ethSignature.slice(2)}` : `0703${signedOpScale}`;
+  const body = `4500000000${call}`;
   const length = body.length / 2;
   assert.ok(length >= 64 && length < 1 << 14, 'two-byte compact length');
   const compact = (length << 2) | 1;
@@ -193,8 +196,10 @@ describe('signed ops', () => {
       assert.equal(await signedMessage(vector.op), vector.message);
       const signed = await signOp(key, vector.op);
       assert.equal(signed.signature, vector.signature);
-      // polkadot.js's encoding of the SignedOp inside Ledger.submit is Rust's SCALE encoding.
-      assert.equal(buildL2Extrinsic(registry, signed), expectedExtrinsic(vector.scale));
+      // polkadot.js's encoding of the SignedOp inside the ledger call is Rust's SCALE encoding.
+      const ethSignature = kind === 'ChangePubKey' ? RUST_ETH_AUTHORIZATION.signature : undefined;
+      assert.equal(buildL2Extrinsic(registry, signed, { ethSignature }),
+        expectedExtrinsic(vector.scale, ethSignature));
     });
   }
 
@@ -204,6 +209,32 @@ describe('signed ops', () => {
     assert.ok(extrinsic.isGeneral());
     assert.equal(`${extrinsic.method.section}.${extrinsic.method.method}`, 'ledger.submit');
     assert.equal(extrinsic.method.args[0].toHex(), `0x${OPS.Withdraw.scale}`);
+  });
+
+  test('a ChangePubKey decodes as Ledger.change_pubkey with the Ethereum signature', async () => {
+    const signed = await signOp(key, OPS.ChangePubKey.op);
+    const ethSignature = RUST_ETH_AUTHORIZATION.signature;
+    const extrinsic = registry.createType('Extrinsic',
+      buildL2Extrinsic(registry, signed, { ethSignature }));
+    assert.equal(`${extrinsic.method.section}.${extrinsic.method.method}`, 'ledger.changePubkey');
+    assert.deepEqual(extrinsic.method.args.map((arg) => arg.toHex()),
+      [`0x${OPS.ChangePubKey.scale}`, ethSignature]);
+  });
+
+  test('the Ethereum signature goes with a ChangePubKey only, as 65 bytes', async () => {
+    const changeKey = await signOp(key, OPS.ChangePubKey.op);
+    const transfer = await signOp(key, OPS.Transfer.op);
+    const ethSignature = RUST_ETH_AUTHORIZATION.signature;
+    // No node: the refusal comes before the node would be asked.
+    const offline = { registry, rpc: () => assert.fail('the node was contacted') };
+    await assert.rejects(submitL2Op(offline, changeKey),
+      /a ChangePubKey needs its owner's Ethereum authorization: pass \{ ethSignature \}/);
+    await assert.rejects(submitL2Op(offline, transfer, { ethSignature }),
+      /only a ChangePubKey carries an Ethereum authorization, not a Transfer/);
+    await assert.rejects(submitL2Op(offline, changeKey, { ethSignature: ethSignature.slice(0, -2) }),
+      /ethSignature: an Ethereum signature is 65 bytes r ‖ s ‖ v, got 64/);
+    await assert.rejects(submitL2Op(offline, changeKey, { ethSignature: 'signed' }),
+      /ethSignature: expected 65 bytes as 0x-hex or a Uint8Array/);
   });
 
   test('numbers and Uint8Arrays normalise to the same op', async () => {
@@ -289,20 +320,25 @@ describe('against the dev node', { skip: nodeless }, () => {
     await node?.stop();
   });
 
-  test("the node's metadata encodes the extrinsic as the fixture does", async () => {
-    const signed = await signOp(key, OPS.Transfer.op);
-    assert.equal(buildL2Extrinsic(api.registry, signed), expectedExtrinsic(OPS.Transfer.scale),
-      `the runtime (spec_version ${api.runtimeVersion.specVersion}) changed the extrinsic: `
-      + 'rewrite test/fixtures from its metadata');
+  test("the node's metadata encodes the extrinsics as the fixture does", async () => {
+    const changed = `the runtime (spec_version ${api.runtimeVersion.specVersion}) changed the `
+      + 'extrinsic: rewrite test/fixtures from its metadata';
+    const transfer = await signOp(key, OPS.Transfer.op);
+    assert.equal(buildL2Extrinsic(api.registry, transfer), expectedExtrinsic(OPS.Transfer.scale),
+      changed);
+    const changeKey = await signOp(key, OPS.ChangePubKey.op);
+    const ethSignature = RUST_ETH_AUTHORIZATION.signature;
+    assert.equal(buildL2Extrinsic(api.registry, changeKey, { ethSignature }),
+      expectedExtrinsic(OPS.ChangePubKey.scale, ethSignature), changed);
   });
 
   // The dev chain has no L2 accounts, so no op can be valid: the point is that the node decodes
   // the extrinsic and the ledger judges the op (undecodable bytes get `1040: Client error: Could
   // not decode` or `1002: Verification Error`, a trap in validate_transaction), and that it reads
   // the op: an op no L2 key signs is refused for another reason than a signed op whose signer
-  // does not exist.
-  test('the node decodes the general extrinsic and refuses the op as invalid', async (t) => {
-    const refusal = (signedOp) => submitL2Op(api, signedOp)
+  // does not exist. (test/l2-dev-node.test.mjs has ops the node accepts.)
+  test('the node decodes the general extrinsics and refuses the ops as invalid', async (t) => {
+    const refusal = (signedOp, options) => submitL2Op(api, signedOp, options)
       .then(() => assert.fail('the node accepted the op'), (error) => error);
     const signed = await signOp(key, OPS.Transfer.op);
     const signedError = await refusal(signed);
@@ -315,5 +351,12 @@ describe('against the dev node', { skip: nodeless }, () => {
     t.diagnostic(`Noop: ${noopError.message}`);
     assert.match(noopError.message, /^the node refused Ledger\.submit\(Noop\): 1010: Invalid Transaction: /);
     assert.notEqual(noopError.cause.message, signedError.cause.message);
+
+    // change_pubkey checks the owner's Ethereum signature first: account 42 has no owner.
+    const changeKeyError = await refusal(await signOp(key, OPS.ChangePubKey.op),
+      { ethSignature: RUST_ETH_AUTHORIZATION.signature });
+    t.diagnostic(`ChangePubKey: ${changeKeyError.message}`);
+    assert.equal(changeKeyError.message, 'the node refused Ledger.change_pubkey(ChangePubKey of '
+      + 'account 42, nonce 0): 1010: Invalid Transaction: Transaction has a bad signature');
   });
 });
