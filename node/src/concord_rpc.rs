@@ -54,21 +54,29 @@ fn parse_address(text: &str) -> Result<[u8; 20], ErrorObjectOwned> {
 	Ok(bytes.try_into().expect("20 bytes"))
 }
 
+/// -32602 with `what` was expected and why the parameter is not that (serde's reason, which
+/// jsonrpsee puts in the error's data).
+fn not_a(what: &str, error: ErrorObjectOwned) -> ErrorObjectOwned {
+	let reason = error.data().map_or_else(
+		|| error.message().to_string(),
+		|data| data.get().trim_matches('"').to_string(),
+	);
+	invalid_params(format!("expected {what}: {reason}"))
+}
+
 /// The next parameter, of type `T` (described as `what` in the error).
 fn required<T: DeserializeOwned>(
 	sequence: &mut ParamsSequence,
 	what: &str,
 ) -> Result<T, ErrorObjectOwned> {
-	sequence
-		.next::<T>()
-		.map_err(|error| invalid_params(format!("expected {what}: {}", error.message())))
+	sequence.next::<T>().map_err(|error| not_a(what, error))
 }
 
 /// The optional block hash that ends every method's parameters.
 fn optional_block(sequence: &mut ParamsSequence) -> Result<Option<Hash>, ErrorObjectOwned> {
 	sequence
 		.optional_next::<Hash>()
-		.map_err(|error| invalid_params(format!("expected a block hash: {}", error.message())))
+		.map_err(|error| not_a("a block hash", error))
 }
 
 /// The method's one required parameter and the optional block hash after it.
@@ -265,6 +273,29 @@ where
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_malformed_parameter_is_named_with_serdes_reason() {
+		let params = Params::new(Some(r#"["x"]"#));
+		let error = required::<u32>(&mut params.sequence(), "an account id (u32)").unwrap_err();
+		assert_eq!(error.code(), INVALID_PARAMS_CODE);
+		assert!(
+			error
+				.message()
+				.starts_with("expected an account id (u32): invalid type"),
+			"{}",
+			error.message()
+		);
+		let params = Params::new(Some(r#"[1, "0x12"]"#));
+		let mut sequence = params.sequence();
+		required::<u32>(&mut sequence, "an account id (u32)").unwrap();
+		let error = optional_block(&mut sequence).unwrap_err();
+		assert!(
+			error.message().starts_with("expected a block hash: "),
+			"{}",
+			error.message()
+		);
+	}
 
 	#[test]
 	fn addresses_need_0x_and_20_bytes() {

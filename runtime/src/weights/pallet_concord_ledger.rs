@@ -41,8 +41,8 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `6`
 		//  Estimated: `3502`
-		// Minimum execution time: 121_200_000 picoseconds.
-		Weight::from_parts(129_141_000, 0)
+		// Minimum execution time: 120_919_000 picoseconds.
+		Weight::from_parts(124_685_000, 0)
 			.saturating_add(Weight::from_parts(0, 3502))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -55,8 +55,8 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `3505`
-		// Minimum execution time: 155_601_000 picoseconds.
-		Weight::from_parts(162_210_000, 0)
+		// Minimum execution time: 154_729_000 picoseconds.
+		Weight::from_parts(158_875_000, 0)
 			.saturating_add(Weight::from_parts(0, 3505))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -67,10 +67,10 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 	/// Proof: `Ledger::FeeAccount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_fee_account() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `322`
+		//  Measured:  `355`
 		//  Estimated: `3565`
-		// Minimum execution time: 160_557_000 picoseconds.
-		Weight::from_parts(173_668_000, 0)
+		// Minimum execution time: 162_430_000 picoseconds.
+		Weight::from_parts(169_581_000, 0)
 			.saturating_add(Weight::from_parts(0, 3565))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -85,15 +85,43 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 	/// Proof: `Ledger::Tokens` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// Storage: `Ledger::Balances` (r:2 w:2)
 	/// Proof: `Ledger::Balances` (`max_values`: None, `max_size`: Some(38), added: 2513, mode: `MaxEncodedLen`)
+	/// Storage: `Batches::Open` (r:1 w:1)
+	/// Proof: `Batches::Open` (`max_values`: Some(1), `max_size`: Some(649), added: 1144, mode: `MaxEncodedLen`)
 	fn submit() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `556`
+		//  Measured:  `907`
 		//  Estimated: `6140`
-		// Minimum execution time: 1_915_815_000 picoseconds.
-		Weight::from_parts(1_998_688_000, 0)
+		// Minimum execution time: 1_958_178_000 picoseconds.
+		Weight::from_parts(2_028_463_000, 0)
 			.saturating_add(Weight::from_parts(0, 6140))
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().writes(4))
+	}
+	/// Storage: `Ledger::Accounts` (r:2 w:1)
+	/// Proof: `Ledger::Accounts` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Ledger::FeeAccount` (r:1 w:0)
+	/// Proof: `Ledger::FeeAccount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Ledger::NextAccountId` (r:1 w:0)
+	/// Proof: `Ledger::NextAccountId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Ledger::Chains` (r:1 w:0)
+	/// Proof: `Ledger::Chains` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Ledger::Tokens` (r:2 w:0)
+	/// Proof: `Ledger::Tokens` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
+	/// Storage: `Ledger::Balances` (r:2 w:2)
+	/// Proof: `Ledger::Balances` (`max_values`: None, `max_size`: Some(38), added: 2513, mode: `MaxEncodedLen`)
+	/// Storage: `Batches::Open` (r:1 w:1)
+	/// Proof: `Batches::Open` (`max_values`: Some(1), `max_size`: Some(649), added: 1144, mode: `MaxEncodedLen`)
+	/// Storage: `Ledger::PubkeyAuthorizations` (r:0 w:1)
+	/// Proof: `Ledger::PubkeyAuthorizations` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	fn change_pubkey() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `855`
+		//  Estimated: `6140`
+		// Minimum execution time: 2_736_711_000 picoseconds.
+		Weight::from_parts(2_817_941_000, 0)
+			.saturating_add(Weight::from_parts(0, 6140))
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Ledger::Accounts` (r:2 w:0)
 	/// Proof: `Ledger::Accounts` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
@@ -105,20 +133,30 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 	/// Proof: `Ledger::Balances` (`max_values`: None, `max_size`: Some(38), added: 2513, mode: `MaxEncodedLen`)
 	fn authorize_submit() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `556`
+		//  Measured:  `589`
 		//  Estimated: `6140`
-		// Minimum execution time: 1_887_754_000 picoseconds.
-		Weight::from_parts(2_091_495_000, 0)
+		// Minimum execution time: 1_884_018_000 picoseconds.
+		Weight::from_parts(1_943_386_000, 0)
 			.saturating_add(Weight::from_parts(0, 6140))
 			.saturating_add(T::DbWeight::get().reads(7))
 	}
-	fn change_pubkey() -> Weight {
-		Weight::from_parts(2_500_000_000, 6140)
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().writes(8))
-	}
+	/// Storage: `Ledger::Accounts` (r:2 w:0)
+	/// Proof: `Ledger::Accounts` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Ledger::FeeAccount` (r:1 w:0)
+	/// Proof: `Ledger::FeeAccount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Ledger::Chains` (r:1 w:0)
+	/// Proof: `Ledger::Chains` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Ledger::Tokens` (r:2 w:0)
+	/// Proof: `Ledger::Tokens` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
+	/// Storage: `Ledger::Balances` (r:2 w:0)
+	/// Proof: `Ledger::Balances` (`max_values`: None, `max_size`: Some(38), added: 2513, mode: `MaxEncodedLen`)
 	fn authorize_change_pubkey() -> Weight {
-		Weight::from_parts(2_500_000_000, 6140)
+		// Proof Size summary in bytes:
+		//  Measured:  `617`
+		//  Estimated: `6140`
+		// Minimum execution time: 2_641_951_000 picoseconds.
+		Weight::from_parts(2_716_801_000, 0)
+			.saturating_add(Weight::from_parts(0, 6140))
 			.saturating_add(T::DbWeight::get().reads(8))
 	}
 }
