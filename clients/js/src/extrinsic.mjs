@@ -70,7 +70,26 @@ export async function submitGeneralExtrinsic(api, call,
     // as `GenericExtrinsic` (see above).
     return await api.rpc('author_submitExtrinsic', extrinsic);
   } catch (error) {
-    throw new Error(`the node refused ${description}: ${error.message}`, { cause: error });
+    const reason = nameCustomRefusal(api.registry, call, error.message);
+    throw new Error(`the node refused ${description}: ${reason}`, { cause: error });
+  }
+}
+
+/**
+ * The node's refusal `message` with a custom validity code named. The ledger refuses an op the
+ * pool cannot take with `InvalidTransaction::Custom(i)`, `i` being the index of the refusing
+ * rule in its `Error` enum (`1010: Invalid Transaction: Custom error: 10`); the metadata turns
+ * it into `ledger.InsufficientBalance` and its documentation.
+ */
+function nameCustomRefusal(registry, call, message) {
+  const code = /Custom error: (\d+)/.exec(message)?.[1];
+  if (code === undefined) return message;
+  try {
+    const { section, name, docs } = registry.findMetaError(
+      new Uint8Array([call.callIndex[0], Number(code)]));
+    return `${message} (${section}.${name}: ${docs.join(' ').trim()})`;
+  } catch {
+    return message;
   }
 }
 

@@ -345,11 +345,12 @@ describe('against the dev node', { skip: nodeless }, () => {
     t.diagnostic(`signed Transfer: ${signedError.message}`);
     assert.match(signedError.message,
       /^the node refused Ledger\.submit\(Transfer of account 11259375, nonce 4294967294\): 1010: /);
-    assert.match(signedError.message, /: 1010: Invalid Transaction: /);
+    assert.match(signedError.message, /: 1010: Invalid Transaction: .*\(ledger\.UnknownAccount: /);
 
     const noopError = await refusal({ op: { Noop: null }, signature: signed.signature });
     t.diagnostic(`Noop: ${noopError.message}`);
-    assert.match(noopError.message, /^the node refused Ledger\.submit\(Noop\): 1010: Invalid Transaction: /);
+    assert.match(noopError.message,
+      /^the node refused Ledger\.submit\(Noop\): 1010: Invalid Transaction: .*\(ledger\.NotSigned: /);
     assert.notEqual(noopError.cause.message, signedError.cause.message);
 
     // change_pubkey checks the owner's Ethereum signature first: account 42 has no owner.
@@ -357,6 +358,7 @@ describe('against the dev node', { skip: nodeless }, () => {
       { ethSignature: RUST_ETH_AUTHORIZATION.signature });
     t.diagnostic(`ChangePubKey: ${changeKeyError.message}`);
     assert.equal(changeKeyError.message, 'the node refused Ledger.change_pubkey(ChangePubKey of '
-      + 'account 42, nonce 0): 1010: Invalid Transaction: Transaction has a bad signature');
+      + 'account 42, nonce 0): 1010: Invalid Transaction: Custom error: 6 (ledger.UnknownAccount: '
+      + 'No account has this id.)');
   });
 });

@@ -469,8 +469,12 @@ pub mod pallet {
 			op: &SignedOp,
 			eth_signature: &[u8; 65],
 		) -> TransactionValidityWithRefund {
-			Self::check_eth_authorization(&op.op, eth_signature)
-				.map_err(|_| TransactionValidityError::Invalid(InvalidTransaction::BadProof))?;
+			Self::check_eth_authorization(&op.op, eth_signature).map_err(|error| match error {
+				Error::<T>::BadEthAuthorization => {
+					TransactionValidityError::Invalid(InvalidTransaction::BadProof)
+				}
+				other => Self::refusal(other),
+			})?;
 			Self::authorize_op(source, op)
 		}
 
@@ -481,13 +485,20 @@ pub mod pallet {
 			op: &SignedOp,
 		) -> TransactionValidityWithRefund {
 			if matches!(op.op, Op::ChangePubKey(_)) {
-				return Err(TransactionValidityError::Invalid(InvalidTransaction::Call));
+				return Err(Self::refusal(Error::<T>::EthAuthorizationRequired));
 			}
 			Self::authorize_op(source, op)
 		}
 
-		/// Whether an L2-signed op may enter the pool: the signature is the signer's and the op
-		/// applies now (nonce equal to the account's) or may apply after the account's
+		/// The pool's answer for an op the ledger refuses with `error`:
+		/// `InvalidTransaction::Custom` with the error's index in [`Error`], which clients
+		/// resolve to its name (`ledger.InsufficientBalance`, ...) from the metadata.
+		pub fn refusal(error: Error<T>) -> TransactionValidityError {
+			TransactionValidityError::Invalid(InvalidTransaction::Custom(error.encode()[0]))
+		}
+
+		/// Whether an L2-signed op may enter the pool: the signature is the signer's (`BadProof`)
+		/// and the op applies now (nonce equal to the account's) or may apply after the account's
 		/// earlier ops (nonce at most `MaxNonceGap` ahead). Tags order an account's ops by
 		/// nonce and drop replays.
 		fn authorize_op(
@@ -495,9 +506,13 @@ pub mod pallet {
 			op: &SignedOp,
 		) -> TransactionValidityWithRefund {
 			let invalid = |error| TransactionValidityError::Invalid(error);
-			let (signer, nonce) = op.op.signer().ok_or(invalid(InvalidTransaction::Call))?;
+			let refused = |error: StfError| Self::refusal(Error::<T>::from(error));
+			let (signer, nonce) = op.op.signer().ok_or(Self::refusal(Error::<T>::NotSigned))?;
 			let state = StorageState::<T>::new();
-			stf::verify_signature(&state, op).map_err(|_| invalid(InvalidTransaction::BadProof))?;
+			stf::verify_signature(&state, op).map_err(|error| match error {
+				StfError::BadSignature => invalid(InvalidTransaction::BadProof),
+				other => refused(other),
+			})?;
 			let current = Accounts::<T>::get(signer).map_or(0, |account| account.nonce);
 			let mut validity = ValidTransaction::with_tag_prefix("ConcordLedger")
 				.priority(T::OpPriority::get())
@@ -509,13 +524,13 @@ pub mod pallet {
 			} else if nonce == current {
 				// Applies now: reject it unless it would succeed.
 				let fee_account =
-					FeeAccount::<T>::get().ok_or(invalid(InvalidTransaction::Call))?;
+					FeeAccount::<T>::get().ok_or(Self::refusal(Error::<T>::NoFeeAccount))?;
 				let ctx = BatchContext { fee_account };
 				frame_support::storage::with_transaction_unchecked(|| {
 					let result = stf::apply(&mut StorageState::<T>::new(), &op.op, &ctx);
 					frame_support::storage::TransactionOutcome::Rollback(result)
 				})
-				.map_err(|_| invalid(InvalidTransaction::Call))?;
+				.map_err(refused)?;
 			} else if nonce - current > T::MaxNonceGap::get() {
 				return Err(invalid(InvalidTransaction::Future));
 			} else {

@@ -324,9 +324,14 @@ fn an_overdraft_is_refused_and_changes_nothing() {
 	new_test_ext().execute_with(|| {
 		funded();
 		let op = signed(&key(1), transfer(1000, 1, 1));
+		// The pool names the rule: the error's index in the ledger's `Error`.
 		assert_eq!(
 			authorize(&op),
-			Err(TransactionValidityError::Invalid(InvalidTransaction::Call))
+			Err(Ledger::refusal(Error::<Test>::InsufficientBalance))
+		);
+		assert_eq!(
+			Ledger::refusal(Error::<Test>::InsufficientBalance),
+			TransactionValidityError::Invalid(InvalidTransaction::Custom(10))
 		);
 		assert_noop!(submit(op), Error::<Test>::InsufficientBalance);
 	});
@@ -398,7 +403,7 @@ fn a_key_change_needs_the_owners_ethereum_signature_which_is_kept_for_commit() {
 			Call::<Test>::submit { op }
 				.authorize(TransactionSource::External)
 				.unwrap(),
-			Err(TransactionValidityError::Invalid(InvalidTransaction::Call))
+			Err(Ledger::refusal(Error::<Test>::EthAuthorizationRequired))
 		);
 		// Signed by another Ethereum key than the owner's: refused by the pool and at dispatch.
 		let (_, stranger) = set_key(0, 0xee, &key(1), 0);
