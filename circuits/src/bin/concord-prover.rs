@@ -17,7 +17,6 @@ use concord_circuits::{
 	},
 	groth16::{self, VERIFYING_KEY_FILE},
 	request::{example_request, BatchRequest},
-	Fr,
 };
 use serde_json::{json, Value};
 use std::{path::PathBuf, process::ExitCode, time::Instant};

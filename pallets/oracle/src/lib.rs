@@ -255,6 +255,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LastSynced<T> = StorageValue<_, u64, ValueQuery>;
 
+	/// The last batch every registered chain has executed; its votes and execute signatures
+	/// are pruned (by `on_idle`) up to here, and it takes no more attestations.
+	#[pallet::storage]
+	pub type LastFinished<T> = StorageValue<_, u64, ValueQuery>;
+
 	/// Members' execute signatures by batch.
 	#[pallet::storage]
 	pub type ExecuteSignatures<T: Config> =
@@ -331,6 +336,8 @@ pub mod pallet {
 		BadSignature,
 		/// The subject is not disputed.
 		NotDisputed,
+		/// Every registered chain executed this batch: there is nothing left to attest or sign.
+		BatchFinished,
 	}
 
 	#[pallet::genesis_config]
@@ -347,6 +354,23 @@ pub mod pallet {
 				Pallet::<T>::do_set_members(self.members.clone())
 					.expect("genesis members are distinct and at most MaxMembers");
 			}
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Prunes the votes and execute signatures of batches every chain executed, one batch
+		/// at a time while the block has room.
+		fn on_idle(_: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			let per_batch = Self::prune_weight();
+			let mut used = Weight::zero();
+			while remaining.all_gte(used.saturating_add(per_batch)) {
+				used = used.saturating_add(per_batch);
+				if !Self::prune_next_finished() {
+					break;
+				}
+			}
+			used
 		}
 	}
 
@@ -450,6 +474,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let member = Self::ensure_member(&who)?;
 			ensure!(batch <= LastSynced::<T>::get(), Error::<T>::NotSynced);
+			ensure!(batch > LastFinished::<T>::get(), Error::<T>::BatchFinished);
 			ensure!(
 				!ExecuteSignatures::<T>::contains_key(batch, &who),
 				Error::<T>::AlreadySigned
@@ -491,10 +516,7 @@ pub mod pallet {
 				Disputed::<T>::take(subject).is_some(),
 				Error::<T>::NotDisputed
 			);
-			let bound = T::MaxMembers::get();
-			let _ = Votes::<T>::clear_prefix(subject, bound, None);
-			let _ = Tallies::<T>::clear_prefix(subject, bound, None);
-			Confirmed::<T>::remove(subject);
+			Self::forget(subject);
 			Self::deposit_event(Event::DisputeCleared { subject });
 			Ok(())
 		}
@@ -564,6 +586,7 @@ pub mod pallet {
 						pallet_concord_batches::Headers::<T>::contains_key(batch),
 						Error::<T>::UnknownBatch
 					);
+					ensure!(batch > LastFinished::<T>::get(), Error::<T>::BatchFinished);
 					ensure!(
 						stage == L1Stage::Committed
 							|| pallet_concord_proofs::Proven::<T>::contains_key(batch),
@@ -648,6 +671,54 @@ pub mod pallet {
 			}
 		}
 
+		/// Forgets the votes, tallies and confirmation of `subject`.
+		fn forget(subject: Subject) {
+			let bound = T::MaxMembers::get();
+			let _ = Votes::<T>::clear_prefix(subject, bound, None);
+			let _ = Tallies::<T>::clear_prefix(subject, bound, None);
+			Confirmed::<T>::remove(subject);
+		}
+
+		/// The worst-case weight of pruning one finished batch: every stage's votes on every
+		/// chain and the execute signatures.
+		fn prune_weight() -> Weight {
+			let (chains, members) = (
+				u64::from(T::MaxChains::get()),
+				u64::from(T::MaxMembers::get()),
+			);
+			T::DbWeight::get()
+				.reads_writes(chains + 2, chains * 3 * (2 * members + 1) + members + 1)
+		}
+
+		/// Prunes the next finished batch, if every registered chain executed it.
+		fn prune_next_finished() -> bool {
+			let chains: alloc::vec::Vec<ChainId> =
+				pallet_concord_ledger::Chains::<T>::iter_keys().collect();
+			let Some(executed_everywhere) = chains
+				.iter()
+				.map(|&chain| pallet_concord_batches::L1Progress::<T>::get(chain).executed)
+				.min()
+			else {
+				return false;
+			};
+			let batch = LastFinished::<T>::get() + 1;
+			if batch > executed_everywhere {
+				return false;
+			}
+			for &chain in &chains {
+				for stage in [L1Stage::Committed, L1Stage::Proven, L1Stage::Executed] {
+					Self::forget(Subject::Batch {
+						chain,
+						batch,
+						stage,
+					});
+				}
+			}
+			let _ = ExecuteSignatures::<T>::clear_prefix(batch, T::MaxMembers::get(), None);
+			LastFinished::<T>::put(batch);
+			true
+		}
+
 		/// Applies `chain`'s confirmed priority ops in priority-id order, as far as they are
 		/// contiguous (at most [`MAX_PRIORITY_DRAIN`]).
 		fn drain_priority(chain: ChainId) -> u32 {
@@ -660,6 +731,11 @@ pub mod pallet {
 				match pallet_concord_ledger::Pallet::<T>::apply_priority(&op) {
 					Ok(_) => {
 						PendingPriority::<T>::remove(chain, next);
+						// Its id is closed to attestations: the votes serve no more.
+						Self::forget(Subject::Priority {
+							chain,
+							priority_id: next,
+						});
 						applied += 1;
 						Self::deposit_event(Event::PriorityApplied {
 							chain,

@@ -252,6 +252,35 @@ fn a_batch_lives_from_deposit_attestation_to_execute_signatures() {
 			);
 		}
 
+		// Every chain executed batches 1 and 2: idle block space prunes their votes and
+		// signatures, and they take no more attestations.
+		assert!(Votes::<Test>::iter().count() > 0);
+		Oracle::on_idle(System::block_number(), frame_support::weights::Weight::MAX);
+		assert_eq!(LastFinished::<Test>::get(), 2);
+		assert_eq!(Votes::<Test>::iter().count(), 0);
+		assert_eq!(Tallies::<Test>::iter().count(), 0);
+		assert_eq!(ExecuteSignatures::<Test>::iter().count(), 0);
+		assert_eq!(
+			attest(
+				3,
+				Attestation::Executed {
+					chain: ChainId(1),
+					batch: 2,
+					new_root: fr_to_be_bytes(&new_root)
+				}
+			),
+			Err(Error::<Test>::BatchFinished.into())
+		);
+		assert_eq!(
+			Oracle::sign_execute(
+				RuntimeOrigin::signed(3),
+				2,
+				execute_signatures(3, 2, &CHAINS_ALL)
+			)
+			.map_err(|error| error.error),
+			Err(Error::<Test>::BatchFinished.into())
+		);
+
 		// The appchain's ledger and the prover's Merkle state agree, and the state's root is the
 		// proven one.
 		assert_eq!(state.tree().root(), new_root);

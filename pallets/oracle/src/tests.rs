@@ -137,6 +137,13 @@ fn a_deposit_enters_the_ledger_only_with_a_quorum_and_free_of_fees() {
 
 		assert_ok!(attest(2, Attestation::Priority(op)));
 		assert_eq!(balance_of(0xa1), 500);
+		// An applied op's votes are pruned: its id takes no more attestations.
+		let subject = Subject::Priority {
+			chain: CHAIN_A,
+			priority_id: 0,
+		};
+		assert_eq!(Votes::<Test>::iter_prefix(subject).count(), 0);
+		assert!(!Confirmed::<Test>::contains_key(subject));
 		assert!(has_event(Event::PriorityApplied {
 			chain: CHAIN_A,
 			priority_id: 0
