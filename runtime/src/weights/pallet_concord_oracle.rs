@@ -42,11 +42,11 @@ impl<T: frame_system::Config> pallet_concord_oracle::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 75_712_000 picoseconds.
-		Weight::from_parts(78_815_196, 0)
+		// Minimum execution time: 77_114_000 picoseconds.
+		Weight::from_parts(81_573_820, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 5_279
-			.saturating_add(Weight::from_parts(43_804, 0).saturating_mul(m.into()))
+			// Standard Error: 6_668
+			.saturating_add(Weight::from_parts(54_449, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Oracle::Members` (r:1 w:0)
@@ -57,7 +57,7 @@ impl<T: frame_system::Config> pallet_concord_oracle::WeightInfo for WeightInfo<T
 	/// Proof: `Ledger::NextPriorityId` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::Disputed` (r:1 w:0)
 	/// Proof: `Oracle::Disputed` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::Votes` (r:12 w:1)
+	/// Storage: `Oracle::Votes` (r:12 w:11)
 	/// Proof: `Oracle::Votes` (`max_values`: None, `max_size`: Some(107), added: 2582, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::Tallies` (r:2 w:1)
 	/// Proof: `Oracle::Tallies` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
@@ -85,11 +85,11 @@ impl<T: frame_system::Config> pallet_concord_oracle::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `2128`
 		//  Estimated: `31974`
-		// Minimum execution time: 1_536_164_000 picoseconds.
-		Weight::from_parts(1_591_926_000, 0)
+		// Minimum execution time: 1_726_215_000 picoseconds.
+		Weight::from_parts(1_841_806_000, 0)
 			.saturating_add(Weight::from_parts(0, 31974))
 			.saturating_add(T::DbWeight::get().reads(28))
-			.saturating_add(T::DbWeight::get().writes(11))
+			.saturating_add(T::DbWeight::get().writes(21))
 	}
 	/// Storage: `Oracle::Members` (r:1 w:0)
 	/// Proof: `Oracle::Members` (`max_values`: Some(1), `max_size`: Some(833), added: 1328, mode: `MaxEncodedLen`)
@@ -97,6 +97,8 @@ impl<T: frame_system::Config> pallet_concord_oracle::WeightInfo for WeightInfo<T
 	/// Proof: `Ledger::Chains` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Batches::Headers` (r:1 w:0)
 	/// Proof: `Batches::Headers` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::LastFinished` (r:1 w:0)
+	/// Proof: `Oracle::LastFinished` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Proven` (r:2 w:0)
 	/// Proof: `Proofs::Proven` (`max_values`: None, `max_size`: Some(148), added: 2623, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::Disputed` (r:1 w:0)
@@ -115,16 +117,18 @@ impl<T: frame_system::Config> pallet_concord_oracle::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `2396`
 		//  Estimated: `31974`
-		// Minimum execution time: 1_415_465_000 picoseconds.
-		Weight::from_parts(1_472_459_000, 0)
+		// Minimum execution time: 1_448_344_000 picoseconds.
+		Weight::from_parts(1_536_785_000, 0)
 			.saturating_add(Weight::from_parts(0, 31974))
-			.saturating_add(T::DbWeight::get().reads(24))
+			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Oracle::Members` (r:1 w:0)
 	/// Proof: `Oracle::Members` (`max_values`: Some(1), `max_size`: Some(833), added: 1328, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::LastSynced` (r:1 w:0)
 	/// Proof: `Oracle::LastSynced` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::LastFinished` (r:1 w:0)
+	/// Proof: `Oracle::LastFinished` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::ExecuteSignatures` (r:2 w:1)
 	/// Proof: `Oracle::ExecuteSignatures` (`max_values`: None, `max_size`: Some(593), added: 3068, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Proven` (r:1 w:0)
@@ -136,12 +140,12 @@ impl<T: frame_system::Config> pallet_concord_oracle::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `551 + c * (42 ±0)`
 		//  Estimated: `7126 + c * (2512 ±0)`
-		// Minimum execution time: 1_019_690_000 picoseconds.
-		Weight::from_parts(423_402_772, 0)
+		// Minimum execution time: 1_046_048_000 picoseconds.
+		Weight::from_parts(473_727_058, 0)
 			.saturating_add(Weight::from_parts(0, 7126))
-			// Standard Error: 427_689
-			.saturating_add(Weight::from_parts(636_425_303, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(6))
+			// Standard Error: 668_878
+			.saturating_add(Weight::from_parts(645_247_592, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(Weight::from_parts(0, 2512).saturating_mul(c.into()))
@@ -159,11 +163,11 @@ impl<T: frame_system::Config> pallet_concord_oracle::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `285 + m * (152 ±0)`
 		//  Estimated: `3493 + m * (2603 ±0)`
-		// Minimum execution time: 238_323_000 picoseconds.
-		Weight::from_parts(226_504_371, 0)
+		// Minimum execution time: 242_309_000 picoseconds.
+		Weight::from_parts(230_362_915, 0)
 			.saturating_add(Weight::from_parts(0, 3493))
-			// Standard Error: 17_503
-			.saturating_add(Weight::from_parts(17_140_138, 0).saturating_mul(m.into()))
+			// Standard Error: 39_599
+			.saturating_add(Weight::from_parts(18_681_718, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
