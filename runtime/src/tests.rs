@@ -101,6 +101,20 @@ fn local_testnet_genesis_has_three_validators() {
 	});
 }
 
+/// The oracle's idle-time pruning counts only what it did: a look at the chains' progress when
+/// nothing is finished, nothing at all without room for one batch.
+#[test]
+fn oracle_pruning_accounts_for_its_weight() {
+	use frame_support::{traits::Hooks, weights::Weight};
+	genesis_of("development").execute_with(|| {
+		let room = Weight::from_parts(1_000_000_000_000, 1_000_000);
+		let looked = crate::Oracle::on_idle(1, room);
+		assert!(looked.ref_time() > 0 && looked.all_lt(room), "{looked:?}");
+		assert_eq!(crate::Oracle::on_idle(1, Weight::zero()), Weight::zero());
+		assert_eq!(pallet_concord_oracle::LastFinished::<Runtime>::get(), 0);
+	});
+}
+
 /// The oracle members' L1 addresses belong to anvil's development keys #0 to #2, which the
 /// devnet's relayers sign with.
 #[test]

@@ -14,7 +14,7 @@ use concord_primitives::{
 	ops::{ChainId, ChangePubKey, Op, SignedOp, Transfer, TransferToNew, Withdraw},
 	stf::{State, TreeState},
 };
-use frame_support::{assert_ok, traits::Hooks};
+use frame_support::{assert_ok, traits::Hooks, weights::Weight};
 use pallet_concord_batches::L1Stage;
 use pallet_concord_ledger::StorageState;
 use sp_runtime::DispatchError;
@@ -255,7 +255,7 @@ fn a_batch_lives_from_deposit_attestation_to_execute_signatures() {
 		// Every chain executed batches 1 and 2: idle block space prunes their votes and
 		// signatures, and they take no more attestations.
 		assert!(Votes::<Test>::iter().count() > 0);
-		Oracle::on_idle(System::block_number(), frame_support::weights::Weight::MAX);
+		Oracle::on_idle(System::block_number(), Weight::MAX);
 		assert_eq!(LastFinished::<Test>::get(), 2);
 		assert_eq!(Votes::<Test>::iter().count(), 0);
 		assert_eq!(Tallies::<Test>::iter().count(), 0);
