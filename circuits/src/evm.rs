@@ -139,7 +139,7 @@ pub fn fr_to_word(x: &Fr) -> Word {
 /// A word as a scalar; a word not below `r` is rejected rather than reduced, as the verifier
 /// contract rejects it.
 pub fn fr_from_word(word: &Word) -> Result<Fr, EvmError> {
-	Fr::from_bigint(bigint_from_word(word)).ok_or(EvmError::ScalarNotInField)
+	concord_primitives::commitment::fr_from_be_bytes(word).ok_or(EvmError::ScalarNotInField)
 }
 
 /// `[x, y]`, or `[0, 0]` for the point at infinity.

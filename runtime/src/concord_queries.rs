@@ -14,9 +14,8 @@ pub fn account(id: u32) -> Option<AccountView> {
 		l1_address: record.l1_address,
 		pubkey: record.pubkey,
 		nonce: record.nonce,
-		balances: pallet_concord_ledger::Balances::<Runtime>::iter_prefix(id)
-			.filter(|(_, amount)| *amount != 0)
-			.collect(),
+		// The ledger stores non-zero balances only.
+		balances: pallet_concord_ledger::Balances::<Runtime>::iter_prefix(id).collect(),
 	})
 }
 

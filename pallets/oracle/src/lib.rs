@@ -563,26 +563,17 @@ pub mod pallet {
 
 		/// Whether members may attest `subject` now.
 		fn check_attestable(subject: &Subject) -> Result<(), Error<T>> {
+			let (Subject::Priority { chain, .. } | Subject::Batch { chain, .. }) = *subject;
+			ensure!(
+				pallet_concord_ledger::Chains::<T>::contains_key(chain),
+				Error::<T>::UnknownChain
+			);
 			match *subject {
-				Subject::Priority { chain, priority_id } => {
-					ensure!(
-						pallet_concord_ledger::Chains::<T>::contains_key(chain),
-						Error::<T>::UnknownChain
-					);
-					ensure!(
-						priority_id >= pallet_concord_ledger::NextPriorityId::<T>::get(chain),
-						Error::<T>::PriorityAlreadyApplied
-					);
-				}
-				Subject::Batch {
-					chain,
-					batch,
-					stage,
-				} => {
-					ensure!(
-						pallet_concord_ledger::Chains::<T>::contains_key(chain),
-						Error::<T>::UnknownChain
-					);
+				Subject::Priority { chain, priority_id } => ensure!(
+					priority_id >= pallet_concord_ledger::NextPriorityId::<T>::get(chain),
+					Error::<T>::PriorityAlreadyApplied
+				),
+				Subject::Batch { batch, stage, .. } => {
 					ensure!(
 						pallet_concord_batches::Headers::<T>::contains_key(batch),
 						Error::<T>::UnknownBatch

@@ -50,16 +50,6 @@ fn address(seed: u8) -> [u8; 20] {
 	concord_primitives::ops::eth_address(owner(seed).verifying_key())
 }
 
-fn deposit_to(chain: ChainId, priority_id: u64, to_address: [u8; 20], amount: u128) -> Op {
-	Op::Deposit(concord_primitives::ops::Deposit {
-		chain_id: chain,
-		priority_id,
-		to_address,
-		token: 1,
-		amount,
-	})
-}
-
 /// Submits an L2-signed op the way a wallet does: ChangePubKey with the owner's (seed
 /// `owner_seed`) Ethereum authorization, everything else through `submit`.
 fn submit_as(signed: SignedOp, owner_seed: u8) -> Result<(), DispatchError> {

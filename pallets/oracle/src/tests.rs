@@ -17,14 +17,20 @@ use sp_runtime::{DispatchError, DispatchResult};
 const CHAIN_A: ChainId = ChainId(1);
 const CHAIN_B: ChainId = ChainId(2);
 
-pub fn deposit(chain: ChainId, priority_id: u64, to: u8, amount: u128) -> Op {
+/// A deposit of token 1 to `to_address`.
+pub fn deposit_to(chain: ChainId, priority_id: u64, to_address: [u8; 20], amount: u128) -> Op {
 	Op::Deposit(Deposit {
 		chain_id: chain,
 		priority_id,
-		to_address: [to; 20],
+		to_address,
 		token: 1,
 		amount,
 	})
+}
+
+/// A deposit of token 1 to the address of 20 bytes `to`.
+pub fn deposit(chain: ChainId, priority_id: u64, to: u8, amount: u128) -> Op {
+	deposit_to(chain, priority_id, [to; 20], amount)
 }
 
 pub fn attest(member: u64, attestation: Attestation) -> DispatchResult {
