@@ -46,9 +46,15 @@ impl Anvil {
 	/// Starts anvil on 127.0.0.1 with `--port 0` and `extra_args`, and returns once it prints
 	/// the port it listens on.
 	pub fn start(extra_args: &[&str]) -> Result<Anvil, ToolError> {
+		Anvil::start_on(0, extra_args)
+	}
+
+	/// Starts anvil on 127.0.0.1 port `port` (0: any free one) with `extra_args`, e.g. to
+	/// restart a chain where its clients expect it.
+	pub fn start_on(port: u16, extra_args: &[&str]) -> Result<Anvil, ToolError> {
 		let binary = anvil_binary()?;
 		let mut child = Command::new(&binary)
-			.args(["--host", "127.0.0.1", "--port", "0"])
+			.args(["--host", "127.0.0.1", "--port", &port.to_string()])
 			.args(extra_args)
 			.stdin(Stdio::null())
 			.stdout(Stdio::piped())

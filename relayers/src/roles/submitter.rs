@@ -1,0 +1,261 @@
+//! The submitter: commits every sealed batch and proves every batch the appchain proved, on
+//! every L1, in order. It reads the contract's counters first and sends only what is missing,
+//! so it is idempotent across restarts and alongside other members' submitters; a transaction
+//! that reverts (another member was faster, say) is reported and the next step starts again
+//! from the contract's counters. Commits are for oracle members only; proofs for anyone.
+
+use super::StepErrors;
+use crate::{l1::L1, Relayer, RelayerError};
+use alloy::primitives::{Bytes, B256, U256};
+use ark_serialize::CanonicalDeserialize;
+use concord_circuits::evm::EvmProof;
+use concord_contracts::bindings::ConcordRollup::{CommitBatchInfo, ProveBatchInfo};
+use concord_primitives::{commitment::fr_from_be_bytes, groth16};
+use concord_runtime::{AccountId, BlockNumber, RuntimeCall};
+use pallet_concord_proofs::ProvenBatch;
+use sp_core::H256;
+use std::ops::RangeInclusive;
+
+/// Batches per `commitBatches` / `proveBatches` transaction at most.
+pub const MAX_PER_TX: u64 = 4;
+
+/// The batches to commit next: those sealed on the appchain after the contract's last
+/// committed one, at most `limit`.
+pub fn commit_range(
+	l1_committed: u64,
+	last_sealed: u64,
+	limit: u64,
+) -> Option<RangeInclusive<u64>> {
+	let first = l1_committed + 1;
+	let last = last_sealed.min(l1_committed + limit);
+	(first <= last).then_some(first..=last)
+}
+
+/// The batches to prove next: committed on the contract, proven on the appchain, not yet
+/// proven on the contract, at most `limit`.
+pub fn prove_range(
+	l1_committed: u64,
+	l1_proven: u64,
+	appchain_proven: u64,
+	limit: u64,
+) -> Option<RangeInclusive<u64>> {
+	let first = l1_proven + 1;
+	let last = l1_committed.min(appchain_proven).min(l1_proven + limit);
+	(first <= last).then_some(first..=last)
+}
+
+pub async fn step(relayer: &Relayer) -> Result<(), StepErrors> {
+	let appchain = &relayer.appchain;
+	let at = appchain.finalized().await?.hash;
+	let sealed = appchain.last_sealed(at).await?;
+	let proven = appchain.last_proven(at).await?;
+	let metrics = &relayer.metrics;
+	for (figure, value) in [("last_sealed", sealed), ("last_proven", proven)] {
+		metrics.appchain.with_label_values(&[figure]).set(value);
+	}
+	let mut errors = StepErrors::default();
+	for l1 in &relayer.chains {
+		if let Err(error) = submit(relayer, l1, at, sealed, proven).await {
+			errors.push(Some(l1.chain.0), error);
+		}
+	}
+	errors.into_result()
+}
+
+async fn submit(
+	relayer: &Relayer,
+	l1: &L1,
+	at: H256,
+	sealed: u64,
+	proven: u64,
+) -> Result<(), RelayerError> {
+	let chain = l1.chain;
+	let totals = l1.totals(None).await?;
+	let label = chain.0.to_string();
+	for (stage, value) in [
+		("committed", totals.committed),
+		("proven", totals.proven),
+		("executed", totals.executed),
+	] {
+		relayer
+			.metrics
+			.l1_batch
+			.with_label_values(&[&label, stage])
+			.set(value);
+	}
+	relayer
+		.metrics
+		.l1_lag
+		.with_label_values(&[&label])
+		.set(sealed.saturating_sub(totals.executed));
+
+	let mut committed = totals.committed;
+	if let Some(batches) = commit_range(totals.committed, sealed, MAX_PER_TX) {
+		let mut infos = Vec::new();
+		for batch in batches.clone() {
+			infos.push(commit_info(relayer, l1, batch, at).await?);
+		}
+		let tx = l1
+			.send("commitBatches", l1.rollup().commitBatches(infos))
+			.await?;
+		relayer
+			.metrics
+			.sent
+			.with_label_values(&["commitBatches"])
+			.inc();
+		tracing::info!(chain = chain.0, ?batches, %tx, "committed");
+		committed = *batches.end();
+	}
+	if let Some(batches) = prove_range(committed, totals.proven, proven, MAX_PER_TX) {
+		let mut infos = Vec::new();
+		for batch in batches.clone() {
+			let record =
+				relayer
+					.appchain
+					.proven(batch, at)
+					.await?
+					.ok_or_else(|| RelayerError::Batch {
+						batch,
+						reason: "counted as proven but has no proven record".into(),
+					})?;
+			let proof = appchain_proof(relayer, batch, &record, at).await?;
+			infos.push(ProveBatchInfo {
+				batchNumber: batch,
+				newRoot: B256::from(record.new_root),
+				proof: EvmProof::from(&proof)
+					.words
+					.map(|word| U256::from_be_bytes(word)),
+			});
+		}
+		let tx = l1
+			.send("proveBatches", l1.rollup().proveBatches(infos))
+			.await?;
+		relayer
+			.metrics
+			.sent
+			.with_label_values(&["proveBatches"])
+			.inc();
+		tracing::info!(chain = chain.0, ?batches, %tx, "proved");
+	}
+	Ok(())
+}
+
+/// Batch `batch` as `commitBatches` takes it for `l1`: its pubdata and the owners' Ethereum
+/// signatures of the chain's ChangePubKeys, which the appchain kept.
+async fn commit_info(
+	relayer: &Relayer,
+	l1: &L1,
+	batch: u64,
+	at: H256,
+) -> Result<CommitBatchInfo, RelayerError> {
+	let pubdata =
+		relayer
+			.appchain
+			.pubdata(batch, at)
+			.await?
+			.ok_or_else(|| RelayerError::Batch {
+				batch,
+				reason: "sealed but has no pubdata".into(),
+			})?;
+	let changes = concord_contracts::change_pubkeys(&pubdata, l1.chain).map_err(|error| {
+		RelayerError::Batch {
+			batch,
+			reason: format!("undecodable pubdata: {error:?}"),
+		}
+	})?;
+	let mut signatures = Vec::new();
+	for (change, _owner) in changes {
+		let signature = relayer
+			.appchain
+			.pubkey_authorization(change.account, change.nonce, at)
+			.await?
+			.ok_or_else(|| RelayerError::Batch {
+				batch,
+				reason: format!(
+					"no Ethereum authorization of account {}'s key change at nonce {}",
+					change.account, change.nonce
+				),
+			})?;
+		signatures.push(Bytes::from(signature.to_vec()));
+	}
+	Ok(CommitBatchInfo {
+		batchNumber: batch,
+		pubdata: Bytes::from(pubdata),
+		changePubKeySignatures: signatures,
+	})
+}
+
+/// The proof the appchain accepted for `batch`: among the `submit_proof` calls of the block
+/// that proved it, the one that verifies against the recorded commitment.
+async fn appchain_proof(
+	relayer: &Relayer,
+	batch: u64,
+	record: &ProvenBatch<AccountId, BlockNumber>,
+	at: H256,
+) -> Result<ark_groth16::Proof<ark_bn254::Bn254>, RelayerError> {
+	let appchain = &relayer.appchain;
+	let missing = |reason: &str| RelayerError::Batch {
+		batch,
+		reason: reason.to_owned(),
+	};
+	let key_bytes = appchain
+		.verifying_key(at)
+		.await?
+		.ok_or_else(|| missing("no verifying key on the appchain"))?;
+	let key = groth16::VerifyingKey::deserialize_uncompressed_unchecked(&key_bytes[..])
+		.map_err(|_| missing("the appchain's verifying key does not decode"))?;
+	let commitment = fr_from_be_bytes(&record.commitment)
+		.ok_or_else(|| missing("commitment not in the field"))?;
+	let block = appchain.block_hash(record.proven_at).await?;
+	for extrinsic in appchain.extrinsics(block).await? {
+		let RuntimeCall::Proofs(pallet_concord_proofs::Call::submit_proof {
+			batch: b,
+			new_root,
+			proof,
+		}) = extrinsic.function
+		else {
+			continue;
+		};
+		if b != batch || new_root != record.new_root {
+			continue;
+		}
+		let Ok(candidate) = groth16::Proof::deserialize_compressed(&proof[..]) else {
+			continue;
+		};
+		if groth16::verify(&key, &[commitment], &candidate).is_ok() {
+			return Ok(ark_groth16::Proof {
+				a: candidate.a,
+				b: candidate.b,
+				c: candidate.c,
+			});
+		}
+	}
+	Err(missing(&format!(
+		"no valid submit_proof call in block {} that proved it",
+		record.proven_at
+	)))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn commits_follow_the_contract_and_the_sealed_batches() {
+		assert_eq!(commit_range(0, 0, 4), None);
+		assert_eq!(commit_range(0, 3, 4), Some(1..=3));
+		assert_eq!(commit_range(2, 9, 4), Some(3..=6));
+		// Already committed (by this or another member): nothing to send.
+		assert_eq!(commit_range(5, 5, 4), None);
+		assert_eq!(commit_range(6, 5, 4), None);
+	}
+
+	#[test]
+	fn proofs_need_a_commit_on_the_contract_and_a_proof_on_the_appchain() {
+		assert_eq!(prove_range(3, 0, 2, 4), Some(1..=2));
+		assert_eq!(prove_range(1, 0, 3, 4), Some(1..=1));
+		assert_eq!(prove_range(3, 3, 5, 4), None);
+		assert_eq!(prove_range(9, 1, 9, 4), Some(2..=5));
+		assert_eq!(prove_range(0, 0, 3, 4), None);
+	}
+}

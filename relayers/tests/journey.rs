@@ -1,0 +1,778 @@
+//! The relayer end to end, with real components: the dev node (`concord-node --dev`), two
+//! anvil chains with the rollup contract and the generated verifier of the dev key, and the
+//! `concord-relayer` binary with every role. A deposit on chain A reaches L2; a ChangePubKey,
+//! a transfer and a withdrawal to chain B go through commit → prove → oracle sync → execute on
+//! both chains; the user claims on chain B; balances are checked on both L1s and on L2.
+//!
+//! Faults along the way: the relayer is killed (SIGKILL) and restarted once the first batch is
+//! committed; chain B's anvil is killed and restarted from its state file while batches are
+//! in flight; and chain B's `proveBatches` transactions are front-run by another sender so
+//! that the relayer's one reverts: it must report the revert and carry on.
+
+use alloy::{
+	network::{EthereumWallet, TransactionBuilder},
+	primitives::{Address, Bytes, U256},
+	providers::{DynProvider, Provider, ProviderBuilder},
+	rpc::types::TransactionRequest,
+	signers::local::PrivateKeySigner,
+};
+use concord_circuits::groth16;
+use concord_contracts::{
+	anvil::Anvil,
+	bindings::ConcordRollup::{self, ConcordRollupInstance},
+	tools,
+};
+use concord_primitives::{
+	account::EMPTY_ACCOUNT_TREE_ROOT,
+	commitment::fr_to_be_bytes,
+	eddsa::PrivateKey,
+	ops::{eth_sign, ChainId, ChangePubKey, Op, SignedOp, TransferToNew, Withdraw},
+};
+use concord_relayer::appchain::{tx_extension, Appchain};
+use concord_runtime::{RuntimeCall, UncheckedExtrinsic};
+use jsonrpsee::rpc_params;
+use std::{
+	future::Future,
+	net::TcpListener,
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+/// Anvil's first dev key: the dev chain's oracle member (Alice) signs with it.
+const ORACLE_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const ETH: u16 = 0;
+const ONE_ETH: u128 = 1_000_000_000_000_000_000;
+const SLOTS: usize = 8;
+const EVM_CHAIN_A: u64 = 31_001;
+const EVM_CHAIN_B: u64 = 31_002;
+
+fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0")
+		.unwrap()
+		.local_addr()
+		.unwrap()
+		.port()
+}
+
+fn scratch(name: &str) -> PathBuf {
+	let dir = std::env::temp_dir().join(format!("concord-journey-{name}-{}", std::process::id()));
+	let _ = std::fs::remove_dir_all(&dir);
+	std::fs::create_dir_all(&dir).unwrap();
+	dir
+}
+
+/// A child process killed when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+	fn drop(&mut self) {
+		let _ = self.0.kill();
+		let _ = self.0.wait();
+	}
+}
+
+/// The node binary: `CONCORD_NODE_BIN`, else the one `cargo test --workspace` built beside
+/// this test.
+fn node_binary() -> PathBuf {
+	if let Ok(path) = std::env::var("CONCORD_NODE_BIN") {
+		return path.into();
+	}
+	let exe = std::env::current_exe().unwrap();
+	exe.parent().unwrap().parent().unwrap().join("concord-node")
+}
+
+/// The dev proving key (8 slots, seed `concord-dev`), whose verifying key the dev chain spec
+/// embeds; set up once per machine and cached.
+fn dev_keys() -> PathBuf {
+	let dir = std::env::var_os("HOME")
+		.map(PathBuf::from)
+		.unwrap_or_else(std::env::temp_dir)
+		.join(".cache/concord/dev-keys-8");
+	let embedded = include_bytes!("../../runtime/res/dev-verifying.key");
+	let cached = std::fs::read(dir.join(groth16::VERIFYING_KEY_FILE)).ok();
+	if cached.as_deref() == Some(&embedded[..]) && dir.join("proving.key").exists() {
+		return dir;
+	}
+	eprintln!("setting up the dev proving key (once per machine, about a minute)");
+	let key = groth16::dev_setup(SLOTS, "concord-dev").unwrap();
+	let staging = dir.with_extension(format!("tmp{}", std::process::id()));
+	groth16::write_keys(&staging, &key).unwrap();
+	let _ = std::fs::remove_dir_all(&dir);
+	std::fs::rename(&staging, &dir).unwrap();
+	assert_eq!(
+		std::fs::read(dir.join(groth16::VERIFYING_KEY_FILE)).unwrap(),
+		embedded
+	);
+	dir
+}
+
+/// Everything the journey runs, and its diagnostics.
+struct Net {
+	relayer_log: PathBuf,
+}
+
+impl Net {
+	/// Polls `check` until it returns `Some`, or fails after `timeout` with the relayer's log.
+	async fn until<T, F, Fut>(&self, what: &str, timeout: Duration, mut check: F) -> T
+	where
+		F: FnMut() -> Fut,
+		Fut: Future<Output = Option<T>>,
+	{
+		let start = Instant::now();
+		loop {
+			if let Some(value) = check().await {
+				eprintln!("[{:>5.1} s] {what}", start.elapsed().as_secs_f32());
+				return value;
+			}
+			if start.elapsed() > timeout {
+				let log = std::fs::read_to_string(&self.relayer_log).unwrap_or_default();
+				let tail: Vec<&str> = log.lines().rev().take(60).collect();
+				let tail: Vec<&str> = tail.into_iter().rev().collect();
+				panic!(
+					"timed out after {timeout:?} waiting for: {what}\nrelayer log tail:\n{}",
+					tail.join("\n")
+				);
+			}
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		}
+	}
+}
+
+fn start_node(base: &Path, rpc_port: u16) -> Process {
+	let child = Command::new(node_binary())
+		.args(["--dev", "--no-telemetry", "--no-mdns", "--no-prometheus"])
+		.args(["--rpc-port", &rpc_port.to_string()])
+		.args([
+			"--listen-addr",
+			&format!("/ip4/127.0.0.1/tcp/{}", free_port()),
+		])
+		.arg("--base-path")
+		.arg(base)
+		.stdout(Stdio::null())
+		.stderr(Stdio::null())
+		.spawn()
+		.expect("concord-node starts (build it with `cargo test --workspace`)");
+	Process(child)
+}
+
+fn start_relayer(config: &Path, log: &Path) -> Process {
+	let log = std::fs::OpenOptions::new()
+		.create(true)
+		.append(true)
+		.open(log)
+		.unwrap();
+	let child = Command::new(env!("CARGO_BIN_EXE_concord-relayer"))
+		.arg("--config")
+		.arg(config)
+		.env("RUST_LOG", "info")
+		.stdout(Stdio::null())
+		.stderr(log)
+		.spawn()
+		.unwrap();
+	Process(child)
+}
+
+struct Chain {
+	provider: DynProvider,
+	rollup: ConcordRollupInstance<DynProvider>,
+}
+
+fn signer(seed: u8) -> PrivateKeySigner {
+	PrivateKeySigner::from_slice(&[seed; 32]).unwrap()
+}
+
+/// Deploys the verifier and a rollup (Concord chain `chain`, the oracle set {anvil #0},
+/// token 0 = the native coin) and funds `users`.
+async fn deploy(anvil: &Anvil, chain: u8, verifier: &Bytes, users: &[PrivateKeySigner]) -> Chain {
+	let mut wallet = EthereumWallet::new(signer(9));
+	for user in users {
+		wallet.register_signer(user.clone());
+	}
+	let provider = ProviderBuilder::new()
+		.wallet(wallet)
+		.connect_client(anvil.rpc_client())
+		.erased();
+	for who in users
+		.iter()
+		.map(|u| u.address())
+		.chain([signer(9).address()])
+	{
+		let _: serde_json::Value = provider
+			.raw_request(
+				"anvil_setBalance".into(),
+				(who, U256::from(1_000 * ONE_ETH)),
+			)
+			.await
+			.unwrap();
+	}
+	let receipt = provider
+		.send_transaction(TransactionRequest::default().with_deploy_code(verifier.clone()))
+		.await
+		.unwrap()
+		.get_receipt()
+		.await
+		.unwrap();
+	let config = ConcordRollup::Config {
+		verifier: receipt.contract_address.unwrap(),
+		chainId: chain,
+		priorityExpiry: 86_400,
+		slotsPerBatch: SLOTS as u32,
+		genesisRoot: fr_to_be_bytes(&EMPTY_ACCOUNT_TREE_ROOT).into(),
+		oracles: vec![signer_from_hex(ORACLE_KEY).address()],
+		threshold: U256::from(1),
+		tokenIds: vec![ETH],
+		tokenAddresses: vec![Address::ZERO],
+	};
+	let rollup = ConcordRollup::deploy(provider.clone(), config)
+		.await
+		.unwrap();
+	Chain { provider, rollup }
+}
+
+fn signer_from_hex(key: &str) -> PrivateKeySigner {
+	key.parse().unwrap()
+}
+
+async fn deposit(chain: &Chain, from: &PrivateKeySigner, amount: u128) {
+	let receipt = chain
+		.rollup
+		.depositETH(from.address())
+		.value(U256::from(amount))
+		.from(from.address())
+		.send()
+		.await
+		.unwrap()
+		.get_receipt()
+		.await
+		.unwrap();
+	assert!(receipt.status());
+}
+
+/// An L2 account as `concord_accountByAddress` returns it (best block): id, nonce, ETH.
+async fn l2_account(appchain: &Appchain, address: Address) -> Option<(u32, u32, u128)> {
+	let account: Option<serde_json::Value> = appchain
+		.request(
+			"concord_accountByAddress",
+			rpc_params![format!("{address:#x}")],
+		)
+		.await
+		.unwrap();
+	let account = account?;
+	let eth = account["balances"][ETH.to_string()]
+		.as_str()
+		.map(|amount| amount.parse().unwrap())
+		.unwrap_or(0);
+	Some((
+		account["id"].as_u64()? as u32,
+		account["nonce"].as_u64()? as u32,
+		eth,
+	))
+}
+
+/// Submits an L2-signed op as a general (unsigned, self-authorized) extrinsic.
+async fn submit_l2(appchain: &Appchain, call: RuntimeCall) {
+	let extrinsic = UncheckedExtrinsic::new_transaction(call, tx_extension(0));
+	appchain.submit_extrinsic(&extrinsic).await.unwrap();
+}
+
+fn sudo(call: RuntimeCall) -> RuntimeCall {
+	RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+		call: Box::new(call),
+	})
+}
+
+/// Races the relayer's `proveBatches` on chain B: copies each one seen in anvil's pool and
+/// sends it from `racer` with a higher tip, so that it is mined first and the relayer's one
+/// reverts. Returns once one race was won.
+async fn front_run_proofs(provider: DynProvider, rollup: Address, oracle: Address, racer: Address) {
+	let selector = <ConcordRollup::proveBatchesCall as alloy::sol_types::SolCall>::SELECTOR;
+	let mut raced = std::collections::HashSet::new();
+	loop {
+		tokio::time::sleep(Duration::from_millis(20)).await;
+		let Ok(pool) = provider
+			.raw_request::<_, serde_json::Value>("txpool_content".into(), ())
+			.await
+		else {
+			continue;
+		};
+		let Some(pending) = pool["pending"].as_object() else {
+			continue;
+		};
+		for (sender, txs) in pending {
+			if sender.parse::<Address>().ok() != Some(oracle) {
+				continue;
+			}
+			for tx in txs.as_object().into_iter().flat_map(|txs| txs.values()) {
+				let input = tx["input"].as_str().unwrap_or_default().to_owned();
+				let to = tx["to"].as_str().and_then(|to| to.parse::<Address>().ok());
+				if to != Some(rollup)
+					|| !input.starts_with(&format!("0x{}", alloy::hex::encode(selector)))
+					|| !raced.insert(input.clone())
+				{
+					continue;
+				}
+				let tip = u128::from_str_radix(
+					tx["maxPriorityFeePerGas"]
+						.as_str()
+						.unwrap_or("0x0")
+						.trim_start_matches("0x"),
+					16,
+				)
+				.unwrap_or(0);
+				let max_fee = u128::from_str_radix(
+					tx["maxFeePerGas"]
+						.as_str()
+						.unwrap_or("0x0")
+						.trim_start_matches("0x"),
+					16,
+				)
+				.unwrap_or(0);
+				let race = TransactionRequest::default()
+					.from(racer)
+					.to(rollup)
+					.input(input.parse::<Bytes>().unwrap().into())
+					.gas_limit(2_000_000)
+					.max_priority_fee_per_gas(tip + 5_000_000_000)
+					.max_fee_per_gas(max_fee + 10_000_000_000);
+				let Ok(sent) = provider.send_transaction(race).await else {
+					continue;
+				};
+				if let Ok(receipt) = sent.get_receipt().await {
+					eprintln!(
+						"front-run a proveBatches: racer's transaction status {}",
+						receipt.status()
+					);
+					if receipt.status() {
+						return;
+					}
+				}
+			}
+		}
+	}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
+	let keys_dir = dev_keys();
+	let work = scratch("net");
+	let relayer_log = work.join("relayer.log");
+	let net = Net {
+		relayer_log: relayer_log.clone(),
+	};
+
+	// The appchain.
+	let rpc_port = free_port();
+	let _node = start_node(&work.join("node"), rpc_port);
+	let url = format!("ws://127.0.0.1:{rpc_port}");
+	let alice = <sp_core::sr25519::Pair as sp_core::Pair>::from_string("//Alice", None).unwrap();
+	let appchain = net
+		.until("the dev node answers", Duration::from_secs(90), || async {
+			Appchain::connect(&url, Some(alice.clone())).await.ok()
+		})
+		.await;
+
+	// Two L1s with the contracts.
+	let operator = signer(3);
+	let user = signer(4);
+	let recipient = signer(5);
+	let racer = signer(6);
+	let users = [
+		operator.clone(),
+		user.clone(),
+		racer.clone(),
+		signer_from_hex(ORACLE_KEY),
+	];
+	let vk = groth16::read_verifying_key(&keys_dir).unwrap();
+	let verifier = tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk)).unwrap();
+	let anvil_a =
+		Anvil::start(&["--chain-id", &EVM_CHAIN_A.to_string(), "--block-time", "1"]).unwrap();
+	let state_b = work.join("anvil-b.json");
+	let state_b_arg = state_b.to_str().unwrap().to_owned();
+	let anvil_b_args = [
+		"--chain-id",
+		&EVM_CHAIN_B.to_string(),
+		"--block-time",
+		"2",
+		"--state",
+		&state_b_arg,
+		"--state-interval",
+		"1",
+	];
+	let anvil_b = Anvil::start(&anvil_b_args).unwrap();
+	let port_b = anvil_b.port();
+	let chain_a = deploy(&anvil_a, 1, &verifier, &users).await;
+	let chain_b = deploy(&anvil_b, 2, &verifier, &users).await;
+
+	// Governance registers both chains and the coin on each.
+	let register = [
+		(ChainId(1), EVM_CHAIN_A, *chain_a.rollup.address()),
+		(ChainId(2), EVM_CHAIN_B, *chain_b.rollup.address()),
+	];
+	for (chain, evm_chain_id, contract) in register {
+		let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::register_chain {
+			chain,
+			evm_chain_id,
+			contract: contract.0 .0,
+		});
+		appchain.submit(sudo(call)).await.unwrap();
+		let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::register_token {
+			token: ETH,
+			chain,
+			address: [0; 20],
+			decimals: 18,
+		});
+		appchain.submit(sudo(call)).await.unwrap();
+	}
+	net.until(
+		"both chains registered (finalized)",
+		Duration::from_secs(60),
+		|| async {
+			let at = appchain.finalized().await.ok()?.hash;
+			(appchain.tokens(at).await.ok()?.len() == 2).then_some(())
+		},
+	)
+	.await;
+
+	// The relayer, with every role.
+	let config = work.join("relayer.toml");
+	let metrics_port = free_port();
+	let chain_section = |id: u8, port: u16, evm: u64, contract: Address| {
+		format!(
+			"[[chains]]\nid = {id}\nrpc = \"http://127.0.0.1:{port}\"\nevm_chain_id = {evm}\ncontract = \"{contract:#x}\"\nconfirmations = 2\n\n"
+		)
+	};
+	std::fs::write(
+		&config,
+		format!(
+			"roles = [\"watcher\", \"prover\", \"submitter\", \"executor\", \"auditor\"]\n\
+			 poll_interval_ms = 500\nmetrics = \"127.0.0.1:{metrics_port}\"\n\n\
+			 [appchain]\nurl = \"{url}\"\n\n[keys]\nappchain = \"//Alice\"\nethereum = \"{ORACLE_KEY}\"\n\n\
+			 [prover]\nkeys_dir = \"{}\"\nstore_dir = \"{}\"\n\n{}{}",
+			keys_dir.display(),
+			work.join("prover-store").display(),
+			chain_section(1, anvil_a.port(), EVM_CHAIN_A, *chain_a.rollup.address()),
+			chain_section(2, port_b, EVM_CHAIN_B, *chain_b.rollup.address()),
+		),
+	)
+	.unwrap();
+	check_config_errors(&config).await;
+	let mut relayer = start_relayer(&config, &relayer_log);
+
+	// Deposits: the operator on both chains (its account collects fees; its deposit on B is
+	// B's liquidity), the user on A.
+	deposit(&chain_a, &operator, ONE_ETH).await;
+	deposit(&chain_b, &operator, 5 * ONE_ETH).await;
+	deposit(&chain_a, &user, 2 * ONE_ETH).await;
+	let operator_id = net
+		.until(
+			"the operator's deposits reach L2",
+			Duration::from_secs(120),
+			|| async {
+				let (id, _, eth) = l2_account(&appchain, operator.address()).await?;
+				(eth == 6 * ONE_ETH).then_some(id)
+			},
+		)
+		.await;
+	let user_id = net
+		.until(
+			"the user's deposit on chain A reaches L2",
+			Duration::from_secs(60),
+			|| async {
+				let (id, _, eth) = l2_account(&appchain, user.address()).await?;
+				(eth == 2 * ONE_ETH).then_some(id)
+			},
+		)
+		.await;
+	appchain
+		.submit(sudo(RuntimeCall::Ledger(
+			pallet_concord_ledger::Call::set_fee_account {
+				account: operator_id,
+			},
+		)))
+		.await
+		.unwrap();
+
+	// Fault: the relayer is killed once the first batch is committed, and restarted.
+	net.until(
+		"batch 1 committed on chain A",
+		Duration::from_secs(180),
+		|| async { (chain_a.rollup.totalCommitted().call().await.ok()? >= 1).then_some(()) },
+	)
+	.await;
+	drop(relayer);
+	eprintln!("relayer killed (SIGKILL); restarting");
+	relayer = start_relayer(&config, &relayer_log);
+
+	// The user's L2 key, authorized by their Ethereum key; a transfer; a withdrawal to B.
+	let user_k256 = k256::ecdsa::SigningKey::from_slice(&user.to_bytes()[..]).unwrap();
+	let l2_key = PrivateKey([42; 32]);
+	let change = ChangePubKey {
+		chain_id: ChainId(1),
+		account: user_id,
+		new_pubkey: l2_key.public_key().pack(),
+		fee_token: ETH,
+		fee: 0,
+		nonce: 0,
+	};
+	let signed = |op: Op| SignedOp {
+		op,
+		signature: l2_key.sign(op.signed_message().unwrap()).pack(),
+	};
+	submit_l2(
+		&appchain,
+		RuntimeCall::Ledger(pallet_concord_ledger::Call::change_pubkey {
+			op: signed(Op::ChangePubKey(change)),
+			eth_signature: eth_sign(&user_k256, &change.eth_message_hash()),
+		}),
+	)
+	.await;
+	let nonce_is = |nonce: u32| {
+		let appchain = &appchain;
+		let user = user.address();
+		move || async move { (l2_account(appchain, user).await?.1 == nonce).then_some(()) }
+	};
+	net.until(
+		"the key change applied",
+		Duration::from_secs(30),
+		nonce_is(1),
+	)
+	.await;
+	let transfer = Op::TransferToNew(TransferToNew {
+		from: user_id,
+		to_address: recipient.address().0 .0,
+		token: ETH,
+		amount: ONE_ETH / 2,
+		fee: 0,
+		nonce: 1,
+	});
+	submit_l2(
+		&appchain,
+		RuntimeCall::Ledger(pallet_concord_ledger::Call::submit {
+			op: signed(transfer),
+		}),
+	)
+	.await;
+	net.until("the transfer applied", Duration::from_secs(30), nonce_is(2))
+		.await;
+	let withdraw = Op::Withdraw(Withdraw {
+		from: user_id,
+		to_chain: ChainId(2),
+		to_address: user.address().0 .0,
+		token: ETH,
+		amount: ONE_ETH,
+		fee: 0,
+		nonce: 2,
+	});
+	submit_l2(
+		&appchain,
+		RuntimeCall::Ledger(pallet_concord_ledger::Call::submit {
+			op: signed(withdraw),
+		}),
+	)
+	.await;
+	net.until(
+		"the withdrawal applied",
+		Duration::from_secs(30),
+		nonce_is(3),
+	)
+	.await;
+
+	// Fault: chain B's proofs are front-run, so one of the relayer's reverts.
+	let race = tokio::spawn(front_run_proofs(
+		chain_b.provider.clone(),
+		*chain_b.rollup.address(),
+		signer_from_hex(ORACLE_KEY).address(),
+		racer.address(),
+	));
+
+	// Fault: chain B's node goes away for a while and comes back from its state file.
+	tokio::time::sleep(Duration::from_secs(4)).await;
+	drop(anvil_b);
+	eprintln!("chain B's anvil killed");
+	tokio::time::sleep(Duration::from_secs(5)).await;
+	let _anvil_b = Anvil::start_on(port_b, &anvil_b_args).unwrap();
+	eprintln!("chain B's anvil restarted from its state");
+
+	// Every batch executed on both chains, the withdrawal credited on B.
+	net.until(
+		"the withdrawal credited on chain B",
+		Duration::from_secs(600),
+		|| async {
+			let credited = chain_b
+				.rollup
+				.pendingBalance(user.address(), ETH)
+				.call()
+				.await
+				.ok()?;
+			(credited != U256::ZERO).then_some(())
+		},
+	)
+	.await;
+	let last_batch = net
+		.until(
+			"every sealed batch executed on both chains",
+			Duration::from_secs(300),
+			|| async {
+				let at = appchain.finalized().await.ok()?.hash;
+				let sealed = appchain.last_sealed(at).await.ok()?;
+				let a = chain_a.rollup.totalExecuted().call().await.ok()?;
+				let b = chain_b.rollup.totalExecuted().call().await.ok()?;
+				(a == sealed && b == sealed).then_some(sealed)
+			},
+		)
+		.await;
+	let credited = chain_b
+		.rollup
+		.pendingBalance(user.address(), ETH)
+		.call()
+		.await
+		.unwrap();
+	assert_eq!(
+		credited,
+		U256::from(ONE_ETH),
+		"the withdrawal is credited once on chain B"
+	);
+	assert_eq!(
+		chain_a
+			.rollup
+			.pendingBalance(user.address(), ETH)
+			.call()
+			.await
+			.unwrap(),
+		U256::ZERO,
+		"nothing is credited on chain A"
+	);
+	tokio::time::timeout(Duration::from_secs(120), race)
+		.await
+		.expect("a proveBatches race was won on chain B")
+		.unwrap();
+
+	// The user claims on chain B.
+	let before = chain_b.provider.get_balance(user.address()).await.unwrap();
+	let receipt = chain_b
+		.rollup
+		.withdrawPending(user.address(), ETH)
+		.from(user.address())
+		.send()
+		.await
+		.unwrap()
+		.get_receipt()
+		.await
+		.unwrap();
+	assert!(receipt.status());
+	let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+	let after = chain_b.provider.get_balance(user.address()).await.unwrap();
+	assert_eq!(after, before + U256::from(ONE_ETH) - gas);
+
+	// L1 custody: A holds both deposits on A; B paid the withdrawal out of the operator's.
+	let held = |chain: &Chain| {
+		let provider = chain.provider.clone();
+		let address = *chain.rollup.address();
+		async move { provider.get_balance(address).await.unwrap() }
+	};
+	assert_eq!(held(&chain_a).await, U256::from(3 * ONE_ETH));
+	assert_eq!(held(&chain_b).await, U256::from(4 * ONE_ETH));
+
+	// L2: the user kept 0.5, the recipient got 0.5, the operator's 6 are untouched (no fees).
+	assert_eq!(
+		l2_account(&appchain, user.address()).await.unwrap().2,
+		ONE_ETH / 2
+	);
+	assert_eq!(
+		l2_account(&appchain, recipient.address()).await.unwrap().2,
+		ONE_ETH / 2
+	);
+	assert_eq!(
+		l2_account(&appchain, operator.address()).await.unwrap().2,
+		6 * ONE_ETH
+	);
+
+	// The oracle synced every batch; the relayer reported the reverted proof and no audit
+	// mismatch.
+	let at = appchain.finalized().await.unwrap().hash;
+	assert_eq!(appchain.last_synced(at).await.unwrap(), last_batch);
+	let metrics = net
+		.until(
+			"the relayer's metrics show the execution",
+			Duration::from_secs(30),
+			|| async {
+				let text =
+					reqwest_text(&format!("http://127.0.0.1:{metrics_port}/metrics")).await?;
+				text.contains(&format!(
+					"concord_relayer_l1_batch{{chain=\"2\",stage=\"executed\"}} {last_batch}"
+				))
+				.then_some(text)
+			},
+		)
+		.await;
+	assert!(
+		metrics.contains("concord_relayer_l1_reverts_total{call=\"proveBatches\",chain=\"2\"}"),
+		"the front-run proof's revert is reported:\n{metrics}"
+	);
+	assert!(
+		!metrics.contains("concord_relayer_audit_mismatches_total{"),
+		"{metrics}"
+	);
+	let log = std::fs::read_to_string(&relayer_log).unwrap();
+	assert!(
+		log.contains("proveBatches reverted"),
+		"the revert is logged"
+	);
+	drop(relayer);
+	let _ = std::fs::remove_dir_all(&work);
+}
+
+/// `concord-relayer --check` on the journey's configuration and on broken copies of it.
+async fn check_config_errors(config: &Path) {
+	let text = std::fs::read_to_string(config).unwrap();
+	let check = |text: &str| {
+		let path = config.with_extension("check.toml");
+		std::fs::write(&path, text).unwrap();
+		let output = Command::new(env!("CARGO_BIN_EXE_concord-relayer"))
+			.arg("--config")
+			.arg(&path)
+			.arg("--check")
+			.output()
+			.unwrap();
+		(
+			output.status.code(),
+			String::from_utf8_lossy(&output.stdout).into_owned()
+				+ &String::from_utf8_lossy(&output.stderr),
+		)
+	};
+	let (code, out) = check(&text);
+	assert_eq!(code, Some(0), "{out}");
+	assert!(out.contains("configuration and endpoints OK"), "{out}");
+	// Refused before connecting: exit code 2 and the field.
+	let (code, out) = check(&text.replace("\"auditor\"]", "\"auditor\", \"miner\"]"));
+	assert_eq!(code, Some(2), "{out}");
+	assert!(out.contains("unknown variant `miner`"), "{out}");
+	// Refused by what the endpoints answer: exit code 1 and what disagrees.
+	let wrong_id = text.replacen(
+		&format!("evm_chain_id = {EVM_CHAIN_A}"),
+		"evm_chain_id = 5",
+		1,
+	);
+	let (code, out) = check(&wrong_id);
+	assert_eq!(code, Some(1), "{out}");
+	assert!(
+		out.contains(&format!(
+			"reports EVM chain id {EVM_CHAIN_A}, the config says 5"
+		)),
+		"{out}"
+	);
+	let unregistered = text.replacen("id = 2\n", "id = 3\n", 1);
+	let (code, out) = check(&unregistered);
+	assert_eq!(code, Some(1), "{out}");
+	assert!(out.contains("has Concord chain id 2"), "{out}");
+}
+
+async fn reqwest_text(url: &str) -> Option<String> {
+	alloy::transports::http::reqwest::get(url)
+		.await
+		.ok()?
+		.text()
+		.await
+		.ok()
+}
