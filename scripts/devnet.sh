@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Starts Concord for a newcomer: installs what is missing, builds, and runs the appchain dev
-# node (Alice authors and finalizes) on loopback ports. Ctrl-C stops it.
-#   JSON-RPC (HTTP + WebSocket): 127.0.0.1:9944   Prometheus: 127.0.0.1:9615
-#   p2p: 127.0.0.1:30333
-# State lives in a temporary directory and is gone when the node stops.
+# Starts the whole Concord system for a newcomer: installs what is missing, builds, then runs
+# `concord-devnet` — the appchain dev node, two anvil chains with the rollup contract and the
+# generated verifier (dev proving key set up once and cached), their registration on the
+# appchain, and a relayer with every role — and prints the endpoints and funded accounts.
+# Everything listens on loopback; Ctrl-C stops every process it started.
+#   appchain JSON-RPC 127.0.0.1:9944 (Prometheus 9615, p2p 30333)
+#   chain A 127.0.0.1:8545 (EVM chain id 31001), chain B 127.0.0.1:8546 (31002)
+#   relayer metrics 127.0.0.1:9616
+# Options are passed on: ./scripts/devnet.sh --help
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -11,11 +15,4 @@ cd "$ROOT"
 "$ROOT/scripts/setup.sh"
 build_node
 
-RPC_PORT="${CONCORD_RPC_PORT:-9944}"
-log "starting concord-node --dev: ws://127.0.0.1:$RPC_PORT (Ctrl-C to stop)"
-log "dev accounts (sr25519, 1,000,000 CORD each): //Alice (sudo, validator), //Bob, //Charlie, //Dave, //Eve, //Ferdie"
-exec "$NODE_BIN" --dev --tmp \
-	--rpc-port "$RPC_PORT" --rpc-cors all \
-	--listen-addr /ip4/127.0.0.1/tcp/30333 \
-	--prometheus-port 9615 \
-	--no-telemetry --no-mdns
+exec "$TARGET_DIR/debug/concord-devnet" "$@"

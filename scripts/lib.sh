@@ -18,6 +18,6 @@ log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*"; }
 # `cargo build -p concord-node` would rebuild the client stack on every switch between
 # the start and the test command.
 build_node() {
-	log "building concord-node (first build: ~20 min on 2 cores; then incremental)"
+	log "building concord-node, concord-relayer and the tools (first build: ~25 min on 2 cores; then incremental)"
 	(cd "$ROOT" && cargo test --locked --workspace --no-run)
 }

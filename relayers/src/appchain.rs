@@ -37,6 +37,8 @@ pub enum AppchainError {
 	Decode { what: &'static str, error: String },
 	#[error("the appchain has no block {0}")]
 	MissingBlock(String),
+	#[error("batch {batch}: the appchain has no {what} (at the block read)")]
+	MissingRecord { what: &'static str, batch: u64 },
 	#[error("this relayer has no appchain key (keys.appchain)")]
 	NoSigner,
 }
@@ -258,6 +260,16 @@ impl Appchain {
 		self.storage("Batches.Pubdata", key, at).await
 	}
 
+	/// The pubdata of a batch known to be sealed.
+	pub async fn sealed_pubdata(&self, batch: u64, at: H256) -> Result<Vec<u8>, AppchainError> {
+		self.pubdata(batch, at)
+			.await?
+			.ok_or(AppchainError::MissingRecord {
+				what: "pubdata",
+				batch,
+			})
+	}
+
 	pub async fn l1_progress(
 		&self,
 		chain: ChainId,
@@ -285,6 +297,20 @@ impl Appchain {
 	) -> Result<Option<ProvenBatch<AccountId, BlockNumber>>, AppchainError> {
 		let key = pallet_concord_proofs::Proven::<Runtime>::hashed_key_for(batch);
 		self.storage("Proofs.Proven", key, at).await
+	}
+
+	/// The proven record of a batch known to be proven.
+	pub async fn proven_record(
+		&self,
+		batch: u64,
+		at: H256,
+	) -> Result<ProvenBatch<AccountId, BlockNumber>, AppchainError> {
+		self.proven(batch, at)
+			.await?
+			.ok_or(AppchainError::MissingRecord {
+				what: "proven record",
+				batch,
+			})
 	}
 
 	/// The registered verifying key (arkworks uncompressed bytes).

@@ -17,6 +17,7 @@
 
 pub mod appchain;
 pub mod config;
+pub mod devnet;
 pub mod l1;
 pub mod metrics;
 pub mod roles;
@@ -57,6 +58,18 @@ pub enum RelayerError {
 	},
 	#[error("metrics: {0}")]
 	Metrics(String),
+}
+
+impl RelayerError {
+	/// A batch whose pubdata does not decode.
+	pub fn undecodable(
+		batch: u64,
+	) -> impl Fn(concord_primitives::ops::PubdataError) -> RelayerError {
+		move |error| RelayerError::Batch {
+			batch,
+			reason: format!("undecodable pubdata: {error:?}"),
+		}
+	}
 }
 
 /// Everything the roles share.

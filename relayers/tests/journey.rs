@@ -4,72 +4,49 @@
 //! a transfer and a withdrawal to chain B go through commit → prove → oracle sync → execute on
 //! both chains; the user claims on chain B; balances are checked on both L1s and on L2.
 //!
-//! Faults along the way: the relayer is killed (SIGKILL) and restarted once the first batch is
+//! Faults along the way: a deposit undone by an L1 reorg shallower than the confirmation depth
+//! must never reach L2; the relayer is killed (SIGKILL) and restarted once the first batch is
 //! committed; chain B's anvil is killed and restarted from its state file while batches are
 //! in flight; and chain B's `proveBatches` transactions are front-run by another sender so
 //! that the relayer's one reverts: it must report the revert and carry on.
 
 use alloy::{
-	network::{EthereumWallet, TransactionBuilder},
 	primitives::{Address, Bytes, U256},
-	providers::{DynProvider, Provider, ProviderBuilder},
+	providers::{DynProvider, Provider},
 	rpc::types::TransactionRequest,
 	signers::local::PrivateKeySigner,
 };
 use concord_circuits::groth16;
-use concord_contracts::{
-	anvil::Anvil,
-	bindings::ConcordRollup::{self, ConcordRollupInstance},
-	tools,
-};
+use concord_contracts::{anvil::Anvil, bindings::ConcordRollup, tools};
 use concord_primitives::{
-	account::EMPTY_ACCOUNT_TREE_ROOT,
-	commitment::fr_to_be_bytes,
 	eddsa::PrivateKey,
 	ops::{eth_sign, ChainId, ChangePubKey, Op, SignedOp, TransferToNew, Withdraw},
 };
-use concord_relayer::appchain::{tx_extension, Appchain};
+use concord_relayer::{
+	appchain::{tx_extension, Appchain},
+	devnet::{
+		connect_when_up, deploy, dev_keys, free_port, register, relayer_config, signer, start_node,
+		ChainEntry, DeployedChain, Process, NATIVE_TOKEN, ONE_ETH, ORACLE_KEY,
+	},
+};
 use concord_runtime::{RuntimeCall, UncheckedExtrinsic};
 use jsonrpsee::rpc_params;
 use std::{
 	future::Future,
-	net::TcpListener,
 	path::{Path, PathBuf},
-	process::{Child, Command, Stdio},
+	process::{Command, Stdio},
 	time::{Duration, Instant},
 };
 
-/// Anvil's first dev key: the dev chain's oracle member (Alice) signs with it.
-const ORACLE_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-const ETH: u16 = 0;
-const ONE_ETH: u128 = 1_000_000_000_000_000_000;
-const SLOTS: usize = 8;
+const ETH: u16 = NATIVE_TOKEN;
 const EVM_CHAIN_A: u64 = 31_001;
 const EVM_CHAIN_B: u64 = 31_002;
-
-fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0")
-		.unwrap()
-		.local_addr()
-		.unwrap()
-		.port()
-}
 
 fn scratch(name: &str) -> PathBuf {
 	let dir = std::env::temp_dir().join(format!("concord-journey-{name}-{}", std::process::id()));
 	let _ = std::fs::remove_dir_all(&dir);
 	std::fs::create_dir_all(&dir).unwrap();
 	dir
-}
-
-/// A child process killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-	fn drop(&mut self) {
-		let _ = self.0.kill();
-		let _ = self.0.wait();
-	}
 }
 
 /// The node binary: `CONCORD_NODE_BIN`, else the one `cargo test --workspace` built beside
@@ -80,31 +57,6 @@ fn node_binary() -> PathBuf {
 	}
 	let exe = std::env::current_exe().unwrap();
 	exe.parent().unwrap().parent().unwrap().join("concord-node")
-}
-
-/// The dev proving key (8 slots, seed `concord-dev`), whose verifying key the dev chain spec
-/// embeds; set up once per machine and cached.
-fn dev_keys() -> PathBuf {
-	let dir = std::env::var_os("HOME")
-		.map(PathBuf::from)
-		.unwrap_or_else(std::env::temp_dir)
-		.join(".cache/concord/dev-keys-8");
-	let embedded = include_bytes!("../../runtime/res/dev-verifying.key");
-	let cached = std::fs::read(dir.join(groth16::VERIFYING_KEY_FILE)).ok();
-	if cached.as_deref() == Some(&embedded[..]) && dir.join("proving.key").exists() {
-		return dir;
-	}
-	eprintln!("setting up the dev proving key (once per machine, about a minute)");
-	let key = groth16::dev_setup(SLOTS, "concord-dev").unwrap();
-	let staging = dir.with_extension(format!("tmp{}", std::process::id()));
-	groth16::write_keys(&staging, &key).unwrap();
-	let _ = std::fs::remove_dir_all(&dir);
-	std::fs::rename(&staging, &dir).unwrap();
-	assert_eq!(
-		std::fs::read(dir.join(groth16::VERIFYING_KEY_FILE)).unwrap(),
-		embedded
-	);
-	dir
 }
 
 /// Everything the journey runs, and its diagnostics.
@@ -139,23 +91,6 @@ impl Net {
 	}
 }
 
-fn start_node(base: &Path, rpc_port: u16) -> Process {
-	let child = Command::new(node_binary())
-		.args(["--dev", "--no-telemetry", "--no-mdns", "--no-prometheus"])
-		.args(["--rpc-port", &rpc_port.to_string()])
-		.args([
-			"--listen-addr",
-			&format!("/ip4/127.0.0.1/tcp/{}", free_port()),
-		])
-		.arg("--base-path")
-		.arg(base)
-		.stdout(Stdio::null())
-		.stderr(Stdio::null())
-		.spawn()
-		.expect("concord-node starts (build it with `cargo test --workspace`)");
-	Process(child)
-}
-
 fn start_relayer(config: &Path, log: &Path) -> Process {
 	let log = std::fs::OpenOptions::new()
 		.create(true)
@@ -173,68 +108,11 @@ fn start_relayer(config: &Path, log: &Path) -> Process {
 	Process(child)
 }
 
-struct Chain {
-	provider: DynProvider,
-	rollup: ConcordRollupInstance<DynProvider>,
+fn oracle() -> PrivateKeySigner {
+	ORACLE_KEY.parse().unwrap()
 }
 
-fn signer(seed: u8) -> PrivateKeySigner {
-	PrivateKeySigner::from_slice(&[seed; 32]).unwrap()
-}
-
-/// Deploys the verifier and a rollup (Concord chain `chain`, the oracle set {anvil #0},
-/// token 0 = the native coin) and funds `users`.
-async fn deploy(anvil: &Anvil, chain: u8, verifier: &Bytes, users: &[PrivateKeySigner]) -> Chain {
-	let mut wallet = EthereumWallet::new(signer(9));
-	for user in users {
-		wallet.register_signer(user.clone());
-	}
-	let provider = ProviderBuilder::new()
-		.wallet(wallet)
-		.connect_client(anvil.rpc_client())
-		.erased();
-	for who in users
-		.iter()
-		.map(|u| u.address())
-		.chain([signer(9).address()])
-	{
-		let _: serde_json::Value = provider
-			.raw_request(
-				"anvil_setBalance".into(),
-				(who, U256::from(1_000 * ONE_ETH)),
-			)
-			.await
-			.unwrap();
-	}
-	let receipt = provider
-		.send_transaction(TransactionRequest::default().with_deploy_code(verifier.clone()))
-		.await
-		.unwrap()
-		.get_receipt()
-		.await
-		.unwrap();
-	let config = ConcordRollup::Config {
-		verifier: receipt.contract_address.unwrap(),
-		chainId: chain,
-		priorityExpiry: 86_400,
-		slotsPerBatch: SLOTS as u32,
-		genesisRoot: fr_to_be_bytes(&EMPTY_ACCOUNT_TREE_ROOT).into(),
-		oracles: vec![signer_from_hex(ORACLE_KEY).address()],
-		threshold: U256::from(1),
-		tokenIds: vec![ETH],
-		tokenAddresses: vec![Address::ZERO],
-	};
-	let rollup = ConcordRollup::deploy(provider.clone(), config)
-		.await
-		.unwrap();
-	Chain { provider, rollup }
-}
-
-fn signer_from_hex(key: &str) -> PrivateKeySigner {
-	key.parse().unwrap()
-}
-
-async fn deposit(chain: &Chain, from: &PrivateKeySigner, amount: u128) {
+async fn deposit(chain: &DeployedChain, from: &PrivateKeySigner, amount: u128) {
 	let receipt = chain
 		.rollup
 		.depositETH(from.address())
@@ -274,12 +152,6 @@ async fn l2_account(appchain: &Appchain, address: Address) -> Option<(u32, u32, 
 async fn submit_l2(appchain: &Appchain, call: RuntimeCall) {
 	let extrinsic = UncheckedExtrinsic::new_transaction(call, tx_extension(0));
 	appchain.submit_extrinsic(&extrinsic).await.unwrap();
-}
-
-fn sudo(call: RuntimeCall) -> RuntimeCall {
-	RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-		call: Box::new(call),
-	})
 }
 
 /// Races the relayer's `proveBatches` on chain B: copies each one seen in anvil's pool and
@@ -354,7 +226,7 @@ async fn front_run_proofs(provider: DynProvider, rollup: Address, oracle: Addres
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
-	let keys_dir = dev_keys();
+	let keys_dir = dev_keys().unwrap();
 	let work = scratch("net");
 	let relayer_log = work.join("relayer.log");
 	let net = Net {
@@ -363,14 +235,12 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 
 	// The appchain.
 	let rpc_port = free_port();
-	let _node = start_node(&work.join("node"), rpc_port);
+	let _node = start_node(&node_binary(), &work.join("node"), rpc_port).unwrap();
 	let url = format!("ws://127.0.0.1:{rpc_port}");
 	let alice = <sp_core::sr25519::Pair as sp_core::Pair>::from_string("//Alice", None).unwrap();
-	let appchain = net
-		.until("the dev node answers", Duration::from_secs(90), || async {
-			Appchain::connect(&url, Some(alice.clone())).await.ok()
-		})
-		.await;
+	let appchain = connect_when_up(&url, alice, Duration::from_secs(90))
+		.await
+		.unwrap();
 
 	// Two L1s with the contracts.
 	let operator = signer(3);
@@ -381,7 +251,8 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		operator.clone(),
 		user.clone(),
 		racer.clone(),
-		signer_from_hex(ORACLE_KEY),
+		signer(7),
+		oracle(),
 	];
 	let vk = groth16::read_verifying_key(&keys_dir).unwrap();
 	let verifier = tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk)).unwrap();
@@ -401,95 +272,98 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	];
 	let anvil_b = Anvil::start(&anvil_b_args).unwrap();
 	let port_b = anvil_b.port();
-	let chain_a = deploy(&anvil_a, 1, &verifier, &users).await;
-	let chain_b = deploy(&anvil_b, 2, &verifier, &users).await;
+	let chain_a = deploy(&anvil_a, 1, &verifier, &users).await.unwrap();
+	let chain_b = deploy(&anvil_b, 2, &verifier, &users).await.unwrap();
 
 	// Governance registers both chains and the coin on each.
-	let register = [
+	let register_chains = [
 		(ChainId(1), EVM_CHAIN_A, *chain_a.rollup.address()),
 		(ChainId(2), EVM_CHAIN_B, *chain_b.rollup.address()),
 	];
-	for (chain, evm_chain_id, contract) in register {
-		let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::register_chain {
-			chain,
-			evm_chain_id,
-			contract: contract.0 .0,
-		});
-		appchain.submit(sudo(call)).await.unwrap();
-		let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::register_token {
-			token: ETH,
-			chain,
-			address: [0; 20],
-			decimals: 18,
-		});
-		appchain.submit(sudo(call)).await.unwrap();
-	}
-	net.until(
-		"both chains registered (finalized)",
-		Duration::from_secs(60),
-		|| async {
-			let at = appchain.finalized().await.ok()?.hash;
-			(appchain.tokens(at).await.ok()?.len() == 2).then_some(())
-		},
-	)
-	.await;
+	register(&appchain, &register_chains, Duration::from_secs(60))
+		.await
+		.unwrap();
 
 	// The relayer, with every role.
 	let config = work.join("relayer.toml");
 	let metrics_port = free_port();
-	let chain_section = |id: u8, port: u16, evm: u64, contract: Address| {
-		format!(
-			"[[chains]]\nid = {id}\nrpc = \"http://127.0.0.1:{port}\"\nevm_chain_id = {evm}\ncontract = \"{contract:#x}\"\nconfirmations = 2\n\n"
-		)
-	};
-	std::fs::write(
-		&config,
-		format!(
-			"roles = [\"watcher\", \"prover\", \"submitter\", \"executor\", \"auditor\"]\n\
-			 poll_interval_ms = 500\nmetrics = \"127.0.0.1:{metrics_port}\"\n\n\
-			 [appchain]\nurl = \"{url}\"\n\n[keys]\nappchain = \"//Alice\"\nethereum = \"{ORACLE_KEY}\"\n\n\
-			 [prover]\nkeys_dir = \"{}\"\nstore_dir = \"{}\"\n\n{}{}",
-			keys_dir.display(),
-			work.join("prover-store").display(),
-			chain_section(1, anvil_a.port(), EVM_CHAIN_A, *chain_a.rollup.address()),
-			chain_section(2, port_b, EVM_CHAIN_B, *chain_b.rollup.address()),
-		),
-	)
-	.unwrap();
+	let chains = [
+		ChainEntry {
+			id: 1,
+			rpc_port: anvil_a.port(),
+			evm_chain_id: EVM_CHAIN_A,
+			contract: *chain_a.rollup.address(),
+		},
+		ChainEntry {
+			id: 2,
+			rpc_port: port_b,
+			evm_chain_id: EVM_CHAIN_B,
+			contract: *chain_b.rollup.address(),
+		},
+	];
+	let text = relayer_config(
+		&url,
+		&keys_dir,
+		&work.join("prover-store"),
+		metrics_port,
+		&chains,
+	);
+	std::fs::write(&config, text).unwrap();
 	check_config_errors(&config).await;
 	let mut relayer = start_relayer(&config, &relayer_log);
+
+	// Fault: an L1 reorg shallower than the confirmations. A deposit is mined on chain A and
+	// the chain is reverted to before it at once: the watcher never saw it buried 2 deep, so
+	// it must never reach L2 (its priority id goes to the next request).
+	let reorged = signer(7);
+	let snapshot: U256 = chain_a
+		.provider
+		.raw_request("evm_snapshot".into(), ())
+		.await
+		.unwrap();
+	deposit(&chain_a, &reorged, ONE_ETH).await;
+	let reverted: bool = chain_a
+		.provider
+		.raw_request("evm_revert".into(), (snapshot,))
+		.await
+		.unwrap();
+	assert!(reverted);
 
 	// Deposits: the operator on both chains (its account collects fees; its deposit on B is
 	// B's liquidity), the user on A.
 	deposit(&chain_a, &operator, ONE_ETH).await;
 	deposit(&chain_b, &operator, 5 * ONE_ETH).await;
 	deposit(&chain_a, &user, 2 * ONE_ETH).await;
+	// The account holding `eth` on L2, once it does.
+	let holding = |who: Address, eth: u128| {
+		let appchain = &appchain;
+		move || async move {
+			let (id, _, balance) = l2_account(appchain, who).await?;
+			(balance == eth).then_some(id)
+		}
+	};
 	let operator_id = net
 		.until(
 			"the operator's deposits reach L2",
 			Duration::from_secs(120),
-			|| async {
-				let (id, _, eth) = l2_account(&appchain, operator.address()).await?;
-				(eth == 6 * ONE_ETH).then_some(id)
-			},
+			holding(operator.address(), 6 * ONE_ETH),
 		)
 		.await;
 	let user_id = net
 		.until(
 			"the user's deposit on chain A reaches L2",
 			Duration::from_secs(60),
-			|| async {
-				let (id, _, eth) = l2_account(&appchain, user.address()).await?;
-				(eth == 2 * ONE_ETH).then_some(id)
-			},
+			holding(user.address(), 2 * ONE_ETH),
 		)
 		.await;
 	appchain
-		.submit(sudo(RuntimeCall::Ledger(
-			pallet_concord_ledger::Call::set_fee_account {
-				account: operator_id,
-			},
-		)))
+		.submit(RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+			call: Box::new(RuntimeCall::Ledger(
+				pallet_concord_ledger::Call::set_fee_account {
+					account: operator_id,
+				},
+			)),
+		}))
 		.await
 		.unwrap();
 
@@ -582,7 +456,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	let race = tokio::spawn(front_run_proofs(
 		chain_b.provider.clone(),
 		*chain_b.rollup.address(),
-		signer_from_hex(ORACLE_KEY).address(),
+		oracle().address(),
 		racer.address(),
 	));
 
@@ -666,13 +540,19 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	assert_eq!(after, before + U256::from(ONE_ETH) - gas);
 
 	// L1 custody: A holds both deposits on A; B paid the withdrawal out of the operator's.
-	let held = |chain: &Chain| {
+	let held = |chain: &DeployedChain| {
 		let provider = chain.provider.clone();
 		let address = *chain.rollup.address();
 		async move { provider.get_balance(address).await.unwrap() }
 	};
 	assert_eq!(held(&chain_a).await, U256::from(3 * ONE_ETH));
 	assert_eq!(held(&chain_b).await, U256::from(4 * ONE_ETH));
+
+	assert_eq!(
+		l2_account(&appchain, reorged.address()).await,
+		None,
+		"a reorged deposit never reaches L2"
+	);
 
 	// L2: the user kept 0.5, the recipient got 0.5, the operator's 6 are untouched (no fees).
 	assert_eq!(

@@ -5,14 +5,13 @@
 //! in `concord_relayer_audit_mismatches_total`, and — for an L1 — attested to the oracle with
 //! the value the L1 holds, so that the oracle pallet raises its alarm.
 
-use super::{batch_ops, prover::replay, sync_registry, watcher::attest, StepErrors};
+use super::{batch_ops, prover::replay, sync_registry, watcher::attest_stage, StepErrors};
 use crate::{l1::StoredBatch, Relayer, RelayerError};
 use concord_primitives::{
 	commitment::{batch_commitment, fr_to_be_bytes, sync_hash, GENESIS_SYNC_HASH},
 	ops::ChainId,
 	stf::TreeState,
 };
-use pallet_concord_oracle::Attestation;
 use sp_core::H256;
 use std::collections::{BTreeMap, HashMap};
 
@@ -97,14 +96,7 @@ impl Auditor {
 		}
 		while self.done < target {
 			let batch = self.done + 1;
-			let pubdata =
-				appchain
-					.pubdata(batch, at)
-					.await?
-					.ok_or_else(|| RelayerError::Batch {
-						batch,
-						reason: "proven but has no pubdata".into(),
-					})?;
+			let pubdata = appchain.sealed_pubdata(batch, at).await?;
 			let (fee_account, ops) = batch_ops(batch, &pubdata)?;
 			let old_root = self.state.tree().root();
 			let mut state = self.state.clone();
@@ -215,26 +207,10 @@ impl Auditor {
 			.appchain
 			.account()
 			.expect("the auditor has an appchain key");
-		let (stage, attestation) = if mismatches.contains(&"pubdata hash") {
-			let pubdata_hash = stored.pubdata_hash;
-			(
-				L1Stage::Committed,
-				Attestation::Committed {
-					chain,
-					batch,
-					pubdata_hash,
-				},
-			)
+		let stage = if mismatches.contains(&"pubdata hash") {
+			L1Stage::Committed
 		} else {
-			let sync_hash = stored.sync_hash;
-			(
-				L1Stage::Proven,
-				Attestation::Proven {
-					chain,
-					batch,
-					sync_hash,
-				},
-			)
+			L1Stage::Proven
 		};
 		let subject = pallet_concord_oracle::Subject::Batch {
 			chain,
@@ -242,12 +218,7 @@ impl Auditor {
 			stage,
 		};
 		if !relayer.appchain.attested(subject, &member, at).await? {
-			attest(
-				relayer,
-				format!("attest {stage:?} {} {batch}", chain.0),
-				attestation,
-			)
-			.await?;
+			attest_stage(relayer, chain, batch, stage, stored).await?;
 		}
 		Ok(())
 	}

@@ -122,13 +122,7 @@ async fn sign(relayer: &Relayer, lowest: u64, synced: u64, at: H256) -> Result<(
 	}
 	let chains = appchain.chains(at).await?;
 	for batch in batches_to_sign(lowest, synced, |b| signed.contains(&b), MAX_SIGN_PER_STEP) {
-		let record = appchain
-			.proven(batch, at)
-			.await?
-			.ok_or_else(|| RelayerError::Batch {
-				batch,
-				reason: "synced but has no proven record".into(),
-			})?;
+		let record = appchain.proven_record(batch, at).await?;
 		let signatures: Vec<(ChainId, [u8; 65])> = chains
 			.iter()
 			.map(|(chain, info)| {
@@ -169,19 +163,9 @@ async fn execute(
 	};
 	let mut infos = Vec::new();
 	for batch in batches.clone() {
-		let pubdata = appchain
-			.pubdata(batch, at)
-			.await?
-			.ok_or_else(|| RelayerError::Batch {
-				batch,
-				reason: "sealed but has no pubdata".into(),
-			})?;
-		let payouts = concord_contracts::payouts(&pubdata, l1.chain).map_err(|error| {
-			RelayerError::Batch {
-				batch,
-				reason: format!("undecodable pubdata: {error:?}"),
-			}
-		})?;
+		let pubdata = appchain.sealed_pubdata(batch, at).await?;
+		let payouts = concord_contracts::payouts(&pubdata, l1.chain)
+			.map_err(RelayerError::undecodable(batch))?;
 		infos.push(ExecuteBatchInfo {
 			batchNumber: batch,
 			payouts,

@@ -43,10 +43,7 @@ impl<E: Into<RelayerError>> From<E> for StepErrors {
 /// A sealed batch's fee account and its ops without the Noop padding, from its pubdata.
 pub fn batch_ops(batch: u64, pubdata: &[u8]) -> Result<(AccountId, Vec<Op>), RelayerError> {
 	let (fee_account, applied) =
-		ops::decode_batch_pubdata(pubdata).map_err(|error| RelayerError::Batch {
-			batch,
-			reason: format!("undecodable pubdata: {error:?}"),
-		})?;
+		ops::decode_batch_pubdata(pubdata).map_err(RelayerError::undecodable(batch))?;
 	let ops = applied
 		.iter()
 		.map(|applied| *applied.op())

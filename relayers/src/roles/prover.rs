@@ -137,14 +137,7 @@ impl Prover {
 		let mut replayed = 0;
 		while self.done < sealed && replayed < REPLAY_PER_STEP {
 			let batch = self.done + 1;
-			let pubdata =
-				appchain
-					.pubdata(batch, at)
-					.await?
-					.ok_or_else(|| RelayerError::Batch {
-						batch,
-						reason: "sealed but has no pubdata".into(),
-					})?;
+			let pubdata = appchain.sealed_pubdata(batch, at).await?;
 			let (fee_account, ops) = batch_ops(batch, &pubdata)?;
 			let mut state = self.state.clone();
 			sync_registry(relayer, &mut state, at).await?;
@@ -188,15 +181,7 @@ impl Prover {
 		root: [u8; 32],
 		at: sp_core::H256,
 	) -> Result<(), RelayerError> {
-		let proven =
-			relayer
-				.appchain
-				.proven(batch, at)
-				.await?
-				.ok_or_else(|| RelayerError::Batch {
-					batch,
-					reason: "counted as proven but has no proven record".into(),
-				})?;
+		let proven = relayer.appchain.proven_record(batch, at).await?;
 		if proven.new_root != root {
 			return Err(RelayerError::Batch {
 				batch,

@@ -109,15 +109,7 @@ async fn submit(
 	if let Some(batches) = prove_range(committed, totals.proven, proven, MAX_PER_TX) {
 		let mut infos = Vec::new();
 		for batch in batches.clone() {
-			let record =
-				relayer
-					.appchain
-					.proven(batch, at)
-					.await?
-					.ok_or_else(|| RelayerError::Batch {
-						batch,
-						reason: "counted as proven but has no proven record".into(),
-					})?;
+			let record = relayer.appchain.proven_record(batch, at).await?;
 			let proof = appchain_proof(relayer, batch, &record, at).await?;
 			infos.push(ProveBatchInfo {
 				batchNumber: batch,
@@ -148,21 +140,9 @@ async fn commit_info(
 	batch: u64,
 	at: H256,
 ) -> Result<CommitBatchInfo, RelayerError> {
-	let pubdata =
-		relayer
-			.appchain
-			.pubdata(batch, at)
-			.await?
-			.ok_or_else(|| RelayerError::Batch {
-				batch,
-				reason: "sealed but has no pubdata".into(),
-			})?;
-	let changes = concord_contracts::change_pubkeys(&pubdata, l1.chain).map_err(|error| {
-		RelayerError::Batch {
-			batch,
-			reason: format!("undecodable pubdata: {error:?}"),
-		}
-	})?;
+	let pubdata = relayer.appchain.sealed_pubdata(batch, at).await?;
+	let changes = concord_contracts::change_pubkeys(&pubdata, l1.chain)
+		.map_err(RelayerError::undecodable(batch))?;
 	let mut signatures = Vec::new();
 	for (change, _owner) in changes {
 		let signature = relayer

@@ -6,9 +6,10 @@
 
 use super::{send_once, StepErrors};
 use crate::{
-	l1::{Totals, L1},
+	l1::{StoredBatch, Totals, L1},
 	Relayer, RelayerError,
 };
+use concord_primitives::ops::ChainId;
 use concord_runtime::{AccountId, RuntimeCall};
 use pallet_concord_batches::{ChainProgress, L1Stage};
 use pallet_concord_oracle::{Attestation, Subject};
@@ -116,31 +117,52 @@ async fn watch(
 			continue;
 		}
 		let stored = l1.stored_batch(batch, Some(safe)).await?;
-		let attestation = match stage {
-			L1Stage::Committed => Attestation::Committed {
-				chain,
-				batch,
-				pubdata_hash: stored.pubdata_hash,
-			},
-			L1Stage::Proven => Attestation::Proven {
-				chain,
-				batch,
-				sync_hash: stored.sync_hash,
-			},
-			L1Stage::Executed => Attestation::Executed {
-				chain,
-				batch,
-				new_root: stored.new_root,
-			},
-		};
-		attest(
-			relayer,
-			format!("attest {stage:?} {} {batch}", chain.0),
-			attestation,
-		)
-		.await?;
+		attest_stage(relayer, chain, batch, stage, &stored).await?;
 	}
 	Ok(())
+}
+
+/// The attestation that batch `batch` reached `stage` on `chain` with the values `stored`.
+pub fn stage_attestation(
+	chain: ChainId,
+	batch: u64,
+	stage: L1Stage,
+	stored: &StoredBatch,
+) -> Attestation {
+	match stage {
+		L1Stage::Committed => Attestation::Committed {
+			chain,
+			batch,
+			pubdata_hash: stored.pubdata_hash,
+		},
+		L1Stage::Proven => Attestation::Proven {
+			chain,
+			batch,
+			sync_hash: stored.sync_hash,
+		},
+		L1Stage::Executed => Attestation::Executed {
+			chain,
+			batch,
+			new_root: stored.new_root,
+		},
+	}
+}
+
+/// Sends the member's attestation that `batch` reached `stage` on `chain` with `stored`.
+pub async fn attest_stage(
+	relayer: &Relayer,
+	chain: ChainId,
+	batch: u64,
+	stage: L1Stage,
+	stored: &StoredBatch,
+) -> Result<bool, RelayerError> {
+	let attestation = stage_attestation(chain, batch, stage, stored);
+	attest(
+		relayer,
+		format!("attest {stage:?} {} {batch}", chain.0),
+		attestation,
+	)
+	.await
 }
 
 /// Sends the member's attestation (once while it is in flight).

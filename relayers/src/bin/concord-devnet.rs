@@ -1,0 +1,243 @@
+//! `concord-devnet`: the whole system on one machine, for development (`scripts/devnet.sh`).
+//! Starts the appchain dev node, two anvil chains, sets up the dev proving key (cached),
+//! deploys the generated verifier and the rollup on both chains, registers them and their
+//! native coin on the appchain, starts a relayer with every role, prints the endpoints and
+//! the funded dev accounts, and stops everything on Ctrl-C.
+
+use clap::Parser;
+use concord_contracts::{anvil::Anvil, tools};
+use concord_primitives::ops::ChainId;
+use concord_relayer::devnet::{
+	connect_when_up, deploy, dev_keys, register, relayer_config, ChainEntry, DevnetError, Process,
+	ORACLE_KEY,
+};
+use std::{
+	path::{Path, PathBuf},
+	process::{Command, ExitCode, Stdio},
+	time::Duration,
+};
+
+/// Runs a Concord devnet on loopback ports until Ctrl-C.
+#[derive(Parser)]
+#[command(name = "concord-devnet", version)]
+struct Cli {
+	/// The appchain node's JSON-RPC port (HTTP and WebSocket).
+	#[arg(long, default_value_t = 9944)]
+	rpc_port: u16,
+	/// Chain A's anvil port (EVM chain id 31001, Concord chain 1).
+	#[arg(long, default_value_t = 8545)]
+	chain_a_port: u16,
+	/// Chain B's anvil port (EVM chain id 31002, Concord chain 2).
+	#[arg(long, default_value_t = 8546)]
+	chain_b_port: u16,
+	/// The relayer's Prometheus port.
+	#[arg(long, default_value_t = 9616)]
+	metrics_port: u16,
+	/// Where the devnet keeps its files (node state, relayer configuration, store and log,
+	/// devnet.json); a fresh temporary directory when absent.
+	#[arg(long)]
+	base_path: Option<PathBuf>,
+}
+
+/// Anvil's development accounts #1 and #2 (10,000 ETH each on both chains), for users.
+const USERS: [(&str, &str); 2] = [
+	(
+		"0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+		"0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+	),
+	(
+		"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+		"0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+	),
+];
+const EVM_CHAIN_IDS: [u64; 2] = [31_001, 31_002];
+
+fn progress(step: &str) {
+	eprintln!("\x1b[1m[devnet]\x1b[0m {step}");
+}
+
+/// A binary beside this one (`cargo` puts all of the workspace's binaries together).
+fn sibling(name: &str) -> PathBuf {
+	let exe = std::env::current_exe().expect("the running binary has a path");
+	exe.with_file_name(name)
+}
+
+fn main() -> ExitCode {
+	let cli = Cli::parse();
+	let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+	match runtime.block_on(run(cli)) {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(error) => {
+			eprintln!("error: {error}");
+			ExitCode::FAILURE
+		}
+	}
+}
+
+async fn run(cli: Cli) -> Result<(), DevnetError> {
+	let fail = |step: &str| {
+		let step = step.to_owned();
+		move |error: &dyn std::fmt::Display| DevnetError {
+			step: step.clone(),
+			reason: error.to_string(),
+		}
+	};
+	let temporary = cli.base_path.is_none();
+	let base = cli.base_path.clone().unwrap_or_else(|| {
+		std::env::temp_dir().join(format!("concord-devnet-{}", std::process::id()))
+	});
+	std::fs::create_dir_all(&base).map_err(|e| fail("creating the base directory")(&e))?;
+
+	progress("dev proving key (8 slots, INSECURE seed; set up once and cached)");
+	let keys_dir = tokio::task::spawn_blocking(dev_keys)
+		.await
+		.map_err(|e| fail("dev key setup")(&e))??;
+
+	progress(&format!(
+		"appchain: concord-node --dev on ws://127.0.0.1:{}",
+		cli.rpc_port
+	));
+	let node = Command::new(sibling("concord-node"))
+		.args(["--dev", "--rpc-cors", "all", "--no-telemetry", "--no-mdns"])
+		.args(["--rpc-port", &cli.rpc_port.to_string()])
+		.args([
+			"--listen-addr",
+			"/ip4/127.0.0.1/tcp/30333",
+			"--prometheus-port",
+			"9615",
+		])
+		.arg("--base-path")
+		.arg(base.join("node"))
+		.stdout(Stdio::null())
+		.stderr(std::fs::File::create(base.join("node.log")).map_err(|e| fail("node log")(&e))?)
+		.spawn()
+		.map(Process)
+		.map_err(|e| fail("starting concord-node (build it: scripts/devnet.sh does)")(&e))?;
+	let url = format!("ws://127.0.0.1:{}", cli.rpc_port);
+	let alice = <sp_core::sr25519::Pair as sp_core::Pair>::from_string("//Alice", None)
+		.expect("a dev seed");
+	let appchain = connect_when_up(&url, alice, Duration::from_secs(120)).await?;
+
+	progress("L1 chains: anvil A and B, verifier and rollup contracts");
+	let mut anvils = Vec::new();
+	for (port, evm_chain_id) in [cli.chain_a_port, cli.chain_b_port]
+		.into_iter()
+		.zip(EVM_CHAIN_IDS)
+	{
+		let anvil = Anvil::start_on(
+			port,
+			&["--chain-id", &evm_chain_id.to_string(), "--block-time", "1"],
+		)
+		.map_err(|e| fail(&format!("starting anvil on port {port}"))(&e))?;
+		anvils.push(anvil);
+	}
+	let vk = concord_circuits::groth16::read_verifying_key(&keys_dir)
+		.map_err(|e| fail("reading the verifying key")(&e))?;
+	let verifier = tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk))
+		.map_err(|e| fail("compiling the verifier")(&e))?;
+	let mut chains = Vec::new();
+	for (index, anvil) in anvils.iter().enumerate() {
+		let id = index as u8 + 1;
+		let deployed = deploy(anvil, id, &verifier, &[]).await?;
+		chains.push(ChainEntry {
+			id,
+			rpc_port: anvil.port(),
+			evm_chain_id: EVM_CHAIN_IDS[index],
+			contract: *deployed.rollup.address(),
+		});
+	}
+
+	progress("registering both chains and their native coin (token 0) on the appchain");
+	let registrations: Vec<_> = chains
+		.iter()
+		.map(|chain| (ChainId(chain.id), chain.evm_chain_id, chain.contract))
+		.collect();
+	register(&appchain, &registrations, Duration::from_secs(90)).await?;
+
+	progress("relayer (watcher, prover, submitter, executor, auditor)");
+	let config = base.join("relayer.toml");
+	let text = relayer_config(
+		&url,
+		&keys_dir,
+		&base.join("prover-store"),
+		cli.metrics_port,
+		&chains,
+	);
+	std::fs::write(&config, text).map_err(|e| fail("writing the relayer configuration")(&e))?;
+	let relayer_log = base.join("relayer.log");
+	let relayer = Command::new(sibling("concord-relayer"))
+		.arg("--config")
+		.arg(&config)
+		.stdout(Stdio::null())
+		.stderr(std::fs::File::create(&relayer_log).map_err(|e| fail("relayer log")(&e))?)
+		.spawn()
+		.map(Process)
+		.map_err(|e| fail("starting concord-relayer")(&e))?;
+
+	write_summary(&base, &cli, &chains)?;
+	print_summary(&base, &cli, &chains, &relayer_log);
+
+	let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+		.map_err(|e| fail("signals")(&e))?;
+	tokio::select! {
+		_ = tokio::signal::ctrl_c() => {}
+		_ = terminate.recv() => {}
+	}
+	progress("stopping the relayer, the anvils and the node");
+	for process in [relayer, node] {
+		process.interrupt(Duration::from_secs(10));
+	}
+	drop(anvils);
+	if temporary {
+		let _ = std::fs::remove_dir_all(&base);
+	}
+	Ok(())
+}
+
+/// `devnet.json`: the endpoints and contracts, for scripts and the JS client's tests.
+fn write_summary(base: &Path, cli: &Cli, chains: &[ChainEntry]) -> Result<(), DevnetError> {
+	let summary = serde_json::json!({
+		"appchain": format!("ws://127.0.0.1:{}", cli.rpc_port),
+		"relayerMetrics": format!("http://127.0.0.1:{}/metrics", cli.metrics_port),
+		"chains": chains.iter().map(|chain| serde_json::json!({
+			"id": chain.id,
+			"rpc": format!("http://127.0.0.1:{}", chain.rpc_port),
+			"evmChainId": chain.evm_chain_id,
+			"contract": format!("{:#x}", chain.contract),
+			"nativeToken": 0,
+		})).collect::<Vec<_>>(),
+		"users": USERS.iter().map(|(address, key)| serde_json::json!({"address": address, "key": key})).collect::<Vec<_>>(),
+	});
+	let text = serde_json::to_string_pretty(&summary).expect("JSON values serialize");
+	std::fs::write(base.join("devnet.json"), text).map_err(|error| DevnetError {
+		step: "writing devnet.json".into(),
+		reason: error.to_string(),
+	})
+}
+
+fn print_summary(base: &Path, cli: &Cli, chains: &[ChainEntry], relayer_log: &Path) {
+	println!("\nConcord devnet is up (Ctrl-C stops everything).\n");
+	println!(
+		"  appchain      ws://127.0.0.1:{} (polkadot.js), concord_* RPC",
+		cli.rpc_port
+	);
+	for chain in chains {
+		println!(
+			"  chain {}       http://127.0.0.1:{}  EVM chain id {}  rollup {:#x}",
+			chain.id, chain.rpc_port, chain.evm_chain_id, chain.contract
+		);
+	}
+	println!(
+		"  relayer       metrics http://127.0.0.1:{}/metrics  log {}",
+		cli.metrics_port,
+		relayer_log.display()
+	);
+	println!("  summary       {}", base.join("devnet.json").display());
+	println!("\nFunded dev accounts (public keys, development only):");
+	println!("  appchain      //Alice (sudo, validator, oracle member), //Bob, //Charlie, //Dave, //Eve, //Ferdie");
+	for (address, key) in USERS {
+		println!("  L1 user       {address}  key {key}  (10,000 ETH on both chains)");
+	}
+	println!("  oracle        key {ORACLE_KEY} (anvil #0, the relayer's L1 key)");
+	println!("\nDeposit with depositETH(to) on a rollup contract; token 0 is the native coin on both chains.");
+}
