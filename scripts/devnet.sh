@@ -15,4 +15,4 @@ cd "$ROOT"
 "$ROOT/scripts/setup.sh"
 build_node
 
-exec "$TARGET_DIR/debug/concord-devnet" "$@"
+exec "$DEVNET_BIN" "$@"

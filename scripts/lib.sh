@@ -5,6 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 NODE_BIN="$TARGET_DIR/debug/concord-node"
 PROVER_BIN="$TARGET_DIR/debug/concord-prover"
+DEVNET_BIN="$TARGET_DIR/debug/concord-devnet"
 # The runtime's wasm build looks for Cargo.lock above the target directory; when that lives
 # outside the clone (CI's cache) it must be told where the workspace is, or it resolves the
 # runtime's dependencies afresh instead of using the committed lock file.

@@ -13,7 +13,7 @@ log "cargo test --workspace"
 cargo test --locked --workspace
 
 log "JS tests (node --test clients/js/test/*.test.mjs)"
-CONCORD_NODE_BIN="$NODE_BIN" CONCORD_PROVER_BIN="$PROVER_BIN" \
+CONCORD_NODE_BIN="$NODE_BIN" CONCORD_PROVER_BIN="$PROVER_BIN" CONCORD_DEVNET_BIN="$DEVNET_BIN" \
 	node --test --test-concurrency=1 clients/js/test/*.test.mjs
 
 log "all tests passed in $(( $(date +%s) - start )) s"

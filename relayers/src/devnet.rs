@@ -149,6 +149,12 @@ pub fn signer(seed: u8) -> PrivateKeySigner {
 	PrivateKeySigner::from_slice(&[seed; 32]).expect("a small constant is a valid key")
 }
 
+/// The devnet operator: its deposits are each chain's first liquidity and its L2 account
+/// collects the fees.
+pub fn operator() -> PrivateKeySigner {
+	signer(8)
+}
+
 /// The key that deploys the contracts.
 fn deployer() -> PrivateKeySigner {
 	signer(9)
@@ -218,6 +224,68 @@ pub async fn deploy(
 		.await
 		.map_err(|e| error(&e))?;
 	Ok(DeployedChain { provider, rollup })
+}
+
+/// Deposits `amount` wei of the native coin from `from` (a key the chain's provider signs for)
+/// to `from`'s L2 account, and waits for the receipt.
+pub async fn deposit_native(
+	chain: &DeployedChain,
+	from: Address,
+	amount: u128,
+) -> Result<(), DevnetError> {
+	let error = |e: &dyn std::fmt::Display| failed("depositing")(e.to_string());
+	let receipt = chain
+		.rollup
+		.depositETH(from)
+		.value(U256::from(amount))
+		.from(from)
+		.send()
+		.await
+		.map_err(|e| error(&e))?
+		.get_receipt()
+		.await
+		.map_err(|e| error(&e))?;
+	if !receipt.status() {
+		return Err(error(&"depositETH reverted"));
+	}
+	Ok(())
+}
+
+/// The L2 account of `address` (`concord_accountByAddress` at the best block): its id and its
+/// balance of [`NATIVE_TOKEN`].
+pub async fn l2_account(
+	appchain: &Appchain,
+	address: Address,
+) -> Result<Option<(u32, u32, u128)>, DevnetError> {
+	let account: Option<serde_json::Value> = appchain
+		.request(
+			"concord_accountByAddress",
+			jsonrpsee::rpc_params![format!("{address:#x}")],
+		)
+		.await
+		.map_err(|e| failed("reading an L2 account")(e.to_string()))?;
+	Ok(account.and_then(|account| {
+		let native = account["balances"][NATIVE_TOKEN.to_string()]
+			.as_str()
+			.map_or(Some(0), |amount| amount.parse().ok())?;
+		Some((
+			account["id"].as_u64()? as u32,
+			account["nonce"].as_u64()? as u32,
+			native,
+		))
+	}))
+}
+
+/// Makes `account` the fee account (sudo, the dev chain's Alice).
+pub async fn set_fee_account(appchain: &Appchain, account: u32) -> Result<(), DevnetError> {
+	let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::set_fee_account { account });
+	appchain
+		.submit(RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+			call: Box::new(call),
+		}))
+		.await
+		.map(|_| ())
+		.map_err(|e| failed("setting the fee account")(e.to_string()))
 }
 
 /// Registers each `(chain, EVM chain id, contract)` and its native coin as

@@ -25,12 +25,12 @@ use concord_primitives::{
 use concord_relayer::{
 	appchain::{tx_extension, Appchain},
 	devnet::{
-		connect_when_up, deploy, dev_keys, free_port, register, relayer_config, signer, start_node,
-		ChainEntry, DeployedChain, Process, NATIVE_TOKEN, ONE_ETH, ORACLE_KEY,
+		self, connect_when_up, deploy, deposit_native, dev_keys, free_port, register,
+		relayer_config, set_fee_account, signer, start_node, ChainEntry, DeployedChain, Process,
+		NATIVE_TOKEN, ONE_ETH, ORACLE_KEY,
 	},
 };
 use concord_runtime::{RuntimeCall, UncheckedExtrinsic};
-use jsonrpsee::rpc_params;
 use std::{
 	future::Future,
 	path::{Path, PathBuf},
@@ -112,40 +112,9 @@ fn oracle() -> PrivateKeySigner {
 	ORACLE_KEY.parse().unwrap()
 }
 
-async fn deposit(chain: &DeployedChain, from: &PrivateKeySigner, amount: u128) {
-	let receipt = chain
-		.rollup
-		.depositETH(from.address())
-		.value(U256::from(amount))
-		.from(from.address())
-		.send()
-		.await
-		.unwrap()
-		.get_receipt()
-		.await
-		.unwrap();
-	assert!(receipt.status());
-}
-
-/// An L2 account as `concord_accountByAddress` returns it (best block): id, nonce, ETH.
+/// An L2 account at the best block: id, nonce, native coin balance.
 async fn l2_account(appchain: &Appchain, address: Address) -> Option<(u32, u32, u128)> {
-	let account: Option<serde_json::Value> = appchain
-		.request(
-			"concord_accountByAddress",
-			rpc_params![format!("{address:#x}")],
-		)
-		.await
-		.unwrap();
-	let account = account?;
-	let eth = account["balances"][ETH.to_string()]
-		.as_str()
-		.map(|amount| amount.parse().unwrap())
-		.unwrap_or(0);
-	Some((
-		account["id"].as_u64()? as u32,
-		account["nonce"].as_u64()? as u32,
-		eth,
-	))
+	devnet::l2_account(appchain, address).await.unwrap()
 }
 
 /// Submits an L2-signed op as a general (unsigned, self-authorized) extrinsic.
@@ -243,7 +212,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		.unwrap();
 
 	// Two L1s with the contracts.
-	let operator = signer(3);
+	let operator = devnet::operator();
 	let user = signer(4);
 	let recipient = signer(5);
 	let racer = signer(6);
@@ -321,7 +290,9 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		.raw_request("evm_snapshot".into(), ())
 		.await
 		.unwrap();
-	deposit(&chain_a, &reorged, ONE_ETH).await;
+	deposit_native(&chain_a, reorged.address(), ONE_ETH)
+		.await
+		.unwrap();
 	let reverted: bool = chain_a
 		.provider
 		.raw_request("evm_revert".into(), (snapshot,))
@@ -331,9 +302,15 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 
 	// Deposits: the operator on both chains (its account collects fees; its deposit on B is
 	// B's liquidity), the user on A.
-	deposit(&chain_a, &operator, ONE_ETH).await;
-	deposit(&chain_b, &operator, 5 * ONE_ETH).await;
-	deposit(&chain_a, &user, 2 * ONE_ETH).await;
+	deposit_native(&chain_a, operator.address(), ONE_ETH)
+		.await
+		.unwrap();
+	deposit_native(&chain_b, operator.address(), 5 * ONE_ETH)
+		.await
+		.unwrap();
+	deposit_native(&chain_a, user.address(), 2 * ONE_ETH)
+		.await
+		.unwrap();
 	// The account holding `eth` on L2, once it does.
 	let holding = |who: Address, eth: u128| {
 		let appchain = &appchain;
@@ -356,16 +333,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 			holding(user.address(), 2 * ONE_ETH),
 		)
 		.await;
-	appchain
-		.submit(RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-			call: Box::new(RuntimeCall::Ledger(
-				pallet_concord_ledger::Call::set_fee_account {
-					account: operator_id,
-				},
-			)),
-		}))
-		.await
-		.unwrap();
+	set_fee_account(&appchain, operator_id).await.unwrap();
 
 	// Fault: the relayer is killed once the first batch is committed, and restarted.
 	net.until(

@@ -8,8 +8,8 @@ use clap::Parser;
 use concord_contracts::{anvil::Anvil, tools};
 use concord_primitives::ops::ChainId;
 use concord_relayer::devnet::{
-	connect_when_up, deploy, dev_keys, register, relayer_config, ChainEntry, DevnetError, Process,
-	ORACLE_KEY,
+	connect_when_up, deploy, deposit_native, dev_keys, l2_account, operator, register,
+	relayer_config, set_fee_account, ChainEntry, DevnetError, Process, ONE_ETH, ORACLE_KEY,
 };
 use std::{
 	path::{Path, PathBuf},
@@ -24,6 +24,12 @@ struct Cli {
 	/// The appchain node's JSON-RPC port (HTTP and WebSocket).
 	#[arg(long, default_value_t = 9944)]
 	rpc_port: u16,
+	/// The node's p2p port.
+	#[arg(long, default_value_t = 30333)]
+	p2p_port: u16,
+	/// The node's Prometheus port.
+	#[arg(long, default_value_t = 9615)]
+	node_metrics_port: u16,
 	/// Chain A's anvil port (EVM chain id 31001, Concord chain 1).
 	#[arg(long, default_value_t = 8545)]
 	chain_a_port: u16,
@@ -102,10 +108,9 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 		.args(["--rpc-port", &cli.rpc_port.to_string()])
 		.args([
 			"--listen-addr",
-			"/ip4/127.0.0.1/tcp/30333",
-			"--prometheus-port",
-			"9615",
+			&format!("/ip4/127.0.0.1/tcp/{}", cli.p2p_port),
 		])
+		.args(["--prometheus-port", &cli.node_metrics_port.to_string()])
 		.arg("--base-path")
 		.arg(base.join("node"))
 		.stdout(Stdio::null())
@@ -136,15 +141,17 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 	let verifier = tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk))
 		.map_err(|e| fail("compiling the verifier")(&e))?;
 	let mut chains = Vec::new();
+	let mut deployed_chains = Vec::new();
 	for (index, anvil) in anvils.iter().enumerate() {
 		let id = index as u8 + 1;
-		let deployed = deploy(anvil, id, &verifier, &[]).await?;
+		let deployed = deploy(anvil, id, &verifier, &[operator()]).await?;
 		chains.push(ChainEntry {
 			id,
 			rpc_port: anvil.port(),
 			evm_chain_id: EVM_CHAIN_IDS[index],
 			contract: *deployed.rollup.address(),
 		});
+		deployed_chains.push(deployed);
 	}
 
 	progress("registering both chains and their native coin (token 0) on the appchain");
@@ -174,6 +181,15 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 		.map(Process)
 		.map_err(|e| fail("starting concord-relayer")(&e))?;
 
+	progress(
+		"operator: 10 ETH deposited on each chain (liquidity), its L2 account made the fee account",
+	);
+	for chain in &deployed_chains {
+		deposit_native(chain, operator().address(), OPERATOR_DEPOSIT).await?;
+	}
+	let operator_id = wait_for_operator(&appchain).await?;
+	set_fee_account(&appchain, operator_id).await?;
+
 	write_summary(&base, &cli, &chains)?;
 	print_summary(&base, &cli, &chains, &relayer_log);
 
@@ -194,25 +210,54 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 	Ok(())
 }
 
+/// What the operator deposits on each chain.
+const OPERATOR_DEPOSIT: u128 = 10 * ONE_ETH;
+
+/// The operator's L2 account id, once the relayer's attestations of both deposits applied.
+async fn wait_for_operator(
+	appchain: &concord_relayer::appchain::Appchain,
+) -> Result<u32, DevnetError> {
+	let start = std::time::Instant::now();
+	loop {
+		if let Some((id, _, balance)) = l2_account(appchain, operator().address()).await? {
+			if balance == 2 * OPERATOR_DEPOSIT {
+				return Ok(id);
+			}
+		}
+		if start.elapsed() > Duration::from_secs(180) {
+			return Err(DevnetError {
+				step: "waiting for the operator's deposits on L2".into(),
+				reason: "not attested within 180 s (see the relayer log)".into(),
+			});
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}
+
 /// `devnet.json`: the endpoints and contracts, for scripts and the JS client's tests.
 fn write_summary(base: &Path, cli: &Cli, chains: &[ChainEntry]) -> Result<(), DevnetError> {
 	let summary = serde_json::json!({
 		"appchain": format!("ws://127.0.0.1:{}", cli.rpc_port),
 		"relayerMetrics": format!("http://127.0.0.1:{}/metrics", cli.metrics_port),
+		"operator": format!("{:#x}", operator().address()),
+		"nativeToken": 0,
 		"chains": chains.iter().map(|chain| serde_json::json!({
 			"id": chain.id,
 			"rpc": format!("http://127.0.0.1:{}", chain.rpc_port),
 			"evmChainId": chain.evm_chain_id,
 			"contract": format!("{:#x}", chain.contract),
-			"nativeToken": 0,
 		})).collect::<Vec<_>>(),
 		"users": USERS.iter().map(|(address, key)| serde_json::json!({"address": address, "key": key})).collect::<Vec<_>>(),
 	});
 	let text = serde_json::to_string_pretty(&summary).expect("JSON values serialize");
-	std::fs::write(base.join("devnet.json"), text).map_err(|error| DevnetError {
-		step: "writing devnet.json".into(),
-		reason: error.to_string(),
-	})
+	// Written whole, then renamed: its appearance tells scripts the devnet is ready.
+	let staging = base.join("devnet.json.tmp");
+	std::fs::write(&staging, text)
+		.and_then(|()| std::fs::rename(&staging, base.join("devnet.json")))
+		.map_err(|error| DevnetError {
+			step: "writing devnet.json".into(),
+			reason: error.to_string(),
+		})
 }
 
 fn print_summary(base: &Path, cli: &Cli, chains: &[ChainEntry], relayer_log: &Path) {
@@ -239,5 +284,9 @@ fn print_summary(base: &Path, cli: &Cli, chains: &[ChainEntry], relayer_log: &Pa
 		println!("  L1 user       {address}  key {key}  (10,000 ETH on both chains)");
 	}
 	println!("  oracle        key {ORACLE_KEY} (anvil #0, the relayer's L1 key)");
+	println!(
+		"  operator      {:#x} (L2 fee account; 10 ETH of liquidity on each chain)",
+		operator().address()
+	);
 	println!("\nDeposit with depositETH(to) on a rollup contract; token 0 is the native coin on both chains.");
 }

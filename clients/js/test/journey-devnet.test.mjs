@@ -1,0 +1,25 @@
+// The user's journey (examples/journey.mjs) against the whole devnet: the dev node, two anvil
+// chains and a relayer, started by `concord-devnet` as the README's start command does.
+// Deposit on chain A → ChangePubKey → transfer on L2 → withdraw to chain B → claim on chain B,
+// with balances checked on both L1s and on L2. Needs CONCORD_DEVNET_BIN (scripts/test.sh sets it).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runJourney } from '../examples/journey.mjs';
+import { startDevnet } from '../testing/devnet.mjs';
+
+const ETHER = 10n ** 18n;
+const skip = !process.env.CONCORD_DEVNET_BIN && 'CONCORD_DEVNET_BIN is not set';
+
+let devnet;
+before(async () => { if (!skip) devnet = await startDevnet(); }, { timeout: 360_000 });
+after(async () => { await devnet?.stop(); }, { timeout: 60_000 });
+
+test('deposit on A, transfer on L2, withdraw to B and claim on B', { skip, timeout: 900_000 }, async () => {
+  const result = await runJourney(devnet, { log: (line) => console.log(`# ${line}`) });
+  assert.equal(result.pending, ETHER, 'one withdrawal of 1 ETH is credited on chain B');
+  assert.equal(result.userBalanceB.after, result.userBalanceB.before + ETHER - result.gas);
+  // Chain A keeps the 2 ETH deposited; chain B paid 1 ETH out of the operator's liquidity.
+  assert.equal(result.heldAfter.a, result.heldBefore.a + 2n * ETHER);
+  assert.equal(result.heldAfter.b, result.heldBefore.b - ETHER);
+  assert.deepEqual(result.l2, { user: ETHER / 2n, recipient: ETHER / 2n });
+});
