@@ -63,6 +63,8 @@ pub struct Appchain {
 	signer: Option<sr25519::Pair>,
 	/// Extrinsics are signed and sent one at a time so that nonces follow each other.
 	submit_lock: Mutex<()>,
+	/// The genesis hash, which every signed extrinsic commits to (read once at connect).
+	genesis: H256,
 }
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -73,13 +75,14 @@ impl Appchain {
 		url: &str,
 		signer: Option<sr25519::Pair>,
 	) -> Result<Appchain, AppchainError> {
-		let appchain = Appchain {
+		let mut appchain = Appchain {
 			url: url.to_owned(),
 			client: Mutex::new(None),
 			signer,
 			submit_lock: Mutex::new(()),
+			genesis: H256::zero(),
 		};
-		appchain.client().await?;
+		appchain.genesis = appchain.block_hash(0).await?;
 		Ok(appchain)
 	}
 
@@ -456,7 +459,7 @@ impl Appchain {
 		let version: serde_json::Value = self
 			.request("state_getRuntimeVersion", rpc_params![])
 			.await?;
-		let genesis = self.block_hash(0).await?;
+		let genesis = self.genesis;
 		let (spec_version, tx_version) = match (
 			version["specVersion"].as_u64(),
 			version["transactionVersion"].as_u64(),

@@ -134,13 +134,17 @@ impl Prover {
 			}
 		}
 
+		// Registrations only ever grow: bringing the state's registry up to date once per step
+		// serves every batch the step replays or proves.
+		if self.done < sealed {
+			sync_registry(relayer, &mut self.state, at).await?;
+		}
 		let mut replayed = 0;
 		while self.done < sealed && replayed < REPLAY_PER_STEP {
 			let batch = self.done + 1;
 			let pubdata = appchain.sealed_pubdata(batch, at).await?;
 			let (fee_account, ops) = batch_ops(batch, &pubdata)?;
 			let mut state = self.state.clone();
-			sync_registry(relayer, &mut state, at).await?;
 			let mine = is_mine(batch, self.pool_size, self.pool_index);
 			if batch <= proven || !mine {
 				replay(&mut state, fee_account, &ops).map_err(|error| RelayerError::Batch {
