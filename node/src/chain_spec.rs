@@ -32,7 +32,8 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 		.build())
 }
 
-/// `--chain local`: three validators (Alice, Bob, Charlie) with the local testnet preset.
+/// `--chain local`: four validators (Alice, Bob, Charlie, Dave), the first three the oracle,
+/// with the local testnet preset.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm_binary()?, None)
 		.with_name("Concord Local Testnet")

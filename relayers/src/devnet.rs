@@ -3,7 +3,7 @@
 //! generated verifier and the rollup contract, their registration on the appchain, and a
 //! relayer configuration with every role. Development only: the keys are public.
 
-use crate::appchain::Appchain;
+use crate::appchain::{tx_extension, Appchain};
 use alloy::{
 	network::{EthereumWallet, TransactionBuilder},
 	primitives::{Address, Bytes, U256},
@@ -17,9 +17,12 @@ use concord_contracts::{
 	bindings::ConcordRollup::{self, ConcordRollupInstance},
 };
 use concord_primitives::{
-	account::EMPTY_ACCOUNT_TREE_ROOT, commitment::fr_to_be_bytes, ops::ChainId,
+	account::EMPTY_ACCOUNT_TREE_ROOT,
+	commitment::fr_to_be_bytes,
+	eddsa::PrivateKey,
+	ops::{eth_sign, ChainId, ChangePubKey, Op, SignedOp},
 };
-use concord_runtime::RuntimeCall;
+use concord_runtime::{RuntimeCall, UncheckedExtrinsic};
 use std::{
 	net::TcpListener,
 	path::{Path, PathBuf},
@@ -27,8 +30,27 @@ use std::{
 	time::{Duration, Instant},
 };
 
-/// Anvil's first development key: the dev chain's oracle member (Alice) signs with it.
-pub const ORACLE_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/// The development oracle members, as the chain specs' presets define them: each one's
+/// appchain account (secret URI) and L1 key (anvil's development accounts #0, #1, #2). The dev
+/// chain's oracle is the first alone; the local testnet's is all three.
+pub const MEMBERS: [(&str, &str); 3] = [
+	(
+		"//Alice",
+		"0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+	),
+	(
+		"//Bob",
+		"0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+	),
+	(
+		"//Charlie",
+		"0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+	),
+];
+/// The dev chain's oracle member's L1 key (Alice's, anvil #0).
+pub const ORACLE_KEY: &str = MEMBERS[0].1;
+/// Every relayer role.
+pub const ALL_ROLES: [&str; 5] = ["watcher", "prover", "submitter", "executor", "auditor"];
 /// The L2 token id of each chain's native coin on a devnet.
 pub const NATIVE_TOKEN: u16 = 0;
 /// The dev circuit's slots (the dev chain spec's verifying key).
@@ -166,13 +188,26 @@ pub struct DeployedChain {
 	pub rollup: ConcordRollupInstance<DynProvider>,
 }
 
+/// The L1 key of each of the first `members` of [`MEMBERS`].
+pub fn member_addresses(members: usize) -> Vec<Address> {
+	MEMBERS[..members]
+		.iter()
+		.map(|(_, key)| {
+			key.parse::<PrivateKeySigner>()
+				.expect("a valid constant key")
+				.address()
+		})
+		.collect()
+}
+
 /// Deploys the verifier `verifier` (creation bytecode) and a rollup for Concord chain `chain`
-/// (oracle set {[`ORACLE_KEY`]}, threshold 1, token [`NATIVE_TOKEN`] = the native coin), gives
+/// (oracle set `oracles` with `threshold`, token [`NATIVE_TOKEN`] = the native coin), gives
 /// each of `funded` (and the deployer) 1000 ETH, and returns a provider that signs for them.
 pub async fn deploy(
 	anvil: &Anvil,
 	chain: u8,
 	verifier: &Bytes,
+	(oracles, threshold): (Vec<Address>, u64),
 	funded: &[PrivateKeySigner],
 ) -> Result<DeployedChain, DevnetError> {
 	let step = format!("deploying on chain {chain}");
@@ -208,15 +243,14 @@ pub async fn deploy(
 	let verifier = receipt
 		.contract_address
 		.ok_or_else(|| error(&"the verifier's deployment created no contract"))?;
-	let oracle: PrivateKeySigner = ORACLE_KEY.parse().expect("a valid constant key");
 	let config = ConcordRollup::Config {
 		verifier,
 		chainId: chain,
 		priorityExpiry: 86_400,
 		slotsPerBatch: SLOTS as u32,
 		genesisRoot: fr_to_be_bytes(&EMPTY_ACCOUNT_TREE_ROOT).into(),
-		oracles: vec![oracle.address()],
-		threshold: U256::from(1),
+		oracles,
+		threshold: U256::from(threshold),
 		tokenIds: vec![NATIVE_TOKEN],
 		tokenAddresses: vec![Address::ZERO],
 	};
@@ -276,16 +310,112 @@ pub async fn l2_account(
 	}))
 }
 
-/// Makes `account` the fee account (sudo, the dev chain's Alice).
+/// Submits an L2-signed call (`Ledger::submit` or `Ledger::change_pubkey`) as a general
+/// extrinsic: its L2 signature authorizes it, no appchain account signs or pays.
+pub async fn submit_l2(appchain: &Appchain, call: RuntimeCall) -> Result<(), DevnetError> {
+	let extrinsic = UncheckedExtrinsic::new_transaction(call, tx_extension(0));
+	appchain
+		.submit_extrinsic(&extrinsic)
+		.await
+		.map(|_| ())
+		.map_err(|e| failed("submitting an L2 operation")(e.to_string()))
+}
+
+/// Signs `op` with `l2_key` and submits it.
+pub async fn submit_op(
+	appchain: &Appchain,
+	l2_key: &PrivateKey,
+	op: Op,
+) -> Result<(), DevnetError> {
+	let message = op.signed_message().ok_or_else(|| {
+		failed("signing an L2 operation")("a priority operation is not L2-signed".into())
+	})?;
+	let signed = SignedOp {
+		op,
+		signature: l2_key.sign(message).pack(),
+	};
+	submit_l2(
+		appchain,
+		RuntimeCall::Ledger(pallet_concord_ledger::Call::submit { op: signed }),
+	)
+	.await
+}
+
+/// Makes `l2_key` the L2 key of `account` (whose L1 address is `owner`'s, first seen on
+/// `chain`): a ChangePubKey with `nonce` and no fee, signed by the L2 key and authorized by
+/// `owner`'s Ethereum signature.
+pub async fn change_pubkey(
+	appchain: &Appchain,
+	owner: &PrivateKeySigner,
+	chain: ChainId,
+	account: u32,
+	l2_key: &PrivateKey,
+	nonce: u32,
+) -> Result<(), DevnetError> {
+	let change = ChangePubKey {
+		chain_id: chain,
+		account,
+		new_pubkey: l2_key.public_key().pack(),
+		fee_token: NATIVE_TOKEN,
+		fee: 0,
+		nonce,
+	};
+	let op = Op::ChangePubKey(change);
+	let message = op.signed_message().expect("a ChangePubKey is L2-signed");
+	let owner = k256::ecdsa::SigningKey::from_slice(&owner.to_bytes()[..])
+		.expect("an alloy key is a valid k256 key");
+	let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::change_pubkey {
+		op: SignedOp {
+			op,
+			signature: l2_key.sign(message).pack(),
+		},
+		eth_signature: eth_sign(&owner, &change.eth_message_hash()),
+	});
+	submit_l2(appchain, call).await
+}
+
+/// Polls `check` every half second until it returns `Some` (and says on stderr how long that
+/// took), or gives up after `timeout` with `None`.
+pub async fn poll<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> Option<T>
+where
+	F: FnMut() -> Fut,
+	Fut: std::future::Future<Output = Option<T>>,
+{
+	let start = Instant::now();
+	loop {
+		if let Some(value) = check().await {
+			eprintln!("[{:>5.1} s] {what}", start.elapsed().as_secs_f32());
+			return Some(value);
+		}
+		if start.elapsed() > timeout {
+			return None;
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}
+
+/// Makes `account` the fee account (sudo, the dev chain's Alice) and waits until that is
+/// finalized: until then the ledger refuses every L2 op (`NoFeeAccount`).
 pub async fn set_fee_account(appchain: &Appchain, account: u32) -> Result<(), DevnetError> {
+	let error = |e: &dyn std::fmt::Display| failed("setting the fee account")(e.to_string());
 	let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::set_fee_account { account });
 	appchain
 		.submit(RuntimeCall::Sudo(pallet_sudo::Call::sudo {
 			call: Box::new(call),
 		}))
 		.await
-		.map(|_| ())
-		.map_err(|e| failed("setting the fee account")(e.to_string()))
+		.map_err(|e| error(&e))?;
+	let key = pallet_concord_ledger::FeeAccount::<concord_runtime::Runtime>::hashed_key().to_vec();
+	let set = poll("the fee account set", Duration::from_secs(60), || async {
+		let at = appchain.finalized().await.ok()?.hash;
+		let current: Option<u32> = appchain
+			.storage("the fee account", key.clone(), at)
+			.await
+			.ok()?;
+		(current == Some(account)).then_some(())
+	})
+	.await;
+	set.ok_or_else(|| error(&"not finalized within 60 s"))
 }
 
 /// Registers each `(chain, EVM chain id, contract)` and its native coin as
@@ -338,24 +468,35 @@ pub struct ChainEntry {
 	pub contract: Address,
 }
 
-/// A relayer configuration with every role, as the dev chain's oracle member (Alice with
-/// [`ORACLE_KEY`]), reading L1s 2 blocks deep.
-pub fn relayer_config(
-	appchain_url: &str,
-	keys_dir: &Path,
-	store_dir: &Path,
-	metrics_port: u16,
-	chains: &[ChainEntry],
-) -> String {
+/// What one relayer of a development network does and as whom.
+pub struct RelayerSetup<'a> {
+	/// The index of the oracle member in [`MEMBERS`] it signs as.
+	pub member: usize,
+	pub roles: &'a [&'a str],
+	/// The proving keys' and the tree store's directories (the prover role needs them).
+	pub prover_dirs: Option<(&'a Path, &'a Path)>,
+	pub metrics_port: u16,
+}
+
+/// A relayer configuration for `setup` on the appchain at `appchain_url`, reading `chains`
+/// 2 blocks deep.
+pub fn relayer_config(appchain_url: &str, setup: &RelayerSetup, chains: &[ChainEntry]) -> String {
+	let (appchain_key, ethereum_key) = MEMBERS[setup.member];
+	let roles: Vec<String> = setup.roles.iter().map(|role| format!("{role:?}")).collect();
 	let mut text = format!(
-		"roles = [\"watcher\", \"prover\", \"submitter\", \"executor\", \"auditor\"]\n\
-		 poll_interval_ms = 500\nmetrics = \"127.0.0.1:{metrics_port}\"\n\n\
+		"roles = [{}]\npoll_interval_ms = 500\nmetrics = \"127.0.0.1:{}\"\n\n\
 		 [appchain]\nurl = \"{appchain_url}\"\n\n\
-		 [keys]\nappchain = \"//Alice\"\nethereum = \"{ORACLE_KEY}\"\n\n\
-		 [prover]\nkeys_dir = \"{}\"\nstore_dir = \"{}\"\n\n",
-		keys_dir.display(),
-		store_dir.display(),
+		 [keys]\nappchain = \"{appchain_key}\"\nethereum = \"{ethereum_key}\"\n\n",
+		roles.join(", "),
+		setup.metrics_port,
 	);
+	if let Some((keys_dir, store_dir)) = setup.prover_dirs {
+		text += &format!(
+			"[prover]\nkeys_dir = \"{}\"\nstore_dir = \"{}\"\n\n",
+			keys_dir.display(),
+			store_dir.display(),
+		);
+	}
 	for chain in chains {
 		text += &format!(
 			"[[chains]]\nid = {}\nrpc = \"http://127.0.0.1:{}\"\nevm_chain_id = {}\n\
@@ -386,16 +527,38 @@ mod tests {
 				contract: Address::repeat_byte(2),
 			},
 		];
-		let text = relayer_config(
-			"ws://127.0.0.1:9944",
-			Path::new("/k"),
-			Path::new("/s"),
-			9616,
-			&chains,
-		);
-		let config = crate::config::Config::parse(&text).unwrap();
+		let setup = RelayerSetup {
+			member: 1,
+			roles: &ALL_ROLES,
+			prover_dirs: Some((Path::new("/k"), Path::new("/s"))),
+			metrics_port: 9616,
+		};
+		let config =
+			crate::config::Config::parse(&relayer_config("ws://127.0.0.1:9944", &setup, &chains))
+				.unwrap();
 		assert_eq!(config.roles.len(), 5);
 		assert_eq!(config.chains.len(), 2);
 		assert_eq!(config.chains[1].evm_chain_id, 31_002);
+		assert_eq!(config.keys.appchain.as_deref(), Some("//Bob"));
+		assert_eq!(config.keys.ethereum.as_deref(), Some(MEMBERS[1].1));
+		// Without the prover role no [prover] section is needed.
+		let watcher = RelayerSetup {
+			roles: &["watcher", "executor"],
+			prover_dirs: None,
+			..setup
+		};
+		let config =
+			crate::config::Config::parse(&relayer_config("ws://127.0.0.1:9944", &watcher, &chains))
+				.unwrap();
+		assert_eq!(config.roles.len(), 2);
+	}
+
+	#[test]
+	fn the_members_l1_keys_are_the_chain_specs_oracle_addresses() {
+		let expected: Vec<Address> = concord_runtime::genesis_config_presets::ANVIL_ADDRESSES
+			.iter()
+			.map(|address| Address::from(*address))
+			.collect();
+		assert_eq!(member_addresses(3), expected);
 	}
 }

@@ -20,22 +20,21 @@ use concord_circuits::groth16;
 use concord_contracts::{anvil::Anvil, bindings::ConcordRollup, tools};
 use concord_primitives::{
 	eddsa::PrivateKey,
-	ops::{eth_sign, ChainId, ChangePubKey, Op, SignedOp, TransferToNew, Withdraw},
+	ops::{ChainId, Op, TransferToNew, Withdraw},
 };
 use concord_relayer::{
-	appchain::{tx_extension, Appchain},
+	appchain::Appchain,
 	devnet::{
-		self, connect_when_up, deploy, deposit_native, dev_keys, free_port, register,
-		relayer_config, set_fee_account, signer, start_node, ChainEntry, DeployedChain, Process,
-		NATIVE_TOKEN, ONE_ETH, ORACLE_KEY,
+		self, connect_when_up, deploy, deposit_native, dev_keys, free_port, member_addresses,
+		register, relayer_config, set_fee_account, signer, start_node, submit_op, ChainEntry,
+		DeployedChain, Process, RelayerSetup, ALL_ROLES, NATIVE_TOKEN, ONE_ETH, ORACLE_KEY,
 	},
 };
-use concord_runtime::{RuntimeCall, UncheckedExtrinsic};
 use std::{
 	future::Future,
 	path::{Path, PathBuf},
 	process::{Command, Stdio},
-	time::{Duration, Instant},
+	time::Duration,
 };
 
 const ETH: u16 = NATIVE_TOKEN;
@@ -66,28 +65,21 @@ struct Net {
 
 impl Net {
 	/// Polls `check` until it returns `Some`, or fails after `timeout` with the relayer's log.
-	async fn until<T, F, Fut>(&self, what: &str, timeout: Duration, mut check: F) -> T
+	async fn until<T, F, Fut>(&self, what: &str, timeout: Duration, check: F) -> T
 	where
 		F: FnMut() -> Fut,
 		Fut: Future<Output = Option<T>>,
 	{
-		let start = Instant::now();
-		loop {
-			if let Some(value) = check().await {
-				eprintln!("[{:>5.1} s] {what}", start.elapsed().as_secs_f32());
-				return value;
-			}
-			if start.elapsed() > timeout {
-				let log = std::fs::read_to_string(&self.relayer_log).unwrap_or_default();
-				let tail: Vec<&str> = log.lines().rev().take(60).collect();
-				let tail: Vec<&str> = tail.into_iter().rev().collect();
-				panic!(
-					"timed out after {timeout:?} waiting for: {what}\nrelayer log tail:\n{}",
-					tail.join("\n")
-				);
-			}
-			tokio::time::sleep(Duration::from_millis(500)).await;
+		if let Some(value) = devnet::poll(what, timeout, check).await {
+			return value;
 		}
+		let log = std::fs::read_to_string(&self.relayer_log).unwrap_or_default();
+		let tail: Vec<&str> = log.lines().rev().take(60).collect();
+		let tail: Vec<&str> = tail.into_iter().rev().collect();
+		panic!(
+			"timed out after {timeout:?} waiting for: {what}\nrelayer log tail:\n{}",
+			tail.join("\n")
+		);
 	}
 }
 
@@ -115,12 +107,6 @@ fn oracle() -> PrivateKeySigner {
 /// An L2 account at the best block: id, nonce, native coin balance.
 async fn l2_account(appchain: &Appchain, address: Address) -> Option<(u32, u32, u128)> {
 	devnet::l2_account(appchain, address).await.unwrap()
-}
-
-/// Submits an L2-signed op as a general (unsigned, self-authorized) extrinsic.
-async fn submit_l2(appchain: &Appchain, call: RuntimeCall) {
-	let extrinsic = UncheckedExtrinsic::new_transaction(call, tx_extension(0));
-	appchain.submit_extrinsic(&extrinsic).await.unwrap();
 }
 
 /// Races the relayer's `proveBatches` on chain B: copies each one seen in anvil's pool and
@@ -241,8 +227,13 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	];
 	let anvil_b = Anvil::start(&anvil_b_args).unwrap();
 	let port_b = anvil_b.port();
-	let chain_a = deploy(&anvil_a, 1, &verifier, &users).await.unwrap();
-	let chain_b = deploy(&anvil_b, 2, &verifier, &users).await.unwrap();
+	let dev_oracle = || (member_addresses(1), 1);
+	let chain_a = deploy(&anvil_a, 1, &verifier, dev_oracle(), &users)
+		.await
+		.unwrap();
+	let chain_b = deploy(&anvil_b, 2, &verifier, dev_oracle(), &users)
+		.await
+		.unwrap();
 
 	// Governance registers both chains and the coin on each.
 	let register_chains = [
@@ -270,13 +261,14 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 			contract: *chain_b.rollup.address(),
 		},
 	];
-	let text = relayer_config(
-		&url,
-		&keys_dir,
-		&work.join("prover-store"),
+	let store_dir = work.join("prover-store");
+	let setup = RelayerSetup {
+		member: 0,
+		roles: &ALL_ROLES,
+		prover_dirs: Some((&keys_dir, &store_dir)),
 		metrics_port,
-		&chains,
-	);
+	};
+	let text = relayer_config(&url, &setup, &chains);
 	std::fs::write(&config, text).unwrap();
 	check_config_errors(&config).await;
 	let mut relayer = start_relayer(&config, &relayer_log);
@@ -347,28 +339,10 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	relayer = start_relayer(&config, &relayer_log);
 
 	// The user's L2 key, authorized by their Ethereum key; a transfer; a withdrawal to B.
-	let user_k256 = k256::ecdsa::SigningKey::from_slice(&user.to_bytes()[..]).unwrap();
 	let l2_key = PrivateKey([42; 32]);
-	let change = ChangePubKey {
-		chain_id: ChainId(1),
-		account: user_id,
-		new_pubkey: l2_key.public_key().pack(),
-		fee_token: ETH,
-		fee: 0,
-		nonce: 0,
-	};
-	let signed = |op: Op| SignedOp {
-		op,
-		signature: l2_key.sign(op.signed_message().unwrap()).pack(),
-	};
-	submit_l2(
-		&appchain,
-		RuntimeCall::Ledger(pallet_concord_ledger::Call::change_pubkey {
-			op: signed(Op::ChangePubKey(change)),
-			eth_signature: eth_sign(&user_k256, &change.eth_message_hash()),
-		}),
-	)
-	.await;
+	devnet::change_pubkey(&appchain, &user, ChainId(1), user_id, &l2_key, 0)
+		.await
+		.unwrap();
 	let nonce_is = |nonce: u32| {
 		let appchain = &appchain;
 		let user = user.address();
@@ -388,13 +362,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		fee: 0,
 		nonce: 1,
 	});
-	submit_l2(
-		&appchain,
-		RuntimeCall::Ledger(pallet_concord_ledger::Call::submit {
-			op: signed(transfer),
-		}),
-	)
-	.await;
+	submit_op(&appchain, &l2_key, transfer).await.unwrap();
 	net.until("the transfer applied", Duration::from_secs(30), nonce_is(2))
 		.await;
 	let withdraw = Op::Withdraw(Withdraw {
@@ -406,13 +374,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		fee: 0,
 		nonce: 2,
 	});
-	submit_l2(
-		&appchain,
-		RuntimeCall::Ledger(pallet_concord_ledger::Call::submit {
-			op: signed(withdraw),
-		}),
-	)
-	.await;
+	submit_op(&appchain, &l2_key, withdraw).await.unwrap();
 	net.until(
 		"the withdrawal applied",
 		Duration::from_secs(30),

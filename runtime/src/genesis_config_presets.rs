@@ -1,8 +1,11 @@
-//! Genesis presets: `development` (Alice alone) and `local_testnet` (Alice, Bob, Charlie).
+//! Genesis presets: `development` (Alice alone) and `local_testnet` (Alice, Bob, Charlie and
+//! Dave validate; Alice, Bob and Charlie are the oracle).
 //!
-//! Each validator is an oracle member whose L1 key is one of anvil's well-known development
-//! accounts (#0 for Alice, #1 for Bob, #2 for Charlie), so devnet relayers can sign on the local
-//! EVM chains with funded keys. The proof registry starts with the verifying key of the
+//! Each oracle member's L1 key is one of anvil's well-known development accounts (#0 for Alice,
+//! #1 for Bob, #2 for Charlie), so devnet relayers can sign on the local EVM chains with funded
+//! keys. `local_testnet` has four validators because GRANDPA finalizes with more than 2/3 of
+//! the voters: three equal voters need all three, four keep finalizing with one down. The
+//! oracle's quorum is 2 of its 3 members, so it too survives one member down. The proof registry starts with the verifying key of the
 //! INSECURE development setup of the 8-slot batch circuit with seed `concord-dev`
 //! (`res/dev-verifying.key`, written by `concord-prover setup --slots 8 --seed concord-dev`).
 //!
@@ -104,13 +107,15 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
-/// Alice, Bob and Charlie are validators; the well-known dev accounts are endowed.
+/// Alice, Bob, Charlie and Dave are validators, the first three also oracle members; the
+/// well-known dev accounts are endowed.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
 		vec![
 			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 			authority_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			authority_keys(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		[
 			Sr25519Keyring::Alice,

@@ -73,13 +73,14 @@ fn development_genesis_has_alice_as_sole_validator_and_sudo() {
 }
 
 #[test]
-fn local_testnet_genesis_has_three_validators() {
+fn local_testnet_genesis_has_four_validators_and_three_oracle_members() {
 	genesis_of("local_testnet").execute_with(|| {
 		let aura: Vec<_> = pallet_aura::Authorities::<Runtime>::get().into_inner();
 		let expected: Vec<sp_consensus_aura::sr25519::AuthorityId> = [
 			Sr25519Keyring::Alice,
 			Sr25519Keyring::Bob,
 			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
 		]
 		.iter()
 		.map(|k| k.public().into())
@@ -87,7 +88,7 @@ fn local_testnet_genesis_has_three_validators() {
 		assert_eq!(aura, expected);
 		assert_eq!(
 			pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(),
-			3
+			4
 		);
 		assert_eq!(
 			pallet_balances::Pallet::<Runtime>::total_issuance(),

@@ -8,8 +8,9 @@ use clap::Parser;
 use concord_contracts::{anvil::Anvil, tools};
 use concord_primitives::ops::ChainId;
 use concord_relayer::devnet::{
-	connect_when_up, deploy, deposit_native, dev_keys, l2_account, operator, register,
-	relayer_config, set_fee_account, ChainEntry, DevnetError, Process, ONE_ETH, ORACLE_KEY,
+	connect_when_up, deploy, deposit_native, dev_keys, l2_account, member_addresses, operator,
+	register, relayer_config, set_fee_account, ChainEntry, DevnetError, Process, RelayerSetup,
+	ALL_ROLES, ONE_ETH, ORACLE_KEY,
 };
 use std::{
 	path::{Path, PathBuf},
@@ -144,7 +145,8 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 	let mut deployed_chains = Vec::new();
 	for (index, anvil) in anvils.iter().enumerate() {
 		let id = index as u8 + 1;
-		let deployed = deploy(anvil, id, &verifier, &[operator()]).await?;
+		let dev_oracle = (member_addresses(1), 1);
+		let deployed = deploy(anvil, id, &verifier, dev_oracle, &[operator()]).await?;
 		chains.push(ChainEntry {
 			id,
 			rpc_port: anvil.port(),
@@ -163,13 +165,14 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 
 	progress("relayer (watcher, prover, submitter, executor, auditor)");
 	let config = base.join("relayer.toml");
-	let text = relayer_config(
-		&url,
-		&keys_dir,
-		&base.join("prover-store"),
-		cli.metrics_port,
-		&chains,
-	);
+	let store_dir = base.join("prover-store");
+	let setup = RelayerSetup {
+		member: 0,
+		roles: &ALL_ROLES,
+		prover_dirs: Some((&keys_dir, &store_dir)),
+		metrics_port: cli.metrics_port,
+	};
+	let text = relayer_config(&url, &setup, &chains);
 	std::fs::write(&config, text).map_err(|e| fail("writing the relayer configuration")(&e))?;
 	let relayer_log = base.join("relayer.log");
 	let relayer = Command::new(sibling("concord-relayer"))

@@ -1,0 +1,523 @@
+//! The decentralized parts on a real multi-validator network, spawned by zombienet-sdk (native
+//! provider): four validators (Alice, Bob, Charlie, Dave) and an RPC node; a relayer beside
+//! each of Alice, Bob and Charlie as its oracle member; two anvil chains whose rollups trust
+//! those three members' L1 keys with threshold 2. One network is taken through, in order:
+//!
+//! 1. blocks finalize on every node;
+//! 2. the full journey: deposits on A, a key change, a transfer and a withdrawal to B go
+//!    through commit → prove → oracle sync → execute on both chains; the user claims on B;
+//! 3. Charlie's validator and relayer are killed: the network keeps finalizing (GRANDPA 3 of
+//!    4) and the next batch is synced and executed on both chains with Alice's and Bob's
+//!    signatures (the oracle's 2 of 3);
+//! 4. meanwhile Charlie's key attests a wrong sync hash for that batch, as a lying relayer
+//!    would: the appchain raises the alarm naming Charlie, the wrong value is never
+//!    confirmed, and the batch syncs with the sync hash the appchain expects.
+
+use alloy::{
+	primitives::{Address, U256},
+	providers::Provider,
+};
+use concord_circuits::groth16;
+use concord_contracts::{anvil::Anvil, tools};
+use concord_primitives::{
+	eddsa::PrivateKey,
+	ops::{ChainId, Op, TransferToNew, Withdraw},
+};
+use concord_relayer::{
+	appchain::Appchain,
+	devnet::{
+		self, change_pubkey, connect_when_up, deploy, deposit_native, dev_keys, free_port,
+		member_addresses, register, relayer_config, set_fee_account, signer, submit_op, ChainEntry,
+		DeployedChain, Process, RelayerSetup, ALL_ROLES, MEMBERS, NATIVE_TOKEN, ONE_ETH,
+	},
+};
+use concord_runtime::{Runtime, RuntimeEvent};
+use concord_zombienet::{kill, spawn, ws_url, LocalFileSystem, Network, RPC_NODE, VALIDATORS};
+use futures::FutureExt;
+use pallet_concord_batches::L1Stage;
+use pallet_concord_oracle::{AlarmReason, Attestation, Event as OracleEvent, Subject};
+use sp_core::{Pair, H256};
+use std::{
+	future::Future,
+	panic::AssertUnwindSafe,
+	path::{Path, PathBuf},
+	process::{Command, Stdio},
+	time::Duration,
+};
+
+const EVM_CHAIN_A: u64 = 31_001;
+const EVM_CHAIN_B: u64 = 31_002;
+/// The oracle's L1 threshold: 2 of the 3 members.
+const THRESHOLD: u64 = 2;
+
+/// The node binary: `CONCORD_NODE_BIN`, else the one `cargo test --workspace` built.
+fn node_binary() -> PathBuf {
+	if let Ok(path) = std::env::var("CONCORD_NODE_BIN") {
+		return path.into();
+	}
+	let exe = std::env::current_exe().unwrap();
+	exe.parent().unwrap().parent().unwrap().join("concord-node")
+}
+
+fn relayer_binary() -> PathBuf {
+	node_binary().with_file_name("concord-relayer")
+}
+
+fn pair(uri: &str) -> sp_core::sr25519::Pair {
+	sp_core::sr25519::Pair::from_string(uri, None).unwrap()
+}
+
+/// The relayers' logs, shown when a step times out.
+struct Logs(Vec<PathBuf>);
+
+impl Logs {
+	/// Polls `check` until it returns `Some`, or fails after `timeout` with the relayers' logs.
+	async fn until<T, F, Fut>(&self, what: &str, timeout: Duration, check: F) -> T
+	where
+		F: FnMut() -> Fut,
+		Fut: Future<Output = Option<T>>,
+	{
+		if let Some(value) = devnet::poll(what, timeout, check).await {
+			return value;
+		}
+		let mut tails = String::new();
+		for log in &self.0 {
+			let text = std::fs::read_to_string(log).unwrap_or_default();
+			let tail: Vec<&str> = text.lines().rev().take(30).collect();
+			tails += &format!("--- {}\n", log.display());
+			for line in tail.into_iter().rev() {
+				tails += line;
+				tails += "\n";
+			}
+		}
+		panic!("timed out after {timeout:?} waiting for: {what}\n{tails}");
+	}
+}
+
+fn start_relayer(config: &Path, log: &Path) -> Process {
+	let log = std::fs::File::create(log).unwrap();
+	let child = Command::new(relayer_binary())
+		.arg("--config")
+		.arg(config)
+		.env("RUST_LOG", "info")
+		.stdout(Stdio::null())
+		.stderr(log)
+		.spawn()
+		.unwrap();
+	Process(child)
+}
+
+/// The finalized block number of the node at `url`.
+async fn finalized_number(url: &str) -> Option<u32> {
+	let appchain = Appchain::connect(url, None).await.ok()?;
+	Some(appchain.finalized().await.ok()?.number)
+}
+
+/// The oracle events of finalized blocks `from..=to`.
+async fn oracle_events(appchain: &Appchain, from: u32, to: u32) -> Vec<OracleEvent<Runtime>> {
+	// frame-system keeps its `Events` storage type private: its key is built by hand.
+	let key = frame_support::storage::storage_prefix(b"System", b"Events").to_vec();
+	let mut events = Vec::new();
+	for number in from..=to {
+		let at = appchain.block_hash(number).await.unwrap();
+		let records: Vec<frame_system::EventRecord<RuntimeEvent, H256>> = appchain
+			.storage("events", key.clone(), at)
+			.await
+			.unwrap()
+			.unwrap_or_default();
+		events.extend(records.into_iter().filter_map(|record| match record.event {
+			RuntimeEvent::Oracle(event) => Some(event),
+			_ => None,
+		}));
+	}
+	events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn four_validators_and_three_oracle_relayers() {
+	for binary in [node_binary(), relayer_binary()] {
+		assert!(
+			binary.exists(),
+			"{} is missing: build it (cargo test --workspace builds both binaries)",
+			binary.display()
+		);
+	}
+	let work = std::env::temp_dir().join(format!("concord-zombienet-{}", std::process::id()));
+	let _ = std::fs::remove_dir_all(&work);
+	std::fs::create_dir_all(&work).unwrap();
+	let network = spawn(&node_binary(), &work.join("network")).await.unwrap();
+	let outcome = AssertUnwindSafe(scenario(&network, &work))
+		.catch_unwind()
+		.await;
+	// The nodes go whatever happened; their logs stay in the work directory on failure.
+	let _ = network.destroy().await;
+	if let Err(panic) = outcome {
+		eprintln!("the network's files are in {}", work.display());
+		std::panic::resume_unwind(panic);
+	}
+	let _ = std::fs::remove_dir_all(&work);
+}
+
+async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
+	let logs = Logs(
+		["alice", "bob", "charlie"]
+			.iter()
+			.map(|name| work.join(format!("relayer-{name}.log")))
+			.collect(),
+	);
+
+	// 1. Every node finalizes.
+	let urls: Vec<String> = VALIDATORS
+		.iter()
+		.chain([&RPC_NODE])
+		.map(|name| ws_url(network, name).unwrap())
+		.collect();
+	for (name, url) in VALIDATORS.iter().chain([&RPC_NODE]).zip(&urls) {
+		logs.until(
+			&format!("{name} finalized block 3"),
+			Duration::from_secs(180),
+			|| async { (finalized_number(url).await? >= 3).then_some(()) },
+		)
+		.await;
+	}
+	let rpc_url = ws_url(network, RPC_NODE).unwrap();
+	let appchain = connect_when_up(&rpc_url, pair("//Alice"), Duration::from_secs(60))
+		.await
+		.unwrap();
+
+	// 2. Two L1s trusting the three members (threshold 2), registered by governance.
+	let keys_dir = dev_keys().unwrap();
+	let operator = devnet::operator();
+	let user = signer(4);
+	let recipient = signer(5);
+	let vk = groth16::read_verifying_key(&keys_dir).unwrap();
+	let verifier = tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk)).unwrap();
+	let anvil_a =
+		Anvil::start(&["--chain-id", &EVM_CHAIN_A.to_string(), "--block-time", "1"]).unwrap();
+	let anvil_b =
+		Anvil::start(&["--chain-id", &EVM_CHAIN_B.to_string(), "--block-time", "1"]).unwrap();
+	let oracle = || (member_addresses(MEMBERS.len()), THRESHOLD);
+	let funded = [operator.clone(), user.clone()];
+	let chain_a = deploy(&anvil_a, 1, &verifier, oracle(), &funded)
+		.await
+		.unwrap();
+	let chain_b = deploy(&anvil_b, 2, &verifier, oracle(), &funded)
+		.await
+		.unwrap();
+	assert_eq!(
+		chain_a.rollup.threshold().call().await.unwrap(),
+		U256::from(THRESHOLD)
+	);
+	register(
+		&appchain,
+		&[
+			(ChainId(1), EVM_CHAIN_A, *chain_a.rollup.address()),
+			(ChainId(2), EVM_CHAIN_B, *chain_b.rollup.address()),
+		],
+		Duration::from_secs(90),
+	)
+	.await
+	.unwrap();
+
+	// A relayer beside each member's validator, reading its own node. Alice's proves and
+	// submits; every member watches, signs executions, executes and audits.
+	let chains = [
+		ChainEntry {
+			id: 1,
+			rpc_port: anvil_a.port(),
+			evm_chain_id: EVM_CHAIN_A,
+			contract: *chain_a.rollup.address(),
+		},
+		ChainEntry {
+			id: 2,
+			rpc_port: anvil_b.port(),
+			evm_chain_id: EVM_CHAIN_B,
+			contract: *chain_b.rollup.address(),
+		},
+	];
+	let store_dir = work.join("prover-store");
+	let mut relayers = Vec::new();
+	for (member, log) in logs.0.iter().enumerate() {
+		let setup = RelayerSetup {
+			member,
+			roles: if member == 0 {
+				&ALL_ROLES
+			} else {
+				&["watcher", "executor", "auditor"]
+			},
+			prover_dirs: (member == 0).then_some((keys_dir.as_path(), store_dir.as_path())),
+			metrics_port: free_port(),
+		};
+		let config = work.join(format!("relayer-{member}.toml"));
+		std::fs::write(&config, relayer_config(&urls[member], &setup, &chains)).unwrap();
+		relayers.push(start_relayer(&config, log));
+	}
+
+	// The journey: deposits (the operator's on B are B's liquidity), the user's L2 key, a
+	// transfer and a withdrawal to B.
+	deposit_native(&chain_a, operator.address(), ONE_ETH)
+		.await
+		.unwrap();
+	deposit_native(&chain_b, operator.address(), 5 * ONE_ETH)
+		.await
+		.unwrap();
+	deposit_native(&chain_a, user.address(), 2 * ONE_ETH)
+		.await
+		.unwrap();
+	let holding = |who: Address, eth: u128| {
+		let appchain = &appchain;
+		move || async move {
+			let (id, _, balance) = devnet::l2_account(appchain, who).await.ok()??;
+			(balance == eth).then_some(id)
+		}
+	};
+	let operator_id = logs
+		.until(
+			"the operator's deposits reach L2 (2 of 3 members attested each)",
+			Duration::from_secs(180),
+			holding(operator.address(), 6 * ONE_ETH),
+		)
+		.await;
+	let user_id = logs
+		.until(
+			"the user's deposit reaches L2",
+			Duration::from_secs(60),
+			holding(user.address(), 2 * ONE_ETH),
+		)
+		.await;
+	set_fee_account(&appchain, operator_id).await.unwrap();
+	let l2_key = PrivateKey([42; 32]);
+	change_pubkey(&appchain, &user, ChainId(1), user_id, &l2_key, 0)
+		.await
+		.unwrap();
+	let nonce_is = |nonce: u32| {
+		let appchain = &appchain;
+		let user = user.address();
+		move || async move {
+			let (_, current, _) = devnet::l2_account(appchain, user).await.ok()??;
+			(current == nonce).then_some(())
+		}
+	};
+	logs.until(
+		"the key change applied",
+		Duration::from_secs(60),
+		nonce_is(1),
+	)
+	.await;
+	let transfer = Op::TransferToNew(TransferToNew {
+		from: user_id,
+		to_address: recipient.address().0 .0,
+		token: NATIVE_TOKEN,
+		amount: ONE_ETH / 2,
+		fee: 0,
+		nonce: 1,
+	});
+	submit_op(&appchain, &l2_key, transfer).await.unwrap();
+	logs.until("the transfer applied", Duration::from_secs(60), nonce_is(2))
+		.await;
+	let withdraw = |to_chain: u8, amount: u128, nonce: u32| {
+		Op::Withdraw(Withdraw {
+			from: user_id,
+			to_chain: ChainId(to_chain),
+			to_address: user.address().0 .0,
+			token: NATIVE_TOKEN,
+			amount,
+			fee: 0,
+			nonce,
+		})
+	};
+	submit_op(&appchain, &l2_key, withdraw(2, ONE_ETH, 2))
+		.await
+		.unwrap();
+	logs.until(
+		"the withdrawal to B applied",
+		Duration::from_secs(60),
+		nonce_is(3),
+	)
+	.await;
+
+	let pending = |chain: &DeployedChain| {
+		let rollup = chain.rollup.clone();
+		let user = user.address();
+		move || {
+			let rollup = rollup.clone();
+			async move {
+				let credited = rollup
+					.pendingBalance(user, NATIVE_TOKEN)
+					.call()
+					.await
+					.ok()?;
+				(credited != U256::ZERO).then_some(credited)
+			}
+		}
+	};
+	let credited = logs
+		.until(
+			"the withdrawal credited on chain B",
+			Duration::from_secs(600),
+			pending(&chain_b),
+		)
+		.await;
+	assert_eq!(credited, U256::from(ONE_ETH));
+	let all_executed = || {
+		let appchain = &appchain;
+		let (a, b) = (&chain_a, &chain_b);
+		move || async move {
+			let at = appchain.finalized().await.ok()?.hash;
+			let sealed = appchain.last_sealed(at).await.ok()?;
+			let executed_a = a.rollup.totalExecuted().call().await.ok()?;
+			let executed_b = b.rollup.totalExecuted().call().await.ok()?;
+			(sealed > 0 && executed_a == sealed && executed_b == sealed).then_some(sealed)
+		}
+	};
+	let executed = logs
+		.until(
+			"every sealed batch executed on both chains",
+			Duration::from_secs(300),
+			all_executed(),
+		)
+		.await;
+
+	let before = chain_b.provider.get_balance(user.address()).await.unwrap();
+	let receipt = chain_b
+		.rollup
+		.withdrawPending(user.address(), NATIVE_TOKEN)
+		.from(user.address())
+		.send()
+		.await
+		.unwrap()
+		.get_receipt()
+		.await
+		.unwrap();
+	assert!(receipt.status());
+	let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+	let after = chain_b.provider.get_balance(user.address()).await.unwrap();
+	assert_eq!(after, before + U256::from(ONE_ETH) - gas, "claimed on B");
+	assert_eq!(
+		devnet::l2_account(&appchain, recipient.address())
+			.await
+			.unwrap()
+			.unwrap()
+			.2,
+		ONE_ETH / 2
+	);
+
+	// 3. Charlie's validator and relayer die. GRANDPA keeps finalizing with 3 of 4 voters.
+	drop(relayers.pop());
+	kill(network, "charlie").await.unwrap();
+	eprintln!("charlie's validator and relayer killed");
+	let finalized = finalized_number(&rpc_url).await.unwrap();
+	logs.until(
+		"the network finalizes 3 more blocks without charlie",
+		Duration::from_secs(120),
+		|| async { (finalized_number(&rpc_url).await? >= finalized + 3).then_some(()) },
+	)
+	.await;
+
+	// The next batch: a withdrawal back to A.
+	let batch = executed + 1;
+	submit_op(&appchain, &l2_key, withdraw(1, ONE_ETH / 4, 3))
+		.await
+		.unwrap();
+	logs.until(
+		"the withdrawal to A applied",
+		Duration::from_secs(60),
+		nonce_is(4),
+	)
+	.await;
+
+	// 4. Once the appchain proved it, Charlie's key attests a wrong sync hash for it on A.
+	let first_block = logs
+		.until(
+			&format!("batch {batch} proven on the appchain"),
+			Duration::from_secs(300),
+			|| async {
+				let finalized = appchain.finalized().await.ok()?;
+				(appchain.last_proven(finalized.hash).await.ok()? >= batch)
+					.then_some(finalized.number)
+			},
+		)
+		.await;
+	let wrong_sync_hash = [0xba; 32];
+	let liar = Appchain::connect(&rpc_url, Some(pair(MEMBERS[2].0)))
+		.await
+		.unwrap();
+	liar.submit(concord_runtime::RuntimeCall::Oracle(
+		pallet_concord_oracle::Call::attest {
+			attestation: Attestation::Proven {
+				chain: ChainId(1),
+				batch,
+				sync_hash: wrong_sync_hash,
+			},
+		},
+	))
+	.await
+	.unwrap();
+
+	// The batch is still executed on both chains with the two honest members' signatures.
+	logs.until(
+		&format!("batch {batch} executed on both chains with 2 of 3 members"),
+		Duration::from_secs(600),
+		|| async {
+			let a = chain_a.rollup.totalExecuted().call().await.ok()?;
+			let b = chain_b.rollup.totalExecuted().call().await.ok()?;
+			(a >= batch && b >= batch).then_some(())
+		},
+	)
+	.await;
+	assert_eq!(
+		pending(&chain_a)().await,
+		Some(U256::from(ONE_ETH / 4)),
+		"the withdrawal to A is credited"
+	);
+
+	// The appchain's record: the alarm names Charlie; the confirmed and synced value is the
+	// honest one.
+	let subject = Subject::Batch {
+		chain: ChainId(1),
+		batch,
+		stage: L1Stage::Proven,
+	};
+	let last = appchain.finalized().await.unwrap().number;
+	// From a few blocks before the proof was seen finalized: no attestation of the subject
+	// can precede the proof on the appchain.
+	let events = oracle_events(&appchain, first_block.saturating_sub(10), last).await;
+	let charlie: concord_runtime::AccountId = pair(MEMBERS[2].0).public().into();
+	assert!(
+		events.iter().any(|event| matches!(
+			event,
+			OracleEvent::Alarm { subject: s, reason: AlarmReason::MemberDisagrees, member: Some(m) }
+				if *s == subject && *m == charlie
+		)),
+		"the lie raised the alarm: {events:?}"
+	);
+	let confirmed: Vec<[u8; 32]> = events
+		.iter()
+		.filter_map(|event| match event {
+			OracleEvent::Confirmed {
+				subject: s,
+				attestation: Attestation::Proven { sync_hash, .. },
+			} if *s == subject => Some(*sync_hash),
+			_ => None,
+		})
+		.collect();
+	let synced: Vec<[u8; 32]> = events
+		.iter()
+		.filter_map(|event| match event {
+			OracleEvent::BatchSynced {
+				batch: b,
+				sync_hash,
+			} if *b == batch => Some(*sync_hash),
+			_ => None,
+		})
+		.collect();
+	assert_eq!(synced.len(), 1, "{events:?}");
+	assert_eq!(confirmed, synced, "the confirmed value is the synced one");
+	assert_ne!(synced[0], wrong_sync_hash, "the lie was not confirmed");
+	let dispute_free = !events
+		.iter()
+		.any(|event| matches!(event, OracleEvent::Alarm { reason, .. } if *reason != AlarmReason::MemberDisagrees));
+	assert!(dispute_free, "one liar cannot dispute a batch: {events:?}");
+
+	drop(relayers);
+}
