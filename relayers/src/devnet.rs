@@ -70,6 +70,28 @@ fn failed(step: impl Into<String>) -> impl FnOnce(String) -> DevnetError {
 	move |reason| DevnetError { step, reason }
 }
 
+/// A workspace binary as a test finds it: the path in the environment variable `env` if set,
+/// else `name` in the target directory of the running test (`target/<profile>/deps/…`).
+pub fn built_binary(name: &str, env: &str) -> PathBuf {
+	if let Some(path) = std::env::var_os(env) {
+		return path.into();
+	}
+	let exe = std::env::current_exe().expect("the running test has a path");
+	let profile_dir = exe
+		.parent()
+		.and_then(Path::parent)
+		.expect("a test binary lives in target/<profile>/deps");
+	profile_dir.join(name)
+}
+
+/// The last `lines` lines of the file at `path` (empty if it cannot be read), for failure
+/// reports.
+pub fn log_tail(path: &Path, lines: usize) -> String {
+	let text = std::fs::read_to_string(path).unwrap_or_default();
+	let tail: Vec<&str> = text.lines().rev().take(lines).collect();
+	tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+}
+
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> u16 {
 	TcpListener::bind("127.0.0.1:0")
@@ -146,6 +168,24 @@ pub fn start_node(binary: &Path, base: &Path, rpc_port: u16) -> Result<Process, 
 		.spawn()
 		.map(Process)
 		.map_err(|error| failed(format!("starting {}", binary.display()))(error.to_string()))
+}
+
+/// Starts the relayer `binary` with `config`; its log (stderr) is appended to `log`.
+pub fn start_relayer(binary: &Path, config: &Path, log: &Path) -> Result<Process, DevnetError> {
+	let step = || failed(format!("starting {}", binary.display()));
+	let log = std::fs::OpenOptions::new()
+		.create(true)
+		.append(true)
+		.open(log)
+		.map_err(|error| step()(format!("its log {}: {error}", log.display())))?;
+	Command::new(binary)
+		.arg("--config")
+		.arg(config)
+		.stdout(Stdio::null())
+		.stderr(log)
+		.spawn()
+		.map(Process)
+		.map_err(|error| step()(error.to_string()))
 }
 
 /// Connects to the node at `url` as soon as it answers, within `timeout`.
@@ -283,6 +323,37 @@ pub async fn deposit_native(
 		return Err(error(&"depositETH reverted"));
 	}
 	Ok(())
+}
+
+/// Claims `owner`'s pending native-coin withdrawals on `chain` (`withdrawPending`, sent by
+/// `owner`) and returns what the contract paid out: the owner's balance gain plus the gas.
+pub async fn claim_native(chain: &DeployedChain, owner: Address) -> Result<U256, DevnetError> {
+	let error = |e: &dyn std::fmt::Display| failed("claiming a withdrawal")(e.to_string());
+	let before = chain
+		.provider
+		.get_balance(owner)
+		.await
+		.map_err(|e| error(&e))?;
+	let receipt = chain
+		.rollup
+		.withdrawPending(owner, NATIVE_TOKEN)
+		.from(owner)
+		.send()
+		.await
+		.map_err(|e| error(&e))?
+		.get_receipt()
+		.await
+		.map_err(|e| error(&e))?;
+	if !receipt.status() {
+		return Err(error(&"withdrawPending reverted"));
+	}
+	let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+	let after = chain
+		.provider
+		.get_balance(owner)
+		.await
+		.map_err(|e| error(&e))?;
+	Ok(after + gas - before)
 }
 
 /// The L2 account of `address` (`concord_accountByAddress` at the best block): its id and its

@@ -33,7 +33,7 @@ use concord_relayer::{
 use std::{
 	future::Future,
 	path::{Path, PathBuf},
-	process::{Command, Stdio},
+	process::Command,
 	time::Duration,
 };
 
@@ -51,11 +51,7 @@ fn scratch(name: &str) -> PathBuf {
 /// The node binary: `CONCORD_NODE_BIN`, else the one `cargo test --workspace` built beside
 /// this test.
 fn node_binary() -> PathBuf {
-	if let Ok(path) = std::env::var("CONCORD_NODE_BIN") {
-		return path.into();
-	}
-	let exe = std::env::current_exe().unwrap();
-	exe.parent().unwrap().parent().unwrap().join("concord-node")
+	devnet::built_binary("concord-node", "CONCORD_NODE_BIN")
 }
 
 /// Everything the journey runs, and its diagnostics.
@@ -73,31 +69,20 @@ impl Net {
 		if let Some(value) = devnet::poll(what, timeout, check).await {
 			return value;
 		}
-		let log = std::fs::read_to_string(&self.relayer_log).unwrap_or_default();
-		let tail: Vec<&str> = log.lines().rev().take(60).collect();
-		let tail: Vec<&str> = tail.into_iter().rev().collect();
 		panic!(
 			"timed out after {timeout:?} waiting for: {what}\nrelayer log tail:\n{}",
-			tail.join("\n")
+			devnet::log_tail(&self.relayer_log, 60)
 		);
 	}
 }
 
 fn start_relayer(config: &Path, log: &Path) -> Process {
-	let log = std::fs::OpenOptions::new()
-		.create(true)
-		.append(true)
-		.open(log)
-		.unwrap();
-	let child = Command::new(env!("CARGO_BIN_EXE_concord-relayer"))
-		.arg("--config")
-		.arg(config)
-		.env("RUST_LOG", "info")
-		.stdout(Stdio::null())
-		.stderr(log)
-		.spawn()
-		.unwrap();
-	Process(child)
+	devnet::start_relayer(
+		Path::new(env!("CARGO_BIN_EXE_concord-relayer")),
+		config,
+		log,
+	)
+	.unwrap()
 }
 
 fn oracle() -> PrivateKeySigner {
@@ -453,21 +438,12 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		.unwrap();
 
 	// The user claims on chain B.
-	let before = chain_b.provider.get_balance(user.address()).await.unwrap();
-	let receipt = chain_b
-		.rollup
-		.withdrawPending(user.address(), ETH)
-		.from(user.address())
-		.send()
-		.await
-		.unwrap()
-		.get_receipt()
-		.await
-		.unwrap();
-	assert!(receipt.status());
-	let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
-	let after = chain_b.provider.get_balance(user.address()).await.unwrap();
-	assert_eq!(after, before + U256::from(ONE_ETH) - gas);
+	assert_eq!(
+		devnet::claim_native(&chain_b, user.address())
+			.await
+			.unwrap(),
+		U256::from(ONE_ETH)
+	);
 
 	// L1 custody: A holds both deposits on A; B paid the withdrawal out of the operator's.
 	let held = |chain: &DeployedChain| {

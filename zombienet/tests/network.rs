@@ -13,10 +13,7 @@
 //!    would: the appchain raises the alarm naming Charlie, the wrong value is never
 //!    confirmed, and the batch syncs with the sync hash the appchain expects.
 
-use alloy::{
-	primitives::{Address, U256},
-	providers::Provider,
-};
+use alloy::primitives::{Address, U256};
 use concord_circuits::groth16;
 use concord_contracts::{anvil::Anvil, tools};
 use concord_primitives::{
@@ -26,9 +23,10 @@ use concord_primitives::{
 use concord_relayer::{
 	appchain::Appchain,
 	devnet::{
-		self, change_pubkey, connect_when_up, deploy, deposit_native, dev_keys, free_port,
-		member_addresses, register, relayer_config, set_fee_account, signer, submit_op, ChainEntry,
-		DeployedChain, Process, RelayerSetup, ALL_ROLES, MEMBERS, NATIVE_TOKEN, ONE_ETH,
+		self, change_pubkey, claim_native, connect_when_up, deploy, deposit_native, dev_keys,
+		free_port, member_addresses, register, relayer_config, set_fee_account, signer,
+		start_relayer, submit_op, ChainEntry, DeployedChain, RelayerSetup, ALL_ROLES, MEMBERS,
+		NATIVE_TOKEN, ONE_ETH,
 	},
 };
 use concord_runtime::{Runtime, RuntimeEvent};
@@ -41,7 +39,6 @@ use std::{
 	future::Future,
 	panic::AssertUnwindSafe,
 	path::{Path, PathBuf},
-	process::{Command, Stdio},
 	time::Duration,
 };
 
@@ -52,15 +49,12 @@ const THRESHOLD: u64 = 2;
 
 /// The node binary: `CONCORD_NODE_BIN`, else the one `cargo test --workspace` built.
 fn node_binary() -> PathBuf {
-	if let Ok(path) = std::env::var("CONCORD_NODE_BIN") {
-		return path.into();
-	}
-	let exe = std::env::current_exe().unwrap();
-	exe.parent().unwrap().parent().unwrap().join("concord-node")
+	devnet::built_binary("concord-node", "CONCORD_NODE_BIN")
 }
 
+/// The relayer binary: `CONCORD_RELAYER_BIN`, else the one `cargo test --workspace` built.
 fn relayer_binary() -> PathBuf {
-	node_binary().with_file_name("concord-relayer")
+	devnet::built_binary("concord-relayer", "CONCORD_RELAYER_BIN")
 }
 
 fn pair(uri: &str) -> sp_core::sr25519::Pair {
@@ -80,31 +74,14 @@ impl Logs {
 		if let Some(value) = devnet::poll(what, timeout, check).await {
 			return value;
 		}
-		let mut tails = String::new();
-		for log in &self.0 {
-			let text = std::fs::read_to_string(log).unwrap_or_default();
-			let tail: Vec<&str> = text.lines().rev().take(30).collect();
-			tails += &format!("--- {}\n", log.display());
-			for line in tail.into_iter().rev() {
-				tails += line;
-				tails += "\n";
-			}
-		}
+		let tails: Vec<String> = self
+			.0
+			.iter()
+			.map(|log| format!("--- {}\n{}", log.display(), devnet::log_tail(log, 30)))
+			.collect();
+		let tails = tails.join("\n");
 		panic!("timed out after {timeout:?} waiting for: {what}\n{tails}");
 	}
-}
-
-fn start_relayer(config: &Path, log: &Path) -> Process {
-	let log = std::fs::File::create(log).unwrap();
-	let child = Command::new(relayer_binary())
-		.arg("--config")
-		.arg(config)
-		.env("RUST_LOG", "info")
-		.stdout(Stdio::null())
-		.stderr(log)
-		.spawn()
-		.unwrap();
-	Process(child)
 }
 
 /// The finalized block number of the node at `url`.
@@ -180,7 +157,7 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 		)
 		.await;
 	}
-	let rpc_url = ws_url(network, RPC_NODE).unwrap();
+	let rpc_url = urls[VALIDATORS.len()].clone();
 	let appchain = connect_when_up(&rpc_url, pair("//Alice"), Duration::from_secs(60))
 		.await
 		.unwrap();
@@ -250,7 +227,7 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 		};
 		let config = work.join(format!("relayer-{member}.toml"));
 		std::fs::write(&config, relayer_config(&urls[member], &setup, &chains)).unwrap();
-		relayers.push(start_relayer(&config, log));
+		relayers.push(start_relayer(&relayer_binary(), &config, log).unwrap());
 	}
 
 	// The journey: deposits (the operator's on B are B's liquidity), the user's L2 key, a
@@ -312,9 +289,16 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 		fee: 0,
 		nonce: 1,
 	});
-	submit_op(&appchain, &l2_key, transfer).await.unwrap();
-	logs.until("the transfer applied", Duration::from_secs(60), nonce_is(2))
-		.await;
+	// Submits one of the user's ops (with `nonce`) and waits until the ledger applied it.
+	let apply = |op: Op, nonce: u32, what: &'static str| {
+		let (appchain, l2_key, logs, nonce_is) = (&appchain, &l2_key, &logs, &nonce_is);
+		async move {
+			submit_op(appchain, l2_key, op).await.unwrap();
+			logs.until(what, Duration::from_secs(60), nonce_is(nonce + 1))
+				.await;
+		}
+	};
+	apply(transfer, 1, "the transfer applied").await;
 	let withdraw = |to_chain: u8, amount: u128, nonce: u32| {
 		Op::Withdraw(Withdraw {
 			from: user_id,
@@ -326,15 +310,7 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 			nonce,
 		})
 	};
-	submit_op(&appchain, &l2_key, withdraw(2, ONE_ETH, 2))
-		.await
-		.unwrap();
-	logs.until(
-		"the withdrawal to B applied",
-		Duration::from_secs(60),
-		nonce_is(3),
-	)
-	.await;
+	apply(withdraw(2, ONE_ETH, 2), 2, "the withdrawal to B applied").await;
 
 	let pending = |chain: &DeployedChain| {
 		let rollup = chain.rollup.clone();
@@ -378,21 +354,11 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 		)
 		.await;
 
-	let before = chain_b.provider.get_balance(user.address()).await.unwrap();
-	let receipt = chain_b
-		.rollup
-		.withdrawPending(user.address(), NATIVE_TOKEN)
-		.from(user.address())
-		.send()
-		.await
-		.unwrap()
-		.get_receipt()
-		.await
-		.unwrap();
-	assert!(receipt.status());
-	let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
-	let after = chain_b.provider.get_balance(user.address()).await.unwrap();
-	assert_eq!(after, before + U256::from(ONE_ETH) - gas, "claimed on B");
+	assert_eq!(
+		claim_native(&chain_b, user.address()).await.unwrap(),
+		U256::from(ONE_ETH),
+		"claimed on B"
+	);
 	assert_eq!(
 		devnet::l2_account(&appchain, recipient.address())
 			.await
@@ -416,13 +382,10 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 
 	// The next batch: a withdrawal back to A.
 	let batch = executed + 1;
-	submit_op(&appchain, &l2_key, withdraw(1, ONE_ETH / 4, 3))
-		.await
-		.unwrap();
-	logs.until(
+	apply(
+		withdraw(1, ONE_ETH / 4, 3),
+		3,
 		"the withdrawal to A applied",
-		Duration::from_secs(60),
-		nonce_is(4),
 	)
 	.await;
 

@@ -9,8 +9,8 @@ use concord_contracts::{anvil::Anvil, tools};
 use concord_primitives::ops::ChainId;
 use concord_relayer::devnet::{
 	connect_when_up, deploy, deposit_native, dev_keys, l2_account, member_addresses, operator,
-	register, relayer_config, set_fee_account, ChainEntry, DevnetError, Process, RelayerSetup,
-	ALL_ROLES, ONE_ETH, ORACLE_KEY,
+	register, relayer_config, set_fee_account, start_relayer, ChainEntry, DevnetError, Process,
+	RelayerSetup, ALL_ROLES, ONE_ETH, ORACLE_KEY,
 };
 use std::{
 	path::{Path, PathBuf},
@@ -175,14 +175,7 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 	let text = relayer_config(&url, &setup, &chains);
 	std::fs::write(&config, text).map_err(|e| fail("writing the relayer configuration")(&e))?;
 	let relayer_log = base.join("relayer.log");
-	let relayer = Command::new(sibling("concord-relayer"))
-		.arg("--config")
-		.arg(&config)
-		.stdout(Stdio::null())
-		.stderr(std::fs::File::create(&relayer_log).map_err(|e| fail("relayer log")(&e))?)
-		.spawn()
-		.map(Process)
-		.map_err(|e| fail("starting concord-relayer")(&e))?;
+	let relayer = start_relayer(&sibling("concord-relayer"), &config, &relayer_log)?;
 
 	progress(
 		"operator: 10 ETH deposited on each chain (liquidity), its L2 account made the fee account",
