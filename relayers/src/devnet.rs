@@ -392,19 +392,24 @@ pub async fn submit_l2(appchain: &Appchain, call: RuntimeCall) -> Result<(), Dev
 		.map_err(|e| failed("submitting an L2 operation")(e.to_string()))
 }
 
+/// `op` signed with `l2_key`; `None` for priority ops, which carry no L2 signature.
+fn sign(l2_key: &PrivateKey, op: Op) -> Option<SignedOp> {
+	let message = op.signed_message()?;
+	Some(SignedOp {
+		op,
+		signature: l2_key.sign(message).pack(),
+	})
+}
+
 /// Signs `op` with `l2_key` and submits it.
 pub async fn submit_op(
 	appchain: &Appchain,
 	l2_key: &PrivateKey,
 	op: Op,
 ) -> Result<(), DevnetError> {
-	let message = op.signed_message().ok_or_else(|| {
+	let signed = sign(l2_key, op).ok_or_else(|| {
 		failed("signing an L2 operation")("a priority operation is not L2-signed".into())
 	})?;
-	let signed = SignedOp {
-		op,
-		signature: l2_key.sign(message).pack(),
-	};
 	submit_l2(
 		appchain,
 		RuntimeCall::Ledger(pallet_concord_ledger::Call::submit { op: signed }),
@@ -431,15 +436,11 @@ pub async fn change_pubkey(
 		fee: 0,
 		nonce,
 	};
-	let op = Op::ChangePubKey(change);
-	let message = op.signed_message().expect("a ChangePubKey is L2-signed");
+	let op = sign(l2_key, Op::ChangePubKey(change)).expect("a ChangePubKey is L2-signed");
 	let owner = k256::ecdsa::SigningKey::from_slice(&owner.to_bytes()[..])
 		.expect("an alloy key is a valid k256 key");
 	let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::change_pubkey {
-		op: SignedOp {
-			op,
-			signature: l2_key.sign(message).pack(),
-		},
+		op,
 		eth_signature: eth_sign(&owner, &change.eth_message_hash()),
 	});
 	submit_l2(appchain, call).await
@@ -463,6 +464,20 @@ where
 		}
 		tokio::time::sleep(Duration::from_millis(500)).await;
 	}
+}
+
+/// The id of `who`'s L2 account once it holds exactly `amount` of [`NATIVE_TOKEN`] (a
+/// [`poll`] check).
+pub async fn l2_id_holding(appchain: &Appchain, who: Address, amount: u128) -> Option<u32> {
+	let (id, _, balance) = l2_account(appchain, who).await.ok()??;
+	(balance == amount).then_some(id)
+}
+
+/// `Some` once `who`'s L2 nonce is `nonce`, i.e. its ops before that applied (a [`poll`]
+/// check).
+pub async fn l2_nonce_is(appchain: &Appchain, who: Address, nonce: u32) -> Option<()> {
+	let (_, current, _) = l2_account(appchain, who).await.ok()??;
+	(current == nonce).then_some(())
 }
 
 /// Makes `account` the fee account (sudo, the dev chain's Alice) and waits until that is

@@ -288,26 +288,18 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	deposit_native(&chain_a, user.address(), 2 * ONE_ETH)
 		.await
 		.unwrap();
-	// The account holding `eth` on L2, once it does.
-	let holding = |who: Address, eth: u128| {
-		let appchain = &appchain;
-		move || async move {
-			let (id, _, balance) = l2_account(appchain, who).await?;
-			(balance == eth).then_some(id)
-		}
-	};
 	let operator_id = net
 		.until(
 			"the operator's deposits reach L2",
 			Duration::from_secs(120),
-			holding(operator.address(), 6 * ONE_ETH),
+			|| devnet::l2_id_holding(&appchain, operator.address(), 6 * ONE_ETH),
 		)
 		.await;
 	let user_id = net
 		.until(
 			"the user's deposit on chain A reaches L2",
 			Duration::from_secs(60),
-			holding(user.address(), 2 * ONE_ETH),
+			|| devnet::l2_id_holding(&appchain, user.address(), 2 * ONE_ETH),
 		)
 		.await;
 	set_fee_account(&appchain, operator_id).await.unwrap();
@@ -329,9 +321,8 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		.await
 		.unwrap();
 	let nonce_is = |nonce: u32| {
-		let appchain = &appchain;
-		let user = user.address();
-		move || async move { (l2_account(appchain, user).await?.1 == nonce).then_some(()) }
+		let (appchain, user) = (&appchain, user.address());
+		move || devnet::l2_nonce_is(appchain, user, nonce)
 	};
 	net.until(
 		"the key change applied",

@@ -13,7 +13,7 @@
 //!    would: the appchain raises the alarm naming Charlie, the wrong value is never
 //!    confirmed, and the batch syncs with the sync hash the appchain expects.
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::U256;
 use concord_circuits::groth16;
 use concord_contracts::{anvil::Anvil, tools};
 use concord_primitives::{
@@ -24,9 +24,9 @@ use concord_relayer::{
 	appchain::Appchain,
 	devnet::{
 		self, change_pubkey, claim_native, connect_when_up, deploy, deposit_native, dev_keys,
-		free_port, member_addresses, register, relayer_config, set_fee_account, signer,
-		start_relayer, submit_op, ChainEntry, DeployedChain, RelayerSetup, ALL_ROLES, MEMBERS,
-		NATIVE_TOKEN, ONE_ETH,
+		free_port, l2_id_holding, l2_nonce_is, member_addresses, register, relayer_config,
+		set_fee_account, signer, start_relayer, submit_op, ChainEntry, DeployedChain, RelayerSetup,
+		ALL_ROLES, MEMBERS, NATIVE_TOKEN, ONE_ETH,
 	},
 };
 use concord_runtime::{Runtime, RuntimeEvent};
@@ -241,25 +241,18 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 	deposit_native(&chain_a, user.address(), 2 * ONE_ETH)
 		.await
 		.unwrap();
-	let holding = |who: Address, eth: u128| {
-		let appchain = &appchain;
-		move || async move {
-			let (id, _, balance) = devnet::l2_account(appchain, who).await.ok()??;
-			(balance == eth).then_some(id)
-		}
-	};
 	let operator_id = logs
 		.until(
 			"the operator's deposits reach L2 (2 of 3 members attested each)",
 			Duration::from_secs(180),
-			holding(operator.address(), 6 * ONE_ETH),
+			|| l2_id_holding(&appchain, operator.address(), 6 * ONE_ETH),
 		)
 		.await;
 	let user_id = logs
 		.until(
 			"the user's deposit reaches L2",
 			Duration::from_secs(60),
-			holding(user.address(), 2 * ONE_ETH),
+			|| l2_id_holding(&appchain, user.address(), 2 * ONE_ETH),
 		)
 		.await;
 	set_fee_account(&appchain, operator_id).await.unwrap();
@@ -268,12 +261,8 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 		.await
 		.unwrap();
 	let nonce_is = |nonce: u32| {
-		let appchain = &appchain;
-		let user = user.address();
-		move || async move {
-			let (_, current, _) = devnet::l2_account(appchain, user).await.ok()??;
-			(current == nonce).then_some(())
-		}
+		let (appchain, user) = (&appchain, user.address());
+		move || l2_nonce_is(appchain, user, nonce)
 	};
 	logs.until(
 		"the key change applied",

@@ -94,9 +94,11 @@ export async function runJourney(devnet, { log = console.log } = {}) {
     log(`batch ${last}: synced ${status.synced}, stages ${JSON.stringify(status.chains)}`);
 
     // 5. The claim on chain B.
-    const balanceBefore = await providerB.getBalance(user.address);
     const receipt = await claim(rollupB, user.address, token);
-    const balanceAfter = await providerB.getBalance(user.address);
+    // The balance at the claim's block and at the block before: exact whenever the claim is
+    // mined, and never answered from ethers' cache of identical requests (250 ms).
+    const balanceBefore = await providerB.getBalance(user.address, receipt.blockNumber - 1);
+    const balanceAfter = await providerB.getBalance(user.address, receipt.blockNumber);
     log(`claimed ${pending} wei on chain B`);
     return {
       pending,

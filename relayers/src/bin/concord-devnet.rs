@@ -8,9 +8,9 @@ use clap::Parser;
 use concord_contracts::{anvil::Anvil, tools};
 use concord_primitives::ops::ChainId;
 use concord_relayer::devnet::{
-	connect_when_up, deploy, deposit_native, dev_keys, l2_account, member_addresses, operator,
-	register, relayer_config, set_fee_account, start_relayer, ChainEntry, DevnetError, Process,
-	RelayerSetup, ALL_ROLES, ONE_ETH, ORACLE_KEY,
+	connect_when_up, deploy, deposit_native, dev_keys, l2_id_holding, member_addresses, operator,
+	poll, register, relayer_config, set_fee_account, start_relayer, ChainEntry, DevnetError,
+	Process, RelayerSetup, ALL_ROLES, ONE_ETH, ORACLE_KEY,
 };
 use std::{
 	path::{Path, PathBuf},
@@ -183,7 +183,16 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 	for chain in &deployed_chains {
 		deposit_native(chain, operator().address(), OPERATOR_DEPOSIT).await?;
 	}
-	let operator_id = wait_for_operator(&appchain).await?;
+	let operator_id = poll(
+		"the operator's deposits on L2",
+		Duration::from_secs(180),
+		|| l2_id_holding(&appchain, operator().address(), 2 * OPERATOR_DEPOSIT),
+	)
+	.await
+	.ok_or_else(|| DevnetError {
+		step: "waiting for the operator's deposits on L2".into(),
+		reason: "not attested within 180 s (see the relayer log)".into(),
+	})?;
 	set_fee_account(&appchain, operator_id).await?;
 
 	write_summary(&base, &cli, &chains)?;
@@ -208,27 +217,6 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 
 /// What the operator deposits on each chain.
 const OPERATOR_DEPOSIT: u128 = 10 * ONE_ETH;
-
-/// The operator's L2 account id, once the relayer's attestations of both deposits applied.
-async fn wait_for_operator(
-	appchain: &concord_relayer::appchain::Appchain,
-) -> Result<u32, DevnetError> {
-	let start = std::time::Instant::now();
-	loop {
-		if let Some((id, _, balance)) = l2_account(appchain, operator().address()).await? {
-			if balance == 2 * OPERATOR_DEPOSIT {
-				return Ok(id);
-			}
-		}
-		if start.elapsed() > Duration::from_secs(180) {
-			return Err(DevnetError {
-				step: "waiting for the operator's deposits on L2".into(),
-				reason: "not attested within 180 s (see the relayer log)".into(),
-			});
-		}
-		tokio::time::sleep(Duration::from_millis(500)).await;
-	}
-}
 
 /// `devnet.json`: the endpoints and contracts, for scripts and the JS client's tests.
 fn write_summary(base: &Path, cli: &Cli, chains: &[ChainEntry]) -> Result<(), DevnetError> {
