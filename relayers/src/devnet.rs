@@ -5,10 +5,10 @@
 
 use crate::appchain::{tx_extension, Appchain};
 use alloy::{
-	network::{EthereumWallet, TransactionBuilder},
+	network::{Ethereum, EthereumWallet, TransactionBuilder},
 	primitives::{Address, Bytes, U256},
-	providers::{DynProvider, Provider, ProviderBuilder},
-	rpc::types::TransactionRequest,
+	providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
+	rpc::types::{TransactionReceipt, TransactionRequest},
 	signers::local::PrivateKeySigner,
 };
 use concord_circuits::groth16;
@@ -273,13 +273,10 @@ pub async fn deploy(
 			.await
 			.map_err(|e| error(&e))?;
 	}
-	let receipt = provider
+	let sent = provider
 		.send_transaction(TransactionRequest::default().with_deploy_code(verifier.clone()))
-		.await
-		.map_err(|e| error(&e))?
-		.get_receipt()
-		.await
-		.map_err(|e| error(&e))?;
+		.await;
+	let receipt = confirmed("deploying the verifier", sent).await?;
 	let verifier = receipt
 		.contract_address
 		.ok_or_else(|| error(&"the verifier's deployment created no contract"))?;
@@ -307,52 +304,60 @@ pub async fn deposit_native(
 	from: Address,
 	amount: u128,
 ) -> Result<(), DevnetError> {
-	let error = |e: &dyn std::fmt::Display| failed("depositing")(e.to_string());
-	let receipt = chain
+	let sent = chain
 		.rollup
 		.depositETH(from)
 		.value(U256::from(amount))
 		.from(from)
 		.send()
-		.await
+		.await;
+	confirmed("depositETH", sent).await.map(|_| ())
+}
+
+/// The receipt of a sent transaction once mined; an error naming `what` if sending failed or
+/// the transaction reverted.
+async fn confirmed(
+	what: &str,
+	sent: Result<PendingTransactionBuilder<Ethereum>, impl std::fmt::Display>,
+) -> Result<TransactionReceipt, DevnetError> {
+	let error = |e: &dyn std::fmt::Display| failed(what)(e.to_string());
+	let receipt = sent
 		.map_err(|e| error(&e))?
 		.get_receipt()
 		.await
 		.map_err(|e| error(&e))?;
 	if !receipt.status() {
-		return Err(error(&"depositETH reverted"));
+		return Err(error(&"reverted"));
 	}
-	Ok(())
+	Ok(receipt)
 }
 
 /// Claims `owner`'s pending native-coin withdrawals on `chain` (`withdrawPending`, sent by
-/// `owner`) and returns what the contract paid out: the owner's balance gain plus the gas.
+/// `owner`) and returns what the contract paid out: the owner's balance gain over the claim's
+/// block plus the gas.
 pub async fn claim_native(chain: &DeployedChain, owner: Address) -> Result<U256, DevnetError> {
 	let error = |e: &dyn std::fmt::Display| failed("claiming a withdrawal")(e.to_string());
-	let before = chain
-		.provider
-		.get_balance(owner)
-		.await
-		.map_err(|e| error(&e))?;
-	let receipt = chain
+	let sent = chain
 		.rollup
 		.withdrawPending(owner, NATIVE_TOKEN)
 		.from(owner)
 		.send()
-		.await
-		.map_err(|e| error(&e))?
-		.get_receipt()
-		.await
-		.map_err(|e| error(&e))?;
-	if !receipt.status() {
-		return Err(error(&"withdrawPending reverted"));
-	}
+		.await;
+	let receipt = confirmed("withdrawPending", sent).await?;
+	let block = receipt
+		.block_number
+		.ok_or_else(|| error(&"the receipt has no block number"))?;
+	let balance_at = |number: u64| async move {
+		chain
+			.provider
+			.get_balance(owner)
+			.number(number)
+			.await
+			.map_err(|e| error(&e))
+	};
+	let before = balance_at(block - 1).await?;
+	let after = balance_at(block).await?;
 	let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
-	let after = chain
-		.provider
-		.get_balance(owner)
-		.await
-		.map_err(|e| error(&e))?;
 	Ok(after + gas - before)
 }
 

@@ -22,6 +22,8 @@ pub mod l1;
 pub mod metrics;
 pub mod roles;
 pub mod store;
+#[cfg(test)]
+mod test_state;
 
 use appchain::{Appchain, AppchainError};
 use config::{Config, Role};

@@ -93,10 +93,7 @@ impl TreeStore {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use concord_primitives::{
-		ops::{ChainId, Deposit, Op},
-		stf::{self, BatchContext},
-	};
+	use concord_primitives::stf::{self, BatchContext};
 
 	fn directory(name: &str) -> PathBuf {
 		let dir = std::env::temp_dir().join(format!("concord-store-{name}-{}", std::process::id()));
@@ -109,16 +106,8 @@ mod tests {
 		let dir = directory("roundtrip");
 		let store = TreeStore::open(&dir).unwrap();
 		assert!(store.load().unwrap().is_none());
-		let mut state = TreeState::new();
-		state.registry_mut().add_chain(ChainId(1));
-		state.registry_mut().register_token(ChainId(1), 0).unwrap();
-		let deposit = Op::Deposit(Deposit {
-			chain_id: ChainId(1),
-			priority_id: 0,
-			to_address: [7; 20],
-			token: 0,
-			amount: 5,
-		});
+		let mut state = crate::test_state::registered();
+		let deposit = crate::test_state::deposit([7; 20], 5);
 		stf::apply(&mut state, &deposit, &BatchContext { fee_account: 0 }).unwrap();
 		store.save(3, &state).unwrap();
 		let (batch, loaded) = store.load().unwrap().unwrap();

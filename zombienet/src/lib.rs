@@ -14,7 +14,6 @@ use concord_relayer::devnet::DevnetError;
 use std::{
 	path::{Path, PathBuf},
 	process::Command,
-	time::Duration,
 };
 pub use zombienet_sdk::{LocalFileSystem, Network, NetworkConfig};
 use zombienet_sdk::{NetworkConfigBuilder, NetworkConfigExt};
@@ -132,10 +131,7 @@ pub async fn kill(network: &Network<LocalFileSystem>, name: &str) -> Result<(), 
 		.inner()
 		.destroy()
 		.await
-		.map_err(|e| failed(&format!("killing {name}"), e))?;
-	// Its peers notice the closed connections within a few seconds.
-	tokio::time::sleep(Duration::from_secs(1)).await;
-	Ok(())
+		.map_err(|e| failed(&format!("killing {name}"), e))
 }
 
 #[cfg(test)]

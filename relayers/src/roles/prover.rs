@@ -291,7 +291,7 @@ impl Prover {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use concord_primitives::ops::{ChainId, Deposit, SignedOp, Transfer};
+	use concord_primitives::ops::{SignedOp, Transfer};
 
 	#[test]
 	fn a_pool_splits_batches_by_number() {
@@ -330,17 +330,8 @@ mod tests {
 
 	#[test]
 	fn replay_applies_ops_and_refuses_invalid_ones() {
-		let mut state = TreeState::new();
-		state.registry_mut().add_chain(ChainId(1));
-		state.registry_mut().register_token(ChainId(1), 0).unwrap();
-		let deposit = Op::Deposit(Deposit {
-			chain_id: ChainId(1),
-			priority_id: 0,
-			to_address: [1; 20],
-			token: 0,
-			amount: 10,
-		});
-		replay(&mut state, 0, &[deposit]).unwrap();
+		let mut state = crate::test_state::registered();
+		replay(&mut state, 0, &[crate::test_state::deposit([1; 20], 10)]).unwrap();
 		assert_ne!(
 			state.tree().root(),
 			TreeState::<concord_primitives::tree::MemoryStore>::new()
