@@ -11,6 +11,9 @@ DEVNET_BIN="$TARGET_DIR/debug/concord-devnet"
 # runtime's dependencies afresh instead of using the committed lock file.
 export WASM_BUILD_WORKSPACE_HINT="$ROOT"
 
+# rustup's proxies (cargo, rustc), wherever setup.sh or the user installed them.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*"; }
 
 # Builds the node (and its runtime wasm) unless it is up to date. It is built the way the

@@ -24,7 +24,7 @@ use concord_primitives::{
 };
 use concord_runtime::{RuntimeCall, UncheckedExtrinsic};
 use std::{
-	net::TcpListener,
+	future::Future,
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
 	time::{Duration, Instant},
@@ -92,27 +92,83 @@ pub fn log_tail(path: &Path, lines: usize) -> String {
 	tail.into_iter().rev().collect::<Vec<_>>().join("\n")
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-pub fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0")
-		.and_then(|listener| listener.local_addr())
-		.map(|address| address.port())
-		.expect("the loopback interface has free ports")
+impl From<concord_ports::PortError> for DevnetError {
+	fn from(error: concord_ports::PortError) -> DevnetError {
+		DevnetError {
+			step: "reserving a loopback port".into(),
+			reason: error.to_string(),
+		}
+	}
 }
 
-/// A child process, killed when dropped.
-pub struct Process(pub Child);
+/// A loopback port reserved for one of the processes a devnet or test starts (see
+/// [`concord_ports`]: no other socket can take it before that process binds it).
+pub fn reserve_port() -> Result<u16, DevnetError> {
+	Ok(concord_ports::reserve()?)
+}
+
+/// A child process with a name and a log file, killed when dropped.
+pub struct Process {
+	child: Child,
+	name: String,
+	log: PathBuf,
+}
 
 impl Process {
+	/// Starts `command` as the process called `name` (for reports), its stderr (and stdout,
+	/// unless the command sets it) appended to `log`.
+	pub fn spawn(name: &str, command: &mut Command, log: &Path) -> Result<Process, DevnetError> {
+		let step = || failed(format!("starting {name}"));
+		let open = || {
+			std::fs::OpenOptions::new()
+				.create(true)
+				.append(true)
+				.open(log)
+				.map_err(|error| step()(format!("its log {}: {error}", log.display())))
+		};
+		let child = command
+			.stdin(Stdio::null())
+			.stdout(open()?)
+			.stderr(open()?)
+			.spawn()
+			.map_err(|error| step()(format!("{error} ({:?})", command.get_program())))?;
+		Ok(Process {
+			child,
+			name: name.into(),
+			log: log.into(),
+		})
+	}
+
+	pub fn name(&self) -> &str {
+		&self.name
+	}
+
+	pub fn log(&self) -> &Path {
+		&self.log
+	}
+
+	/// `Err` naming the process, its exit status and the end of its log if it has exited.
+	pub fn check_running(&mut self) -> Result<(), DevnetError> {
+		match self.child.try_wait() {
+			Ok(None) => Ok(()),
+			Ok(Some(status)) => Err(failed(format!("{} stopped", self.name))(format!(
+				"{status}; its log {} ends:\n{}",
+				self.log.display(),
+				log_tail(&self.log, 20)
+			))),
+			Err(error) => Err(failed(format!("watching {}", self.name))(error.to_string())),
+		}
+	}
+
 	/// Asks the process to stop as Ctrl-C would (SIGINT) and kills it if it has not within
 	/// `grace`.
 	pub fn interrupt(mut self, grace: Duration) {
 		let _ = Command::new("kill")
-			.args(["-INT", &self.0.id().to_string()])
+			.args(["-INT", &self.child.id().to_string()])
 			.status();
 		let start = Instant::now();
 		while start.elapsed() < grace {
-			if let Ok(Some(_)) = self.0.try_wait() {
+			if let Ok(Some(_)) = self.child.try_wait() {
 				return;
 			}
 			std::thread::sleep(Duration::from_millis(100));
@@ -122,8 +178,44 @@ impl Process {
 
 impl Drop for Process {
 	fn drop(&mut self) {
-		let _ = self.0.kill();
-		let _ = self.0.wait();
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+/// The log files of the processes a test runs, named, so that a failure says which process
+/// did what and where to read the rest.
+#[derive(Default)]
+pub struct ProcessLogs(Vec<(String, PathBuf)>);
+
+impl ProcessLogs {
+	pub fn add(&mut self, name: impl Into<String>, log: impl Into<PathBuf>) {
+		self.0.push((name.into(), log.into()));
+	}
+
+	/// Each process's name, log path and last `lines` lines.
+	pub fn report(&self, lines: usize) -> String {
+		let parts: Vec<String> = self
+			.0
+			.iter()
+			.map(|(name, log)| format!("--- {name}: {}\n{}", log.display(), log_tail(log, lines)))
+			.collect();
+		parts.join("\n")
+	}
+
+	/// Polls `check` until it returns `Some`, or panics after `timeout` with every log's tail.
+	pub async fn until<T, F, Fut>(&self, what: &str, timeout: Duration, check: F) -> T
+	where
+		F: FnMut() -> Fut,
+		Fut: Future<Output = Option<T>>,
+	{
+		match poll(what, timeout, check).await {
+			Some(value) => value,
+			None => panic!(
+				"timed out after {timeout:?} waiting for: {what}\n{}",
+				self.report(30)
+			),
+		}
 	}
 }
 
@@ -152,54 +244,53 @@ pub fn dev_keys() -> Result<PathBuf, DevnetError> {
 	Ok(dir)
 }
 
-/// Starts `concord-node --dev` with its state in `base` and JSON-RPC on 127.0.0.1:`rpc_port`.
-pub fn start_node(binary: &Path, base: &Path, rpc_port: u16) -> Result<Process, DevnetError> {
-	Command::new(binary)
+/// Starts `concord-node --dev` with its state in `base`, JSON-RPC on 127.0.0.1:`rpc_port` and
+/// its log in `log`; its p2p port is reserved here, Prometheus is off.
+pub fn start_node(
+	binary: &Path,
+	base: &Path,
+	rpc_port: u16,
+	log: &Path,
+) -> Result<Process, DevnetError> {
+	let p2p = format!("/ip4/127.0.0.1/tcp/{}", reserve_port()?);
+	let mut command = Command::new(binary);
+	command
 		.args(["--dev", "--no-telemetry", "--no-mdns", "--no-prometheus"])
-		.args(["--rpc-port", &rpc_port.to_string()])
-		.args([
-			"--listen-addr",
-			&format!("/ip4/127.0.0.1/tcp/{}", free_port()),
-		])
+		.args(["--rpc-port", &rpc_port.to_string(), "--listen-addr", &p2p])
 		.arg("--base-path")
-		.arg(base)
-		.stdout(Stdio::null())
-		.stderr(Stdio::null())
-		.spawn()
-		.map(Process)
-		.map_err(|error| failed(format!("starting {}", binary.display()))(error.to_string()))
+		.arg(base);
+	Process::spawn("concord-node", &mut command, log)
 }
 
-/// Starts the relayer `binary` with `config`; its log (stderr) is appended to `log`.
+/// Starts the relayer `binary` with `config`; its log is appended to `log`.
 pub fn start_relayer(binary: &Path, config: &Path, log: &Path) -> Result<Process, DevnetError> {
-	let step = || failed(format!("starting {}", binary.display()));
-	let log = std::fs::OpenOptions::new()
-		.create(true)
-		.append(true)
-		.open(log)
-		.map_err(|error| step()(format!("its log {}: {error}", log.display())))?;
-	Command::new(binary)
-		.arg("--config")
-		.arg(config)
-		.stdout(Stdio::null())
-		.stderr(log)
-		.spawn()
-		.map(Process)
-		.map_err(|error| step()(error.to_string()))
+	let mut command = Command::new(binary);
+	command.arg("--config").arg(config);
+	Process::spawn("concord-relayer", &mut command, log)
 }
 
-/// Connects to the node at `url` as soon as it answers, within `timeout`.
+/// Connects to the node at `url` as soon as it answers, within `timeout`. When the node is
+/// a `process` of ours, its exit fails the wait at once, with its log.
 pub async fn connect_when_up(
 	url: &str,
 	signer: sp_core::sr25519::Pair,
 	timeout: Duration,
+	mut process: Option<&mut Process>,
 ) -> Result<Appchain, DevnetError> {
 	let start = Instant::now();
 	loop {
+		if let Some(process) = process.as_deref_mut() {
+			process.check_running()?;
+		}
 		match Appchain::connect(url, Some(signer.clone())).await {
 			Ok(appchain) => return Ok(appchain),
 			Err(error) if start.elapsed() > timeout => {
-				return Err(failed(format!("connecting to {url}"))(error.to_string()))
+				let log = process
+					.map(|process| format!(" (its log: {})", process.log().display()))
+					.unwrap_or_default();
+				return Err(failed(format!("connecting to {url}"))(format!(
+					"{error}{log}"
+				)));
 			}
 			Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
 		}
@@ -456,7 +547,7 @@ pub async fn change_pubkey(
 pub async fn poll<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> Option<T>
 where
 	F: FnMut() -> Fut,
-	Fut: std::future::Future<Output = Option<T>>,
+	Fut: Future<Output = Option<T>>,
 {
 	let start = Instant::now();
 	loop {

@@ -25,13 +25,13 @@ use concord_primitives::{
 use concord_relayer::{
 	appchain::Appchain,
 	devnet::{
-		self, connect_when_up, deploy, deposit_native, dev_keys, free_port, member_addresses,
-		register, relayer_config, set_fee_account, signer, start_node, submit_op, ChainEntry,
-		DeployedChain, Process, RelayerSetup, ALL_ROLES, NATIVE_TOKEN, ONE_ETH, ORACLE_KEY,
+		self, connect_when_up, deploy, deposit_native, dev_keys, member_addresses, register,
+		relayer_config, reserve_port, set_fee_account, signer, start_node, submit_op, ChainEntry,
+		DeployedChain, Process, ProcessLogs, RelayerSetup, ALL_ROLES, NATIVE_TOKEN, ONE_ETH,
+		ORACLE_KEY,
 	},
 };
 use std::{
-	future::Future,
 	path::{Path, PathBuf},
 	process::Command,
 	time::Duration,
@@ -52,28 +52,6 @@ fn scratch(name: &str) -> PathBuf {
 /// this test.
 fn node_binary() -> PathBuf {
 	devnet::built_binary("concord-node", "CONCORD_NODE_BIN")
-}
-
-/// Everything the journey runs, and its diagnostics.
-struct Net {
-	relayer_log: PathBuf,
-}
-
-impl Net {
-	/// Polls `check` until it returns `Some`, or fails after `timeout` with the relayer's log.
-	async fn until<T, F, Fut>(&self, what: &str, timeout: Duration, check: F) -> T
-	where
-		F: FnMut() -> Fut,
-		Fut: Future<Output = Option<T>>,
-	{
-		if let Some(value) = devnet::poll(what, timeout, check).await {
-			return value;
-		}
-		panic!(
-			"timed out after {timeout:?} waiting for: {what}\nrelayer log tail:\n{}",
-			devnet::log_tail(&self.relayer_log, 60)
-		);
-	}
 }
 
 fn start_relayer(config: &Path, log: &Path) -> Process {
@@ -169,16 +147,18 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	let keys_dir = dev_keys().unwrap();
 	let work = scratch("net");
 	let relayer_log = work.join("relayer.log");
-	let net = Net {
-		relayer_log: relayer_log.clone(),
-	};
+	let node_log = work.join("node.log");
+	// Every process's log, reported with its name when a step times out.
+	let mut net = ProcessLogs::default();
+	net.add("concord-node --dev", &node_log);
+	net.add("concord-relayer", &relayer_log);
 
 	// The appchain.
-	let rpc_port = free_port();
-	let _node = start_node(&node_binary(), &work.join("node"), rpc_port).unwrap();
+	let rpc_port = reserve_port().unwrap();
+	let mut node = start_node(&node_binary(), &work.join("node"), rpc_port, &node_log).unwrap();
 	let url = format!("ws://127.0.0.1:{rpc_port}");
 	let alice = <sp_core::sr25519::Pair as sp_core::Pair>::from_string("//Alice", None).unwrap();
-	let appchain = connect_when_up(&url, alice, Duration::from_secs(90))
+	let appchain = connect_when_up(&url, alice, Duration::from_secs(90), Some(&mut node))
 		.await
 		.unwrap();
 
@@ -210,8 +190,10 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		"--state-interval",
 		"1",
 	];
-	let anvil_b = Anvil::start(&anvil_b_args).unwrap();
-	let port_b = anvil_b.port();
+	// Chain B is restarted on its port below: a reserved port, which nothing else can take
+	// while it is down.
+	let port_b = reserve_port().unwrap();
+	let anvil_b = Anvil::start_on(port_b, &anvil_b_args).unwrap();
 	let dev_oracle = || (member_addresses(1), 1);
 	let chain_a = deploy(&anvil_a, 1, &verifier, dev_oracle(), &users)
 		.await
@@ -231,7 +213,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 
 	// The relayer, with every role.
 	let config = work.join("relayer.toml");
-	let metrics_port = free_port();
+	let metrics_port = reserve_port().unwrap();
 	let chains = [
 		ChainEntry {
 			id: 1,

@@ -10,7 +10,7 @@
 //! (quorum 2 of 3); Dave validates only, so that GRANDPA (which needs more than 2/3 of the
 //! voters) keeps finalizing with one validator down.
 
-use concord_relayer::devnet::DevnetError;
+use concord_relayer::devnet::{reserve_port, DevnetError, ProcessLogs};
 use std::{
 	path::{Path, PathBuf},
 	process::Command,
@@ -46,13 +46,44 @@ pub fn export_local_spec(node: &Path, path: &Path) -> Result<(), DevnetError> {
 	Ok(())
 }
 
+/// The loopback ports one node binds, each reserved by [`reserve_port`] (outside the OS's
+/// ephemeral range and locked for this process), so that nothing can take one between
+/// zombienet releasing its hold and the node binding it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodePorts {
+	pub rpc: u16,
+	pub prometheus: u16,
+	pub p2p: u16,
+	/// zombienet reserves a WebSocket port per node too, though the node serves WebSocket on
+	/// its RPC port; reserving it here keeps zombienet from parking an ephemeral one.
+	pub ws: u16,
+}
+
+impl NodePorts {
+	pub fn reserve() -> Result<NodePorts, DevnetError> {
+		Ok(NodePorts {
+			rpc: reserve_port()?,
+			prometheus: reserve_port()?,
+			p2p: reserve_port()?,
+			ws: reserve_port()?,
+		})
+	}
+}
+
+/// Every node's name, validators first.
+pub fn node_names() -> impl Iterator<Item = &'static str> {
+	VALIDATORS.into_iter().chain([RPC_NODE])
+}
+
 /// The network: [`VALIDATORS`] and [`RPC_NODE`] running `node` on `raw_spec`, with their
-/// state and logs under `base_dir`. Every server listens on 127.0.0.1 only: zombienet's
-/// `--prometheus-external` is removed and the p2p address is a loopback one.
+/// state and logs under `base_dir`, each on its `ports` (in [`node_names`] order). Every
+/// server listens on 127.0.0.1 only: zombienet's `--prometheus-external` is removed and the
+/// p2p address is a loopback one (zombienet writes the node's p2p port in place of its 0).
 pub fn network_config(
 	node: &Path,
 	raw_spec: &Path,
 	base_dir: &Path,
+	ports: &[NodePorts; VALIDATORS.len() + 1],
 ) -> Result<NetworkConfig, DevnetError> {
 	let command = node
 		.to_str()
@@ -64,6 +95,16 @@ pub fn network_config(
 			"--no-mdns".into(),
 		]
 	};
+	// zombienet's node builder type is not exported, so a closure cannot name it.
+	macro_rules! on_ports {
+		($node:expr, $ports:expr) => {
+			$node
+				.with_rpc_port($ports.rpc)
+				.with_prometheus_port($ports.prometheus)
+				.with_p2p_port($ports.p2p)
+				.with_ws_port($ports.ws)
+		};
+	}
 	NetworkConfigBuilder::new()
 		.with_relaychain(|relay| {
 			let mut relay = relay
@@ -72,16 +113,17 @@ pub fn network_config(
 				.with_chain_spec_path(raw_spec.to_path_buf())
 				.with_default_args(args())
 				.with_validator(|node| {
-					node.with_name(VALIDATORS[0])
+					on_ports!(node.with_name(VALIDATORS[0]), ports[0])
 						.with_keystore_key_types(vec!["aura", "gran"])
 				});
-			for name in &VALIDATORS[1..] {
+			for (name, ports) in VALIDATORS[1..].iter().zip(&ports[1..]) {
 				relay = relay.with_validator(|node| {
-					node.with_name(*name)
+					on_ports!(node.with_name(*name), ports)
 						.with_keystore_key_types(vec!["aura", "gran"])
 				});
 			}
-			relay.with_fullnode(|node| node.with_name(RPC_NODE))
+			let rpc_ports = &ports[VALIDATORS.len()];
+			relay.with_fullnode(|node| on_ports!(node.with_name(RPC_NODE), rpc_ports))
 		})
 		.with_global_settings(|settings| {
 			settings
@@ -101,17 +143,37 @@ pub fn network_config(
 		})
 }
 
+/// Where zombienet's native provider writes node `name`'s log.
+pub fn node_log(base_dir: &Path, name: &str) -> PathBuf {
+	base_dir.join(name).join(format!("{name}.log"))
+}
+
 /// Exports the raw local spec and spawns the network with the native provider under
-/// `base_dir` (which must not exist yet).
+/// `base_dir` (which must not exist yet). A failure names every node's log and its last
+/// lines, so that the node that failed (and why) is in the message.
 pub async fn spawn(node: &Path, base_dir: &Path) -> Result<Network<LocalFileSystem>, DevnetError> {
 	let spec_dir = base_dir.with_extension("spec");
 	std::fs::create_dir_all(&spec_dir).map_err(|e| failed("the spec directory", e))?;
 	let raw_spec: PathBuf = spec_dir.join(format!("{CHAIN}.json"));
 	export_local_spec(node, &raw_spec)?;
-	network_config(node, &raw_spec, base_dir)?
-		.spawn_native()
-		.await
-		.map_err(|e| failed("spawning the network", format!("{e:#}")))
+	let ports = [
+		NodePorts::reserve()?,
+		NodePorts::reserve()?,
+		NodePorts::reserve()?,
+		NodePorts::reserve()?,
+		NodePorts::reserve()?,
+	];
+	let config = network_config(node, &raw_spec, base_dir, &ports)?;
+	config.spawn_native().await.map_err(|error| {
+		let mut logs = ProcessLogs::default();
+		for (name, ports) in node_names().zip(&ports) {
+			logs.add(format!("{name} ({ports:?})"), node_log(base_dir, name));
+		}
+		failed(
+			"spawning the network",
+			format!("{error:#}\nthe nodes' logs:\n{}", logs.report(8)),
+		)
+	})
 }
 
 /// The WebSocket URL of node `name`.
@@ -140,10 +202,12 @@ mod tests {
 
 	#[test]
 	fn the_definition_has_four_validators_and_an_rpc_node_on_loopback() {
+		let ports = [(); VALIDATORS.len() + 1].map(|()| NodePorts::reserve().unwrap());
 		let config = network_config(
 			Path::new("/bin/concord-node"),
 			Path::new("/tmp/concord_local.json"),
 			Path::new("/tmp/net"),
+			&ports,
 		)
 		.unwrap();
 		let relay = config.relaychain();
@@ -160,6 +224,16 @@ mod tests {
 			.map(|node| node.name())
 			.collect();
 		assert_eq!(full, [RPC_NODE]);
+		for (node, ports) in nodes.iter().zip(&ports) {
+			assert_eq!(node.rpc_port(), Some(ports.rpc), "{}", node.name());
+			assert_eq!(
+				node.prometheus_port(),
+				Some(ports.prometheus),
+				"{}",
+				node.name()
+			);
+			assert_eq!(node.p2p_port(), Some(ports.p2p), "{}", node.name());
+		}
 		let args: Vec<String> = relay
 			.default_args()
 			.iter()

@@ -24,19 +24,20 @@ use concord_relayer::{
 	appchain::Appchain,
 	devnet::{
 		self, change_pubkey, claim_native, connect_when_up, deploy, deposit_native, dev_keys,
-		free_port, l2_id_holding, l2_nonce_is, member_addresses, register, relayer_config,
-		set_fee_account, signer, start_relayer, submit_op, ChainEntry, DeployedChain, RelayerSetup,
-		ALL_ROLES, MEMBERS, NATIVE_TOKEN, ONE_ETH,
+		l2_id_holding, l2_nonce_is, member_addresses, register, relayer_config, reserve_port,
+		set_fee_account, signer, start_relayer, submit_op, ChainEntry, DeployedChain, ProcessLogs,
+		RelayerSetup, ALL_ROLES, MEMBERS, NATIVE_TOKEN, ONE_ETH,
 	},
 };
 use concord_runtime::{Runtime, RuntimeEvent};
-use concord_zombienet::{kill, spawn, ws_url, LocalFileSystem, Network, RPC_NODE, VALIDATORS};
+use concord_zombienet::{
+	kill, node_log, node_names, spawn, ws_url, LocalFileSystem, Network, RPC_NODE, VALIDATORS,
+};
 use futures::FutureExt;
 use pallet_concord_batches::L1Stage;
 use pallet_concord_oracle::{AlarmReason, Attestation, Event as OracleEvent, Subject};
 use sp_core::{Pair, H256};
 use std::{
-	future::Future,
 	panic::AssertUnwindSafe,
 	path::{Path, PathBuf},
 	time::Duration,
@@ -59,29 +60,6 @@ fn relayer_binary() -> PathBuf {
 
 fn pair(uri: &str) -> sp_core::sr25519::Pair {
 	sp_core::sr25519::Pair::from_string(uri, None).unwrap()
-}
-
-/// The relayers' logs, shown when a step times out.
-struct Logs(Vec<PathBuf>);
-
-impl Logs {
-	/// Polls `check` until it returns `Some`, or fails after `timeout` with the relayers' logs.
-	async fn until<T, F, Fut>(&self, what: &str, timeout: Duration, check: F) -> T
-	where
-		F: FnMut() -> Fut,
-		Fut: Future<Output = Option<T>>,
-	{
-		if let Some(value) = devnet::poll(what, timeout, check).await {
-			return value;
-		}
-		let tails: Vec<String> = self
-			.0
-			.iter()
-			.map(|log| format!("--- {}\n{}", log.display(), devnet::log_tail(log, 30)))
-			.collect();
-		let tails = tails.join("\n");
-		panic!("timed out after {timeout:?} waiting for: {what}\n{tails}");
-	}
 }
 
 /// The finalized block number of the node at `url`.
@@ -136,12 +114,21 @@ async fn four_validators_and_three_oracle_relayers() {
 }
 
 async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
-	let logs = Logs(
-		["alice", "bob", "charlie"]
-			.iter()
-			.map(|name| work.join(format!("relayer-{name}.log")))
-			.collect(),
-	);
+	// Every process's log, reported with its name when a step times out.
+	let mut logs = ProcessLogs::default();
+	for name in node_names() {
+		logs.add(
+			format!("node {name}"),
+			node_log(&work.join("network"), name),
+		);
+	}
+	let relayer_logs: Vec<PathBuf> = ["alice", "bob", "charlie"]
+		.iter()
+		.map(|name| work.join(format!("relayer-{name}.log")))
+		.collect();
+	for (name, log) in ["alice", "bob", "charlie"].iter().zip(&relayer_logs) {
+		logs.add(format!("relayer of {name}"), log);
+	}
 
 	// 1. Every node finalizes.
 	let urls: Vec<String> = VALIDATORS
@@ -158,7 +145,7 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 		.await;
 	}
 	let rpc_url = urls[VALIDATORS.len()].clone();
-	let appchain = connect_when_up(&rpc_url, pair("//Alice"), Duration::from_secs(60))
+	let appchain = connect_when_up(&rpc_url, pair("//Alice"), Duration::from_secs(60), None)
 		.await
 		.unwrap();
 
@@ -214,7 +201,7 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 	];
 	let store_dir = work.join("prover-store");
 	let mut relayers = Vec::new();
-	for (member, log) in logs.0.iter().enumerate() {
+	for (member, log) in relayer_logs.iter().enumerate() {
 		let setup = RelayerSetup {
 			member,
 			roles: if member == 0 {
@@ -223,7 +210,7 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 				&["watcher", "executor", "auditor"]
 			},
 			prover_dirs: (member == 0).then_some((keys_dir.as_path(), store_dir.as_path())),
-			metrics_port: free_port(),
+			metrics_port: reserve_port().unwrap(),
 		};
 		let config = work.join(format!("relayer-{member}.toml"));
 		std::fs::write(&config, relayer_config(&urls[member], &setup, &chains)).unwrap();

@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import solc from 'solc';
-import { freePort } from './dev-node.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -42,34 +41,49 @@ export function rpcClient(url) {
   };
 }
 
+/** The port of anvil's `Listening on 127.0.0.1:PORT` line in `output`, if printed yet. */
+export function listeningPort(output) {
+  const match = /Listening on 127\.0\.0\.1:(\d+)/.exec(output);
+  return match ? Number(match[1]) : null;
+}
+
 /**
  * Starts anvil on 127.0.0.1 and resolves once `eth_chainId` answers. The result deploys
  * bytecode from anvil's first (unlocked) account, makes `eth_call`s, and `stop()` ends anvil
  * with SIGTERM and waits for it to exit.
  */
 export async function startAnvil() {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(anvilBinary(), ['--host', '127.0.0.1', '--port', String(port)], {
+  // Port 0: the OS picks the port as anvil binds it, and anvil prints it, so nothing can take
+  // it in between.
+  const child = spawn(anvilBinary(), ['--host', '127.0.0.1', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const keep = (chunk) => { output = (output + chunk).slice(-4000); };
+  let port = null;
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-4000);
+    port ??= listeningPort(output);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  const rpc = rpcClient(url);
 
   const deadline = Date.now() + 30_000;
+  let url = null;
+  let rpc = null;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`anvil exited early:\n${output}`);
-    try {
-      await rpc('eth_chainId');
-      break;
-    } catch { /* not listening yet */ }
+    if (child.exitCode !== null) throw new Error(`anvil exited early with ${child.exitCode}; its output ends:\n${output}`);
+    if (port !== null) {
+      url ??= `http://127.0.0.1:${port}`;
+      rpc ??= rpcClient(url);
+      try {
+        await rpc('eth_chainId');
+        break;
+      } catch { /* not answering yet */ }
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`anvil did not answer eth_chainId within 30 s:\n${output}`);
+      throw new Error(`anvil did not answer eth_chainId within 30 s; its output ends:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

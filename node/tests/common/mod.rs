@@ -2,7 +2,7 @@
 
 use std::{
 	io::{Read, Write},
-	net::{TcpListener, TcpStream},
+	net::TcpStream,
 	path::PathBuf,
 	process::{Child, Command, ExitStatus, Stdio},
 	time::{Duration, Instant},
@@ -15,28 +15,25 @@ pub fn node_bin() -> PathBuf {
 	PathBuf::from(env!("CARGO_BIN_EXE_concord-node"))
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-pub fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0")
-		.expect("bind an ephemeral port")
-		.local_addr()
-		.unwrap()
-		.port()
+/// A loopback port reserved for the node (see `concord_ports`: nothing else can take it
+/// before the node binds it).
+pub fn reserve_port() -> u16 {
+	concord_ports::reserve().expect("a loopback port")
 }
 
 /// A running `concord-node --dev` whose servers listen on loopback only; killed on drop.
 pub struct DevNode {
 	child: Option<Child>,
 	pub rpc_port: u16,
-	_base: tempfile::TempDir,
+	base: tempfile::TempDir,
 }
 
 impl DevNode {
 	pub fn start() -> DevNode {
 		let base = tempfile::tempdir().expect("temporary base path");
-		let rpc_port = free_port();
-		let p2p_port = free_port();
-		let prometheus_port = free_port();
+		let rpc_port = reserve_port();
+		let p2p_port = reserve_port();
+		let prometheus_port = reserve_port();
 		let child = Command::new(node_bin())
 			.args(["--dev", "--no-telemetry", "--no-mdns", "--rpc-port"])
 			.arg(rpc_port.to_string())
@@ -47,13 +44,13 @@ impl DevNode {
 			.arg("--base-path")
 			.arg(base.path())
 			.stdout(Stdio::null())
-			.stderr(Stdio::null())
+			.stderr(std::fs::File::create(base.path().join("node.log")).expect("the node's log"))
 			.spawn()
 			.expect("start concord-node");
 		DevNode {
 			child: Some(child),
 			rpc_port,
-			_base: base,
+			base,
 		}
 	}
 
@@ -76,10 +73,19 @@ impl DevNode {
 			}
 			assert!(
 				Instant::now() < deadline,
-				"timed out after {timeout:?} waiting for {what}"
+				"timed out after {timeout:?} waiting for {what}; concord-node's log ends:\n{}",
+				self.log_tail(40)
 			);
 			std::thread::sleep(Duration::from_millis(500));
 		}
+	}
+
+	/// The last `lines` lines of the node's log (its base path goes with the test, so a
+	/// failure shows the log instead of naming a file that is about to be removed).
+	pub fn log_tail(&self, lines: usize) -> String {
+		let text = std::fs::read_to_string(self.base.path().join("node.log")).unwrap_or_default();
+		let tail: Vec<&str> = text.lines().rev().take(lines).collect();
+		tail.into_iter().rev().collect::<Vec<_>>().join("\n")
 	}
 
 	/// Sends SIGINT (as Ctrl-C would) and waits for the process to exit.

@@ -9,16 +9,17 @@ use concord_contracts::{anvil::Anvil, tools};
 use concord_primitives::ops::ChainId;
 use concord_relayer::devnet::{
 	connect_when_up, deploy, deposit_native, dev_keys, l2_id_holding, member_addresses, operator,
-	poll, register, relayer_config, set_fee_account, start_relayer, ChainEntry, DevnetError,
-	Process, RelayerSetup, ALL_ROLES, ONE_ETH, ORACLE_KEY,
+	poll, register, relayer_config, reserve_port, set_fee_account, start_relayer, ChainEntry,
+	DevnetError, Process, RelayerSetup, ALL_ROLES, ONE_ETH, ORACLE_KEY,
 };
 use std::{
 	path::{Path, PathBuf},
-	process::{Command, ExitCode, Stdio},
+	process::{Command, ExitCode},
 	time::Duration,
 };
 
-/// Runs a Concord devnet on loopback ports until Ctrl-C.
+/// Runs a Concord devnet on loopback ports until Ctrl-C. A port given as 0 is reserved by the
+/// devnet (any free one, written to devnet.json).
 #[derive(Parser)]
 #[command(name = "concord-devnet", version)]
 struct Cli {
@@ -69,19 +70,126 @@ fn sibling(name: &str) -> PathBuf {
 	exe.with_file_name(name)
 }
 
+impl Cli {
+	/// Each port option's flag and value.
+	fn ports(&mut self) -> [(&'static str, &mut u16); 6] {
+		[
+			("--rpc-port", &mut self.rpc_port),
+			("--p2p-port", &mut self.p2p_port),
+			("--node-metrics-port", &mut self.node_metrics_port),
+			("--chain-a-port", &mut self.chain_a_port),
+			("--chain-b-port", &mut self.chain_b_port),
+			("--metrics-port", &mut self.metrics_port),
+		]
+	}
+
+	/// Refuses a port something already listens on (before anything is started) and reserves
+	/// a free one for each port given as 0.
+	fn resolve_ports(&mut self) -> Result<(), DevnetError> {
+		let mut chosen = Vec::new();
+		for (flag, port) in self.ports() {
+			if *port == 0 {
+				*port = reserve_port()?;
+			} else if chosen.contains(port) {
+				return Err(DevnetError {
+					step: "checking the ports".into(),
+					reason: format!("{flag} {port} is also given to another option"),
+				});
+			} else if concord_ports::in_use(*port) {
+				return Err(DevnetError {
+					step: "checking the ports".into(),
+					reason: format!(
+						"127.0.0.1:{port} is in use; pass {flag} (0 picks a free port)"
+					),
+				});
+			}
+			chosen.push(*port);
+		}
+		Ok(())
+	}
+}
+
 fn main() -> ExitCode {
-	let cli = Cli::parse();
+	let mut cli = Cli::parse();
+	if let Err(error) = cli.resolve_ports() {
+		eprintln!("error: {error}");
+		return ExitCode::FAILURE;
+	}
+	let temporary = cli.base_path.is_none();
+	let base = cli.base_path.clone().unwrap_or_else(|| {
+		std::env::temp_dir().join(format!("concord-devnet-{}", std::process::id()))
+	});
 	let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
-	match runtime.block_on(run(cli)) {
-		Ok(()) => ExitCode::SUCCESS,
+	// Every process `run` started is stopped when it returns, on failure too.
+	let outcome = runtime.block_on(run(&cli, &base));
+	// The dev key setup may still run on a blocking thread after an interrupted start.
+	runtime.shutdown_timeout(Duration::from_secs(1));
+	match outcome {
+		Ok(()) => {
+			if temporary {
+				let _ = std::fs::remove_dir_all(&base);
+			}
+			ExitCode::SUCCESS
+		}
 		Err(error) => {
 			eprintln!("error: {error}");
+			eprintln!(
+				"everything the devnet started is stopped; its files and logs (node.log, relayer.log) are in {}",
+				base.display()
+			);
 			ExitCode::FAILURE
 		}
 	}
 }
 
-async fn run(cli: Cli) -> Result<(), DevnetError> {
+/// The devnet's processes; dropping them kills them.
+struct Running {
+	node: Process,
+	anvils: Vec<Anvil>,
+	relayer: Process,
+}
+
+/// Starts the devnet and serves until Ctrl-C or SIGTERM. A signal during the start stops
+/// whatever was started so far (the start is dropped, and with it its processes).
+async fn run(cli: &Cli, base: &Path) -> Result<(), DevnetError> {
+	let signal_error = |error: std::io::Error| DevnetError {
+		step: "listening for Ctrl-C and SIGTERM".into(),
+		reason: error.to_string(),
+	};
+	let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+		.map_err(signal_error)?;
+	let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+		.map_err(signal_error)?;
+	let running = tokio::select! {
+		running = start(cli, base) => running?,
+		_ = interrupt.recv() => return Err(stopped_during_start()),
+		_ = terminate.recv() => return Err(stopped_during_start()),
+	};
+	tokio::select! {
+		_ = interrupt.recv() => {}
+		_ = terminate.recv() => {}
+	}
+	progress("stopping the relayer, the anvils and the node");
+	let Running {
+		node,
+		anvils,
+		relayer,
+	} = running;
+	for process in [relayer, node] {
+		process.interrupt(Duration::from_secs(10));
+	}
+	drop(anvils);
+	Ok(())
+}
+
+fn stopped_during_start() -> DevnetError {
+	DevnetError {
+		step: "starting".into(),
+		reason: "interrupted by a signal".into(),
+	}
+}
+
+async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 	let fail = |step: &str| {
 		let step = step.to_owned();
 		move |error: &dyn std::fmt::Display| DevnetError {
@@ -89,11 +197,7 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 			reason: error.to_string(),
 		}
 	};
-	let temporary = cli.base_path.is_none();
-	let base = cli.base_path.clone().unwrap_or_else(|| {
-		std::env::temp_dir().join(format!("concord-devnet-{}", std::process::id()))
-	});
-	std::fs::create_dir_all(&base).map_err(|e| fail("creating the base directory")(&e))?;
+	std::fs::create_dir_all(base).map_err(|e| fail("creating the base directory")(&e))?;
 
 	progress("dev proving key (8 slots, INSECURE seed; set up once and cached)");
 	let keys_dir = tokio::task::spawn_blocking(dev_keys)
@@ -104,7 +208,8 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 		"appchain: concord-node --dev on ws://127.0.0.1:{}",
 		cli.rpc_port
 	));
-	let node = Command::new(sibling("concord-node"))
+	let mut node_command = Command::new(sibling("concord-node"));
+	node_command
 		.args(["--dev", "--rpc-cors", "all", "--no-telemetry", "--no-mdns"])
 		.args(["--rpc-port", &cli.rpc_port.to_string()])
 		.args([
@@ -113,16 +218,12 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 		])
 		.args(["--prometheus-port", &cli.node_metrics_port.to_string()])
 		.arg("--base-path")
-		.arg(base.join("node"))
-		.stdout(Stdio::null())
-		.stderr(std::fs::File::create(base.join("node.log")).map_err(|e| fail("node log")(&e))?)
-		.spawn()
-		.map(Process)
-		.map_err(|e| fail("starting concord-node (build it: scripts/devnet.sh does)")(&e))?;
+		.arg(base.join("node"));
+	let mut node = Process::spawn("concord-node", &mut node_command, &base.join("node.log"))?;
 	let url = format!("ws://127.0.0.1:{}", cli.rpc_port);
 	let alice = <sp_core::sr25519::Pair as sp_core::Pair>::from_string("//Alice", None)
 		.expect("a dev seed");
-	let appchain = connect_when_up(&url, alice, Duration::from_secs(120)).await?;
+	let appchain = connect_when_up(&url, alice, Duration::from_secs(120), Some(&mut node)).await?;
 
 	progress("L1 chains: anvil A and B, verifier and rollup contracts");
 	let mut anvils = Vec::new();
@@ -195,24 +296,13 @@ async fn run(cli: Cli) -> Result<(), DevnetError> {
 	})?;
 	set_fee_account(&appchain, operator_id).await?;
 
-	write_summary(&base, &cli, &chains)?;
-	print_summary(&base, &cli, &chains, &relayer_log);
-
-	let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-		.map_err(|e| fail("signals")(&e))?;
-	tokio::select! {
-		_ = tokio::signal::ctrl_c() => {}
-		_ = terminate.recv() => {}
-	}
-	progress("stopping the relayer, the anvils and the node");
-	for process in [relayer, node] {
-		process.interrupt(Duration::from_secs(10));
-	}
-	drop(anvils);
-	if temporary {
-		let _ = std::fs::remove_dir_all(&base);
-	}
-	Ok(())
+	write_summary(base, cli, &chains)?;
+	print_summary(base, cli, &chains, &relayer_log);
+	Ok(Running {
+		node,
+		anvils,
+		relayer,
+	})
 }
 
 /// What the operator deposits on each chain.
