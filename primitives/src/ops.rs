@@ -53,7 +53,21 @@ pub const CHUNK_BYTES: usize = 16;
 
 /// The first byte of an op's pubdata, its SCALE variant index and the low byte of its packed
 /// signed message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Hash,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 #[repr(u8)]
 pub enum OpType {
 	Noop = 0,
@@ -339,6 +353,13 @@ impl Op {
 			Op::FullExit(op) => Some(op.chain_id),
 			Op::Noop | Op::Transfer(_) | Op::TransferToNew(_) => None,
 		}
+	}
+
+	/// The fee an L2-signed op pays: the token it is paid in and the amount; `None` for Noop
+	/// and priority ops, which pay none on L2.
+	pub fn fee(&self) -> Option<(TokenId, u128)> {
+		self.signed_fields()
+			.map(|fields| (fields.token, fields.fee))
 	}
 
 	/// The account whose L2 signature authorises the op and whose nonce it consumes, with that
@@ -1092,6 +1113,39 @@ mod tests {
 				Resolved::ExitAmount(123_456),
 			),
 		]
+	}
+
+	#[test]
+	fn every_signed_op_pays_its_fee_in_its_fee_token_and_priority_ops_pay_none() {
+		let fees: Vec<Option<(TokenId, u128)>> =
+			samples().iter().map(|applied| applied.op().fee()).collect();
+		let signed: Vec<(TokenId, u128)> = samples()
+			.iter()
+			.filter_map(|applied| match applied.op() {
+				Op::Transfer(op) => Some((op.token, op.fee)),
+				Op::TransferToNew(op) => Some((op.token, op.fee)),
+				Op::Withdraw(op) => Some((op.token, op.fee)),
+				Op::ChangePubKey(op) => Some((op.fee_token, op.fee)),
+				Op::Noop | Op::Deposit(_) | Op::FullExit(_) => None,
+			})
+			.collect();
+		assert_eq!(fees.iter().flatten().copied().collect::<Vec<_>>(), signed);
+		assert_eq!(signed.len(), 4);
+		for applied in samples() {
+			assert_eq!(
+				applied.op().fee().is_none(),
+				applied.op().signer().is_none()
+			);
+		}
+		// ChangePubKey pays in its fee token.
+		assert_eq!(Op::ChangePubKey(change_pubkey()).fee(), Some((1, 10)));
+	}
+
+	#[test]
+	fn op_types_encode_as_their_type_byte() {
+		for op_type in OpType::ALL {
+			assert_eq!(op_type.encode(), [op_type as u8]);
+		}
 	}
 
 	#[test]

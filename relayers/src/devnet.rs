@@ -56,6 +56,9 @@ pub const NATIVE_TOKEN: u16 = 0;
 /// The dev circuit's slots (the dev chain spec's verifying key).
 pub const SLOTS: usize = 8;
 pub const ONE_ETH: u128 = 1_000_000_000_000_000_000;
+/// The minimum fee of every L2-signed op on the dev and local chains, in [`NATIVE_TOKEN`].
+pub const MIN_FEE: u128 = concord_runtime::genesis_config_presets::DEV_MIN_FEE;
+const _: () = assert!(NATIVE_TOKEN == concord_runtime::genesis_config_presets::DEV_FEE_TOKEN);
 
 /// Why a devnet step failed.
 #[derive(Debug, thiserror::Error)]
@@ -529,7 +532,7 @@ pub async fn change_pubkey(
 		account,
 		new_pubkey: l2_key.public_key().pack(),
 		fee_token: NATIVE_TOKEN,
-		fee: 0,
+		fee: MIN_FEE,
 		nonce,
 	};
 	let op = sign(l2_key, Op::ChangePubKey(change)).expect("a ChangePubKey is L2-signed");

@@ -27,8 +27,8 @@ use concord_relayer::{
 	devnet::{
 		self, connect_when_up, deploy, deposit_native, dev_keys, member_addresses, register,
 		relayer_config, reserve_port, set_fee_account, signer, start_node, submit_op, ChainEntry,
-		DeployedChain, Process, ProcessLogs, RelayerSetup, ALL_ROLES, NATIVE_TOKEN, ONE_ETH,
-		ORACLE_KEY,
+		DeployedChain, Process, ProcessLogs, RelayerSetup, ALL_ROLES, MIN_FEE, NATIVE_TOKEN,
+		ONE_ETH, ORACLE_KEY,
 	},
 };
 use std::{
@@ -317,7 +317,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		to_address: recipient.address().0 .0,
 		token: ETH,
 		amount: ONE_ETH / 2,
-		fee: 0,
+		fee: MIN_FEE,
 		nonce: 1,
 	});
 	submit_op(&appchain, &l2_key, transfer).await.unwrap();
@@ -329,7 +329,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		to_address: user.address().0 .0,
 		token: ETH,
 		amount: ONE_ETH,
-		fee: 0,
+		fee: MIN_FEE,
 		nonce: 2,
 	});
 	submit_op(&appchain, &l2_key, withdraw).await.unwrap();
@@ -433,10 +433,11 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		"a reorged deposit never reaches L2"
 	);
 
-	// L2: the user kept 0.5, the recipient got 0.5, the operator's 6 are untouched (no fees).
+	// L2: the user kept 0.5 less three minimum fees (key change, transfer, withdrawal), the
+	// recipient got 0.5, the operator (the fee account) has its 6 and the fees.
 	assert_eq!(
 		l2_account(&appchain, user.address()).await.unwrap().2,
-		ONE_ETH / 2
+		ONE_ETH / 2 - 3 * MIN_FEE
 	);
 	assert_eq!(
 		l2_account(&appchain, recipient.address()).await.unwrap().2,
@@ -444,7 +445,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	);
 	assert_eq!(
 		l2_account(&appchain, operator.address()).await.unwrap().2,
-		6 * ONE_ETH
+		6 * ONE_ETH + 3 * MIN_FEE
 	);
 
 	// The oracle synced every batch; the relayer reported the reverted proof and no audit

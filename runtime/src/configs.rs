@@ -119,17 +119,24 @@ impl pallet_sudo::Config for Runtime {
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
 
-frame_support::parameter_types! {
-	/// L2 ops rank with ordinary transactions; they pay no CORD, so the pool orders them by
-	/// arrival and nonce.
-	pub const L2OpPriority: sp_runtime::transaction_validity::TransactionPriority =
-		sp_runtime::transaction_validity::TransactionPriority::MAX / 2;
-}
+/// The highest pool priority of an L2 op (one paying a million times its minimum fee). The
+/// oracle's, provers' and governance's calls are `DispatchClass::Operational`, whose priority
+/// pallet-transaction-payment raises by five times their CORD fee (times the calls a block
+/// could hold): orders of magnitude above this, so no L2 load outranks them (a runtime test
+/// checks it on the cheapest of them).
+pub const MAX_L2_OP_PRIORITY: sp_runtime::transaction_validity::TransactionPriority = 1_000_000;
+
+/// L2-signed ops per block: one batch's worth, so that L2 load seals at most a batch a block.
+pub const MAX_L2_OPS_PER_BLOCK: u32 = SLOTS_PER_BATCH;
+
+/// The devnet's proving key size: a batch of 8 proves in about 16 s on 2 cores.
+pub const SLOTS_PER_BATCH: u32 = 8;
 
 impl pallet_concord_ledger::Config for Runtime {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
 	type OnApplied = crate::Batches;
-	type OpPriority = L2OpPriority;
+	type MaxOpPriority = ConstU64<MAX_L2_OP_PRIORITY>;
+	type MaxOpsPerBlock = ConstU32<MAX_L2_OPS_PER_BLOCK>;
 	/// About 3 minutes of blocks.
 	type OpLongevity = ConstU64<64>;
 	type MaxNonceGap = ConstU32<16>;
@@ -137,8 +144,7 @@ impl pallet_concord_ledger::Config for Runtime {
 }
 
 impl pallet_concord_batches::Config for Runtime {
-	/// The devnet's proving key size: a batch of 8 proves in about 16 s on 2 cores.
-	type SlotsPerBatch = ConstU32<8>;
+	type SlotsPerBatch = ConstU32<SLOTS_PER_BATCH>;
 	/// 30 seconds of 3-second blocks.
 	type SealInterval = ConstU32<10>;
 	type WeightInfo = crate::weights::pallet_concord_batches::WeightInfo<Runtime>;

@@ -13,9 +13,11 @@
 //! a node test fails when the committed files drift from them.
 
 use crate::{
-	AccountId, BalancesConfig, OracleConfig, ProofsConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
+	AccountId, BalancesConfig, LedgerConfig, OracleConfig, ProofsConfig, RuntimeGenesisConfig,
+	SudoConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
+use concord_primitives::ops::OpType;
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -25,6 +27,14 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 /// Native balance given to every endowed development account.
 pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
+
+/// The minimum fee of every L2-signed op on the development chains, paid in token 0 (the
+/// devnets' native coin, 18 decimals): 10^12 wei, a millionth of an ETH. Other fee tokens are
+/// accepted once governance sets their minimums (`Ledger::set_min_fee`).
+pub const DEV_MIN_FEE: u128 = 1_000_000_000_000;
+
+/// The L2 token whose minimum fees the development presets set.
+pub const DEV_FEE_TOKEN: u16 = 0;
 
 /// The verifying key of the development setup (8 slots, seed `concord-dev`).
 pub const DEV_VERIFYING_KEY: &[u8] = include_bytes!("../res/dev-verifying.key");
@@ -86,6 +96,16 @@ fn testnet_genesis(
 		},
 		oracle: OracleConfig {
 			members: oracle_members,
+		},
+		ledger: LedgerConfig {
+			min_fees: [
+				OpType::Transfer,
+				OpType::TransferToNew,
+				OpType::Withdraw,
+				OpType::ChangePubKey,
+			]
+			.map(|kind| (kind as u8, DEV_FEE_TOKEN, DEV_MIN_FEE))
+			.to_vec(),
 		},
 	})
 }

@@ -146,6 +146,7 @@ mod l2_ops {
 
 	use super::genesis_of;
 	use crate::{
+		genesis_config_presets::{DEV_FEE_TOKEN, DEV_MIN_FEE},
 		Executive, Ledger, Runtime, RuntimeCall, RuntimeOrigin, System, TxExtension,
 		UncheckedExtrinsic,
 	};
@@ -158,6 +159,9 @@ mod l2_ops {
 		traits::Header as _,
 		transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
 	};
+
+	/// Alice's deposit of the fee token.
+	const DEPOSIT: u128 = 1_000 * DEV_MIN_FEE;
 
 	/// Alice's Ethereum key, which owns her L2 account.
 	fn alice_l1_key() -> k256::ecdsa::SigningKey {
@@ -191,8 +195,8 @@ mod l2_ops {
 			chain_id: ChainId(1),
 			account: 0,
 			new_pubkey: key.public_key().pack(),
-			fee_token: 1,
-			fee: 0,
+			fee_token: DEV_FEE_TOKEN,
+			fee: DEV_MIN_FEE,
 			nonce: 0,
 		};
 		let eth_signature =
@@ -210,13 +214,13 @@ mod l2_ops {
 		genesis_of("development").execute_with(|| {
 			let root = RuntimeOrigin::root();
 			Ledger::register_chain(root.clone(), ChainId(1), 31337, [0xc1; 20]).unwrap();
-			Ledger::register_token(root.clone(), 1, ChainId(1), [0; 20], 18).unwrap();
+			Ledger::register_token(root.clone(), DEV_FEE_TOKEN, ChainId(1), [0; 20], 18).unwrap();
 			Ledger::apply_priority(&Op::Deposit(Deposit {
 				chain_id: ChainId(1),
 				priority_id: 0,
 				to_address: alice_l1(),
-				token: 1,
-				amount: 1000,
+				token: DEV_FEE_TOKEN,
+				amount: DEPOSIT,
 			}))
 			.unwrap();
 			Ledger::set_fee_account(root, 0).unwrap();
@@ -253,7 +257,8 @@ mod l2_ops {
 			// The runtime API serves the account by id and by address.
 			let view = crate::concord_queries::account(0).unwrap();
 			assert_eq!((view.l1_address, view.nonce), (alice_l1(), 1));
-			assert_eq!(view.balances, vec![(1, 1000)]);
+			// Alice paid the fee to the fee account, which is hers.
+			assert_eq!(view.balances, vec![(DEV_FEE_TOKEN, DEPOSIT)]);
 			assert_eq!(
 				pallet_concord_ledger::PubkeyAuthorizations::<Runtime>::iter().count(),
 				1
@@ -283,5 +288,98 @@ mod l2_ops {
 				0
 			);
 		});
+	}
+
+	#[test]
+	fn an_l2_op_below_the_minimum_fee_is_refused_by_the_pool_with_the_rule_named() {
+		with_alice_deposited(|| {
+			let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::submit {
+				op: signed_transfer(DEV_MIN_FEE - 1),
+			});
+			let transaction = UncheckedExtrinsic::new_transaction(call, extension());
+			assert_eq!(
+				Executive::validate_transaction(
+					TransactionSource::External,
+					transaction,
+					System::block_hash(0),
+				),
+				Err(Ledger::refusal(
+					pallet_concord_ledger::Error::<Runtime>::FeeBelowMinimum
+				))
+			);
+		});
+	}
+
+	/// Alice's (account 0) transfer of 1 to a new address, paying `fee`.
+	fn signed_transfer(fee: u128) -> SignedOp {
+		let op = Op::TransferToNew(concord_primitives::ops::TransferToNew {
+			from: 0,
+			to_address: [0x77; 20],
+			token: DEV_FEE_TOKEN,
+			amount: 1,
+			fee,
+			nonce: 1,
+		});
+		let signature = PrivateKey([1; 32])
+			.sign(op.signed_message().unwrap())
+			.pack();
+		SignedOp { op, signature }
+	}
+}
+
+mod admission {
+	//! L2 load cannot crowd out the oracle, the provers or governance: their calls are
+	//! `Operational` and rank above every L2 op in the pool.
+
+	use crate::{configs::MAX_L2_OP_PRIORITY, Runtime, RuntimeCall, TransactionPayment};
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	use pallet_concord_oracle::Attestation;
+	use pallet_transaction_payment::ChargeTransactionPayment;
+
+	fn untipped_priority(call: &RuntimeCall) -> (DispatchClass, u64) {
+		let info = call.get_dispatch_info();
+		let len = codec::Encode::encoded_size(call) as u32 + 100;
+		super::genesis_of("development").execute_with(|| {
+			let fee = TransactionPayment::compute_fee(len, &info, 0);
+			(
+				info.class,
+				ChargeTransactionPayment::<Runtime>::get_priority(&info, len as usize, 0, fee),
+			)
+		})
+	}
+
+	#[test]
+	fn oracle_prover_and_governance_calls_outrank_every_l2_op() {
+		let calls = [
+			RuntimeCall::Oracle(pallet_concord_oracle::Call::sign_execute {
+				batch: 1,
+				signatures: Default::default(),
+			}),
+			RuntimeCall::Oracle(pallet_concord_oracle::Call::attest {
+				attestation: Attestation::Committed {
+					chain: concord_primitives::ops::ChainId(1),
+					batch: 1,
+					pubdata_hash: [0; 32],
+				},
+			}),
+			RuntimeCall::Proofs(pallet_concord_proofs::Call::submit_proof {
+				batch: 1,
+				new_root: [0; 32],
+				proof: Default::default(),
+			}),
+			RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+				call: Box::new(RuntimeCall::Ledger(
+					pallet_concord_ledger::Call::set_fee_account { account: 0 },
+				)),
+			}),
+		];
+		for call in calls {
+			let (class, priority) = untipped_priority(&call);
+			assert_eq!(class, DispatchClass::Operational, "{call:?}");
+			assert!(
+				priority > 100 * MAX_L2_OP_PRIORITY,
+				"{call:?} ranks {priority}, the highest L2 op {MAX_L2_OP_PRIORITY}"
+			);
+		}
 	}
 }

@@ -26,7 +26,7 @@ use concord_relayer::{
 		self, change_pubkey, claim_native, connect_when_up, deploy, deposit_native, dev_keys,
 		l2_id_holding, l2_nonce_is, member_addresses, register, relayer_config, reserve_port,
 		set_fee_account, signer, start_relayer, submit_op, ChainEntry, DeployedChain, ProcessLogs,
-		RelayerSetup, ALL_ROLES, MEMBERS, NATIVE_TOKEN, ONE_ETH,
+		RelayerSetup, ALL_ROLES, MEMBERS, MIN_FEE, NATIVE_TOKEN, ONE_ETH,
 	},
 };
 use concord_runtime::{Runtime, RuntimeEvent};
@@ -262,7 +262,7 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 		to_address: recipient.address().0 .0,
 		token: NATIVE_TOKEN,
 		amount: ONE_ETH / 2,
-		fee: 0,
+		fee: MIN_FEE,
 		nonce: 1,
 	});
 	// Submits one of the user's ops (with `nonce`) and waits until the ledger applied it.
@@ -282,7 +282,7 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 			to_address: user.address().0 .0,
 			token: NATIVE_TOKEN,
 			amount,
-			fee: 0,
+			fee: MIN_FEE,
 			nonce,
 		})
 	};

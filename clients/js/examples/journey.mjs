@@ -59,12 +59,24 @@ export async function runJourney(devnet, { log = console.log } = {}) {
       (account) => account?.balances[token] === 2n * ETHER, 120_000, log);
     const accountId = credited.id;
 
+    // Every L2 op pays at least the minimum fee governance set for its kind in its fee token.
+    const minFee = async (kind) => {
+      const minimum = await api.query.ledger.minFees(kind, token);
+      if (minimum.isNone) throw new Error(`token ${token} is not accepted for ${kind} fees`);
+      return minimum.unwrap().toBigInt();
+    };
+    const fees = {
+      ChangePubKey: await minFee('ChangePubKey'),
+      TransferToNew: await minFee('TransferToNew'),
+      Withdraw: await minFee('Withdraw'),
+    };
+
     // 2. The L2 key, derived from an Ethereum signature, set by ChangePubKey.
     const l2Key = await deriveL2Key(user);
     const changePubKey = {
       ChangePubKey: {
         chainId: chainA.id, account: accountId, newPubkey: l2Key.packedPublicKey, feeToken: token,
-        fee: 0n, nonce: 0,
+        fee: fees.ChangePubKey, nonce: 0,
       },
     };
     await submitL2Op(api, await signOp(l2Key, changePubKey),
@@ -74,13 +86,15 @@ export async function runJourney(devnet, { log = console.log } = {}) {
 
     // 3. A transfer to an address with no account yet, and a withdrawal to chain B.
     await submitL2Op(api, await signOp(l2Key, {
-      TransferToNew: { from: accountId, toAddress: recipient, token, amount: ETHER / 2n, fee: 0n, nonce: 1 },
+      TransferToNew: {
+        from: accountId, toAddress: recipient, token, amount: ETHER / 2n, fee: fees.TransferToNew, nonce: 1,
+      },
     }));
     await waitFor('transfer applied', () => rpc.account(accountId), nonceIs(2), 60_000, log);
     await submitL2Op(api, await signOp(l2Key, {
       Withdraw: {
-        from: accountId, toChain: chainB.id, toAddress: user.address, token, amount: ETHER, fee: 0n,
-        nonce: 2,
+        from: accountId, toChain: chainB.id, toAddress: user.address, token, amount: ETHER,
+        fee: fees.Withdraw, nonce: 2,
       },
     }));
     const after = await waitFor('withdrawal applied', () => rpc.account(accountId), nonceIs(3), 60_000, log);
@@ -106,6 +120,7 @@ export async function runJourney(devnet, { log = console.log } = {}) {
       userBalanceB: { before: balanceBefore, after: balanceAfter },
       heldBefore,
       heldAfter: await held(),
+      feesPaid: fees.ChangePubKey + fees.TransferToNew + fees.Withdraw,
       l2: {
         user: after.balances[token] ?? 0n,
         recipient: (await rpc.accountByAddress(recipient))?.balances[token] ?? 0n,

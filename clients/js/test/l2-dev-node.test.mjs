@@ -23,6 +23,9 @@ const CONTRACT = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
 const TOKEN = 1;
 const NATIVE = `0x${'00'.repeat(20)}`;
 const ETHER = 10n ** 18n;
+/** The minimum fee governance sets for every L2-signed op kind paid in TOKEN. */
+const MIN_FEE = 10n ** 12n;
+const SIGNED_KINDS = ['Transfer', 'TransferToNew', 'Withdraw', 'ChangePubKey'];
 /** Anvil's account #1: the operator, whose L2 account collects the fees. */
 const OPERATOR = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8';
 /** Anvil's account #3 (a well-known development key): the user. */
@@ -78,9 +81,15 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
     await node?.stop();
   }, { timeout: 30_000 });
 
-  test('governance registers chain 1 and its token 1', STEP, async () => {
+  test('governance registers chain 1 and its token 1, accepted for fees', STEP, async () => {
     await sudo(api.tx.ledger.registerChain(CHAIN, EVM_CHAIN_ID, CONTRACT));
     await sudo(api.tx.ledger.registerToken(TOKEN, CHAIN, NATIVE, 18));
+    for (const kind of SIGNED_KINDS) await sudo(api.tx.ledger.setMinFee(kind, TOKEN, MIN_FEE));
+    for (const kind of SIGNED_KINDS) {
+      assert.equal((await api.query.ledger.minFees(kind, TOKEN)).unwrap().toBigInt(), MIN_FEE);
+    }
+    const zero = await refusal(sudo(api.tx.ledger.setMinFee('Transfer', TOKEN, 0)));
+    assert.match(zero.message, /ledger\.InvalidMinFee$/);
     assert.deepEqual((await api.query.ledger.chains(CHAIN)).toJSON(),
       { evmChainId: EVM_CHAIN_ID, contract: CONTRACT });
     assert.deepEqual((await api.query.ledger.tokens(TOKEN, CHAIN)).toJSON(),
@@ -115,7 +124,7 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
     const changeKey = {
       ChangePubKey: {
         chainId: CHAIN, account: userId, newPubkey: userKey.packedPublicKey, feeToken: TOKEN,
-        fee: 0n, nonce: 0,
+        fee: MIN_FEE, nonce: 0,
       },
     };
     const signed = await signOp(userKey, changeKey);
@@ -145,6 +154,12 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
     const amount = 2n * ETHER;
     const fee = 10n ** 15n;
     const transfer = { from: userId, to: operatorId, token: TOKEN, amount, fee, nonce: 1 };
+    // Below the minimum fee (or free): refused by the pool, which names the rule.
+    for (const low of [0n, MIN_FEE - 1n]) {
+      const cheap = await signOp(userKey, { Transfer: { ...transfer, fee: low } });
+      const refused = await refusal(submitL2Op(api, cheap));
+      assert.match(refused.message, /: 1010: Invalid Transaction: .*\(ledger\.FeeBelowMinimum: /);
+    }
     const signed = await signOp(userKey, { Transfer: transfer });
     await submitL2Op(api, signed);
     const userAfter = await waitFor('the transfer applied', () => rpc.account(userId),
@@ -166,7 +181,7 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
     const overdraft = await signOp(userKey, {
       Withdraw: {
         from: userId, toChain: CHAIN, toAddress: user.address, token: TOKEN,
-        amount: userAfter.balances[TOKEN] + 1n, fee: 0n, nonce: 2,
+        amount: userAfter.balances[TOKEN] + 1n, fee: MIN_FEE, nonce: 2,
       },
     });
     const overdrawn = await refusal(submitL2Op(api, overdraft));

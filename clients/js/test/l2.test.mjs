@@ -335,8 +335,9 @@ describe('against the dev node', { skip: nodeless }, () => {
   // The dev chain has no L2 accounts, so no op can be valid: the point is that the node decodes
   // the extrinsic and the ledger judges the op (undecodable bytes get `1040: Client error: Could
   // not decode` or `1002: Verification Error`, a trap in validate_transaction), and that it reads
-  // the op: an op no L2 key signs is refused for another reason than a signed op whose signer
-  // does not exist. (test/l2-dev-node.test.mjs has ops the node accepts.)
+  // the op: the ledger checks the fee first, and the fixture's transfer pays it in a token the
+  // dev chain does not accept for fees (only token 0 has minimums); an op no L2 key signs is
+  // refused for another reason. (test/l2-dev-node.test.mjs has ops the node accepts.)
   test('the node decodes the general extrinsics and refuses the ops as invalid', async (t) => {
     const refusal = (signedOp, options) => submitL2Op(api, signedOp, options)
       .then(() => assert.fail('the node accepted the op'), (error) => error);
@@ -345,7 +346,7 @@ describe('against the dev node', { skip: nodeless }, () => {
     t.diagnostic(`signed Transfer: ${signedError.message}`);
     assert.match(signedError.message,
       /^the node refused Ledger\.submit\(Transfer of account 11259375, nonce 4294967294\): 1010: /);
-    assert.match(signedError.message, /: 1010: Invalid Transaction: .*\(ledger\.UnknownAccount: /);
+    assert.match(signedError.message, /: 1010: Invalid Transaction: .*\(ledger\.FeeTokenNotAccepted: /);
 
     const noopError = await refusal({ op: { Noop: null }, signature: signed.signature });
     t.diagnostic(`Noop: ${noopError.message}`);

@@ -1,10 +1,10 @@
 //! Benchmarks of the ledger's calls; `concord-node benchmark pallet` turns them into the
 //! runtime's weights.
 
-use crate::pallet::{Call, Config, FeeAccount, NextAccountId, Pallet};
+use crate::pallet::{Call, Config, FeeAccount, MinFees, NextAccountId, Pallet};
 use concord_primitives::{
 	eddsa::PrivateKey,
-	ops::{eth_address, ChainId, ChangePubKey, Deposit, Op, SignedOp, Transfer},
+	ops::{eth_address, ChainId, ChangePubKey, Deposit, Op, OpType, SignedOp, Transfer},
 };
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -20,8 +20,8 @@ fn owner_key() -> k256::ecdsa::SigningKey {
 	k256::ecdsa::SigningKey::from_bytes(&[9; 32].into()).expect("a valid scalar")
 }
 
-/// Registers `CHAIN` with token 1 and creates two funded accounts, the first collecting the
-/// fees, the second owned by [`owner_key`] and without an L2 key yet. Returns the key the
+/// Registers `CHAIN` with token 1 (accepted for fees, minimum 1) and creates two funded
+/// accounts, the first collecting the fees, the second owned by [`owner_key`] and without an L2 key yet. Returns the key the
 /// payer will set and the two account ids.
 fn accounts<T: Config>() -> (PrivateKey, u32, u32) {
 	let key = PrivateKey([7; 32]);
@@ -41,6 +41,9 @@ fn accounts<T: Config>() -> (PrivateKey, u32, u32) {
 		Pallet::<T>::apply_priority(&deposit).unwrap();
 	}
 	FeeAccount::<T>::put(fees);
+	for kind in [OpType::ChangePubKey, OpType::Transfer] {
+		MinFees::<T>::insert(kind, 1, 1);
+	}
 	(key, fees, payer)
 }
 
@@ -51,7 +54,7 @@ fn key_change(key: &PrivateKey, payer: u32) -> (SignedOp, [u8; 65]) {
 		account: payer,
 		new_pubkey: key.public_key().pack(),
 		fee_token: 1,
-		fee: 0,
+		fee: 1,
 		nonce: 0,
 	};
 	let eth_signature = concord_primitives::ops::eth_sign(&owner_key(), &change.eth_message_hash());
@@ -122,6 +125,15 @@ mod benchmarks {
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, payer);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_min_fee() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, OpType::Transfer, 1, Some(1_000));
 		Ok(())
 	}
 

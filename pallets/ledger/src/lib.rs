@@ -9,7 +9,11 @@
 //!
 //! - Users submit L2-signed ops with [`Pallet::submit`], a transaction authorised by its L2
 //!   signature (`#[pallet::authorize]`, dispatched with the `Authorized` origin): no appchain
-//!   account and no CORD needed; the fee is paid in the L2 token. ChangePubKey goes through
+//!   account and no CORD needed; the fee is paid in an L2 token, at least the minimum that
+//!   governance set for the op's kind and that token ([`MinFees`]; a token without one is not
+//!   accepted for fees). The pool ranks an op by how many minimums its fee pays, never above
+//!   [`Config::MaxOpPriority`], and a block takes at most [`Config::MaxOpsPerBlock`] L2 ops, so
+//!   L2 load can neither crowd out the oracle's and provers' calls nor outgrow the provers. ChangePubKey goes through
 //!   [`Pallet::change_pubkey`] instead, which also takes the account owner's Ethereum signature
 //!   of the key change, checks it against the account's L1 address and keeps it for the L1
 //!   committers (the contracts check it again at commit; the circuit cannot).
@@ -56,7 +60,7 @@ pub mod pallet {
 	use super::*;
 	use concord_primitives::{
 		account::{AccountId as L2AccountId, TokenId, BALANCE_DEPTH},
-		ops::{ChainId, Op, SignedOp},
+		ops::{ChainId, Op, OpType, SignedOp},
 		stf::{self, BatchContext, StfError},
 	};
 	use frame_support::pallet_prelude::*;
@@ -132,9 +136,14 @@ pub mod pallet {
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// Receives every applied op, in order: the batches pallet.
 		type OnApplied: OnApplied;
-		/// The transaction-pool priority of an L2 op.
+		/// The highest transaction-pool priority an L2 op can have, however large its fee. The
+		/// runtime keeps the oracle's, provers' and governance's calls above it.
 		#[pallet::constant]
-		type OpPriority: Get<TransactionPriority>;
+		type MaxOpPriority: Get<TransactionPriority>;
+		/// How many L2-signed ops one block may apply: more would seal batches faster than the
+		/// provers prove them.
+		#[pallet::constant]
+		type MaxOpsPerBlock: Get<u32>;
 		/// How many blocks a submitted L2 op stays valid in the pool.
 		#[pallet::constant]
 		type OpLongevity: Get<u64>;
@@ -188,6 +197,16 @@ pub mod pallet {
 	pub type PubkeyAuthorizations<T> =
 		StorageDoubleMap<_, Twox64Concat, L2AccountId, Twox64Concat, u32, [u8; 65]>;
 
+	/// The smallest fee an L2-signed op of a kind (Transfer, TransferToNew, Withdraw,
+	/// ChangePubKey) may pay in a token. An op whose fee token has no minimum for its kind is
+	/// refused: every accepted op pays something.
+	#[pallet::storage]
+	pub type MinFees<T> = StorageDoubleMap<_, Twox64Concat, OpType, Twox64Concat, TokenId, u128>;
+
+	/// How many L2-signed ops this block applied (removed at the end of every block).
+	#[pallet::storage]
+	pub type OpsInBlock<T> = StorageValue<_, u32, ValueQuery>;
+
 	/// The priority id each chain's next priority op must have.
 	#[pallet::storage]
 	pub type NextPriorityId<T> = StorageMap<_, Twox64Concat, ChainId, u64, ValueQuery>;
@@ -205,6 +224,13 @@ pub mod pallet {
 		},
 		/// Fees now go to this account.
 		FeeAccountSet { account: L2AccountId },
+		/// Ops of `kind` paying their fee in `token` must now pay at least `minimum`; `None`:
+		/// `token` is no longer accepted for their fees.
+		MinFeeSet {
+			kind: OpType,
+			token: TokenId,
+			minimum: Option<u128>,
+		},
 		/// An op was applied (the batches pallet seals it next).
 		OpApplied { op: Op },
 		/// An op created this account for this address.
@@ -267,6 +293,14 @@ pub mod pallet {
 		NotChangePubKey,
 		/// The Ethereum signature is not the account owner's signature of this key change.
 		BadEthAuthorization,
+		/// Governance set no minimum fee for this op kind in this token: it is not accepted
+		/// for the fees of such ops.
+		FeeTokenNotAccepted,
+		/// The op's fee is below the minimum for its kind and fee token ([`MinFees`]).
+		FeeBelowMinimum,
+		/// Minimum fees are set for L2-signed op kinds only, and are never zero (a zero
+		/// minimum would let anyone fill blocks for free).
+		InvalidMinFee,
 	}
 
 	impl<T> From<StfError> for Error<T> {
@@ -299,6 +333,8 @@ pub mod pallet {
 		pub chains: alloc::vec::Vec<(u8, u64, [u8; 20])>,
 		/// Tokens to register: (token id, chain id, token address, decimals).
 		pub tokens: alloc::vec::Vec<(TokenId, u8, [u8; 20], u8)>,
+		/// Minimum fees: (op type byte, fee token, minimum).
+		pub min_fees: alloc::vec::Vec<(u8, TokenId, u128)>,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
@@ -324,6 +360,18 @@ pub mod pallet {
 				)
 				.expect("genesis tokens are on genesis chains, each once");
 			}
+			for &(kind, token, minimum) in &self.min_fees {
+				let kind = OpType::from_byte(kind).expect("genesis minimum fees name op types");
+				Pallet::<T>::do_set_min_fee(kind, token, Some(minimum))
+					.expect("genesis minimum fees are for L2-signed ops and not zero");
+			}
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_finalize(_: BlockNumberFor<T>) {
+			OpsInBlock::<T>::kill();
 		}
 	}
 
@@ -331,6 +379,7 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Registers an L1 chain and its rollup contract.
 		#[pallet::call_index(0)]
+		#[pallet::weight((<T as Config>::WeightInfo::register_chain(), DispatchClass::Operational))]
 		pub fn register_chain(
 			origin: OriginFor<T>,
 			chain: ChainId,
@@ -350,6 +399,7 @@ pub mod pallet {
 		/// Registers token id `token` on `chain` as the ERC-20 at `address` (zero: the native
 		/// coin) with `decimals`.
 		#[pallet::call_index(1)]
+		#[pallet::weight((<T as Config>::WeightInfo::register_token(), DispatchClass::Operational))]
 		pub fn register_token(
 			origin: OriginFor<T>,
 			token: TokenId,
@@ -363,6 +413,7 @@ pub mod pallet {
 
 		/// Sends the fees of L2 ops to `account`, which must exist.
 		#[pallet::call_index(2)]
+		#[pallet::weight((<T as Config>::WeightInfo::set_fee_account(), DispatchClass::Operational))]
 		pub fn set_fee_account(origin: OriginFor<T>, account: L2AccountId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			ensure!(
@@ -372,6 +423,21 @@ pub mod pallet {
 			FeeAccount::<T>::put(account);
 			Self::deposit_event(Event::FeeAccountSet { account });
 			Ok(())
+		}
+
+		/// Sets the minimum fee of L2-signed ops of `kind` paid in `token` (`None`: `token` is
+		/// no longer accepted for their fees). Existing pool entries below it are dropped when
+		/// the pool revalidates them.
+		#[pallet::call_index(5)]
+		#[pallet::weight((<T as Config>::WeightInfo::set_min_fee(), DispatchClass::Operational))]
+		pub fn set_min_fee(
+			origin: OriginFor<T>,
+			kind: OpType,
+			token: TokenId,
+			minimum: Option<u128>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_set_min_fee(kind, token, minimum)
 		}
 
 		/// Applies an L2-signed op. Submitted as a general transaction without an appchain
@@ -434,11 +500,49 @@ pub mod pallet {
 			Ok(())
 		}
 
+		fn do_set_min_fee(kind: OpType, token: TokenId, minimum: Option<u128>) -> DispatchResult {
+			let signed_kind = matches!(
+				kind,
+				OpType::Transfer | OpType::TransferToNew | OpType::Withdraw | OpType::ChangePubKey
+			);
+			ensure!(signed_kind && minimum != Some(0), Error::<T>::InvalidMinFee);
+			ensure!(
+				u64::from(token) < 1 << BALANCE_DEPTH,
+				Error::<T>::TokenIdOutOfRange
+			);
+			MinFees::<T>::set(kind, token, minimum);
+			Self::deposit_event(Event::MinFeeSet {
+				kind,
+				token,
+				minimum,
+			});
+			Ok(())
+		}
+
+		/// How many times the minimum fee of its kind and token `op`'s fee pays (at least 1),
+		/// or why the fee is refused.
+		pub fn fee_multiple(op: &Op) -> Result<u128, Error<T>> {
+			let (token, fee) = op.fee().ok_or(Error::<T>::NotSigned)?;
+			let minimum =
+				MinFees::<T>::get(op.op_type(), token).ok_or(Error::<T>::FeeTokenNotAccepted)?;
+			ensure!(fee >= minimum, Error::<T>::FeeBelowMinimum);
+			Ok(fee / minimum)
+		}
+
+		/// The pool priority of an op whose fee pays `multiple` minimums: proportional to it,
+		/// capped at [`Config::MaxOpPriority`].
+		pub fn op_priority(multiple: u128) -> TransactionPriority {
+			let cap = T::MaxOpPriority::get();
+			u64::try_from(multiple).map_or(cap, |multiple| multiple.min(cap))
+		}
+
 		/// Applies an L2-signed op with its fee going to the current fee account.
 		fn apply_signed(op: &SignedOp) -> DispatchResult {
+			Self::fee_multiple(&op.op)?;
 			let fee_account = FeeAccount::<T>::get().ok_or(Error::<T>::NoFeeAccount)?;
 			let ctx = BatchContext { fee_account };
 			let applied = Self::track_created(|state| stf::apply_signed(state, op, &ctx))?;
+			OpsInBlock::<T>::mutate(|count| *count = count.saturating_add(1));
 			Self::applied(&applied, &ctx);
 			Ok(())
 		}
@@ -497,10 +601,12 @@ pub mod pallet {
 			TransactionValidityError::Invalid(InvalidTransaction::Custom(error.encode()[0]))
 		}
 
-		/// Whether an L2-signed op may enter the pool: the signature is the signer's (`BadProof`)
-		/// and the op applies now (nonce equal to the account's) or may apply after the account's
-		/// earlier ops (nonce at most `MaxNonceGap` ahead). Tags order an account's ops by
-		/// nonce and drop replays.
+		/// Whether an L2-signed op may enter the pool (or the block being built): its fee pays
+		/// the minimum of its kind in an accepted token, the signature is the signer's
+		/// (`BadProof`), the op applies now (nonce equal to the account's) or may apply after the
+		/// account's earlier ops (nonce at most `MaxNonceGap` ahead), and the block has room for
+		/// another L2 op (`ExhaustsResources` otherwise: the op waits for a later block). The
+		/// priority follows the fee; tags order an account's ops by nonce and drop replays.
 		fn authorize_op(
 			_source: TransactionSource,
 			op: &SignedOp,
@@ -508,6 +614,7 @@ pub mod pallet {
 			let invalid = |error| TransactionValidityError::Invalid(error);
 			let refused = |error: StfError| Self::refusal(Error::<T>::from(error));
 			let (signer, nonce) = op.op.signer().ok_or(Self::refusal(Error::<T>::NotSigned))?;
+			let multiple = Self::fee_multiple(&op.op).map_err(Self::refusal)?;
 			let state = StorageState::<T>::new();
 			stf::verify_signature(&state, op).map_err(|error| match error {
 				StfError::BadSignature => invalid(InvalidTransaction::BadProof),
@@ -515,7 +622,7 @@ pub mod pallet {
 			})?;
 			let current = Accounts::<T>::get(signer).map_or(0, |account| account.nonce);
 			let mut validity = ValidTransaction::with_tag_prefix("ConcordLedger")
-				.priority(T::OpPriority::get())
+				.priority(Self::op_priority(multiple))
 				.longevity(T::OpLongevity::get())
 				.and_provides((signer, nonce))
 				.propagate(true);
@@ -535,6 +642,11 @@ pub mod pallet {
 				return Err(invalid(InvalidTransaction::Future));
 			} else {
 				validity = validity.and_requires((signer, nonce - 1));
+			}
+			// Checked last: an op refused for good is dropped; a valid one waits for a block
+			// with room.
+			if OpsInBlock::<T>::get() >= T::MaxOpsPerBlock::get() {
+				return Err(invalid(InvalidTransaction::ExhaustsResources));
 			}
 			Ok((validity.into(), Weight::zero()))
 		}

@@ -22,7 +22,8 @@ impl frame_system::Config for Test {
 }
 
 parameter_types! {
-	pub const OpPriority: TransactionPriority = 100;
+	pub const MaxOpPriority: TransactionPriority = 100;
+	pub const MaxOpsPerBlock: u32 = 4;
 	pub const OpLongevity: u64 = 64;
 	pub const MaxNonceGap: u32 = 4;
 }
@@ -43,11 +44,15 @@ impl crate::OnApplied for RecordApplied {
 impl crate::Config for Test {
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type OnApplied = RecordApplied;
-	type OpPriority = OpPriority;
+	type MaxOpPriority = MaxOpPriority;
+	type MaxOpsPerBlock = MaxOpsPerBlock;
 	type OpLongevity = OpLongevity;
 	type MaxNonceGap = MaxNonceGap;
 	type WeightInfo = ();
 }
+
+/// The minimum fee of every L2-signed op paid in token 1; token 2 is not accepted for fees.
+pub const MIN_FEE: u128 = 1;
 
 /// Chain 1 (EVM 31337) with token 1, chain 2 (EVM 31338) with tokens 1 and 2.
 pub fn new_test_ext() -> sp_io::TestExternalities {
@@ -61,6 +66,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			(1, 2, [0; 20], 18),
 			(2, 2, [0x70; 20], 6),
 		],
+		min_fees: [2, 3, 4, 5].map(|kind| (kind, 1, MIN_FEE)).to_vec(),
 		_config: Default::default(),
 	}
 	.assimilate_storage(&mut storage)

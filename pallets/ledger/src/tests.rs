@@ -2,7 +2,8 @@ use crate::{mock::*, pallet::*, Error, Event};
 use concord_primitives::{
 	eddsa::PrivateKey,
 	ops::{
-		eth_address, ChainId, ChangePubKey, Deposit, FullExit, Op, SignedOp, Transfer, Withdraw,
+		eth_address, ChainId, ChangePubKey, Deposit, FullExit, Op, OpType, SignedOp, Transfer,
+		TransferToNew, Withdraw,
 	},
 };
 use frame_support::{
@@ -53,12 +54,23 @@ fn signed(key: &PrivateKey, op: Op) -> SignedOp {
 /// `account`'s ChangePubKey to `key`, signed by `key`, and its owner's (`owner(owner_seed)`)
 /// Ethereum authorization.
 fn set_key(account: u32, owner_seed: u8, key: &PrivateKey, nonce: u32) -> (SignedOp, [u8; 65]) {
+	set_key_paying(account, owner_seed, key, nonce, MIN_FEE)
+}
+
+/// [`set_key`] paying `fee`.
+fn set_key_paying(
+	account: u32,
+	owner_seed: u8,
+	key: &PrivateKey,
+	nonce: u32,
+	fee: u128,
+) -> (SignedOp, [u8; 65]) {
 	let change = ChangePubKey {
 		chain_id: ChainId(1),
 		account,
 		new_pubkey: key.public_key().pack(),
 		fee_token: 1,
-		fee: 0,
+		fee,
 		nonce,
 	};
 	let eth_signature =
@@ -99,7 +111,7 @@ fn submit(op: SignedOp) -> sp_runtime::DispatchResult {
 }
 
 /// Operator (account 0, the fee account), Alice (1, 1000 of token 1, key 1) and Bob (2, 50,
-/// key 2), all deposited on chain 1.
+/// key 2), all deposited on chain 1; Alice and Bob paid the minimum fee for their key change.
 fn funded() {
 	assert_ok!(Ledger::apply_priority(&deposit(1, 0, OPERATOR, 0)));
 	assert_ok!(Ledger::apply_priority(&deposit(1, 1, alice(), 1000)));
@@ -242,11 +254,11 @@ fn a_full_exit_withdraws_the_whole_balance_of_its_owner_only() {
 		// Filed by Bob for Alice's account: served with 0, nothing moves.
 		let applied = Ledger::apply_priority(&exit(3, bob())).unwrap();
 		assert_eq!(applied.exit_amount(), Some(0));
-		assert_eq!(Balances::<Test>::get(1, 1), 1000);
+		assert_eq!(Balances::<Test>::get(1, 1), 999);
 		let applied = Ledger::apply_priority(&exit(4, alice())).unwrap();
-		assert_eq!(applied.exit_amount(), Some(1000));
+		assert_eq!(applied.exit_amount(), Some(999));
 		assert_eq!(Balances::<Test>::get(1, 1), 0);
-		assert_eq!(Liquidity::<Test>::get(ChainId(1), 1), 50);
+		assert_eq!(Liquidity::<Test>::get(ChainId(1), 1), 51);
 	});
 }
 
@@ -258,9 +270,9 @@ fn a_signed_transfer_applies_and_pays_its_fee() {
 		assert!(authorize(&op).is_ok());
 		assert_ok!(submit(op));
 		System::assert_last_event(Event::OpApplied { op: op.op }.into());
-		assert_eq!(Balances::<Test>::get(1, 1), 897);
-		assert_eq!(Balances::<Test>::get(2, 1), 150);
-		assert_eq!(Balances::<Test>::get(0, 1), 3);
+		assert_eq!(Balances::<Test>::get(1, 1), 896);
+		assert_eq!(Balances::<Test>::get(2, 1), 149);
+		assert_eq!(Balances::<Test>::get(0, 1), 5);
 		assert_eq!(Accounts::<Test>::get(1).unwrap().nonce, 2);
 		let kinds: Vec<u8> = APPLIED.with(|a| {
 			a.borrow()
@@ -277,7 +289,7 @@ fn a_bad_signature_is_refused_by_the_pool_and_by_dispatch() {
 	new_test_ext().execute_with(|| {
 		funded();
 		// Bob's key signs Alice's transfer.
-		let forged = signed(&key(2), transfer(100, 0, 1));
+		let forged = signed(&key(2), transfer(100, 1, 1));
 		assert_eq!(
 			authorize(&forged),
 			Err(TransactionValidityError::Invalid(
@@ -285,7 +297,7 @@ fn a_bad_signature_is_refused_by_the_pool_and_by_dispatch() {
 			))
 		);
 		assert_noop!(submit(forged), Error::<Test>::BadSignature);
-		let mut garbled = signed(&key(1), transfer(100, 0, 1));
+		let mut garbled = signed(&key(1), transfer(100, 1, 1));
 		garbled.signature[40] ^= 1;
 		assert!(authorize(&garbled).is_err());
 		assert_noop!(submit(garbled), Error::<Test>::BadSignature);
@@ -296,7 +308,7 @@ fn a_bad_signature_is_refused_by_the_pool_and_by_dispatch() {
 fn a_replayed_nonce_is_stale_and_a_future_one_waits() {
 	new_test_ext().execute_with(|| {
 		funded();
-		let first = signed(&key(1), transfer(10, 0, 1));
+		let first = signed(&key(1), transfer(10, 1, 1));
 		assert_ok!(submit(first));
 		assert_eq!(
 			authorize(&first),
@@ -304,16 +316,16 @@ fn a_replayed_nonce_is_stale_and_a_future_one_waits() {
 		);
 		assert_noop!(submit(first), Error::<Test>::BadNonce);
 		// Nonce 3 waits for nonce 2; nonce 2 + MaxNonceGap + 1 is refused.
-		let later = authorize(&signed(&key(1), transfer(10, 0, 3))).unwrap();
+		let later = authorize(&signed(&key(1), transfer(10, 1, 3))).unwrap();
 		assert_eq!(later.requires.len(), 1);
 		assert_eq!(
-			authorize(&signed(&key(1), transfer(10, 0, 7))),
+			authorize(&signed(&key(1), transfer(10, 1, 7))),
 			Err(TransactionValidityError::Invalid(
 				InvalidTransaction::Future
 			))
 		);
 		assert_noop!(
-			submit(signed(&key(1), transfer(10, 0, 3))),
+			submit(signed(&key(1), transfer(10, 1, 3))),
 			Error::<Test>::BadNonce
 		);
 	});
@@ -362,7 +374,7 @@ fn a_withdrawal_needs_liquidity_on_its_chain() {
 		);
 		assert_ok!(submit(withdraw(1, 1)));
 		assert_eq!(Liquidity::<Test>::get(ChainId(1), 1), 950);
-		assert_eq!(Balances::<Test>::get(1, 1), 899);
+		assert_eq!(Balances::<Test>::get(1, 1), 898);
 	});
 }
 
@@ -445,5 +457,146 @@ fn a_key_change_needs_the_owners_ethereum_signature_which_is_kept_for_commit() {
 			Accounts::<Test>::get(0).unwrap().pubkey,
 			key(1).public_key().to_coordinate_bytes()
 		);
+	});
+}
+
+#[test]
+fn a_fee_below_the_minimum_or_in_a_token_without_one_is_refused_by_name() {
+	new_test_ext().execute_with(|| {
+		funded();
+		let free = signed(&key(1), transfer(10, 0, 1));
+		assert_eq!(
+			authorize(&free),
+			Err(Ledger::refusal(Error::<Test>::FeeBelowMinimum))
+		);
+		assert_noop!(submit(free), Error::<Test>::FeeBelowMinimum);
+		// Token 2 has no minimum for transfers: not accepted for their fees at all.
+		assert_ok!(Ledger::set_min_fee(
+			RuntimeOrigin::root(),
+			OpType::Withdraw,
+			2,
+			Some(1)
+		));
+		let mut in_token_2 = transfer(10, 5, 1);
+		if let Op::Transfer(op) = &mut in_token_2 {
+			op.token = 2;
+		}
+		let in_token_2 = signed(&key(1), in_token_2);
+		assert_eq!(
+			authorize(&in_token_2),
+			Err(Ledger::refusal(Error::<Test>::FeeTokenNotAccepted))
+		);
+		assert_noop!(submit(in_token_2), Error::<Test>::FeeTokenNotAccepted);
+		// A key change at no fee, and an account created for free, are refused too.
+		assert_noop!(
+			change(set_key_paying(1, 0xa1, &key(3), 1, 0)),
+			Error::<Test>::FeeBelowMinimum
+		);
+		let free_account = signed(
+			&key(1),
+			Op::TransferToNew(TransferToNew {
+				from: 1,
+				to_address: [0x99; 20],
+				token: 1,
+				amount: 0,
+				fee: 0,
+				nonce: 1,
+			}),
+		);
+		assert_noop!(submit(free_account), Error::<Test>::FeeBelowMinimum);
+		assert_eq!(NextAccountId::<Test>::get(), 3);
+	});
+}
+
+#[test]
+fn the_pool_ranks_ops_by_the_minimums_their_fee_pays_up_to_the_cap() {
+	new_test_ext().execute_with(|| {
+		funded();
+		let priority = |fee| {
+			authorize(&signed(&key(1), transfer(10, fee, 1)))
+				.unwrap()
+				.priority
+		};
+		assert_eq!(priority(MIN_FEE), 1);
+		assert_eq!(priority(7 * MIN_FEE), 7);
+		assert_eq!(priority(900), MaxOpPriority::get());
+		assert_ok!(Ledger::set_min_fee(
+			RuntimeOrigin::root(),
+			OpType::Transfer,
+			1,
+			Some(4)
+		));
+		assert_eq!(priority(9), 2);
+	});
+}
+
+#[test]
+fn minimum_fees_are_set_by_governance_for_signed_ops_only_and_never_zero() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Ledger::set_min_fee(RuntimeOrigin::signed(1), OpType::Transfer, 1, Some(5)),
+			DispatchError::BadOrigin
+		);
+		for (kind, minimum) in [
+			(OpType::Transfer, Some(0)),
+			(OpType::Deposit, Some(5)),
+			(OpType::FullExit, Some(5)),
+			(OpType::Noop, Some(5)),
+		] {
+			assert_noop!(
+				Ledger::set_min_fee(RuntimeOrigin::root(), kind, 1, minimum),
+				Error::<Test>::InvalidMinFee
+			);
+		}
+		assert_noop!(
+			Ledger::set_min_fee(RuntimeOrigin::root(), OpType::Transfer, 256, Some(5)),
+			Error::<Test>::TokenIdOutOfRange
+		);
+		assert_ok!(Ledger::set_min_fee(
+			RuntimeOrigin::root(),
+			OpType::Transfer,
+			1,
+			None
+		));
+		System::assert_last_event(
+			Event::MinFeeSet {
+				kind: OpType::Transfer,
+				token: 1,
+				minimum: None,
+			}
+			.into(),
+		);
+		assert_eq!(MinFees::<Test>::get(OpType::Transfer, 1), None);
+		funded();
+		assert_noop!(
+			submit(signed(&key(1), transfer(10, 100, 1))),
+			Error::<Test>::FeeTokenNotAccepted
+		);
+	});
+}
+
+#[test]
+fn a_block_takes_at_most_max_ops_per_block_l2_ops_and_the_rest_wait() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		funded();
+		// The two key changes of `funded` count; two more ops fill the block (4).
+		assert_eq!(OpsInBlock::<Test>::get(), 2);
+		assert_ok!(submit(signed(&key(1), transfer(10, 1, 1))));
+		assert_ok!(submit(signed(&key(1), transfer(10, 1, 2))));
+		let next = signed(&key(1), transfer(10, 1, 3));
+		assert_eq!(
+			authorize(&next),
+			Err(TransactionValidityError::Invalid(
+				InvalidTransaction::ExhaustsResources
+			))
+		);
+		// Priority ops are the oracle's, not L2 load: they still apply.
+		assert_ok!(Ledger::apply_priority(&deposit(1, 3, bob(), 5)));
+		Ledger::on_finalize(1);
+		System::set_block_number(2);
+		assert_eq!(OpsInBlock::<Test>::get(), 0);
+		assert!(authorize(&next).is_ok());
+		assert_ok!(submit(next));
 	});
 }

@@ -9,6 +9,7 @@ pub trait WeightInfo {
 	fn register_chain() -> Weight;
 	fn register_token() -> Weight;
 	fn set_fee_account() -> Weight;
+	fn set_min_fee() -> Weight;
 	fn submit() -> Weight;
 	fn change_pubkey() -> Weight;
 	fn authorize_submit() -> Weight;
@@ -23,6 +24,9 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn set_fee_account() -> Weight {
+		Weight::zero()
+	}
+	fn set_min_fee() -> Weight {
 		Weight::zero()
 	}
 	fn submit() -> Weight {

@@ -379,7 +379,10 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Replaces the members. Votes already cast stay counted.
 		#[pallet::call_index(0)]
-		#[pallet::weight(<T as Config>::WeightInfo::set_members(T::MaxMembers::get()))]
+		#[pallet::weight((
+			<T as Config>::WeightInfo::set_members(T::MaxMembers::get()),
+			DispatchClass::Operational
+		))]
 		pub fn set_members(
 			origin: OriginFor<T>,
 			members: alloc::vec::Vec<(T::AccountId, [u8; 20])>,
@@ -390,14 +393,15 @@ pub mod pallet {
 
 		/// Attests what the member saw on an L1. Free for members.
 		#[pallet::call_index(1)]
-		#[pallet::weight(
+		#[pallet::weight((
 			<T as Config>::WeightInfo::attest_batch()
 				.max(<T as Config>::WeightInfo::attest_priority())
 				.saturating_add(
 					<T as Config>::WeightInfo::attest_priority()
 						.saturating_mul(u64::from(MAX_PRIORITY_DRAIN - 1))
-				)
-		)]
+				),
+			DispatchClass::Operational
+		))]
 		pub fn attest(
 			origin: OriginFor<T>,
 			attestation: Attestation,
@@ -466,7 +470,10 @@ pub mod pallet {
 		/// Stores the member's signatures of the execute authorization of synced batch
 		/// `batch`, one per registered chain over that chain's execute digest. Free for members.
 		#[pallet::call_index(2)]
-		#[pallet::weight(<T as Config>::WeightInfo::sign_execute(T::MaxChains::get()))]
+		#[pallet::weight((
+			<T as Config>::WeightInfo::sign_execute(T::MaxChains::get()),
+			DispatchClass::Operational
+		))]
 		pub fn sign_execute(
 			origin: OriginFor<T>,
 			batch: u64,
@@ -510,7 +517,10 @@ pub mod pallet {
 		/// Clears a dispute and every vote on its subject, so that members attest it anew
 		/// (after the cause, e.g. an L1 reorganisation, was dealt with).
 		#[pallet::call_index(3)]
-		#[pallet::weight(<T as Config>::WeightInfo::clear_dispute(T::MaxMembers::get()))]
+		#[pallet::weight((
+			<T as Config>::WeightInfo::clear_dispute(T::MaxMembers::get()),
+			DispatchClass::Operational
+		))]
 		pub fn clear_dispute(origin: OriginFor<T>, subject: Subject) -> DispatchResult {
 			T::OracleGovernance::ensure_origin(origin)?;
 			ensure!(

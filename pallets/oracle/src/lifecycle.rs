@@ -131,7 +131,7 @@ fn a_batch_lives_from_deposit_attestation_to_execute_signatures() {
 				account: alice_id,
 				new_pubkey: alice_key.public_key().pack(),
 				fee_token: 1,
-				fee: 0,
+				fee: 1,
 				nonce: 0,
 			}),
 		);
@@ -362,7 +362,7 @@ fn the_runtime_and_the_provers_witness_path_agree_on_random_ops() {
 						account: id,
 						new_pubkey: keys[signer].public_key().pack(),
 						fee_token: 1,
-						fee: u128::from(random.below(3)),
+						fee: 1 + u128::from(random.below(3)),
 						nonce,
 					}),
 					Some(&keys[signer]),

@@ -37,13 +37,15 @@ impl pallet_balances::Config for Test {
 }
 
 parameter_types! {
-	pub const OpPriority: TransactionPriority = 100;
+	pub const MaxOpPriority: TransactionPriority = 100;
+	pub const MaxOpsPerBlock: u32 = 8;
 }
 
 impl pallet_concord_ledger::Config for Test {
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type OnApplied = Batches;
-	type OpPriority = OpPriority;
+	type MaxOpPriority = MaxOpPriority;
+	type MaxOpsPerBlock = MaxOpsPerBlock;
 	type OpLongevity = ConstU64<64>;
 	type MaxNonceGap = ConstU32<4>;
 	type WeightInfo = ();
@@ -92,6 +94,8 @@ pub fn new_test_ext(key: Vec<u8>) -> sp_io::TestExternalities {
 	pallet_concord_ledger::GenesisConfig::<Test> {
 		chains: CHAINS.to_vec(),
 		tokens: vec![(1, 1, [0; 20], 18), (1, 2, [0x70; 20], 18)],
+		// Token 1 pays the fees of every L2-signed op, at least 1.
+		min_fees: [2, 3, 4, 5].map(|kind| (kind, 1, 1)).to_vec(),
 		_config: Default::default(),
 	}
 	.assimilate_storage(&mut storage)

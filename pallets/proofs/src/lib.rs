@@ -166,6 +166,7 @@ pub mod pallet {
 		/// Replaces the verifying key with `key`, arkworks' compressed canonical bytes of a
 		/// Groth16 BN254 key for one public input (the `verifying.key` file of a setup).
 		#[pallet::call_index(0)]
+		#[pallet::weight((<T as Config>::WeightInfo::set_key(), DispatchClass::Operational))]
 		pub fn set_key(origin: OriginFor<T>, key: alloc::vec::Vec<u8>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			Self::do_set_key(&key)
@@ -175,6 +176,7 @@ pub mod pallet {
 		/// of `batch` from the last proven root to `new_root` (big-endian). The first valid proof
 		/// of each batch, in order, is accepted and its sender rewarded.
 		#[pallet::call_index(1)]
+		#[pallet::weight((<T as Config>::WeightInfo::submit_proof(), DispatchClass::Operational))]
 		pub fn submit_proof(
 			origin: OriginFor<T>,
 			batch: u64,
