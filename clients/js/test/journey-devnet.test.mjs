@@ -15,7 +15,10 @@ before(async () => { if (!skip) devnet = await startDevnet(); }, { timeout: 360_
 after(async () => { await devnet?.stop(); }, { timeout: 60_000 });
 
 test('deposit on A, transfer on L2, withdraw to B and claim on B', { skip, timeout: 900_000 }, async () => {
-  const result = await runJourney(devnet, { log: (line) => console.log(`# ${line}`) });
+  // A failing step names itself; the node's and relayer's log tails say why (the devnet's
+  // directory is removed when the test ends).
+  const result = await runJourney(devnet, { log: (line) => console.log(`# ${line}`) })
+    .catch((error) => { throw new Error(`${error.message}\n${devnet.logTails()}`, { cause: error }); });
   assert.equal(result.pending, ETHER, 'one withdrawal of 1 ETH is credited on chain B');
   assert.equal(result.userBalanceB.after, result.userBalanceB.before + ETHER - result.gas);
   // Chain A keeps the 2 ETH deposited; chain B paid 1 ETH out of the operator's liquidity.

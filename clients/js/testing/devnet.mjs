@@ -33,6 +33,14 @@ export async function startDevnet({ timeoutMs = 300_000 } = {}) {
   return {
     ...JSON.parse(readFileSync(summary, 'utf8')),
     base,
+    /** The last lines of the node's and the relayer's logs, named, for a failure's message. */
+    logTails(lines = 30) {
+      return ['node.log', 'relayer.log'].map((name) => {
+        const path = join(base, name);
+        const text = existsSync(path) ? readFileSync(path, 'utf8') : '(no log)';
+        return `--- ${name} (${path}):\n${text.split('\n').slice(-lines).join('\n')}`;
+      }).join('\n');
+    },
     async stop() {
       await interrupt(child, exited);
       rmSync(base, { recursive: true, force: true });
