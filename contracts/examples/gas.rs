@@ -33,6 +33,7 @@ use concord_primitives::{
 	ops::{ChainId, ChangePubKey, Deposit, FullExit, Op, Transfer, Withdraw},
 	stf::TreeState,
 };
+use sha2::{Digest, Sha256};
 use std::time::Instant;
 
 const CHAIN: ChainId = ChainId(1);
@@ -284,7 +285,9 @@ async fn main() {
 		Config {
 			verifier,
 			chainId: CHAIN.0,
+			chainIds: vec![CHAIN.0],
 			priorityExpiry: 3600,
+			requestFee: U256::ZERO,
 			slotsPerBatch: slots as u32,
 			genesisRoot: genesis,
 			oracles: (0..3).map(|i| oracle(i).address()).collect(),
@@ -298,6 +301,20 @@ async fn main() {
 	let domain = Domain {
 		evm_chain_id: provider.get_chain_id().await.unwrap(),
 		contract: *rollup.address(),
+	};
+	// Two of the three members' signatures of a digest.
+	let quorum = |digest: &B256| -> Vec<Bytes> {
+		(0..2)
+			.map(|i| {
+				Bytes::from(
+					oracle(i)
+						.sign_hash_sync(digest)
+						.unwrap()
+						.as_bytes()
+						.to_vec(),
+				)
+			})
+			.collect()
 	};
 
 	let mut deposit_gas = 0;
@@ -319,15 +336,13 @@ async fn main() {
 			}
 		}
 		let pubdata = witness.pubdata();
-		let commit = send(
-			rollup
-				.commitBatches(vec![CommitBatchInfo {
-					batchNumber: witness.batch_number,
-					pubdata: pubdata.clone().into(),
-					changePubKeySignatures: signatures.clone(),
-				}])
-				.from(oracle(0).address()),
-		)
+		let pubdata_hash = B256::from(<[u8; 32]>::from(Sha256::digest(&pubdata)));
+		let commit = send(rollup.commitBatches(vec![CommitBatchInfo {
+			batchNumber: witness.batch_number,
+			pubdata: pubdata.clone().into(),
+			changePubKeySignatures: signatures.clone(),
+			signatures: quorum(&domain.commit(witness.batch_number, pubdata_hash)),
+		}]))
 		.await;
 		let prove = send(rollup.proveBatches(vec![ProveBatchInfo {
 			batchNumber: witness.batch_number,
@@ -342,24 +357,12 @@ async fn main() {
 			.await
 			.unwrap()
 			.syncHash;
-		let digest = domain.execute(witness.batch_number, sync);
-		let quorum = (0..2)
-			.map(|i| {
-				Bytes::from(
-					oracle(i)
-						.sign_hash_sync(&digest)
-						.unwrap()
-						.as_bytes()
-						.to_vec(),
-				)
-			})
-			.collect();
 		let execute = send(rollup.executeBatches(
 			vec![ExecuteBatchInfo {
 				batchNumber: witness.batch_number,
 				payouts: payouts(&pubdata, CHAIN).unwrap(),
 			}],
-			quorum,
+			quorum(&domain.execute(witness.batch_number, sync)),
 		))
 		.await;
 		rows.push(Row {

@@ -8,13 +8,14 @@ import {Signatures} from "./Signatures.sol";
 
 /// @title Concord's rollup contract on one EVM chain
 /// @notice Holds the chain's deposits, queues its priority requests (deposits, full exits),
-/// and takes each batch through commit (oracle members: data availability and this chain's
-/// priority ops and key changes checked), prove (anyone: the Groth16 proof of the batch
-/// commitment) and execute (anyone, with a quorum of oracle signatures over the batch's sync
-/// hash: withdrawals credited, priority requests popped). Payouts are pulled with
-/// `withdrawPending`. If a priority request expires unserved, anyone can stop the rollup
-/// (exodus mode) and unserved deposits are refunded. docs/protocol.md ("L1 contract") is the
-/// specification; contracts/README.md lists every function, event and error.
+/// and takes each batch through commit (anyone, with a quorum of oracle signatures over the
+/// batch's pubdata hash: this chain's priority ops and every key change checked), prove
+/// (anyone: the Groth16 proof of the batch commitment) and execute (anyone, with a quorum of
+/// oracle signatures over the batch's sync hash: withdrawals credited, priority requests
+/// popped). Payouts are pulled with `withdrawPending`. If the head of the priority queue waits
+/// unserved for longer than the expiry, anyone can stop the rollup (exodus mode) and unserved
+/// deposits are refunded. docs/protocol.md ("L1 contract") is the specification;
+/// contracts/README.md lists every function, event and error.
 contract ConcordRollup {
     // ------------------------------------------------------------------ types
 
@@ -22,8 +23,12 @@ contract ConcordRollup {
     /// @param verifier The generated Groth16 verifier of the batch circuit.
     /// @param chainId This chain's Concord chain id (not its EVM chain id): the pubdata's ops
     /// with this id are this contract's.
-    /// @param priorityExpiry Seconds a priority request may wait to be executed before anyone
-    /// may activate exodus mode.
+    /// @param chainIds Every Concord chain id of the system, this one included, distinct: an op
+    /// naming any other chain is refused at commit. Changed later by `updateChains`.
+    /// @param priorityExpiry Seconds the head of the priority queue may wait to be executed
+    /// before anyone may activate exodus mode.
+    /// @param requestFee Wei each priority request pays on top of what it deposits (0: none);
+    /// kept apart from the deposits in `collectedFees`.
     /// @param slotsPerBatch The circuit's op slots N: a batch's pubdata is 16 + 80·N bytes.
     /// @param genesisRoot The L2 state root before batch 1.
     /// @param oracles The oracle members (at most 256, distinct, non-zero).
@@ -33,7 +38,9 @@ contract ConcordRollup {
     struct Config {
         IConcordVerifier verifier;
         uint8 chainId;
+        uint8[] chainIds;
         uint64 priorityExpiry;
+        uint256 requestFee;
         uint32 slotsPerBatch;
         bytes32 genesisRoot;
         address[] oracles;
@@ -42,12 +49,15 @@ contract ConcordRollup {
         address[] tokenAddresses;
     }
 
-    /// @notice A batch to commit: its number, its pubdata as the appchain sealed it, and the
-    /// owners' Ethereum signatures of this chain's ChangePubKey ops, in pubdata order.
+    /// @notice A batch to commit: its number, its pubdata as the appchain sealed it, the
+    /// owners' Ethereum signatures of every ChangePubKey in the batch (whatever chain it names),
+    /// in pubdata order, and a quorum of oracle signatures of
+    /// `commitDigest(batchNumber, sha256(pubdata))`.
     struct CommitBatchInfo {
         uint64 batchNumber;
         bytes pubdata;
         bytes[] changePubKeySignatures;
+        bytes[] signatures;
     }
 
     /// @notice A batch to prove: the state root it leads to and the Groth16 proof (EIP-197
@@ -96,12 +106,6 @@ contract ConcordRollup {
         uint64 priorityRequests;
     }
 
-    /// @notice A queued priority request: its hash and when it expires (a timestamp).
-    struct PriorityRequest {
-        bytes32 hash;
-        uint64 expiresAt;
-    }
-
     struct TokenEntry {
         address token;
         bool registered;
@@ -124,17 +128,29 @@ contract ConcordRollup {
     /// The oracle bitmap in `_requireQuorum` has 256 bits.
     uint256 internal constant MAX_ORACLES = 256;
 
+    /// @notice The most priority requests open (queued, neither executed nor cancelled) at a
+    /// time; a request beyond it reverts `TooManyOpenRequests`. It matches the appchain's
+    /// `MAX_OPEN_PRIORITY_REQUESTS` (runtime/src/configs.rs, the oracle's `MaxOpenRequests`):
+    /// the oracle attests no priority id at or beyond its next one plus 1024, so every request
+    /// the contract holds can be attested and served.
+    uint64 public constant MAX_OPEN_REQUESTS = 1024;
+
     /// The action tags of the digests oracle members sign (see `_digest`).
+    bytes32 public constant COMMIT_ACTION = keccak256("Concord.commitBatches");
     bytes32 public constant EXECUTE_ACTION = keccak256("Concord.executeBatches");
     bytes32 public constant UPDATE_ORACLES_ACTION = keccak256("Concord.updateOracles");
     bytes32 public constant REVERT_ACTION = keccak256("Concord.revertBatches");
     bytes32 public constant REGISTER_TOKEN_ACTION = keccak256("Concord.registerToken");
+    bytes32 public constant UPDATE_CHAINS_ACTION = keccak256("Concord.updateChains");
+    bytes32 public constant WITHDRAW_FEES_ACTION = keccak256("Concord.withdrawFees");
 
     // ------------------------------------------------------------------ state
 
     IConcordVerifier public immutable verifier;
     uint8 public immutable chainId;
     uint64 public immutable priorityExpiry;
+    /// @notice Wei each priority request pays (see `Config.requestFee`).
+    uint256 public immutable requestFee;
     uint256 public immutable pubdataLength;
 
     uint64 public totalCommitted;
@@ -148,16 +164,29 @@ contract ConcordRollup {
     uint64 public totalPriorityRequests;
     /// How many requests from `firstPriorityId` on the committed, unexecuted batches serve.
     uint64 public committedPriorityRequests;
-    /// The nonce of the next oracle-quorum governance action (oracle rotation, revert, token).
+    /// @notice When the current head (`firstPriorityId`) became the head: queued into an empty
+    /// queue, or left first by an execution that served the requests before it. Exodus may be
+    /// activated once the head has waited `priorityExpiry` since then; meaningless while the
+    /// queue is empty.
+    uint64 public headSince;
+    /// The nonce of the next oracle-quorum governance action (oracle rotation, chain set,
+    /// revert, token, fee withdrawal).
     uint64 public governanceNonce;
+
+    /// @notice The request fees paid and not yet withdrawn (`withdrawFees`), in wei of the
+    /// native coin. They are never deposits: no L2 balance, pending balance or refund counts them.
+    uint256 public collectedFees;
 
     uint256 public threshold;
     address[] internal _oracles;
     /// An oracle's position in `_oracles` plus one; 0 for non-members.
     mapping(address => uint256) internal _oracleIndex;
+    /// The Concord chain ids of the system, bit `id` set for chain `id`.
+    uint256 internal _chainSet;
 
     mapping(uint64 => StoredBatch) internal _batches;
-    mapping(uint64 => PriorityRequest) internal _priorityRequests;
+    /// The `requestHash` of each queued priority request.
+    mapping(uint64 => bytes32) internal _priorityRequests;
     mapping(uint16 => TokenEntry) internal _tokens;
     mapping(address => TokenIdEntry) internal _tokenIds;
 
@@ -169,16 +198,9 @@ contract ConcordRollup {
     // ------------------------------------------------------------------ events
 
     event DepositRequested(
-        uint64 indexed priorityId,
-        address indexed from,
-        address indexed to,
-        uint16 token,
-        uint128 amount,
-        uint64 expiresAt
+        uint64 indexed priorityId, address indexed from, address indexed to, uint16 token, uint128 amount
     );
-    event FullExitRequested(
-        uint64 indexed priorityId, address indexed owner, uint32 accountId, uint16 token, uint64 expiresAt
-    );
+    event FullExitRequested(uint64 indexed priorityId, address indexed owner, uint32 accountId, uint16 token);
     event BatchCommitted(uint64 indexed batchNumber, bytes32 pubdataHash, uint64 priorityRequests);
     event BatchProven(uint64 indexed batchNumber, bytes32 newRoot, bytes32 syncHash);
     event BatchExecuted(uint64 indexed batchNumber, bytes32 newRoot, uint64 priorityRequests);
@@ -186,6 +208,8 @@ contract ConcordRollup {
     event Withdrawn(address indexed owner, uint16 indexed token, uint256 amount);
     event BatchesReverted(uint64 totalCommittedBefore, uint64 totalCommitted);
     event OraclesUpdated(uint64 nextNonce, address[] oracles, uint256 threshold);
+    event ChainsUpdated(uint64 nextNonce, uint8[] chainIds);
+    event FeesWithdrawn(uint64 nextNonce, address indexed to, uint256 amount);
     event TokenRegistered(uint16 indexed tokenId, address indexed token);
     event ExodusActivated(uint64 expiredPriorityId, uint64 lastExecutedBatch, bytes32 lastExecutedRoot);
     event PriorityRequestCancelled(
@@ -194,13 +218,13 @@ contract ConcordRollup {
 
     // ------------------------------------------------------------------ errors
 
-    error NotOracle(address caller);
     error ExodusActive();
     error ExodusNotActive();
     error NoBatches();
     error UnexpectedBatchNumber(uint64 expected, uint64 given);
     error BadPubdataLength(uint256 length, uint256 expected);
     error UnknownOpType(uint256 slot, uint8 opType);
+    error UnknownChain(uint256 slot, uint8 chain);
     error PriorityIdMismatch(uint256 slot, uint64 expected, uint64 given);
     error PriorityRequestNotQueued(uint64 priorityId);
     error PriorityRequestMismatch(uint64 priorityId);
@@ -220,6 +244,8 @@ contract ConcordRollup {
     error BadOracleCount(uint256 count);
     error DuplicateOracle(address oracle);
     error BadThreshold(uint256 threshold, uint256 oracles);
+    error DuplicateChain(uint8 chain);
+    error OwnChainNotListed(uint8 chainId);
     error ZeroAddress();
     error TokenListMismatch(uint256 ids, uint256 addresses);
     error TokenIdOutOfRange(uint16 tokenId);
@@ -231,6 +257,9 @@ contract ConcordRollup {
     error ZeroAmount();
     error AmountTooLarge(uint256 amount);
     error AccountIdOutOfRange(uint32 accountId);
+    error RequestFeeNotPaid(uint256 paid, uint256 fee);
+    error TooManyOpenRequests();
+    error FeesExceeded(uint256 amount, uint256 collected);
     error NoExpiredPriorityRequest();
     error BadRequestCount(uint256 given, uint256 outstanding);
     error NothingToWithdraw(address owner, uint16 token);
@@ -267,10 +296,13 @@ contract ConcordRollup {
         verifier = config.verifier;
         chainId = config.chainId;
         priorityExpiry = config.priorityExpiry;
+        requestFee = config.requestFee;
         pubdataLength = Pubdata.HEADER_BYTES + Pubdata.SLOT_BYTES * uint256(config.slotsPerBatch);
         _batches[0].newRoot = config.genesisRoot;
         _setOracles(config.oracles, config.threshold);
         emit OraclesUpdated(0, config.oracles, config.threshold);
+        _setChains(config.chainIds, config.chainId);
+        emit ChainsUpdated(0, config.chainIds);
         for (uint256 i; i < config.tokenIds.length; ++i) {
             _registerToken(config.tokenIds[i], config.tokenAddresses[i]);
         }
@@ -278,19 +310,25 @@ contract ConcordRollup {
 
     // ------------------------------------------------------------------ priority requests
 
-    /// @notice Deposits `msg.value` of the native coin to the L2 account of `to` (created if
-    /// `to` has none).
+    /// @notice Deposits `msg.value - requestFee` of the native coin to the L2 account of `to`
+    /// (created if `to` has none); the fee goes to `collectedFees`.
     function depositETH(address to) external payable active {
         TokenIdEntry memory entry = _tokenIds[address(0)];
         if (!entry.registered) revert UnknownToken(address(0));
-        if (msg.value == 0) revert ZeroAmount();
-        if (msg.value > type(uint128).max) revert AmountTooLarge(msg.value);
-        _queueDeposit(to, entry.id, uint128(msg.value));
+        uint256 fee = requestFee;
+        if (msg.value < fee) revert RequestFeeNotPaid(msg.value, fee);
+        uint256 amount = msg.value - fee;
+        if (amount == 0) revert ZeroAmount();
+        if (amount > type(uint128).max) revert AmountTooLarge(amount);
+        collectedFees += fee;
+        _queueDeposit(to, entry.id, uint128(amount));
     }
 
     /// @notice Deposits `amount` of the ERC-20 `token` (approved to this contract) to the L2
-    /// account of `to`. The amount queued is what the contract's balance grew by.
-    function depositERC20(address token, uint128 amount, address to) external active nonReentrant {
+    /// account of `to`, paying exactly `requestFee` in `msg.value`. The amount queued is what
+    /// the contract's balance grew by.
+    function depositERC20(address token, uint128 amount, address to) external payable active nonReentrant {
+        _collectRequestFee();
         if (token == address(0)) revert NotAnErc20();
         TokenIdEntry memory entry = _tokenIds[token];
         if (!entry.registered) revert UnknownToken(token);
@@ -304,31 +342,43 @@ contract ConcordRollup {
     }
 
     /// @notice Asks the rollup to withdraw the whole balance of `token` of account `accountId`
-    /// to the caller on this chain. It is served (with amount 0 if the caller does not own the
-    /// account) within `priorityExpiry`, or exodus mode may be activated.
-    function requestFullExit(uint32 accountId, uint16 token) external active {
+    /// to the caller on this chain, paying exactly `requestFee` in `msg.value`. It is served
+    /// (with amount 0 if the caller does not own the account) once the requests before it are,
+    /// or exodus mode may be activated when it has waited `priorityExpiry` as the queue's head.
+    function requestFullExit(uint32 accountId, uint16 token) external payable active {
+        _collectRequestFee();
         if (accountId >= ACCOUNT_LIMIT) revert AccountIdOutOfRange(accountId);
         if (!_tokens[token].registered) revert UnknownTokenId(token);
-        (uint64 id, uint64 expiresAt) = _queue(
+        uint64 id = _queue(
             PriorityRequestInfo({
                 opType: Pubdata.FULL_EXIT, accountId: accountId, l1Address: msg.sender, token: token, amount: 0
             })
         );
-        emit FullExitRequested(id, msg.sender, accountId, token, expiresAt);
+        emit FullExitRequested(id, msg.sender, accountId, token);
+    }
+
+    /// Takes the request fee of a request that deposits no native coin: `msg.value` must be it.
+    function _collectRequestFee() internal {
+        if (msg.value != requestFee) revert RequestFeeNotPaid(msg.value, requestFee);
+        collectedFees += msg.value;
     }
 
     function _queueDeposit(address to, uint16 token, uint128 amount) internal {
         if (to == address(0)) revert ZeroAddress();
-        (uint64 id, uint64 expiresAt) = _queue(
+        uint64 id = _queue(
             PriorityRequestInfo({opType: Pubdata.DEPOSIT, accountId: 0, l1Address: to, token: token, amount: amount})
         );
-        emit DepositRequested(id, msg.sender, to, token, amount, expiresAt);
+        emit DepositRequested(id, msg.sender, to, token, amount);
     }
 
-    function _queue(PriorityRequestInfo memory request) internal returns (uint64 id, uint64 expiresAt) {
+    /// Queues `request` as the next priority id, at most `MAX_OPEN_REQUESTS` open at a time; a
+    /// request queued into an empty queue is the head from now on.
+    function _queue(PriorityRequestInfo memory request) internal returns (uint64 id) {
         id = totalPriorityRequests;
-        expiresAt = uint64(block.timestamp) + priorityExpiry;
-        _priorityRequests[id] = PriorityRequest({hash: requestHash(request, id), expiresAt: expiresAt});
+        uint64 head = firstPriorityId;
+        if (id - head >= MAX_OPEN_REQUESTS) revert TooManyOpenRequests();
+        if (id == head) headSince = uint64(block.timestamp);
+        _priorityRequests[id] = requestHash(request, id);
         totalPriorityRequests = id + 1;
     }
 
@@ -345,12 +395,14 @@ contract ConcordRollup {
 
     // ------------------------------------------------------------------ commit
 
-    /// @notice Commits batches in order (oracle members only). For each op of this chain it
-    /// checks Deposits and FullExits against the priority queue in order, checks ChangePubKey's
-    /// owner signature, and records Withdraw and FullExit payouts; other ops, and every op of
-    /// other chains, are only hashed.
+    /// @notice Commits batches in order (anyone), each authorized by a quorum of oracle
+    /// signatures of `commitDigest(batchNumber, sha256(pubdata))`, so that no single member
+    /// can commit other pubdata than the appchain sealed. Every op naming a chain must name one
+    /// of the system's (`chains()`), and every ChangePubKey, of any chain, must carry its
+    /// owner's signature; of the other ops, it checks this chain's Deposits and FullExits
+    /// against the priority queue in order and records this chain's Withdraw and FullExit
+    /// payouts. Every other op is only hashed.
     function commitBatches(CommitBatchInfo[] calldata batches) external active {
-        if (_oracleIndex[msg.sender] == 0) revert NotOracle(msg.sender);
         if (batches.length == 0) revert NoBatches();
         uint64 number = totalCommitted;
         uint64 nextPriorityId = firstPriorityId + committedPriorityRequests;
@@ -358,8 +410,9 @@ contract ConcordRollup {
             CommitBatchInfo calldata batch = batches[i];
             if (batch.batchNumber != number + 1) revert UnexpectedBatchNumber(number + 1, batch.batchNumber);
             number = batch.batchNumber;
-            (bytes32 payoutsHash, uint64 served) = _processPubdata(batch, nextPriorityId);
             bytes32 pubdataHash = sha256(batch.pubdata);
+            _requireQuorum(commitDigest(number, pubdataHash), batch.signatures);
+            (bytes32 payoutsHash, uint64 served) = _processPubdata(batch, nextPriorityId);
             _batches[number] = StoredBatch({
                 pubdataHash: pubdataHash,
                 payoutsHash: payoutsHash,
@@ -372,6 +425,12 @@ contract ConcordRollup {
         }
         totalCommitted = number;
         committedPriorityRequests = nextPriorityId - firstPriorityId;
+    }
+
+    /// @notice What oracle members sign to authorize committing batch `batchNumber` whose
+    /// pubdata's SHA-256 is `pubdataHash`, on this chain and contract (see `_digest`).
+    function commitDigest(uint64 batchNumber, bytes32 pubdataHash) public view returns (bytes32) {
+        return _digest(abi.encode(COMMIT_ACTION, block.chainid, batchNumber, pubdataHash));
     }
 
     /// @return payoutsHash The hash chain of the batch's payouts (see `chainPayout`).
@@ -416,7 +475,16 @@ contract ConcordRollup {
         if (opType == Pubdata.NOOP || opType == Pubdata.TRANSFER || opType == Pubdata.TRANSFER_TO_NEW) {
             return (payoutsHash, priorityId, signaturesUsed);
         }
-        if (uint8(op[1]) != chainId) return (payoutsHash, priorityId, signaturesUsed);
+        uint8 chain = uint8(op[1]);
+        if ((_chainSet >> chain) & 1 == 0) revert UnknownChain(slot, chain);
+        // A key change's owner signature does not depend on the chain: every contract checks
+        // every one, rather than trusting the named chain's.
+        if (opType == Pubdata.CHANGE_PUBKEY) {
+            if (signaturesUsed == signatures.length) revert MissingChangePubKeySignature(slot);
+            _checkChangePubKey(op, slot, signatures[signaturesUsed]);
+            return (payoutsHash, priorityId, signaturesUsed + 1);
+        }
+        if (chain != chainId) return (payoutsHash, priorityId, signaturesUsed);
         if (opType == Pubdata.DEPOSIT || opType == Pubdata.FULL_EXIT) {
             _checkPriorityOp(op, opType, slot, priorityId);
             // A served FullExit pays the amount exited; one exiting 0 pays nothing.
@@ -427,15 +495,10 @@ contract ConcordRollup {
             }
             return (payoutsHash, priorityId + 1, signaturesUsed);
         }
-        if (opType == Pubdata.WITHDRAW) {
-            payoutsHash =
-                _chainPayoutAt(payoutsHash, op, Pubdata.WITHDRAW_TO, Pubdata.WITHDRAW_TOKEN, Pubdata.WITHDRAW_AMOUNT);
-            return (payoutsHash, priorityId, signaturesUsed);
-        }
-        // ChangePubKey.
-        if (signaturesUsed == signatures.length) revert MissingChangePubKeySignature(slot);
-        _checkChangePubKey(op, slot, signatures[signaturesUsed]);
-        return (payoutsHash, priorityId, signaturesUsed + 1);
+        // Withdraw.
+        payoutsHash =
+            _chainPayoutAt(payoutsHash, op, Pubdata.WITHDRAW_TO, Pubdata.WITHDRAW_TOKEN, Pubdata.WITHDRAW_AMOUNT);
+        return (payoutsHash, priorityId, signaturesUsed);
     }
 
     /// A Deposit or FullExit of this chain must be the next request of the queue, unchanged.
@@ -452,7 +515,7 @@ contract ConcordRollup {
             token: uint16(Pubdata.uintAt(op, Pubdata.PRIORITY_TOKEN, 16)),
             amount: opType == Pubdata.DEPOSIT ? uint128(Pubdata.uintAt(op, Pubdata.PRIORITY_AMOUNT, 128)) : 0
         });
-        if (requestHash(request, priorityId) != _priorityRequests[priorityId].hash) {
+        if (requestHash(request, priorityId) != _priorityRequests[priorityId]) {
             revert PriorityRequestMismatch(priorityId);
         }
     }
@@ -534,7 +597,8 @@ contract ConcordRollup {
     /// @notice Executes proven batches in order (anyone), authorized by a quorum of oracle
     /// signatures of `executeDigest` for the last batch given: its sync hash chains every
     /// batch before it, so the quorum vouches for all of them. Credits the payouts to pending
-    /// balances and pops the priority requests the batches served.
+    /// balances and pops the priority requests the batches served; if requests remain, the new
+    /// head starts its wait (`headSince`) now.
     function executeBatches(ExecuteBatchInfo[] calldata batches, bytes[] calldata signatures) external active {
         if (batches.length == 0) revert NoBatches();
         uint64 number = totalExecuted;
@@ -564,8 +628,10 @@ contract ConcordRollup {
             emit BatchExecuted(number, stored.newRoot, served);
         }
         totalExecuted = number;
-        firstPriorityId += popped;
+        uint64 head = firstPriorityId + popped;
+        firstPriorityId = head;
         committedPriorityRequests -= popped;
+        if (popped != 0 && head != totalPriorityRequests) headSince = uint64(block.timestamp);
     }
 
     /// @notice What oracle members sign to authorize executing batches up to `batchNumber`
@@ -659,6 +725,47 @@ contract ConcordRollup {
         return _digest(abi.encode(REGISTER_TOKEN_ACTION, block.chainid, nonce, tokenId, token));
     }
 
+    /// @notice Replaces the set of the system's Concord chain ids (this chain's included,
+    /// distinct), authorized by a quorum over `updateChainsDigest(governanceNonce, chainIds)`:
+    /// a chain joins, or a dead one leaves. Committing a batch with an op naming a chain outside
+    /// the set reverts `UnknownChain`.
+    function updateChains(uint8[] calldata chainIds_, bytes[] calldata signatures) external active {
+        uint64 nonce = governanceNonce;
+        _requireQuorum(updateChainsDigest(nonce, chainIds_), signatures);
+        governanceNonce = nonce + 1;
+        _setChains(chainIds_, chainId);
+        emit ChainsUpdated(nonce + 1, chainIds_);
+    }
+
+    /// @notice What oracle members sign to authorize `updateChains(chainIds)` at governance
+    /// nonce `nonce` (see `_digest`).
+    function updateChainsDigest(uint64 nonce, uint8[] calldata chainIds_) public view returns (bytes32) {
+        return _digest(abi.encode(UPDATE_CHAINS_ACTION, block.chainid, nonce, chainIds_));
+    }
+
+    /// @notice Pays `amount` of the collected request fees to `to`, authorized by a quorum over
+    /// `withdrawFeesDigest(governanceNonce, to, amount)`. Only `collectedFees` can be paid this
+    /// way, never deposits; it works in exodus mode too.
+    function withdrawFees(address to, uint256 amount, bytes[] calldata signatures) external nonReentrant {
+        if (to == address(0)) revert ZeroAddress();
+        if (amount == 0) revert ZeroAmount();
+        uint256 collected = collectedFees;
+        if (amount > collected) revert FeesExceeded(amount, collected);
+        uint64 nonce = governanceNonce;
+        _requireQuorum(withdrawFeesDigest(nonce, to, amount), signatures);
+        governanceNonce = nonce + 1;
+        collectedFees = collected - amount;
+        emit FeesWithdrawn(nonce + 1, to, amount);
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert EthTransferFailed(to);
+    }
+
+    /// @notice What oracle members sign to authorize `withdrawFees(to, amount)` at governance
+    /// nonce `nonce` (see `_digest`).
+    function withdrawFeesDigest(uint64 nonce, address to, uint256 amount) public view returns (bytes32) {
+        return _digest(abi.encode(WITHDRAW_FEES_ACTION, block.chainid, nonce, to, amount));
+    }
+
     /// @notice The digest oracle members sign for an action: EIP-191 version 0x00 ("data with
     /// intended validator") with this contract as validator,
     /// keccak256(0x19 ‖ 0x00 ‖ address(this) ‖ abi.encode(action tag, block.chainid, ...)),
@@ -698,6 +805,18 @@ contract ConcordRollup {
         threshold = threshold_;
     }
 
+    /// Sets the chain set to `chainIds`, which must list `own` (this chain) and no id twice.
+    function _setChains(uint8[] memory chainIds_, uint8 own) internal {
+        uint256 set;
+        for (uint256 i; i < chainIds_.length; ++i) {
+            uint256 bit = 1 << chainIds_[i];
+            if (set & bit != 0) revert DuplicateChain(chainIds_[i]);
+            set |= bit;
+        }
+        if ((set >> own) & 1 == 0) revert OwnChainNotListed(own);
+        _chainSet = set;
+    }
+
     function _registerToken(uint16 tokenId, address token) internal {
         if (tokenId >= TOKEN_LIMIT) revert TokenIdOutOfRange(tokenId);
         if (_tokens[tokenId].registered) revert TokenIdTaken(tokenId);
@@ -709,14 +828,16 @@ contract ConcordRollup {
 
     // ------------------------------------------------------------------ exodus
 
-    /// @notice Stops the rollup (anyone) once the oldest unexecuted priority request has
-    /// expired. Commits, proofs, executions, new requests and governance stop for good; pending
-    /// balances stay withdrawable and unserved deposits can be refunded with
+    /// @notice Stops the rollup (anyone) once the head of the priority queue, the oldest
+    /// unexecuted request, has waited more than `priorityExpiry` seconds as the head
+    /// (`headSince`): a queue whose head keeps being served does not expire, however long it
+    /// is. Commits, proofs, executions, new requests and governance stop for good; pending
+    /// balances and collected fees stay withdrawable and unserved deposits can be refunded with
     /// `cancelOutstandingDeposits`. The last executed root, `lastExecutedRoot()`, is the state
     /// that balance-proof exits will be proven against (docs/protocol.md, "Exodus").
     function activateExodus() external active {
         uint64 head = firstPriorityId;
-        if (head == totalPriorityRequests || block.timestamp <= _priorityRequests[head].expiresAt) {
+        if (head == totalPriorityRequests || block.timestamp <= uint256(headSince) + priorityExpiry) {
             revert NoExpiredPriorityRequest();
         }
         exodusMode = true;
@@ -725,7 +846,7 @@ contract ConcordRollup {
 
     /// @notice In exodus mode, drops the oldest unserved priority requests (anyone), given as
     /// their events told them, in queue order; each deposit's amount is credited to the pending
-    /// balance of its recipient.
+    /// balance of its recipient (the request fee is not refunded).
     function cancelOutstandingDeposits(PriorityRequestInfo[] calldata requests) external {
         if (!exodusMode) revert ExodusNotActive();
         uint64 id = firstPriorityId;
@@ -733,7 +854,7 @@ contract ConcordRollup {
         if (requests.length == 0 || requests.length > outstanding) revert BadRequestCount(requests.length, outstanding);
         for (uint256 i; i < requests.length; ++i) {
             PriorityRequestInfo calldata request = requests[i];
-            if (requestHash(request, id) != _priorityRequests[id].hash) revert PriorityRequestMismatch(id);
+            if (requestHash(request, id) != _priorityRequests[id]) revert PriorityRequestMismatch(id);
             uint128 refund = request.opType == Pubdata.DEPOSIT ? request.amount : 0;
             if (refund != 0) pendingBalance[request.l1Address][request.token] += refund;
             emit PriorityRequestCancelled(id, request.opType, request.l1Address, request.token, refund);
@@ -756,8 +877,29 @@ contract ConcordRollup {
         return _batches[batchNumber];
     }
 
-    function priorityRequest(uint64 priorityId) external view returns (PriorityRequest memory) {
+    /// @notice The `requestHash` of queued priority request `priorityId` (zero if none).
+    function priorityRequest(uint64 priorityId) external view returns (bytes32) {
         return _priorityRequests[priorityId];
+    }
+
+    /// @notice The system's Concord chain ids, ascending.
+    function chains() external view returns (uint8[] memory ids) {
+        uint256 set = _chainSet;
+        uint256 count;
+        for (uint256 rest = set; rest != 0; rest &= rest - 1) {
+            ++count;
+        }
+        ids = new uint8[](count);
+        uint256 next;
+        for (uint256 chain; set != 0; ++chain) {
+            if (set & 1 != 0) ids[next++] = uint8(chain);
+            set >>= 1;
+        }
+    }
+
+    /// @notice Whether `chain` is one of the system's Concord chain ids.
+    function isChain(uint8 chain) external view returns (bool) {
+        return (_chainSet >> chain) & 1 != 0;
     }
 
     /// @notice The root of the last executed batch (the genesis root before any).

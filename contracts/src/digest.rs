@@ -7,13 +7,15 @@ use alloy::{
 	primitives::{keccak256, Address, B256, U256},
 	sol_types::SolValue,
 };
-use concord_primitives::commitment::{execute_digest, validator_digest};
+use concord_primitives::commitment::{commit_digest, execute_digest, validator_digest};
 
 /// The action tag of each quorum-authorized call: keccak256 of its name.
 pub fn action(name: &str) -> B256 {
 	keccak256(name.as_bytes())
 }
 
+/// `commitBatches` of the batch signed.
+pub const COMMIT: &str = concord_primitives::commitment::COMMIT_ACTION;
 /// `executeBatches` up to the batch signed.
 pub const EXECUTE: &str = concord_primitives::commitment::EXECUTE_ACTION;
 /// `updateOracles`.
@@ -22,6 +24,10 @@ pub const UPDATE_ORACLES: &str = "Concord.updateOracles";
 pub const REVERT: &str = "Concord.revertBatches";
 /// `registerToken`.
 pub const REGISTER_TOKEN: &str = "Concord.registerToken";
+/// `updateChains`.
+pub const UPDATE_CHAINS: &str = "Concord.updateChains";
+/// `withdrawFees`.
+pub const WITHDRAW_FEES: &str = "Concord.withdrawFees";
 
 /// What one rollup contract (`contract` on the EVM chain `evm_chain_id`) takes signatures for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +46,18 @@ impl Domain {
 
 	fn chain(&self) -> U256 {
 		U256::from(self.evm_chain_id)
+	}
+
+	/// Authorizes committing batch `batch_number` whose pubdata's SHA-256 is `pubdata_hash`
+	/// (`concord_primitives::commitment::commit_digest`, which members sign on the appchain).
+	pub fn commit(&self, batch_number: u64, pubdata_hash: B256) -> B256 {
+		commit_digest(
+			self.evm_chain_id,
+			&self.contract.0 .0,
+			batch_number,
+			pubdata_hash.0,
+		)
+		.into()
 	}
 
 	/// Authorizes executing every batch up to `batch_number`, whose sync hash is `sync_hash`
@@ -75,6 +93,20 @@ impl Domain {
 	/// Authorizes mapping L2 token id `token_id` to `token`.
 	pub fn register_token(&self, nonce: u64, token_id: u16, token: Address) -> B256 {
 		let payload = (action(REGISTER_TOKEN), self.chain(), nonce, token_id, token);
+		self.digest(payload.abi_encode_params())
+	}
+
+	/// Authorizes replacing the set of Concord chain ids with `chain_ids`.
+	pub fn update_chains(&self, nonce: u64, chain_ids: &[u8]) -> B256 {
+		// `uint8[]` is ABI-encoded as one 32-byte word per element, as `uint256[]` is.
+		let words: Vec<U256> = chain_ids.iter().map(|&id| U256::from(id)).collect();
+		let payload = (action(UPDATE_CHAINS), self.chain(), nonce, words);
+		self.digest(payload.abi_encode_params())
+	}
+
+	/// Authorizes paying `amount` wei of the collected request fees to `to`.
+	pub fn withdraw_fees(&self, nonce: u64, to: Address, amount: U256) -> B256 {
+		let payload = (action(WITHDRAW_FEES), self.chain(), nonce, to, amount);
 		self.digest(payload.abi_encode_params())
 	}
 }

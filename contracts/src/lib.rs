@@ -67,20 +67,15 @@ pub fn payouts(pubdata: &[u8], chain: ChainId) -> Result<Vec<Payout>, PubdataErr
 		.collect())
 }
 
-/// The ChangePubKey ops of chain `chain` in a batch, in pubdata order, each with the owner
-/// whose Ethereum signature of [`ChangePubKey::eth_message`] `commitBatches` needs, in this
-/// order.
-pub fn change_pubkeys(
-	pubdata: &[u8],
-	chain: ChainId,
-) -> Result<Vec<(ChangePubKey, Address)>, PubdataError> {
+/// Every ChangePubKey op of a batch, whatever chain it names, in pubdata order, each with the
+/// owner whose Ethereum signature of [`ChangePubKey::eth_message`] `commitBatches` needs, in
+/// this order: every chain's contract checks every key change of the batch.
+pub fn change_pubkeys(pubdata: &[u8]) -> Result<Vec<(ChangePubKey, Address)>, PubdataError> {
 	let (_, ops) = ops::decode_batch_pubdata(pubdata)?;
 	Ok(ops
 		.iter()
 		.filter_map(|applied| match (applied.op(), applied.owner()) {
-			(Op::ChangePubKey(op), Some(owner)) if op.chain_id == chain => {
-				Some((*op, Address::from(owner)))
-			}
+			(Op::ChangePubKey(op), Some(owner)) => Some((*op, Address::from(owner))),
 			_ => None,
 		})
 		.collect())

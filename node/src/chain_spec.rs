@@ -1,6 +1,6 @@
 //! Chain specifications built from the runtime's genesis presets.
 
-use concord_runtime::WASM_BINARY;
+use concord_runtime::{genesis_config_presets::DEV_VERIFYING_KEY, Runtime, WASM_BINARY};
 use sc_service::ChainType;
 
 /// The node's chain specification type (no extensions).
@@ -30,6 +30,34 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
 		.with_properties(properties())
 		.build())
+}
+
+/// Refuses a chain whose genesis registers the development verifying key, unless it is a
+/// development or local chain: that key's setup seed is public, so anyone can prove any batch
+/// against it, and a live chain must start with the key of a real setup ceremony.
+pub fn refuse_public_dev_key(spec: &dyn sc_service::ChainSpec) -> Result<(), String> {
+	if matches!(spec.chain_type(), ChainType::Development | ChainType::Local) {
+		return Ok(());
+	}
+	let genesis = spec
+		.as_storage_builder()
+		.build_storage()
+		.map_err(|error| format!("cannot build the genesis of chain {}: {error}", spec.id()))?;
+	let dev_key = pallet_concord_proofs::Pallet::<Runtime>::stored_form(DEV_VERIFYING_KEY)
+		.expect("the development verifying key is valid");
+	let registered = genesis
+		.top
+		.get(&pallet_concord_proofs::Key::<Runtime>::hashed_key()[..]);
+	if registered.is_some_and(|stored| stored[..] == codec::Encode::encode(&dev_key)[..]) {
+		return Err(format!(
+			"chain {} ({:?}) registers the development verifying key, whose setup seed is \
+			 public: anyone could prove any batch. Register the verifying key of a real setup \
+			 (docs/operations.md), or use a Development or Local chain type for testing",
+			spec.id(),
+			spec.chain_type()
+		));
+	}
+	Ok(())
 }
 
 /// `--chain local`: four validators (Alice, Bob, Charlie, Dave), the first three the oracle,

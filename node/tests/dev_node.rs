@@ -66,6 +66,56 @@ fn malformed_chain_spec_is_rejected_with_a_clear_message() {
 	assert!(!stderr.contains("panicked"), "the node panicked: {stderr}");
 }
 
+/// A chain spec exported from the dev preset (plain and raw) with its chain type changed to
+/// Live: the development verifying key's seed is public, so the node refuses to run it.
+#[test]
+fn a_live_chain_with_the_development_verifying_key_is_refused() {
+	let dir = tempfile::tempdir().unwrap();
+	for raw in [false, true] {
+		let mut export = Command::new(node_bin());
+		export.args(["export-chain-spec", "--chain", "dev"]);
+		if raw {
+			export.arg("--raw");
+		}
+		let output = export.output().expect("run concord-node export-chain-spec");
+		assert!(output.status.success(), "export-chain-spec failed");
+		let mut spec: Value = serde_json::from_slice(&output.stdout).expect("a JSON chain spec");
+		spec["chainType"] = "Live".into();
+		let path = dir.path().join(format!("live-{raw}.json"));
+		std::fs::write(&path, spec.to_string()).unwrap();
+
+		let mut node = Command::new(node_bin())
+			.arg("--chain")
+			.arg(&path)
+			.arg("--base-path")
+			.arg(dir.path().join(format!("base-{raw}")))
+			.args(["--no-telemetry", "--no-mdns", "--rpc-port", "0"])
+			.args(["--port", "0"])
+			.stderr(std::process::Stdio::piped())
+			.spawn()
+			.expect("run concord-node");
+		let deadline = std::time::Instant::now() + Duration::from_secs(60);
+		let status = loop {
+			if let Some(status) = node.try_wait().unwrap() {
+				break status;
+			}
+			if std::time::Instant::now() > deadline {
+				node.kill().unwrap();
+				panic!("the node started a Live chain with the development key (raw: {raw})");
+			}
+			std::thread::sleep(Duration::from_millis(200));
+		};
+		let mut stderr = String::new();
+		std::io::Read::read_to_string(&mut node.stderr.take().unwrap(), &mut stderr).unwrap();
+		assert!(!status.success());
+		assert!(
+			stderr.contains("registers the development verifying key"),
+			"the error does not name the problem (raw: {raw}): {stderr}"
+		);
+		assert!(!stderr.contains("panicked"), "the node panicked: {stderr}");
+	}
+}
+
 /// Storage key of the runtime code (`:code`), which depends on where the wasm was built.
 const CODE_KEY: &str = "0x3a636f6465";
 

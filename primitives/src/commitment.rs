@@ -116,6 +116,9 @@ pub fn sync_hash(prev: [u8; 32], batch_number: u64, commitment: Fr) -> [u8; 32] 
 /// The name whose keccak256 tags an oracle authorization of `executeBatches`.
 pub const EXECUTE_ACTION: &str = "Concord.executeBatches";
 
+/// The action tag of commit authorizations (the contract's `COMMIT_ACTION` preimage).
+pub const COMMIT_ACTION: &str = "Concord.commitBatches";
+
 fn keccak256(parts: &[&[u8]]) -> [u8; 32] {
 	let mut keccak = Keccak::v256();
 	for part in parts {
@@ -145,16 +148,53 @@ pub fn execute_digest(
 	batch_number: u64,
 	sync_hash: [u8; 32],
 ) -> [u8; 32] {
+	batch_action_digest(
+		EXECUTE_ACTION,
+		evm_chain_id,
+		contract,
+		batch_number,
+		sync_hash,
+	)
+}
+
+/// [`validator_digest`] of `abi.encode(keccak256(COMMIT_ACTION), uint256 evm_chain_id,
+/// uint64 batch_number, bytes32 pubdata_hash)`. Oracle members sign it for each batch the
+/// appchain sealed, with the sealed pubdata's SHA-256; the contract commits a batch only with a
+/// quorum of these signatures, so no single member can commit other pubdata.
+pub fn commit_digest(
+	evm_chain_id: u64,
+	contract: &[u8; 20],
+	batch_number: u64,
+	pubdata_hash: [u8; 32],
+) -> [u8; 32] {
+	batch_action_digest(
+		COMMIT_ACTION,
+		evm_chain_id,
+		contract,
+		batch_number,
+		pubdata_hash,
+	)
+}
+
+/// `abi.encode(keccak256(action), uint256 evm_chain_id, uint64 batch_number, bytes32 value)`
+/// signed for `contract`.
+fn batch_action_digest(
+	action: &str,
+	evm_chain_id: u64,
+	contract: &[u8; 20],
+	batch_number: u64,
+	value: [u8; 32],
+) -> [u8; 32] {
 	let word = |value: u64| {
 		let mut word = [0u8; 32];
 		word[24..].copy_from_slice(&value.to_be_bytes());
 		word
 	};
 	let words = [
-		keccak256(&[EXECUTE_ACTION.as_bytes()]),
+		keccak256(&[action.as_bytes()]),
 		word(evm_chain_id),
 		word(batch_number),
-		sync_hash,
+		value,
 	];
 	validator_digest(contract, words.as_flattened())
 }

@@ -149,9 +149,15 @@ impl PublicKey {
 		self.point().pack()
 	}
 
-	/// The inverse of [`PublicKey::pack`]; `None` unless the bytes encode a curve point.
+	/// The inverse of [`PublicKey::pack`]; `None` unless the bytes encode a point of the
+	/// prime-order subgroup other than the identity, where every key derived from a private
+	/// key lies. The identity and the other small-order points (`8·P = 0`) would accept
+	/// signatures that anyone can forge, a mixed-order point would let signatures be
+	/// malleated, so none is ever an account's key.
 	pub fn unpack(bytes: &[u8; 32]) -> Option<PublicKey> {
-		Point::unpack(bytes).map(PublicKey::from_point)
+		Point::unpack(bytes)
+			.filter(|point| *point != Point::IDENTITY && point.is_in_subgroup())
+			.map(PublicKey::from_point)
 	}
 }
 
@@ -200,7 +206,7 @@ pub fn l2_private_key_from_eth_signature(signature: &[u8; 65]) -> PrivateKey {
 mod tests {
 	use super::*;
 	use crate::test_vectors::{self, fr};
-	use ark_ff::{Field, UniformRand};
+	use ark_ff::{AdditiveGroup, Field, UniformRand};
 	use core::str::FromStr;
 	use serde_json::Value;
 
@@ -260,6 +266,30 @@ mod tests {
 			assert_eq!(PublicKey::unpack(&packed), Some(public));
 			assert!(public.point().is_in_subgroup());
 		}
+	}
+
+	/// The identity, the point of order 2 and a point of order 4 are curve points, and so is a
+	/// key plus the point of order 2 (mixed order): none is accepted as a key.
+	#[test]
+	fn small_and_mixed_order_keys_are_refused() {
+		let order_2 = Point {
+			x: Fr::ZERO,
+			y: -Fr::ONE,
+		};
+		let order_4 = Point::unpack(&[0u8; 32]).expect("y = 0 is on the curve");
+		let public = PrivateKey([7; 32]).public_key().point();
+		let mixed = public.add(&order_2);
+		// The identity lies in the subgroup (order 1), the others outside it.
+		assert!(Point::IDENTITY.is_in_subgroup());
+		for point in [order_2, order_4, mixed] {
+			assert!(point.is_on_curve());
+			assert!(!point.is_in_subgroup());
+		}
+		for point in [Point::IDENTITY, order_2, order_4, mixed] {
+			assert_eq!(PublicKey::unpack(&point.pack()), None, "{point:?}");
+		}
+		assert_eq!(order_4.mul([4u64]), Point::IDENTITY);
+		assert!(PublicKey::unpack(&public.pack()).is_some());
 	}
 
 	#[test]

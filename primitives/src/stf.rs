@@ -103,7 +103,8 @@ pub enum StfError {
 	SelfTransfer,
 	/// The signer has no L2 key yet (only ChangePubKey can set it).
 	PubkeyNotSet(AccountId),
-	/// A ChangePubKey's new key is not the packing of a Baby Jubjub point.
+	/// A ChangePubKey's new key is not the packing of a point of Baby Jubjub's prime-order
+	/// subgroup (small-order keys would accept forged signatures).
 	InvalidPubkey,
 	/// The op is not authorised by an L2 signature (Noop and the priority ops).
 	NotSigned,
@@ -153,7 +154,9 @@ impl fmt::Display for StfError {
 			}
 			StfError::SelfTransfer => f.write_str("transfer to the sending account"),
 			StfError::PubkeyNotSet(id) => write!(f, "account {id} has no L2 key"),
-			StfError::InvalidPubkey => f.write_str("the new L2 key is not a curve point"),
+			StfError::InvalidPubkey => {
+				f.write_str("the new L2 key is not a point of the prime-order subgroup")
+			}
 			StfError::NotSigned => f.write_str("the op is not signed by an L2 key"),
 			StfError::BadSignature => f.write_str("bad L2 signature"),
 		}
@@ -1510,25 +1513,31 @@ mod tests {
 		);
 	}
 
+	/// Not a curve point (`0xff…`), the identity (`y = 1`, order 1) and the point of order 4
+	/// (`y = 0`): a small-order key would accept signatures anyone can forge.
 	#[test]
 	fn invalid_new_pubkey() {
-		let mut state = memory();
-		let op = Op::ChangePubKey(ChangePubKey {
-			new_pubkey: [0xff; 32],
-			..match set_key(ALICE, 1) {
-				Op::ChangePubKey(op) => op,
-				_ => unreachable!(),
-			}
-		});
-		assert_fails(&mut state, op, CTX, StfError::InvalidPubkey);
-		let signed = SignedOp {
-			op,
-			signature: key(ALICE).sign(op.signed_message().unwrap()).pack(),
-		};
-		assert_eq!(
-			verify_signature(&state, &signed),
-			Err(StfError::InvalidPubkey)
-		);
+		let mut identity = [0u8; 32];
+		identity[0] = 1;
+		for new_pubkey in [[0xff; 32], identity, [0u8; 32]] {
+			let mut state = memory();
+			let op = Op::ChangePubKey(ChangePubKey {
+				new_pubkey,
+				..match set_key(ALICE, 1) {
+					Op::ChangePubKey(op) => op,
+					_ => unreachable!(),
+				}
+			});
+			assert_fails(&mut state, op, CTX, StfError::InvalidPubkey);
+			let signed = SignedOp {
+				op,
+				signature: key(ALICE).sign(op.signed_message().unwrap()).pack(),
+			};
+			assert_eq!(
+				verify_signature(&state, &signed),
+				Err(StfError::InvalidPubkey)
+			);
+		}
 	}
 
 	#[test]

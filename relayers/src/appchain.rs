@@ -6,8 +6,7 @@
 use codec::{Decode, Encode};
 use concord_primitives::{account::TokenId, ops::ChainId};
 use concord_runtime::{
-	AccountId, BlockNumber, Header, Nonce, Runtime, RuntimeCall, SignedPayload, TxExtension,
-	UncheckedExtrinsic,
+	AccountId, BlockNumber, Header, Nonce, Runtime, RuntimeCall, SignedPayload, UncheckedExtrinsic,
 };
 use jsonrpsee::{
 	core::{client::ClientT, params::ArrayParams},
@@ -20,9 +19,7 @@ use pallet_concord_oracle::Subject;
 use pallet_concord_proofs::ProvenBatch;
 use serde::de::DeserializeOwned;
 use sp_core::{sr25519, Bytes, Pair, H256};
-use sp_runtime::{
-	generic::Era, traits::IdentifyAccount, MultiAddress, MultiSignature, MultiSigner,
-};
+use sp_runtime::{traits::IdentifyAccount, MultiAddress, MultiSignature, MultiSigner};
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Mutex;
 
@@ -41,6 +38,8 @@ pub enum AppchainError {
 	MissingRecord { what: &'static str, batch: u64 },
 	#[error("this relayer has no appchain key (keys.appchain)")]
 	NoSigner,
+	#[error("chain {0} is not registered on the appchain")]
+	UnknownChain(u8),
 }
 
 /// A finalized appchain block: the relayer reads everything at one.
@@ -249,6 +248,30 @@ impl Appchain {
 			.unwrap_or(0))
 	}
 
+	/// The registration of `chain`.
+	pub async fn chain_info(&self, chain: ChainId, at: H256) -> Result<ChainInfo, AppchainError> {
+		let key = pallet_concord_ledger::Chains::<Runtime>::hashed_key_for(chain);
+		self.storage("Ledger.Chains", key, at)
+			.await?
+			.ok_or(AppchainError::UnknownChain(chain.0))
+	}
+
+	/// The pubdata hash of sealed batch `batch`.
+	pub async fn sealed_pubdata_hash(
+		&self,
+		batch: u64,
+		at: H256,
+	) -> Result<[u8; 32], AppchainError> {
+		Ok(self
+			.batch_header(batch, at)
+			.await?
+			.ok_or(AppchainError::MissingRecord {
+				what: "header",
+				batch,
+			})?
+			.pubdata_hash)
+	}
+
 	pub async fn batch_header(
 		&self,
 		batch: u64,
@@ -423,20 +446,42 @@ impl Appchain {
 		Ok(self.raw_storage(disputed, at).await?.is_some())
 	}
 
-	/// Every member's execute signatures of `batch`: `(chain, signature)` lists.
+	/// Every current member's execute signatures of `batch`: `(chain, signature)` lists.
 	pub async fn execute_signatures(
 		&self,
 		batch: u64,
 		at: H256,
 	) -> Result<Vec<(AccountId, Vec<(ChainId, [u8; 65])>)>, AppchainError> {
+		self.member_signatures("Oracle.ExecuteSignatures", at, |account| {
+			pallet_concord_oracle::ExecuteSignatures::<Runtime>::hashed_key_for(batch, account)
+		})
+		.await
+	}
+
+	/// Every current member's commit signatures of `batch`: `(chain, signature)` lists.
+	pub async fn commit_signatures(
+		&self,
+		batch: u64,
+		at: H256,
+	) -> Result<Vec<(AccountId, Vec<(ChainId, [u8; 65])>)>, AppchainError> {
+		self.member_signatures("Oracle.CommitSignatures", at, |account| {
+			pallet_concord_oracle::CommitSignatures::<Runtime>::hashed_key_for(batch, account)
+		})
+		.await
+	}
+
+	/// The lists stored under `key_of(member)` for each current member, in the map `what`.
+	async fn member_signatures(
+		&self,
+		what: &'static str,
+		at: H256,
+		key_of: impl Fn(&AccountId) -> Vec<u8>,
+	) -> Result<Vec<(AccountId, Vec<(ChainId, [u8; 65])>)>, AppchainError> {
 		let mut signatures = Vec::new();
 		for member in self.members(at).await? {
-			let key = pallet_concord_oracle::ExecuteSignatures::<Runtime>::hashed_key_for(
-				batch,
-				&member.account,
-			);
+			let key = key_of(&member.account);
 			if let Some(list) = self
-				.storage::<Vec<(ChainId, [u8; 65])>>("Oracle.ExecuteSignatures", key, at)
+				.storage::<Vec<(ChainId, [u8; 65])>>(what, key, at)
 				.await?
 			{
 				signatures.push((member.account, list));
@@ -472,7 +517,7 @@ impl Appchain {
 				})
 			}
 		};
-		let extension = tx_extension(nonce);
+		let extension = concord_runtime::immortal_tx_extension(nonce);
 		let implicit = (
 			(),
 			(),
@@ -480,6 +525,7 @@ impl Appchain {
 			tx_version,
 			genesis,
 			genesis,
+			(),
 			(),
 			(),
 			(),
@@ -507,20 +553,4 @@ impl Appchain {
 		)
 		.await
 	}
-}
-
-/// The transaction extension of an immortal extrinsic with `nonce`, no tip.
-pub fn tx_extension(nonce: Nonce) -> TxExtension {
-	(
-		frame_system::AuthorizeCall::<Runtime>::new(),
-		frame_system::CheckNonZeroSender::<Runtime>::new(),
-		frame_system::CheckSpecVersion::<Runtime>::new(),
-		frame_system::CheckTxVersion::<Runtime>::new(),
-		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
-		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-		frame_system::WeightReclaim::<Runtime>::new(),
-	)
 }

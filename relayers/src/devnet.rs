@@ -3,7 +3,7 @@
 //! generated verifier and the rollup contract, their registration on the appchain, and a
 //! relayer configuration with every role. Development only: the keys are public.
 
-use crate::appchain::{tx_extension, Appchain};
+use crate::appchain::Appchain;
 use alloy::{
 	network::{Ethereum, EthereumWallet, TransactionBuilder},
 	primitives::{Address, Bytes, U256},
@@ -56,6 +56,11 @@ pub const NATIVE_TOKEN: u16 = 0;
 /// The dev circuit's slots (the dev chain spec's verifying key).
 pub const SLOTS: usize = 8;
 pub const ONE_ETH: u128 = 1_000_000_000_000_000_000;
+/// The Concord chain ids every devnet contract knows: chain A (1) and chain B (2).
+pub const DEVNET_CHAIN_IDS: [u8; 2] = [1, 2];
+/// What every priority request pays on the devnet's contracts (10^13 wei), on top of a
+/// deposit's amount: requests cost something, as on a production deployment.
+pub const REQUEST_FEE: u128 = 10_000_000_000_000;
 /// The minimum fee of every L2-signed op on the dev and local chains, in [`NATIVE_TOKEN`].
 pub const MIN_FEE: u128 = concord_runtime::genesis_config_presets::DEV_MIN_FEE;
 const _: () = assert!(NATIVE_TOKEN == concord_runtime::genesis_config_presets::DEV_FEE_TOKEN);
@@ -384,6 +389,8 @@ pub async fn deploy(
 		threshold: U256::from(threshold),
 		tokenIds: vec![NATIVE_TOKEN],
 		tokenAddresses: vec![Address::ZERO],
+		chainIds: DEVNET_CHAIN_IDS.to_vec(),
+		requestFee: U256::from(REQUEST_FEE),
 	};
 	let rollup = ConcordRollup::deploy(provider.clone(), config)
 		.await
@@ -392,16 +399,22 @@ pub async fn deploy(
 }
 
 /// Deposits `amount` wei of the native coin from `from` (a key the chain's provider signs for)
-/// to `from`'s L2 account, and waits for the receipt.
+/// to `from`'s L2 account, paying the contract's request fee on top, and waits for the receipt.
 pub async fn deposit_native(
 	chain: &DeployedChain,
 	from: Address,
 	amount: u128,
 ) -> Result<(), DevnetError> {
+	let fee = chain
+		.rollup
+		.requestFee()
+		.call()
+		.await
+		.map_err(|e| failed("reading requestFee()")(e.to_string()))?;
 	let sent = chain
 		.rollup
 		.depositETH(from)
-		.value(U256::from(amount))
+		.value(U256::from(amount) + fee)
 		.from(from)
 		.send()
 		.await;
@@ -483,7 +496,8 @@ pub async fn l2_account(
 /// Submits an L2-signed call (`Ledger::submit` or `Ledger::change_pubkey`) as a general
 /// extrinsic: its L2 signature authorizes it, no appchain account signs or pays.
 pub async fn submit_l2(appchain: &Appchain, call: RuntimeCall) -> Result<(), DevnetError> {
-	let extrinsic = UncheckedExtrinsic::new_transaction(call, tx_extension(0));
+	let extrinsic =
+		UncheckedExtrinsic::new_transaction(call, concord_runtime::immortal_tx_extension(0));
 	appchain
 		.submit_extrinsic(&extrinsic)
 		.await

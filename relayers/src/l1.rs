@@ -241,6 +241,17 @@ impl L1 {
 		Ok(threshold.saturating_to())
 	}
 
+	/// The contract's oracle set: the only signers `executeBatches` accepts.
+	pub async fn oracles(&self) -> Result<Vec<[u8; 20]>, L1Error> {
+		let oracles = self
+			.rollup
+			.oracles()
+			.call()
+			.await
+			.map_err(self.rpc_error("oracles()"))?;
+		Ok(oracles.into_iter().map(|address| address.0 .0).collect())
+	}
+
 	/// What the contract stores of `batch`, at `block` (`None`: latest).
 	pub async fn stored_batch(
 		&self,

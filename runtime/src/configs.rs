@@ -129,6 +129,11 @@ pub const MAX_L2_OP_PRIORITY: sp_runtime::transaction_validity::TransactionPrior
 /// L2-signed ops per block: one batch's worth, so that L2 load seals at most a batch a block.
 pub const MAX_L2_OPS_PER_BLOCK: u32 = SLOTS_PER_BATCH;
 
+/// How many priority requests (deposits, full exits) a chain's contract keeps open at most: the
+/// contracts are deployed with this `MAX_OPEN_REQUESTS`, and the oracle attests no priority id
+/// further ahead.
+pub const MAX_OPEN_PRIORITY_REQUESTS: u64 = 1024;
+
 /// The devnet's proving key size: a batch of 8 proves in about 16 s on 2 cores.
 pub const SLOTS_PER_BATCH: u32 = 8;
 
@@ -137,6 +142,8 @@ impl pallet_concord_ledger::Config for Runtime {
 	type OnApplied = crate::Batches;
 	type MaxOpPriority = ConstU64<MAX_L2_OP_PRIORITY>;
 	type MaxOpsPerBlock = ConstU32<MAX_L2_OPS_PER_BLOCK>;
+	/// Every member signs each batch's execution for all chains in one `sign_execute`.
+	type MaxChains = ConstU32<8>;
 	/// About 3 minutes of blocks.
 	type OpLongevity = ConstU64<64>;
 	type MaxNonceGap = ConstU32<16>;
@@ -161,6 +168,6 @@ impl pallet_concord_proofs::Config for Runtime {
 impl pallet_concord_oracle::Config for Runtime {
 	type OracleGovernance = frame_system::EnsureRoot<AccountId>;
 	type MaxMembers = ConstU32<16>;
-	type MaxChains = ConstU32<8>;
+	type MaxOpenRequests = ConstU64<MAX_OPEN_PRIORITY_REQUESTS>;
 	type WeightInfo = crate::weights::pallet_concord_oracle::WeightInfo<Runtime>;
 }

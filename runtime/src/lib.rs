@@ -120,8 +120,28 @@ pub type TxExtension = (
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	pallet_concord_oracle::CheckOracleCall<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
+
+/// The transaction extension of an immortal transaction with `nonce` and no tip: what the
+/// relayers sign, and what a general transaction (an L2 op, no appchain signer) carries with
+/// nonce 0.
+pub fn immortal_tx_extension(nonce: Nonce) -> TxExtension {
+	(
+		frame_system::AuthorizeCall::new(),
+		frame_system::CheckNonZeroSender::new(),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(generic::Era::Immortal),
+		frame_system::CheckNonce::from(nonce),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(0),
+		pallet_concord_oracle::CheckOracleCall::new(),
+		frame_system::WeightReclaim::new(),
+	)
+}
 
 /// Extrinsic format.
 pub type UncheckedExtrinsic =

@@ -147,15 +147,13 @@ mod l2_ops {
 	use super::genesis_of;
 	use crate::{
 		genesis_config_presets::{DEV_FEE_TOKEN, DEV_MIN_FEE},
-		Executive, Ledger, Runtime, RuntimeCall, RuntimeOrigin, System, TxExtension,
-		UncheckedExtrinsic,
+		Executive, Ledger, Runtime, RuntimeCall, RuntimeOrigin, System, UncheckedExtrinsic,
 	};
 	use concord_primitives::{
 		eddsa::PrivateKey,
 		ops::{ChainId, ChangePubKey, Deposit, Op, SignedOp},
 	};
 	use sp_runtime::{
-		generic::Era,
 		traits::Header as _,
 		transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
 	};
@@ -170,21 +168,6 @@ mod l2_ops {
 
 	fn alice_l1() -> [u8; 20] {
 		concord_primitives::ops::eth_address(alice_l1_key().verifying_key())
-	}
-
-	fn extension() -> TxExtension {
-		(
-			frame_system::AuthorizeCall::new(),
-			frame_system::CheckNonZeroSender::new(),
-			frame_system::CheckSpecVersion::new(),
-			frame_system::CheckTxVersion::new(),
-			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(Era::Immortal),
-			frame_system::CheckNonce::from(0),
-			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0),
-			frame_system::WeightReclaim::new(),
-		)
 	}
 
 	/// Alice's L1 address deposited on chain 1 (account 0, also the fee account); her L2 key
@@ -207,7 +190,7 @@ mod l2_ops {
 			op: SignedOp { op, signature },
 			eth_signature,
 		});
-		UncheckedExtrinsic::new_transaction(call, extension())
+		UncheckedExtrinsic::new_transaction(call, crate::immortal_tx_extension(0))
 	}
 
 	fn with_alice_deposited(test: impl FnOnce()) {
@@ -296,7 +279,8 @@ mod l2_ops {
 			let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::submit {
 				op: signed_transfer(DEV_MIN_FEE - 1),
 			});
-			let transaction = UncheckedExtrinsic::new_transaction(call, extension());
+			let transaction =
+				UncheckedExtrinsic::new_transaction(call, crate::immortal_tx_extension(0));
 			assert_eq!(
 				Executive::validate_transaction(
 					TransactionSource::External,

@@ -14,11 +14,13 @@ export function rollup(address, runner) {
 
 /**
  * Deposits `amount` wei of the chain's native coin for `to`'s L2 account (created on first
- * deposit) and resolves to the mined receipt; the oracle credits it on L2 once the relayers
- * saw it buried under their confirmation depth.
+ * deposit), paying the contract's `requestFee()` on top, and resolves to the mined receipt;
+ * the oracle credits `amount` on L2 once the relayers saw it buried under their confirmation
+ * depth.
  */
 export async function depositNative(contract, to, amount) {
-  const tx = await contract.depositETH(to, { value: amount });
+  const fee = await contract.requestFee();
+  const tx = await contract.depositETH(to, { value: BigInt(amount) + fee });
   return receiptOf(tx, 'depositETH');
 }
 

@@ -1,11 +1,17 @@
 use crate::common::*;
-use alloy::primitives::{Bytes, B256, U256};
-use concord_contracts::ConcordRollup::{self, ConcordRollupErrors as E};
+use alloy::{
+	primitives::{Bytes, Signature, B256, U256},
+	signers::SignerSync,
+};
+use concord_contracts::{
+	change_pubkeys,
+	ConcordRollup::{self, CommitBatchInfo, ConcordRollupErrors as E},
+};
 use concord_primitives::ops::{ChangePubKey, Op, Withdraw, BATCH_HEADER_BYTES, SLOT_BYTES};
 use sha2::{Digest, Sha256};
 
-fn oracle() -> alloy::primitives::Address {
-	oracles()[0].address()
+fn sha256(data: &[u8]) -> B256 {
+	B256::from(<[u8; 32]>::from(Sha256::digest(data)))
 }
 
 /// Batches 1 and 2 commit in one call; the contract records their pubdata hashes and the
@@ -33,10 +39,11 @@ async fn commit_records_batches_and_checks_priority_ops() {
 	}
 }
 
-/// Ops of other chains are hashed, not checked: chain 2's deposits are not in this queue and
-/// its key changes need no signature here, its withdrawals pay nothing here.
+/// Chain 2's deposits are not in this queue and its withdrawals pay nothing here: they are
+/// only hashed. Its key changes are checked here too: the owner's signature does not depend on
+/// the chain, so every contract checks every one rather than trusting chain 2's.
 #[tokio::test(flavor = "current_thread")]
-async fn other_chains_ops_are_only_hashed() {
+async fn other_chains_ops_are_hashed_and_their_key_changes_checked() {
 	let mut seq = Sequencer::new();
 	let b1 = seq.batch(
 		&[
@@ -45,7 +52,7 @@ async fn other_chains_ops_are_only_hashed() {
 		],
 		vec![],
 	);
-	let ((cpk, l2), _, _) = alice_change_pubkey(OTHER_CHAIN);
+	let ((cpk, l2), change, eth) = alice_change_pubkey(OTHER_CHAIN);
 	let b2 = seq.batch(
 		&[
 			(cpk, l2),
@@ -59,19 +66,180 @@ async fn other_chains_ops_are_only_hashed() {
 				nonce: 1,
 			})),
 		],
-		vec![],
+		vec![eth],
+	);
+	// The Rust twin lists chain 2's key change, with its owner, for chain 1's commit too.
+	assert_eq!(
+		change_pubkeys(&b2.pubdata).unwrap(),
+		[(change, alice().address())]
 	);
 	let chain = Chain::start().await;
-	let receipt = chain.commit(&[&b1, &b2]).await;
+	chain.commit(&[&b1]).await;
+	let by_bob = Bytes::from(
+		bob()
+			.sign_message_sync(&change.eth_message())
+			.unwrap()
+			.as_bytes()
+			.to_vec(),
+	);
+	for (signatures, expected) in [
+		(
+			vec![],
+			E::MissingChangePubKeySignature(ConcordRollup::MissingChangePubKeySignature {
+				slot: U256::ZERO,
+			}),
+		),
+		(
+			vec![by_bob],
+			E::BadChangePubKeySignature(ConcordRollup::BadChangePubKeySignature {
+				slot: U256::ZERO,
+			}),
+		),
+	] {
+		let info = CommitBatchInfo {
+			changePubKeySignatures: signatures,
+			..chain.commit_info(&b2)
+		};
+		assert_eq!(
+			revert_of(chain.rollup.commitBatches(vec![info])).await,
+			expected
+		);
+	}
+	let receipt = chain.commit(&[&b2]).await;
 	let events: Vec<_> = receipt
 		.logs()
 		.iter()
 		.filter_map(|log| log.log_decode::<ConcordRollup::BatchCommitted>().ok())
 		.map(|log| log.inner.data.priorityRequests)
 		.collect();
-	assert_eq!(events, [0, 0]);
+	assert_eq!(events, [0]);
 	let stored = chain.rollup.storedBatch(2).call().await.unwrap();
 	assert_eq!(stored.payoutsHash, B256::ZERO);
+}
+
+/// A batch commits only with a quorum of members' signatures over its number and pubdata hash,
+/// whoever sends it: one member cannot commit other pubdata, and a quorum's signatures hold
+/// for the pubdata they signed only.
+#[tokio::test(flavor = "current_thread")]
+async fn commit_needs_a_quorum_over_the_pubdata() {
+	let (_, b1, _) = first_batches();
+	let chain = Chain::start().await;
+	chain.request_batch1().await;
+	let rollup = &chain.rollup;
+	// A rogue member's batch 1: the real ops with another fee account.
+	let mut rogue = b1.pubdata.clone();
+	rogue[3] ^= 1;
+	let alone = CommitBatchInfo {
+		pubdata: rogue.clone().into(),
+		signatures: chain.commit_signatures(1, &rogue, &[0]),
+		..chain.commit_info(&b1)
+	};
+	assert_eq!(
+		revert_of(
+			rollup
+				.commitBatches(vec![alone])
+				.from(oracles()[0].address())
+		)
+		.await,
+		E::NotEnoughSignatures(ConcordRollup::NotEnoughSignatures {
+			given: U256::from(1),
+			threshold: U256::from(THRESHOLD),
+		})
+	);
+	// The quorum's signatures of the sealed pubdata, offered with the rogue pubdata: they
+	// recover, over the rogue pubdata's digest, to an address that is no member.
+	let quorum = chain.commit_info(&b1);
+	let misused = CommitBatchInfo {
+		pubdata: rogue.clone().into(),
+		..quorum.clone()
+	};
+	let rogue_digest = chain.domain().commit(1, sha256(&rogue));
+	let signer = Signature::try_from(&quorum.signatures[0][..])
+		.unwrap()
+		.recover_address_from_prehash(&rogue_digest)
+		.unwrap();
+	assert!(!oracles().iter().any(|m| m.address() == signer));
+	assert_eq!(
+		revert_of(rollup.commitBatches(vec![misused])).await,
+		E::SignerNotOracle(ConcordRollup::SignerNotOracle { signer })
+	);
+	// Signatures of batch 1's pubdata for batch number 2 are no use for batch 1 either.
+	let renumbered = CommitBatchInfo {
+		signatures: chain.commit_signatures(2, &b1.pubdata, &[0, 1]),
+		..quorum.clone()
+	};
+	let error = revert_of(rollup.commitBatches(vec![renumbered])).await;
+	assert!(matches!(error, E::SignerNotOracle(_)), "{error:?}");
+	// Bob, no member, submits the quorum-signed batch: accepted.
+	let bob = bob().address();
+	assert!(!rollup.isOracle(bob).call().await.unwrap());
+	let receipt = send(rollup.commitBatches(vec![quorum]).from(bob)).await;
+	let event = receipt
+		.decoded_log::<ConcordRollup::BatchCommitted>()
+		.unwrap();
+	assert_eq!(
+		(event.batchNumber, event.pubdataHash),
+		(1, sha256(&b1.pubdata))
+	);
+	assert_eq!(rollup.totalCommitted().call().await.unwrap(), 1);
+	assert_eq!(
+		rollup
+			.commitDigest(1, sha256(&b1.pubdata))
+			.call()
+			.await
+			.unwrap(),
+		chain.domain().commit(1, sha256(&b1.pubdata))
+	);
+}
+
+/// Every op naming a chain must name one of the system's: an op of an unknown chain is refused
+/// whatever its kind, even though it would concern another contract.
+#[tokio::test(flavor = "current_thread")]
+async fn ops_of_unknown_chains_are_refused() {
+	let scenario = scenario();
+	let chain = Chain::start().await;
+	// Batch 4's first op is a deposit of chain 2; its second a withdrawal to chain 2. Each
+	// renamed to chain 3 (byte 1 of its slot).
+	for slot in 0..2 {
+		let mut pubdata = scenario.batches[3].pubdata.clone();
+		pubdata[BATCH_HEADER_BYTES + slot * SLOT_BYTES + 1] = UNKNOWN_CHAIN.0;
+		let info = chain.signed(CommitBatchInfo {
+			batchNumber: 1,
+			..with_pubdata(&chain, &scenario.batches[3], pubdata)
+		});
+		assert_eq!(
+			revert_of(chain.rollup.commitBatches(vec![info])).await,
+			E::UnknownChain(ConcordRollup::UnknownChain {
+				slot: U256::from(slot),
+				chain: UNKNOWN_CHAIN.0,
+			})
+		);
+	}
+	// A key change of chain 3, even with its owner's signature.
+	let ((cpk, l2), _, eth) = alice_change_pubkey(OTHER_CHAIN);
+	let mut seq = Sequencer::new();
+	seq.batch(
+		&[
+			(deposit(OTHER_CHAIN, 0, addr(&operator()), ETH, 5), None),
+			(deposit(OTHER_CHAIN, 1, addr(&alice()), ETH, 50), None),
+		],
+		vec![],
+	);
+	let b2 = seq.batch(&[(cpk, l2)], vec![]);
+	let mut pubdata = b2.pubdata.clone();
+	pubdata[BATCH_HEADER_BYTES + 1] = UNKNOWN_CHAIN.0;
+	let info = chain.signed(CommitBatchInfo {
+		batchNumber: 1,
+		changePubKeySignatures: vec![eth],
+		..with_pubdata(&chain, &b2, pubdata)
+	});
+	assert_eq!(
+		revert_of(chain.rollup.commitBatches(vec![info])).await,
+		E::UnknownChain(ConcordRollup::UnknownChain {
+			slot: U256::ZERO,
+			chain: UNKNOWN_CHAIN.0,
+		})
+	);
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -79,12 +247,11 @@ async fn commit_rejects_bad_batches() {
 	let (mut seq, b1, b2) = first_batches();
 	let chain = Chain::start().await;
 	let rollup = &chain.rollup;
-	let commit =
-		|infos: Vec<ConcordRollup::CommitBatchInfo>| rollup.commitBatches(infos).from(oracle());
+	let commit = |infos: Vec<CommitBatchInfo>| rollup.commitBatches(infos);
 
 	// Before any request is queued, batch 1's deposits are not in the queue.
 	assert_eq!(
-		revert_of(commit(vec![b1.commit_info()])).await,
+		revert_of(commit(vec![chain.commit_info(&b1)])).await,
 		E::PriorityRequestNotQueued(ConcordRollup::PriorityRequestNotQueued { priorityId: 0 })
 	);
 	// A deposit of another amount than the queued one.
@@ -105,42 +272,28 @@ async fn commit_rejects_bad_batches() {
 	)
 	.await;
 	assert_eq!(
-		revert_of(commit(vec![b1.commit_info()])).await,
+		revert_of(commit(vec![chain.commit_info(&b1)])).await,
 		E::PriorityRequestMismatch(ConcordRollup::PriorityRequestMismatch { priorityId: 0 })
 	);
 
 	let chain = Chain::start().await;
 	let rollup = &chain.rollup;
-	let commit =
-		|infos: Vec<ConcordRollup::CommitBatchInfo>| rollup.commitBatches(infos).from(oracle());
+	let commit = |infos: Vec<CommitBatchInfo>| rollup.commitBatches(infos);
 	chain.request_batch1().await;
 	chain.request_batch2().await;
 
-	// Only oracle members commit.
-	assert_eq!(
-		revert_of(
-			rollup
-				.commitBatches(vec![b1.commit_info()])
-				.from(alice_address)
-		)
-		.await,
-		E::NotOracle(ConcordRollup::NotOracle {
-			caller: alice_address
-		})
-	);
 	assert_eq!(
 		revert_of(commit(vec![])).await,
 		E::NoBatches(ConcordRollup::NoBatches {})
 	);
 	assert_eq!(
-		revert_of(commit(vec![b2.commit_info()])).await,
+		revert_of(commit(vec![chain.commit_info(&b2)])).await,
 		E::UnexpectedBatchNumber(ConcordRollup::UnexpectedBatchNumber {
 			expected: 1,
 			given: 2
 		})
 	);
-	let mut short = b1.commit_info();
-	short.pubdata = b1.pubdata[..b1.pubdata.len() - 1].to_vec().into();
+	let short = with_pubdata(&chain, &b1, b1.pubdata[..b1.pubdata.len() - 1].to_vec());
 	assert_eq!(
 		revert_of(commit(vec![short])).await,
 		E::BadPubdataLength(ConcordRollup::BadPubdataLength {
@@ -151,7 +304,7 @@ async fn commit_rejects_bad_batches() {
 	let mut unknown = b1.pubdata.clone();
 	unknown[BATCH_HEADER_BYTES + SLOT_BYTES] = 7;
 	assert_eq!(
-		revert_of(commit(vec![with_pubdata(&b1, unknown)])).await,
+		revert_of(commit(vec![with_pubdata(&chain, &b1, unknown)])).await,
 		E::UnknownOpType(ConcordRollup::UnknownOpType {
 			slot: U256::from(1),
 			opType: 7
@@ -162,7 +315,7 @@ async fn commit_rejects_bad_batches() {
 	let (first, second) = swapped[BATCH_HEADER_BYTES..].split_at_mut(SLOT_BYTES);
 	first.swap_with_slice(&mut second[..SLOT_BYTES]);
 	assert_eq!(
-		revert_of(commit(vec![with_pubdata(&b1, swapped)])).await,
+		revert_of(commit(vec![with_pubdata(&chain, &b1, swapped)])).await,
 		E::PriorityIdMismatch(ConcordRollup::PriorityIdMismatch {
 			slot: U256::ZERO,
 			expected: 0,
@@ -173,11 +326,11 @@ async fn commit_rejects_bad_batches() {
 	let mut retargeted = b1.pubdata.clone();
 	retargeted[BATCH_HEADER_BYTES + 14] ^= 1; // the first deposit's recipient
 	assert_eq!(
-		revert_of(commit(vec![with_pubdata(&b1, retargeted)])).await,
+		revert_of(commit(vec![with_pubdata(&chain, &b1, retargeted)])).await,
 		E::PriorityRequestMismatch(ConcordRollup::PriorityRequestMismatch { priorityId: 0 })
 	);
 	// Signatures must match the ChangePubKey ops one for one.
-	let mut extra = b1.commit_info();
+	let mut extra = chain.commit_info(&b1);
 	extra.changePubKeySignatures = b2.change_pubkey_signatures.clone();
 	assert_eq!(
 		revert_of(commit(vec![extra])).await,
@@ -187,7 +340,7 @@ async fn commit_rejects_bad_batches() {
 		})
 	);
 	chain.commit(&[&b1]).await;
-	let mut missing = b2.commit_info();
+	let mut missing = chain.commit_info(&b2);
 	missing.changePubKeySignatures = vec![];
 	assert_eq!(
 		revert_of(commit(vec![missing])).await,
@@ -200,29 +353,23 @@ async fn commit_rejects_bad_batches() {
 	});
 	// Signed by Bob, not by the owner Alice.
 	let (_, change, _) = alice_change_pubkey(CHAIN);
-	let by_bob = {
-		use alloy::signers::SignerSync;
-		bob().sign_message_sync(&change.eth_message()).unwrap()
-	};
+	let by_bob = bob().sign_message_sync(&change.eth_message()).unwrap();
 	for signature in [
 		Bytes::from(by_bob.as_bytes().to_vec()),
 		malleated(&b2.change_pubkey_signatures[0]),
 		Bytes::from(vec![0u8; 65]),
 		Bytes::from(b2.change_pubkey_signatures[0][..64].to_vec()),
 	] {
-		let mut info = b2.commit_info();
+		let mut info = chain.commit_info(&b2);
 		info.changePubKeySignatures = vec![signature];
 		assert_eq!(revert_of(commit(vec![info])).await, bad_key_change);
 	}
 	// Alice's signature of another nonce does not authorise this key change.
 	let other_nonce = ChangePubKey { nonce: 1, ..change };
-	let stale = {
-		use alloy::signers::SignerSync;
-		alice()
-			.sign_message_sync(&other_nonce.eth_message())
-			.unwrap()
-	};
-	let mut info = b2.commit_info();
+	let stale = alice()
+		.sign_message_sync(&other_nonce.eth_message())
+		.unwrap();
+	let mut info = chain.commit_info(&b2);
 	info.changePubKeySignatures = vec![Bytes::from(stale.as_bytes().to_vec())];
 	assert_eq!(revert_of(commit(vec![info])).await, bad_key_change);
 	chain.commit(&[&b2]).await;
@@ -241,7 +388,7 @@ async fn commit_rejects_bad_batches() {
 		vec![],
 	);
 	assert_eq!(
-		revert_of(commit(vec![b3.commit_info()])).await,
+		revert_of(commit(vec![chain.commit_info(&b3)])).await,
 		E::PriorityRequestNotQueued(ConcordRollup::PriorityRequestNotQueued { priorityId: 3 })
 	);
 }
@@ -258,8 +405,10 @@ fn malleated(signature: &Bytes) -> Bytes {
 	twin.into()
 }
 
-fn with_pubdata(batch: &Batch, pubdata: Vec<u8>) -> ConcordRollup::CommitBatchInfo {
-	let mut info = batch.commit_info();
-	info.pubdata = pubdata.into();
-	info
+/// `batch` with other pubdata, signed by the quorum as it is.
+fn with_pubdata(chain: &Chain, batch: &Batch, pubdata: Vec<u8>) -> CommitBatchInfo {
+	chain.signed(CommitBatchInfo {
+		pubdata: pubdata.into(),
+		..chain.commit_info(batch)
+	})
 }

@@ -34,13 +34,17 @@ use concord_primitives::{
 	stf::TreeState,
 	Fr,
 };
+use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 /// Slots of the test circuit: small, so that setup and proofs take seconds.
 pub const SLOTS: usize = 2;
-/// This contract's Concord chain id, and another chain whose ops it must ignore.
+/// This contract's Concord chain id, and another chain of the system, whose ops it only
+/// hashes (key changes excepted: it checks their owners' signatures too).
 pub const CHAIN: ChainId = ChainId(1);
 pub const OTHER_CHAIN: ChainId = ChainId(2);
+/// A chain id the contract does not know.
+pub const UNKNOWN_CHAIN: ChainId = ChainId(3);
 /// L2 token ids: the native coin, a standard ERC-20 and one whose transfers return no bool.
 pub const ETH: TokenId = 0;
 pub const TOKEN: TokenId = 1;
@@ -142,14 +146,6 @@ impl Batch {
 
 	pub fn commitment(&self) -> Fr {
 		self.witness.commitment()
-	}
-
-	pub fn commit_info(&self) -> CommitBatchInfo {
-		CommitBatchInfo {
-			batchNumber: self.number(),
-			pubdata: self.pubdata.clone().into(),
-			changePubKeySignatures: self.change_pubkey_signatures.clone(),
-		}
 	}
 
 	pub fn payouts(&self) -> Vec<Payout> {
@@ -396,12 +392,15 @@ pub async fn deploy_code(provider: &DynProvider, code: Bytes) -> Address {
 	receipt.contract_address.unwrap()
 }
 
-/// The deployment parameters of the tests, for a verifier and tokens at these addresses.
+/// The deployment parameters of the tests, for a verifier and tokens at these addresses:
+/// chains 1 and 2, no request fee.
 pub fn config(verifier: Address, token: Address, no_bool: Address) -> Config {
 	Config {
 		verifier,
 		chainId: CHAIN.0,
+		chainIds: vec![CHAIN.0, OTHER_CHAIN.0],
 		priorityExpiry: EXPIRY,
+		requestFee: U256::ZERO,
 		slotsPerBatch: SLOTS as u32,
 		genesisRoot: genesis_root(),
 		oracles: oracles().iter().map(|o| o.address()).collect(),
@@ -414,6 +413,11 @@ pub fn config(verifier: Address, token: Address, no_bool: Address) -> Config {
 impl Chain {
 	/// Anvil with the contracts; the rollup's verifier is the test key's.
 	pub async fn start() -> Chain {
+		Chain::start_with(|config| config).await
+	}
+
+	/// [`Chain::start`] with the rollup deployed with `adjust(config(…))`.
+	pub async fn start_with(adjust: impl FnOnce(Config) -> Config) -> Chain {
 		let verifier_code = keys().verifier.clone();
 		let anvil = Anvil::start(&[]).expect("anvil");
 		let provider = connect(&anvil).await;
@@ -424,7 +428,7 @@ impl Chain {
 		let no_bool = NoBoolToken::deploy(provider.clone()).await.unwrap();
 		let rollup = ConcordRollup::deploy(
 			provider.clone(),
-			config(verifier, *token.address(), *no_bool.address()),
+			adjust(config(verifier, *token.address(), *no_bool.address())),
 		)
 		.await
 		.unwrap();
@@ -496,14 +500,35 @@ impl Chain {
 		self.request_batch3().await;
 	}
 
+	/// Commits `batches`, signed by a quorum, sent by the operator (not a member: anyone may
+	/// submit a quorum-signed batch).
 	pub async fn commit(&self, batches: &[&Batch]) -> TransactionReceipt {
-		let infos = batches.iter().map(|b| b.commit_info()).collect();
-		send(
-			self.rollup
-				.commitBatches(infos)
-				.from(oracles()[0].address()),
-		)
-		.await
+		let infos = batches.iter().map(|b| self.commit_info(b)).collect();
+		send(self.rollup.commitBatches(infos).from(operator().address())).await
+	}
+
+	/// `batch` as `commitBatches` takes it, with its key-change signatures and members 0 and
+	/// 1's signatures of its commit digest.
+	pub fn commit_info(&self, batch: &Batch) -> CommitBatchInfo {
+		self.signed(CommitBatchInfo {
+			batchNumber: batch.number(),
+			pubdata: batch.pubdata.clone().into(),
+			changePubKeySignatures: batch.change_pubkey_signatures.clone(),
+			signatures: vec![],
+		})
+	}
+
+	/// `info` with members 0 and 1's signatures of the commit digest of its number and pubdata.
+	pub fn signed(&self, info: CommitBatchInfo) -> CommitBatchInfo {
+		let signatures = self.commit_signatures(info.batchNumber, &info.pubdata, &[0, 1]);
+		CommitBatchInfo { signatures, ..info }
+	}
+
+	/// The signatures of the members at `indexes` of the commit digest of batch `number` with
+	/// `pubdata`.
+	pub fn commit_signatures(&self, number: u64, pubdata: &[u8], indexes: &[usize]) -> Vec<Bytes> {
+		let pubdata_hash = B256::from(<[u8; 32]>::from(Sha256::digest(pubdata)));
+		self.sign(self.domain().commit(number, pubdata_hash), indexes)
 	}
 
 	/// Oracle signatures of `digest` by the members at `indexes`.
@@ -529,6 +554,36 @@ impl Chain {
 			self.domain().execute(batch_number, stored.syncHash),
 			&[0, 1],
 		)
+	}
+
+	/// The timestamp of the latest block.
+	pub async fn now(&self) -> u64 {
+		self.provider
+			.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+			.await
+			.unwrap()
+			.unwrap()
+			.header
+			.timestamp
+	}
+
+	/// Sets the timestamp of the next block anvil mines.
+	pub async fn next_timestamp(&self, timestamp: u64) {
+		let _: serde_json::Value = self
+			.provider
+			.raw_request("evm_setNextBlockTimestamp".into(), (timestamp,))
+			.await
+			.unwrap();
+	}
+
+	/// Mines an empty block at `timestamp`.
+	pub async fn mine_at(&self, timestamp: u64) {
+		self.next_timestamp(timestamp).await;
+		let _: serde_json::Value = self
+			.provider
+			.raw_request("evm_mine".into(), ())
+			.await
+			.unwrap();
 	}
 
 	/// Advances anvil's clock by `seconds` and mines a block.

@@ -10,6 +10,14 @@ async fn deployment_sets_the_parameters() {
 	assert_eq!(rollup.verifier().call().await.unwrap(), chain.verifier);
 	assert_eq!(rollup.chainId().call().await.unwrap(), CHAIN.0);
 	assert_eq!(rollup.priorityExpiry().call().await.unwrap(), EXPIRY);
+	assert_eq!(rollup.requestFee().call().await.unwrap(), U256::ZERO);
+	assert_eq!(rollup.MAX_OPEN_REQUESTS().call().await.unwrap(), 1024);
+	assert_eq!(
+		rollup.chains().call().await.unwrap(),
+		[CHAIN.0, OTHER_CHAIN.0]
+	);
+	assert!(rollup.isChain(OTHER_CHAIN.0).call().await.unwrap());
+	assert!(!rollup.isChain(UNKNOWN_CHAIN.0).call().await.unwrap());
 	assert_eq!(
 		rollup.pubdataLength().call().await.unwrap(),
 		U256::from(concord_primitives::ops::batch_pubdata_len(SLOTS))
@@ -47,11 +55,13 @@ async fn deployment_sets_the_parameters() {
 		rollup.totalProven().call().await.unwrap(),
 		rollup.totalExecuted().call().await.unwrap(),
 		rollup.totalPriorityRequests().call().await.unwrap(),
+		rollup.headSince().call().await.unwrap(),
 		rollup.governanceNonce().call().await.unwrap(),
 	] {
 		assert_eq!(counter, 0);
 	}
 	assert!(!rollup.exodusMode().call().await.unwrap());
+	assert_eq!(rollup.collectedFees().call().await.unwrap(), U256::ZERO);
 }
 
 /// Every bad deployment parameter is refused with its error.
@@ -138,6 +148,29 @@ async fn bad_deployments_are_rejected() {
 				..good.clone()
 			},
 			E::DuplicateOracle(ConcordRollup::DuplicateOracle { oracle: a }),
+		),
+		(
+			Config {
+				chainIds: vec![],
+				..good.clone()
+			},
+			E::OwnChainNotListed(ConcordRollup::OwnChainNotListed { chainId: CHAIN.0 }),
+		),
+		(
+			Config {
+				chainIds: vec![OTHER_CHAIN.0],
+				..good.clone()
+			},
+			E::OwnChainNotListed(ConcordRollup::OwnChainNotListed { chainId: CHAIN.0 }),
+		),
+		(
+			Config {
+				chainIds: vec![OTHER_CHAIN.0, CHAIN.0, OTHER_CHAIN.0],
+				..good.clone()
+			},
+			E::DuplicateChain(ConcordRollup::DuplicateChain {
+				chain: OTHER_CHAIN.0,
+			}),
 		),
 		(
 			Config {

@@ -5,11 +5,12 @@ use alloy::{
 };
 use concord_contracts::{
 	digest::request_hash,
-	ConcordRollup::{self, ConcordRollupErrors as E, PriorityRequestInfo},
+	ConcordRollup::{self, ConcordRollupErrors as E, Config, PriorityRequestInfo},
 };
 
-/// Deposits of ETH and of both ERC-20s and a full exit request are queued with their hash and
-/// expiry, and announced by events with everything the appchain needs.
+/// Deposits of ETH and of both ERC-20s and a full exit request are queued with their hash, and
+/// announced by events with everything the appchain needs; the first request becomes the head
+/// of the queue, and its wait starts, when it is queued.
 #[tokio::test(flavor = "current_thread")]
 async fn deposits_and_full_exits_are_queued() {
 	let chain = Chain::start().await;
@@ -42,7 +43,8 @@ async fn deposits_and_full_exits_are_queued() {
 		),
 		(0, alice, bob, ETH, ONE_ETH)
 	);
-	assert_eq!(event.expiresAt, block.header.timestamp + EXPIRY);
+	let head_since = block.header.timestamp;
+	assert_eq!(rollup.headSince().call().await.unwrap(), head_since);
 
 	send(
 		rollup
@@ -86,9 +88,11 @@ async fn deposits_and_full_exits_are_queued() {
 	];
 	for (id, request) in requests.iter().enumerate() {
 		let queued = rollup.priorityRequest(id as u64).call().await.unwrap();
-		assert_eq!(queued.hash, request_hash(request, id as u64));
+		assert_eq!(queued, request_hash(request, id as u64));
 	}
 	assert_eq!(rollup.totalPriorityRequests().call().await.unwrap(), 4);
+	// Request 0 is still the head: the later requests did not restart its wait.
+	assert_eq!(rollup.headSince().call().await.unwrap(), head_since);
 	assert_eq!(
 		chain.eth_balance(*rollup.address()).await,
 		U256::from(ONE_ETH)
@@ -179,4 +183,229 @@ async fn bad_requests_are_rejected() {
 		E::UnknownTokenId(ConcordRollup::UnknownTokenId { tokenId: 77 })
 	);
 	assert_eq!(rollup.totalPriorityRequests().call().await.unwrap(), 0);
+}
+
+/// At most `MAX_OPEN_REQUESTS` requests are open at a time: a spam of minimal requests fills
+/// the queue and the next request of any kind is refused; serving the head makes room again.
+#[tokio::test(flavor = "current_thread")]
+async fn open_requests_are_capped() {
+	let scenario = scenario();
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	let max = rollup.MAX_OPEN_REQUESTS().call().await.unwrap();
+	assert_eq!(max, 1024);
+	// The scenario's batch 1 requests first, then full exits of account 0 to fill the queue.
+	chain.request_batch1().await;
+	let bob = bob().address();
+	// Sent without waiting for each receipt (nor estimating gas), then the last one's: the
+	// counter shows that every one was queued.
+	let mut last = None;
+	for _ in 2..max {
+		let call = rollup.requestFullExit(0, ETH).from(bob).gas(200_000);
+		last = Some(call.send().await.unwrap());
+	}
+	let receipt = last.unwrap().get_receipt().await.unwrap();
+	assert!(receipt.status());
+	assert_eq!(rollup.totalPriorityRequests().call().await.unwrap(), max);
+	let full = E::TooManyOpenRequests(ConcordRollup::TooManyOpenRequests {});
+	assert_eq!(
+		revert_of(rollup.requestFullExit(0, ETH).from(bob)).await,
+		full
+	);
+	assert_eq!(
+		revert_of(rollup.depositETH(bob).value(U256::from(1)).from(bob)).await,
+		E::TooManyOpenRequests(ConcordRollup::TooManyOpenRequests {})
+	);
+	assert_eq!(
+		revert_of(
+			rollup
+				.depositERC20(*chain.token.address(), 1, bob)
+				.from(bob)
+		)
+		.await,
+		E::TooManyOpenRequests(ConcordRollup::TooManyOpenRequests {})
+	);
+	// Executing batch 1 serves requests 0 and 1: two more fit, not three.
+	chain.commit(&[&scenario.batches[0]]).await;
+	send(rollup.proveBatches(vec![scenario.prove_info(0)])).await;
+	send(rollup.executeBatches(
+		vec![scenario.batches[0].execute_info()],
+		chain.execute_signatures(1).await,
+	))
+	.await;
+	send(rollup.requestFullExit(0, ETH).from(bob)).await;
+	send(rollup.depositETH(bob).value(U256::from(1)).from(bob)).await;
+	assert_eq!(
+		revert_of(rollup.requestFullExit(0, ETH).from(bob)).await,
+		full
+	);
+	assert_eq!(
+		rollup.totalPriorityRequests().call().await.unwrap(),
+		max + 2
+	);
+}
+
+/// With a request fee, every request pays exactly it (a native-coin deposit: on top of the
+/// amount); the fees are counted apart from the deposits, never credited to L2 or refunded,
+/// and a quorum withdraws them, in exodus mode too.
+#[tokio::test(flavor = "current_thread")]
+async fn request_fees_are_paid_and_kept_apart() {
+	const FEE: u64 = 1_000;
+	let fee = U256::from(FEE);
+	let chain = Chain::start_with(|config| Config {
+		requestFee: U256::from(FEE),
+		..config
+	})
+	.await;
+	let rollup = &chain.rollup;
+	let (alice, bob) = (alice().address(), bob().address());
+	let token = *chain.token.address();
+	assert_eq!(rollup.requestFee().call().await.unwrap(), fee);
+	let not_paid = |paid: u64| {
+		E::RequestFeeNotPaid(ConcordRollup::RequestFeeNotPaid {
+			paid: U256::from(paid),
+			fee,
+		})
+	};
+	assert_eq!(
+		revert_of(
+			rollup
+				.depositETH(bob)
+				.value(fee - U256::from(1))
+				.from(alice)
+		)
+		.await,
+		not_paid(FEE - 1)
+	);
+	assert_eq!(
+		revert_of(rollup.depositETH(bob).value(fee).from(alice)).await,
+		E::ZeroAmount(ConcordRollup::ZeroAmount {})
+	);
+	for paid in [0, FEE - 1, FEE + 1] {
+		assert_eq!(
+			revert_of(
+				rollup
+					.depositERC20(token, 300, alice)
+					.value(U256::from(paid))
+					.from(alice)
+			)
+			.await,
+			not_paid(paid)
+		);
+		assert_eq!(
+			revert_of(
+				rollup
+					.requestFullExit(1, TOKEN)
+					.value(U256::from(paid))
+					.from(alice)
+			)
+			.await,
+			not_paid(paid)
+		);
+	}
+
+	// Paid: the deposit queues what is left after the fee.
+	let receipt = send(
+		rollup
+			.depositETH(bob)
+			.value(fee + U256::from(500))
+			.from(alice),
+	)
+	.await;
+	let event = receipt
+		.decoded_log::<ConcordRollup::DepositRequested>()
+		.unwrap();
+	assert_eq!((event.to, event.token, event.amount), (bob, ETH, 500));
+	assert_eq!(
+		rollup.priorityRequest(0).call().await.unwrap(),
+		request_hash(&Chain::deposit_request(bob, ETH, 500), 0)
+	);
+	send(
+		rollup
+			.depositERC20(token, 300, alice)
+			.value(fee)
+			.from(alice),
+	)
+	.await;
+	send(rollup.requestFullExit(1, TOKEN).value(fee).from(alice)).await;
+	assert_eq!(rollup.totalPriorityRequests().call().await.unwrap(), 3);
+	assert_eq!(
+		rollup.collectedFees().call().await.unwrap(),
+		fee * U256::from(3)
+	);
+	assert_eq!(
+		chain.eth_balance(*rollup.address()).await,
+		U256::from(500) + fee * U256::from(3)
+	);
+
+	// A quorum withdraws fees, never more than were collected.
+	let operator = operator().address();
+	let withdraw = |to: Address, amount: U256, nonce: u64, members: &[usize]| {
+		let signatures = chain.sign(chain.domain().withdraw_fees(nonce, to, amount), members);
+		rollup.withdrawFees(to, amount, signatures)
+	};
+	let too_much = fee * U256::from(3) + U256::from(1);
+	assert_eq!(
+		revert_of(withdraw(operator, too_much, 0, &[0, 1])).await,
+		E::FeesExceeded(ConcordRollup::FeesExceeded {
+			amount: too_much,
+			collected: fee * U256::from(3),
+		})
+	);
+	assert_eq!(
+		revert_of(withdraw(Address::ZERO, fee, 0, &[0, 1])).await,
+		E::ZeroAddress(ConcordRollup::ZeroAddress {})
+	);
+	assert_eq!(
+		revert_of(withdraw(operator, U256::ZERO, 0, &[0, 1])).await,
+		E::ZeroAmount(ConcordRollup::ZeroAmount {})
+	);
+	assert_eq!(
+		revert_of(withdraw(operator, fee, 0, &[2])).await,
+		E::NotEnoughSignatures(ConcordRollup::NotEnoughSignatures {
+			given: U256::from(1),
+			threshold: U256::from(THRESHOLD),
+		})
+	);
+	let before = chain.eth_balance(operator).await;
+	let receipt = send(withdraw(operator, fee * U256::from(2), 0, &[1, 2])).await;
+	let event = receipt
+		.decoded_log::<ConcordRollup::FeesWithdrawn>()
+		.unwrap();
+	assert_eq!(
+		(event.nextNonce, event.to, event.amount),
+		(1, operator, fee * U256::from(2))
+	);
+	assert_eq!(
+		chain.eth_balance(operator).await,
+		before + fee * U256::from(2)
+	);
+	assert_eq!(rollup.collectedFees().call().await.unwrap(), fee);
+	assert_eq!(rollup.governanceNonce().call().await.unwrap(), 1);
+
+	// In exodus mode the deposits are refunded without their fees, and the fee left is still
+	// the quorum's to withdraw: the contract then holds exactly the refunded deposit.
+	chain.advance(EXPIRY + 1).await;
+	send(rollup.activateExodus()).await;
+	send(rollup.cancelOutstandingDeposits(vec![
+		Chain::deposit_request(bob, ETH, 500),
+		Chain::deposit_request(alice, TOKEN, 300),
+		PriorityRequestInfo {
+			opType: 6,
+			accountId: 1,
+			l1Address: alice,
+			token: TOKEN,
+			amount: 0,
+		},
+	]))
+	.await;
+	assert_eq!(
+		rollup.pendingBalance(bob, ETH).call().await.unwrap(),
+		U256::from(500)
+	);
+	send(withdraw(operator, fee, 1, &[0, 1])).await;
+	assert_eq!(rollup.collectedFees().call().await.unwrap(), U256::ZERO);
+	assert_eq!(chain.eth_balance(*rollup.address()).await, U256::from(500));
+	send(rollup.withdrawPending(bob, ETH)).await;
+	assert_eq!(chain.eth_balance(*rollup.address()).await, U256::ZERO);
 }

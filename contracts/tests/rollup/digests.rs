@@ -1,7 +1,7 @@
 use crate::common::*;
 use alloy::primitives::{Address, B256, U256};
 use concord_contracts::{
-	digest::{payouts_hash, request_hash},
+	digest::{action, payouts_hash, request_hash, COMMIT},
 	ConcordRollup::PriorityRequestInfo,
 	Payout,
 };
@@ -17,6 +17,30 @@ async fn rust_digests_match_the_contract() {
 	assert_eq!(
 		rollup.executeDigest(7, sync).call().await.unwrap(),
 		domain.execute(7, sync)
+	);
+	let pubdata_hash = B256::repeat_byte(0xc3);
+	assert_eq!(
+		rollup.commitDigest(7, pubdata_hash).call().await.unwrap(),
+		domain.commit(7, pubdata_hash)
+	);
+	assert_eq!(rollup.COMMIT_ACTION().call().await.unwrap(), action(COMMIT));
+	for ids in [vec![], vec![1u8], vec![0, 255, 2, 7]] {
+		assert_eq!(
+			rollup
+				.updateChainsDigest(6, ids.clone())
+				.call()
+				.await
+				.unwrap(),
+			domain.update_chains(6, &ids)
+		);
+	}
+	assert_eq!(
+		rollup
+			.withdrawFeesDigest(8, Address::repeat_byte(6), U256::MAX - U256::from(1))
+			.call()
+			.await
+			.unwrap(),
+		domain.withdraw_fees(8, Address::repeat_byte(6), U256::MAX - U256::from(1))
 	);
 	let members = vec![Address::repeat_byte(1), Address::repeat_byte(2)];
 	assert_eq!(
@@ -50,6 +74,8 @@ async fn rust_digests_match_the_contract() {
 	};
 	assert_ne!(domain.execute(7, sync), other_chain.execute(7, sync));
 	assert_ne!(domain.execute(7, sync), other_contract.execute(7, sync));
+	assert_ne!(domain.execute(7, sync), domain.commit(7, sync));
+	assert_ne!(domain.commit(7, sync), other_chain.commit(7, sync));
 	assert_ne!(
 		domain.revert(7, 7),
 		domain.register_token(7, 7, Address::ZERO)

@@ -76,15 +76,9 @@ async fn exodus_after_an_expired_request_refunds_unserved_deposits() {
 	);
 
 	// Nothing moves the rollup forward any more.
-	let oracle = oracles()[0].address();
 	assert_eq!(revert_of(rollup.activateExodus()).await, exodus_active());
 	assert_eq!(
-		revert_of(
-			rollup
-				.commitBatches(vec![scenario.batches[2].commit_info()])
-				.from(oracle)
-		)
-		.await,
+		revert_of(rollup.commitBatches(vec![chain.commit_info(&scenario.batches[2])])).await,
 		exodus_active()
 	);
 	assert_eq!(
@@ -122,6 +116,10 @@ async fn exodus_after_an_expired_request_refunds_unserved_deposits() {
 	);
 	assert_eq!(
 		revert_of(rollup.registerToken(9, alice, vec![])).await,
+		exodus_active()
+	);
+	assert_eq!(
+		revert_of(rollup.updateChains(vec![CHAIN.0], vec![])).await,
 		exodus_active()
 	);
 
@@ -251,4 +249,56 @@ async fn withdrawals_are_reentrancy_safe() {
 			token: ETH,
 		})
 	);
+}
+
+/// Expiry counts only while the head of the queue is left unserved: requests queued at t whose
+/// head is served at t + expiry − 1 do not let exodus in at t + expiry + 1, although every one
+/// of them has then waited longer than the expiry; the new head, left unserved, does once it
+/// has waited more than the expiry itself.
+#[tokio::test(flavor = "current_thread")]
+async fn only_an_unserved_head_expires() {
+	let scenario = scenario();
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	chain.request_all().await;
+	let t = chain.now().await;
+	assert!(rollup.headSince().call().await.unwrap() <= t);
+	chain.commit(&[&scenario.batches[0]]).await;
+	send(rollup.proveBatches(vec![scenario.prove_info(0)])).await;
+	// Batch 1 serves requests 0 and 1 one second before they would have expired.
+	chain.next_timestamp(t + EXPIRY - 1).await;
+	send(rollup.executeBatches(
+		vec![scenario.batches[0].execute_info()],
+		chain.execute_signatures(1).await,
+	))
+	.await;
+	assert_eq!(rollup.firstPriorityId().call().await.unwrap(), 2);
+	let served_at = t + EXPIRY - 1;
+	assert_eq!(rollup.headSince().call().await.unwrap(), served_at);
+
+	chain.mine_at(t + EXPIRY + 1).await;
+	let not_expired = || E::NoExpiredPriorityRequest(ConcordRollup::NoExpiredPriorityRequest {});
+	assert_eq!(revert_of(rollup.activateExodus()).await, not_expired());
+	// Exactly `priorityExpiry` after the head changed: not yet (a transaction, so that the
+	// block's timestamp is exact; its gas is set, as estimating it would fail).
+	chain.next_timestamp(served_at + EXPIRY).await;
+	let receipt = rollup
+		.activateExodus()
+		.gas(200_000)
+		.send()
+		.await
+		.unwrap()
+		.get_receipt()
+		.await
+		.unwrap();
+	assert!(!receipt.status(), "exodus at the expiry itself");
+	assert!(!rollup.exodusMode().call().await.unwrap());
+	// One second later, request 2 has waited more than the expiry at the head.
+	chain.next_timestamp(served_at + EXPIRY + 1).await;
+	let receipt = send(rollup.activateExodus().gas(200_000)).await;
+	let event = receipt
+		.decoded_log::<ConcordRollup::ExodusActivated>()
+		.unwrap();
+	assert_eq!((event.expiredPriorityId, event.lastExecutedBatch), (2, 1));
+	assert!(rollup.exodusMode().call().await.unwrap());
 }

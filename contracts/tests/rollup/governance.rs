@@ -70,11 +70,17 @@ async fn oracle_rotation_by_quorum_with_a_nonce() {
 	))
 	.await;
 	assert!(matches!(error, E::SignerNotOracle(_)), "{error:?}");
-	// Old members neither commit nor sign any more.
-	let old = oracles()[0].address();
+	// Old members neither authorize commits nor sign any more.
+	let (_, b1, _) = first_batches();
+	let old_quorum = ConcordRollup::CommitBatchInfo {
+		signatures: chain.commit_signatures(1, &b1.pubdata, &[0, 1, 2]),
+		..chain.commit_info(&b1)
+	};
 	assert_eq!(
-		revert_of(rollup.commitBatches(vec![]).from(old)).await,
-		E::NotOracle(ConcordRollup::NotOracle { caller: old })
+		revert_of(rollup.commitBatches(vec![old_quorum])).await,
+		E::SignerNotOracle(ConcordRollup::SignerNotOracle {
+			signer: oracles()[0].address()
+		})
 	);
 	let back: Vec<Address> = oracles().iter().map(|m| m.address()).collect();
 	let digest = chain.domain().update_oracles(1, &back, 2);
@@ -254,4 +260,81 @@ async fn token_registration_by_quorum() {
 	assert_eq!(rollup.tokenAddressOf(9).call().await.unwrap(), new_token);
 	assert_eq!(rollup.tokenIdOf(new_token).call().await.unwrap(), 9);
 	assert_eq!(rollup.governanceNonce().call().await.unwrap(), 1);
+}
+
+/// A quorum replaces the set of chain ids (with the governance nonce): chain 2 leaves, so its
+/// ops are refused at commit, then chains 2 and 3 join. A minority, or a set without this
+/// chain or with an id twice, is refused.
+#[tokio::test(flavor = "current_thread")]
+async fn chain_set_by_quorum() {
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	let update = |ids: Vec<u8>, nonce: u64, members: &[usize]| {
+		let signatures = chain.sign(chain.domain().update_chains(nonce, &ids), members);
+		rollup.updateChains(ids, signatures)
+	};
+	assert_eq!(
+		revert_of(update(vec![CHAIN.0], 0, &[1])).await,
+		E::NotEnoughSignatures(ConcordRollup::NotEnoughSignatures {
+			given: U256::from(1),
+			threshold: U256::from(THRESHOLD),
+		})
+	);
+	// Signed for another set: not what was signed.
+	let signatures = chain.sign(chain.domain().update_chains(0, &[CHAIN.0]), &[0, 1]);
+	let error = revert_of(rollup.updateChains(vec![CHAIN.0, UNKNOWN_CHAIN.0], signatures)).await;
+	assert!(matches!(error, E::SignerNotOracle(_)), "{error:?}");
+	let own_missing =
+		|| E::OwnChainNotListed(ConcordRollup::OwnChainNotListed { chainId: CHAIN.0 });
+	for (ids, expected) in [
+		(vec![], own_missing()),
+		(vec![OTHER_CHAIN.0, UNKNOWN_CHAIN.0], own_missing()),
+		(
+			vec![CHAIN.0, OTHER_CHAIN.0, CHAIN.0],
+			E::DuplicateChain(ConcordRollup::DuplicateChain { chain: CHAIN.0 }),
+		),
+	] {
+		assert_eq!(revert_of(update(ids, 0, &[0, 1])).await, expected);
+	}
+
+	// Chain 2 leaves.
+	let receipt = send(update(vec![CHAIN.0], 0, &[0, 2])).await;
+	let event = receipt
+		.decoded_log::<ConcordRollup::ChainsUpdated>()
+		.unwrap();
+	assert_eq!(
+		(event.nextNonce, event.chainIds.clone()),
+		(1, vec![CHAIN.0])
+	);
+	assert_eq!(rollup.chains().call().await.unwrap(), [CHAIN.0]);
+	assert!(!rollup.isChain(OTHER_CHAIN.0).call().await.unwrap());
+	assert_eq!(rollup.governanceNonce().call().await.unwrap(), 1);
+	let mut seq = Sequencer::new();
+	let other = seq.batch(
+		&[(deposit(OTHER_CHAIN, 0, addr(&bob()), ETH, 5), None)],
+		vec![],
+	);
+	assert_eq!(
+		revert_of(rollup.commitBatches(vec![chain.commit_info(&other)])).await,
+		E::UnknownChain(ConcordRollup::UnknownChain {
+			slot: U256::ZERO,
+			chain: OTHER_CHAIN.0,
+		})
+	);
+	// The nonce-0 signatures do not replay; chains 3 and 2 join at nonce 1.
+	let replay = chain.sign(chain.domain().update_chains(0, &[CHAIN.0]), &[0, 2]);
+	let error = revert_of(rollup.updateChains(vec![CHAIN.0], replay)).await;
+	assert!(matches!(error, E::SignerNotOracle(_)), "{error:?}");
+	send(update(
+		vec![UNKNOWN_CHAIN.0, CHAIN.0, OTHER_CHAIN.0],
+		1,
+		&[1, 2],
+	))
+	.await;
+	assert_eq!(
+		rollup.chains().call().await.unwrap(),
+		[CHAIN.0, OTHER_CHAIN.0, UNKNOWN_CHAIN.0]
+	);
+	chain.commit(&[&other]).await;
+	assert_eq!(rollup.totalCommitted().call().await.unwrap(), 1);
 }

@@ -89,24 +89,20 @@ async fn prove_rejects_tampered_proofs_and_inputs() {
 	assert_eq!(stored.syncHash, scenario.sync_hash(1));
 }
 
-/// The same pubdata committed with another fee account in its header: the commitment
-/// changes, so the batch's real proof no longer verifies.
+/// The same pubdata committed (by a quorum) with another fee account in its header: the
+/// commitment changes, so the batch's real proof no longer verifies.
 #[tokio::test(flavor = "current_thread")]
 async fn a_proof_of_other_pubdata_is_rejected() {
 	let scenario = scenario();
 	let chain = Chain::start().await;
 	chain.request_batch1().await;
-	let mut info = scenario.batches[0].commit_info();
 	let mut pubdata = scenario.batches[0].pubdata.clone();
 	pubdata[3] ^= 1;
-	info.pubdata = pubdata.into();
-	send(
-		chain
-			.rollup
-			.commitBatches(vec![info])
-			.from(oracles()[0].address()),
-	)
-	.await;
+	let info = chain.signed(ConcordRollup::CommitBatchInfo {
+		pubdata: pubdata.into(),
+		..chain.commit_info(&scenario.batches[0])
+	});
+	send(chain.rollup.commitBatches(vec![info])).await;
 	assert_eq!(
 		revert_of(chain.rollup.proveBatches(vec![scenario.prove_info(0)])).await,
 		invalid_proof(1)

@@ -144,6 +144,10 @@ pub mod pallet {
 		/// provers prove them.
 		#[pallet::constant]
 		type MaxOpsPerBlock: Get<u32>;
+		/// The most L1 chains that can be registered: every oracle member signs each batch's
+		/// execution for all of them in one call, bounded by this.
+		#[pallet::constant]
+		type MaxChains: Get<u32>;
 		/// How many blocks a submitted L2 op stays valid in the pool.
 		#[pallet::constant]
 		type OpLongevity: Get<u64>;
@@ -242,8 +246,13 @@ pub mod pallet {
 
 	#[pallet::error]
 	pub enum Error<T> {
+		/// `MaxChains` chains are registered already.
+		TooManyChains,
 		/// The chain is already registered.
 		ChainAlreadyRegistered,
+		/// The token id is registered on another chain with other decimals: its L2 amounts
+		/// would be worth different sums on the two chains.
+		DecimalsMismatch,
 		/// The token is already registered on this chain.
 		TokenAlreadyRegistered,
 		/// The token id does not fit the balance tree (`2^BALANCE_DEPTH` ids).
@@ -280,7 +289,8 @@ pub mod pallet {
 		SelfTransfer,
 		/// The signer has no L2 key yet.
 		PubkeyNotSet,
-		/// A ChangePubKey's new key is not a curve point.
+		/// A ChangePubKey's new key is not a point of the prime-order subgroup (a small-order
+		/// key would accept signatures anyone can forge).
 		InvalidPubkey,
 		/// The op is not L2-signed (Noop, Deposit, FullExit).
 		NotSigned,
@@ -480,6 +490,10 @@ pub mod pallet {
 				!Chains::<T>::contains_key(chain),
 				Error::<T>::ChainAlreadyRegistered
 			);
+			ensure!(
+				(Chains::<T>::iter_keys().count() as u32) < T::MaxChains::get(),
+				Error::<T>::TooManyChains
+			);
 			Chains::<T>::insert(chain, info);
 			Self::deposit_event(Event::ChainRegistered { chain, info });
 			Ok(())
@@ -494,6 +508,12 @@ pub mod pallet {
 			ensure!(
 				!Tokens::<T>::contains_key(token, chain),
 				Error::<T>::TokenAlreadyRegistered
+			);
+			// One L2 amount is one amount on every chain: 1 unit of an 18-decimal token
+			// deposited must not withdraw as 1 unit of a 6-decimal one.
+			ensure!(
+				Tokens::<T>::iter_prefix_values(token).all(|other| other.decimals == info.decimals),
+				Error::<T>::DecimalsMismatch
 			);
 			Tokens::<T>::insert(token, chain, info);
 			Self::deposit_event(Event::TokenRegistered { token, chain, info });

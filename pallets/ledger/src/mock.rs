@@ -3,7 +3,7 @@
 use crate as pallet_concord_ledger;
 use concord_primitives::{ops::AppliedOp, stf::BatchContext};
 use core::cell::RefCell;
-use frame_support::{derive_impl, parameter_types};
+use frame_support::{derive_impl, parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
 use sp_runtime::{transaction_validity::TransactionPriority, BuildStorage};
 
@@ -46,6 +46,7 @@ impl crate::Config for Test {
 	type OnApplied = RecordApplied;
 	type MaxOpPriority = MaxOpPriority;
 	type MaxOpsPerBlock = MaxOpsPerBlock;
+	type MaxChains = ConstU32<3>;
 	type OpLongevity = OpLongevity;
 	type MaxNonceGap = MaxNonceGap;
 	type WeightInfo = ();

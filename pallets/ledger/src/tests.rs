@@ -163,6 +163,12 @@ fn registration_needs_governance_and_rejects_duplicates() {
 			Ledger::register_chain(RuntimeOrigin::root(), ChainId(3), 6, [4; 20]),
 			Error::<Test>::ChainAlreadyRegistered
 		);
+		// The mock's MaxChains is 3: every member signs each batch's execution for all of them
+		// in one bounded call, so a fourth chain would make execution impossible.
+		assert_noop!(
+			Ledger::register_chain(RuntimeOrigin::root(), ChainId(4), 7, [5; 20]),
+			Error::<Test>::TooManyChains
+		);
 		assert_noop!(
 			Ledger::register_token(RuntimeOrigin::root(), 4, ChainId(9), [0; 20], 18),
 			Error::<Test>::UnknownChain
@@ -186,6 +192,31 @@ fn registration_needs_governance_and_rejects_duplicates() {
 			Ledger::register_token(RuntimeOrigin::signed(1), 5, ChainId(3), [5; 20], 8),
 			DispatchError::BadOrigin
 		);
+	});
+}
+
+#[test]
+fn a_token_has_the_same_decimals_on_every_chain() {
+	new_test_ext().execute_with(|| {
+		let decimals = Tokens::<Test>::get(1, ChainId(1)).unwrap().decimals;
+		assert_ok!(Ledger::register_chain(
+			RuntimeOrigin::root(),
+			ChainId(3),
+			5,
+			[3; 20]
+		));
+		// Token 1 deposited with `decimals` on chain 1 must not withdraw as a 6-decimal unit.
+		assert_noop!(
+			Ledger::register_token(RuntimeOrigin::root(), 1, ChainId(3), [6; 20], 6),
+			Error::<Test>::DecimalsMismatch
+		);
+		assert_ok!(Ledger::register_token(
+			RuntimeOrigin::root(),
+			1,
+			ChainId(3),
+			[6; 20],
+			decimals
+		));
 	});
 }
 

@@ -8,7 +8,7 @@ use crate::{
 };
 use alloc::vec::Vec;
 use concord_primitives::{
-	commitment::execute_digest,
+	commitment::{commit_digest, execute_digest},
 	ops::{eth_address, ChainId, Deposit, Op},
 };
 use frame_benchmarking::v2::*;
@@ -175,6 +175,46 @@ mod benchmarks {
 		_(RawOrigin::Signed(members[0].clone()), 1, signatures);
 
 		assert!(crate::pallet::ExecuteSignatures::<T>::contains_key(
+			1,
+			&members[0]
+		));
+	}
+
+	/// One member's commit signatures for every registered chain (`c` chains registered).
+	#[benchmark]
+	fn sign_commit(c: Linear<1, { T::MaxChains::get() }>) {
+		let members = members::<T>(1);
+		proven_batch::<T>();
+		let root = <T as pallet_concord_ledger::Config>::GovernanceOrigin::try_successful_origin()
+			.expect("governance origin");
+		let registered = pallet_concord_ledger::Chains::<T>::iter_keys().count() as u32;
+		for extra in registered..c {
+			pallet_concord_ledger::Pallet::<T>::register_chain(
+				root.clone(),
+				ChainId(210 + extra as u8),
+				300,
+				[3; 20],
+			)
+			.expect("a new chain");
+		}
+		let pubdata_hash = pallet_concord_batches::Headers::<T>::get(1)
+			.expect("a sealed batch")
+			.pubdata_hash;
+		let signatures: Vec<(ChainId, [u8; 65])> = pallet_concord_ledger::Chains::<T>::iter()
+			.map(|(chain, info)| {
+				let digest = commit_digest(info.evm_chain_id, &info.contract, 1, pubdata_hash);
+				(
+					chain,
+					concord_primitives::ops::eth_sign(&member_key(0), &digest),
+				)
+			})
+			.collect();
+		let signatures = BoundedVec::try_from(signatures).expect("at most MaxChains");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(members[0].clone()), 1, signatures);
+
+		assert!(crate::pallet::CommitSignatures::<T>::contains_key(
 			1,
 			&members[0]
 		));

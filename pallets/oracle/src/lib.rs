@@ -10,6 +10,10 @@
 //!   appchain expects (the sealed pubdata hash, the proven sync hash, the proven root) and
 //!   recorded in the batches pallet's per-chain progress.
 //!
+//! Members also sign, for every registered chain, the commit authorization of each batch the
+//! appchain sealed (over the sealed pubdata's hash): an L1 contract commits a batch only with a
+//! quorum of these, so no single member can commit other pubdata.
+//!
 //! The quorum is `⌈2n/3⌉` identical values out of `n` members. When every registered chain has
 //! proven batch `b` with the sync hash the proofs pallet computed, `b` is **synced**: members
 //! then sign the execute authorization of each chain's contract, the signatures are checked by
@@ -22,8 +26,12 @@
 //! the appchain's, the item is disputed: nothing follows from it (no deposit credited, no sync,
 //! no execute signature) until governance clears it.
 //!
-//! Attestations and execute signatures are free for members (one per member per item, so the
-//! free work is bounded); anyone else's call fails and pays its fee.
+//! Attestations and execute signatures are free for members: one per member per item, and
+//! priority items only within [`Config::MaxOpenRequests`] of the next priority id to apply, so
+//! the free work is bounded. The [`CheckOracleCall`] transaction extension runs the same checks
+//! as the calls before a transaction enters the pool or a block: a non-member's, a repeated or a
+//! premature attestation never takes block space. Only current members' votes count: replacing
+//! the members voids the votes of those removed.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -41,6 +49,8 @@ mod mock;
 mod tests;
 pub mod weights;
 
+mod admission;
+pub use admission::CheckOracleCall;
 pub use weights::WeightInfo;
 
 /// How many confirmed priority ops one attestation applies at most, in order; more wait for the
@@ -62,12 +72,13 @@ pub fn conflict_weight(members: u32) -> u32 {
 pub mod pallet {
 	use super::*;
 	use concord_primitives::{
-		commitment::execute_digest,
+		commitment::{commit_digest, execute_digest},
 		ops::{recover_eth_signer, ChainId, Op},
 	};
 	use frame_support::{dispatch::PostDispatchInfo, pallet_prelude::*};
 	use frame_system::pallet_prelude::*;
 	use pallet_concord_batches::L1Stage;
+	use pallet_concord_ledger::ChainInfo;
 
 	/// An oracle member.
 	#[derive(
@@ -202,8 +213,9 @@ pub mod pallet {
 		UnexpectedValue,
 	}
 
-	/// A member's execute signatures of one batch, one per registered chain.
-	pub type ChainSignatures<T> = BoundedVec<(ChainId, [u8; 65]), <T as Config>::MaxChains>;
+	/// A member's commit or execute signatures of one batch, one per registered chain.
+	pub type ChainSignatures<T> =
+		BoundedVec<(ChainId, [u8; 65]), <T as pallet_concord_ledger::Config>::MaxChains>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -217,9 +229,11 @@ pub mod pallet {
 		/// The most members the oracle has.
 		#[pallet::constant]
 		type MaxMembers: Get<u32>;
-		/// The most L1 chains a member signs an execute authorization for at once.
+		/// How many priority requests a chain's contract keeps open at most (its
+		/// `MAX_OPEN_REQUESTS`): a priority id this far past the chain's next one to apply
+		/// cannot have been requested yet, so it cannot be attested.
 		#[pallet::constant]
-		type MaxChains: Get<u32>;
+		type MaxOpenRequests: Get<u64>;
 		type WeightInfo: WeightInfo;
 	}
 
@@ -229,15 +243,15 @@ pub mod pallet {
 		StorageValue<_, BoundedVec<Member<T::AccountId>, T::MaxMembers>, ValueQuery>;
 
 	/// Each member's value hash for each subject it attested (one attestation per member per
-	/// subject).
+	/// subject). A vote counts only while its voter is a member.
 	#[pallet::storage]
 	pub type Votes<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, Subject, Blake2_128Concat, T::AccountId, [u8; 32]>;
 
-	/// How many members attested each value of a subject, with the value itself.
+	/// The attested values of each subject by value hash.
 	#[pallet::storage]
-	pub type Tallies<T> =
-		StorageDoubleMap<_, Blake2_128Concat, Subject, Identity, [u8; 32], (u32, Attestation)>;
+	pub type Values<T> =
+		StorageDoubleMap<_, Blake2_128Concat, Subject, Identity, [u8; 32], Attestation>;
 
 	/// The value a quorum confirmed for each subject.
 	#[pallet::storage]
@@ -263,6 +277,12 @@ pub mod pallet {
 	/// Members' execute signatures by batch.
 	#[pallet::storage]
 	pub type ExecuteSignatures<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, u64, Blake2_128Concat, T::AccountId, ChainSignatures<T>>;
+
+	/// Members' commit signatures by batch: over each chain's commit digest of the sealed
+	/// pubdata's hash.
+	#[pallet::storage]
+	pub type CommitSignatures<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, u64, Blake2_128Concat, T::AccountId, ChainSignatures<T>>;
 
 	#[pallet::event]
@@ -292,6 +312,10 @@ pub mod pallet {
 		/// Every registered chain proved `batch` with `sync_hash`: members may sign its
 		/// execution.
 		BatchSynced { batch: u64, sync_hash: [u8; 32] },
+		/// A member signed the commit of sealed batch `batch` on every chain.
+		CommitSigned { batch: u64, member: T::AccountId },
+		/// A quorum of members signed the commit of `batch`: relayers can commit it.
+		CommitAuthorized { batch: u64 },
 		/// A member signed the execution of `batch` on every chain.
 		ExecuteSigned { batch: u64, member: T::AccountId },
 		/// A quorum of members signed the execution of `batch`: relayers can execute it.
@@ -320,6 +344,9 @@ pub mod pallet {
 		UnknownChain,
 		/// The priority op was applied already.
 		PriorityAlreadyApplied,
+		/// The priority id is at least `MaxOpenRequests` past the chain's next one to apply:
+		/// no contract holds that many open requests, so it cannot have been requested yet.
+		PriorityTooFarAhead,
 		/// The batch has not been sealed.
 		UnknownBatch,
 		/// The batch is not proven on the appchain yet, so its sync hash and root are unknown.
@@ -328,11 +355,11 @@ pub mod pallet {
 		NotSynced,
 		/// The subject is disputed: governance must clear it before members attest it again.
 		Disputed,
-		/// The member signed this batch's execution already.
+		/// The member signed this batch's commit (or execution) already.
 		AlreadySigned,
 		/// The signatures do not cover every registered chain exactly once.
 		WrongChains,
-		/// A signature is not the member's signature of the chain's execute digest.
+		/// A signature is not the member's signature of the chain's commit or execute digest.
 		BadSignature,
 		/// The subject is not disputed.
 		NotDisputed,
@@ -377,7 +404,8 @@ pub mod pallet {
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Replaces the members. Votes already cast stay counted.
+		/// Replaces the members. Votes the remaining members cast stay counted; those of
+		/// removed members no longer count.
 		#[pallet::call_index(0)]
 		#[pallet::weight((
 			<T as Config>::WeightInfo::set_members(T::MaxMembers::get()),
@@ -407,35 +435,30 @@ pub mod pallet {
 			attestation: Attestation,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::ensure_member(&who)?;
-			let subject = attestation.subject().ok_or(Error::<T>::NotAPriorityOp)?;
-			Self::check_attestable(&subject)?;
-			ensure!(!Disputed::<T>::contains_key(subject), Error::<T>::Disputed);
-			ensure!(
-				!Votes::<T>::contains_key(subject, &who),
-				Error::<T>::AlreadyAttested
-			);
+			let subject = Self::check_attest(&who, &attestation)?;
 
 			let value_hash = attestation.value_hash();
 			Votes::<T>::insert(subject, &who, value_hash);
-			let count = Tallies::<T>::mutate(subject, value_hash, |tally| {
-				let (count, _) = tally.get_or_insert((0, attestation));
-				*count += 1;
-				*count
-			});
+			Values::<T>::insert(subject, value_hash, attestation);
 			Self::deposit_event(Event::Attested {
 				member: who.clone(),
 				subject,
 				value_hash,
 			});
 
-			let members = Members::<T>::get().len() as u32;
+			let members = Members::<T>::get();
+			let support = Self::support(subject, &members);
+			let count = support
+				.iter()
+				.find(|(value, _)| *value == value_hash)
+				.map_or(0, |(_, count)| *count);
+			let members = members.len() as u32;
 			if Self::disagrees(&subject, &attestation, value_hash) {
 				Self::alarm(subject, AlarmReason::MemberDisagrees, Some(who));
 			}
 			if count >= conflict_weight(members)
-				&& Tallies::<T>::iter_prefix(subject).any(|(other, (other_count, _))| {
-					other != value_hash && other_count >= conflict_weight(members)
+				&& support.iter().any(|(other, other_count)| {
+					*other != value_hash && *other_count >= conflict_weight(members)
 				}) {
 				Self::dispute(subject, AlarmReason::ConflictingValues);
 			}
@@ -480,36 +503,46 @@ pub mod pallet {
 			signatures: ChainSignatures<T>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let member = Self::ensure_member(&who)?;
-			ensure!(batch <= LastSynced::<T>::get(), Error::<T>::NotSynced);
-			ensure!(batch > LastFinished::<T>::get(), Error::<T>::BatchFinished);
-			ensure!(
-				!ExecuteSignatures::<T>::contains_key(batch, &who),
-				Error::<T>::AlreadySigned
-			);
-			let sync_hash = pallet_concord_proofs::Pallet::<T>::expected_sync_hash(batch)
-				.ok_or(Error::<T>::NotProvenHere)?;
-			let chains: alloc::vec::Vec<_> = pallet_concord_ledger::Chains::<T>::iter().collect();
-			ensure!(signatures.len() == chains.len(), Error::<T>::WrongChains);
-			for (chain, info) in &chains {
-				let mut signed = signatures.iter().filter(|(signed, _)| signed == chain);
-				let (Some((_, signature)), None) = (signed.next(), signed.next()) else {
-					return Err(Error::<T>::WrongChains.into());
-				};
-				let digest = execute_digest(info.evm_chain_id, &info.contract, batch, sync_hash);
-				ensure!(
-					recover_eth_signer(&digest, signature) == Some(member.l1_address),
-					Error::<T>::BadSignature
-				);
-			}
+			let (member, sync_hash) = Self::check_sign_execute(&who, batch)?;
+			let chains = Self::check_chain_signatures(member.l1_address, &signatures, |info| {
+				execute_digest(info.evm_chain_id, &info.contract, batch, sync_hash)
+			})?;
 			ExecuteSignatures::<T>::insert(batch, &who, signatures);
 			Self::deposit_event(Event::ExecuteSigned { batch, member: who });
-			let members = Members::<T>::get().len() as u32;
-			if ExecuteSignatures::<T>::iter_prefix(batch).count() as u32 == quorum(members) {
+			if Self::reaches_quorum(ExecuteSignatures::<T>::iter_key_prefix(batch)) {
 				Self::deposit_event(Event::ExecuteAuthorized { batch });
 			}
 			Ok(PostDispatchInfo {
-				actual_weight: Some(<T as Config>::WeightInfo::sign_execute(chains.len() as u32)),
+				actual_weight: Some(<T as Config>::WeightInfo::sign_execute(chains)),
+				pays_fee: Pays::No,
+			})
+		}
+
+		/// Stores the member's signatures of the commit authorization of sealed batch
+		/// `batch`, one per registered chain over that chain's commit digest of the batch's
+		/// pubdata hash. Free for members.
+		#[pallet::call_index(4)]
+		#[pallet::weight((
+			<T as Config>::WeightInfo::sign_commit(T::MaxChains::get()),
+			DispatchClass::Operational
+		))]
+		pub fn sign_commit(
+			origin: OriginFor<T>,
+			batch: u64,
+			signatures: ChainSignatures<T>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let (member, pubdata_hash) = Self::check_sign_commit(&who, batch)?;
+			let chains = Self::check_chain_signatures(member.l1_address, &signatures, |info| {
+				commit_digest(info.evm_chain_id, &info.contract, batch, pubdata_hash)
+			})?;
+			CommitSignatures::<T>::insert(batch, &who, signatures);
+			Self::deposit_event(Event::CommitSigned { batch, member: who });
+			if Self::reaches_quorum(CommitSignatures::<T>::iter_key_prefix(batch)) {
+				Self::deposit_event(Event::CommitAuthorized { batch });
+			}
+			Ok(PostDispatchInfo {
+				actual_weight: Some(<T as Config>::WeightInfo::sign_commit(chains)),
 				pays_fee: Pays::No,
 			})
 		}
@@ -571,6 +604,114 @@ pub mod pallet {
 				.ok_or(Error::<T>::NotMember)
 		}
 
+		fn is_member(members: &[Member<T::AccountId>], who: &T::AccountId) -> bool {
+			members.iter().any(|member| &member.account == who)
+		}
+
+		/// Everything `attest(attestation)` by `who` requires before it changes anything (also
+		/// checked by [`CheckOracleCall`] in the pool); returns the attestation's subject.
+		pub fn check_attest(
+			who: &T::AccountId,
+			attestation: &Attestation,
+		) -> Result<Subject, Error<T>> {
+			Self::ensure_member(who)?;
+			let subject = attestation.subject().ok_or(Error::<T>::NotAPriorityOp)?;
+			Self::check_attestable(&subject)?;
+			ensure!(!Disputed::<T>::contains_key(subject), Error::<T>::Disputed);
+			ensure!(
+				!Votes::<T>::contains_key(subject, who),
+				Error::<T>::AlreadyAttested
+			);
+			Ok(subject)
+		}
+
+		/// Everything `sign_execute(batch, ..)` by `who` requires before the signatures are
+		/// checked (also checked by [`CheckOracleCall`] in the pool); returns the member and
+		/// the batch's sync hash.
+		pub fn check_sign_execute(
+			who: &T::AccountId,
+			batch: u64,
+		) -> Result<(Member<T::AccountId>, [u8; 32]), Error<T>> {
+			let member = Self::ensure_member(who)?;
+			ensure!(batch <= LastSynced::<T>::get(), Error::<T>::NotSynced);
+			ensure!(batch > LastFinished::<T>::get(), Error::<T>::BatchFinished);
+			ensure!(
+				!ExecuteSignatures::<T>::contains_key(batch, who),
+				Error::<T>::AlreadySigned
+			);
+			let sync_hash = pallet_concord_proofs::Pallet::<T>::expected_sync_hash(batch)
+				.ok_or(Error::<T>::NotProvenHere)?;
+			Ok((member, sync_hash))
+		}
+
+		/// Everything `sign_commit(batch, ..)` by `who` requires before the signatures are
+		/// checked (also checked by [`CheckOracleCall`] in the pool); returns the member and
+		/// the sealed pubdata's hash.
+		pub fn check_sign_commit(
+			who: &T::AccountId,
+			batch: u64,
+		) -> Result<(Member<T::AccountId>, [u8; 32]), Error<T>> {
+			let member = Self::ensure_member(who)?;
+			let header =
+				pallet_concord_batches::Headers::<T>::get(batch).ok_or(Error::<T>::UnknownBatch)?;
+			ensure!(batch > LastFinished::<T>::get(), Error::<T>::BatchFinished);
+			ensure!(
+				!CommitSignatures::<T>::contains_key(batch, who),
+				Error::<T>::AlreadySigned
+			);
+			Ok((member, header.pubdata_hash))
+		}
+
+		/// Checks that `signatures` hold one signature for each registered chain, each by
+		/// `signer` over `digest` of that chain; returns how many chains there are.
+		fn check_chain_signatures(
+			signer: [u8; 20],
+			signatures: &ChainSignatures<T>,
+			digest: impl Fn(&ChainInfo) -> [u8; 32],
+		) -> Result<u32, Error<T>> {
+			let chains: alloc::vec::Vec<_> = pallet_concord_ledger::Chains::<T>::iter().collect();
+			ensure!(signatures.len() == chains.len(), Error::<T>::WrongChains);
+			for (chain, info) in &chains {
+				let mut signed = signatures.iter().filter(|(signed, _)| signed == chain);
+				let (Some((_, signature)), None) = (signed.next(), signed.next()) else {
+					return Err(Error::<T>::WrongChains);
+				};
+				ensure!(
+					recover_eth_signer(&digest(info), signature) == Some(signer),
+					Error::<T>::BadSignature
+				);
+			}
+			Ok(chains.len() as u32)
+		}
+
+		/// Whether `signers` hold exactly a quorum of the current members (so that the event
+		/// saying so is emitted once, when the last needed signature arrives).
+		fn reaches_quorum(signers: impl Iterator<Item = T::AccountId>) -> bool {
+			let members = Members::<T>::get();
+			let signed = signers
+				.filter(|signer| Self::is_member(&members, signer))
+				.count() as u32;
+			signed == quorum(members.len() as u32)
+		}
+
+		/// How many current members attested each value of `subject`.
+		fn support(
+			subject: Subject,
+			members: &[Member<T::AccountId>],
+		) -> alloc::vec::Vec<([u8; 32], u32)> {
+			let mut support: alloc::vec::Vec<([u8; 32], u32)> = alloc::vec::Vec::new();
+			for (voter, value) in Votes::<T>::iter_prefix(subject) {
+				if !Self::is_member(members, &voter) {
+					continue;
+				}
+				match support.iter_mut().find(|(counted, _)| *counted == value) {
+					Some((_, count)) => *count += 1,
+					None => support.push((value, 1)),
+				}
+			}
+			support
+		}
+
 		/// Whether members may attest `subject` now.
 		fn check_attestable(subject: &Subject) -> Result<(), Error<T>> {
 			let (Subject::Priority { chain, .. } | Subject::Batch { chain, .. }) = *subject;
@@ -579,10 +720,14 @@ pub mod pallet {
 				Error::<T>::UnknownChain
 			);
 			match *subject {
-				Subject::Priority { chain, priority_id } => ensure!(
-					priority_id >= pallet_concord_ledger::NextPriorityId::<T>::get(chain),
-					Error::<T>::PriorityAlreadyApplied
-				),
+				Subject::Priority { chain, priority_id } => {
+					let next = pallet_concord_ledger::NextPriorityId::<T>::get(chain);
+					ensure!(priority_id >= next, Error::<T>::PriorityAlreadyApplied);
+					ensure!(
+						priority_id - next < T::MaxOpenRequests::get(),
+						Error::<T>::PriorityTooFarAhead
+					);
+				}
 				Subject::Batch { batch, stage, .. } => {
 					ensure!(
 						pallet_concord_batches::Headers::<T>::contains_key(batch),
@@ -673,11 +818,11 @@ pub mod pallet {
 			}
 		}
 
-		/// Forgets the votes, tallies and confirmation of `subject`.
+		/// Forgets the votes, values and confirmation of `subject`. Besides the current
+		/// members' votes there are only those of members removed while it was open.
 		fn forget(subject: Subject) {
-			let bound = T::MaxMembers::get();
-			let _ = Votes::<T>::clear_prefix(subject, bound, None);
-			let _ = Tallies::<T>::clear_prefix(subject, bound, None);
+			let _ = Votes::<T>::clear_prefix(subject, u32::MAX, None);
+			let _ = Values::<T>::clear_prefix(subject, u32::MAX, None);
 			Confirmed::<T>::remove(subject);
 		}
 
@@ -689,7 +834,7 @@ pub mod pallet {
 				u64::from(T::MaxMembers::get()),
 			);
 			Self::finished_check_weight().saturating_add(
-				T::DbWeight::get().writes(chains * 3 * (2 * members + 1) + members + 1),
+				T::DbWeight::get().writes(chains * 3 * (2 * members + 1) + 2 * members + 1),
 			)
 		}
 
@@ -722,7 +867,8 @@ pub mod pallet {
 					});
 				}
 			}
-			let _ = ExecuteSignatures::<T>::clear_prefix(batch, T::MaxMembers::get(), None);
+			let _ = ExecuteSignatures::<T>::clear_prefix(batch, u32::MAX, None);
+			let _ = CommitSignatures::<T>::clear_prefix(batch, u32::MAX, None);
 			LastFinished::<T>::put(batch);
 			true
 		}
@@ -797,14 +943,19 @@ pub mod pallet {
 		}
 
 		/// The priority ops confirmed or attested and not yet in the ledger, by chain and
-		/// priority id, with how many members attested each.
+		/// priority id, with how many current members attested each.
 		pub fn pending_priority() -> alloc::vec::Vec<(ChainId, u64, Op, u32)> {
+			let members = Members::<T>::get();
 			let mut pending = alloc::vec::Vec::new();
-			for (subject, _, (count, attestation)) in Tallies::<T>::iter() {
+			for (subject, value_hash, attestation) in Values::<T>::iter() {
 				if let (Subject::Priority { chain, priority_id }, Attestation::Priority(op)) =
 					(subject, attestation)
 				{
 					if priority_id >= pallet_concord_ledger::NextPriorityId::<T>::get(chain) {
+						let count = Self::support(subject, &members)
+							.into_iter()
+							.find(|(value, _)| *value == value_hash)
+							.map_or(0, |(_, count)| count);
 						pending.push((chain, priority_id, op, count));
 					}
 				}

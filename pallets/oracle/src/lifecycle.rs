@@ -190,11 +190,20 @@ fn a_batch_lives_from_deposit_attestation_to_execute_signatures() {
 		assert_eq!(pallet_concord_batches::LastSealed::<Test>::get(), 2);
 		let state = prove_and_submit(&key, builder, 2);
 
-		// Both L1s commit and prove both batches; the oracle syncs them.
+		// A quorum signs each sealed batch's commit; both L1s commit and prove both batches;
+		// the oracle syncs them.
 		for batch in [1, 2] {
 			let pubdata_hash = pallet_concord_batches::Headers::<Test>::get(batch)
 				.unwrap()
 				.pubdata_hash;
+			for member in [2, 3] {
+				assert_ok!(Oracle::sign_commit(
+					RuntimeOrigin::signed(member),
+					batch,
+					commit_signatures(member, batch, pubdata_hash, &CHAINS_ALL)
+				));
+			}
+			System::assert_has_event(Event::CommitAuthorized { batch }.into());
 			let sync_hash = Proofs::expected_sync_hash(batch).unwrap();
 			for chain in CHAINS_ALL {
 				attest_all(
@@ -248,8 +257,9 @@ fn a_batch_lives_from_deposit_attestation_to_execute_signatures() {
 		Oracle::on_idle(System::block_number(), Weight::MAX);
 		assert_eq!(LastFinished::<Test>::get(), 2);
 		assert_eq!(Votes::<Test>::iter().count(), 0);
-		assert_eq!(Tallies::<Test>::iter().count(), 0);
+		assert_eq!(Values::<Test>::iter().count(), 0);
 		assert_eq!(ExecuteSignatures::<Test>::iter().count(), 0);
+		assert_eq!(CommitSignatures::<Test>::iter().count(), 0);
 		assert_eq!(
 			attest(
 				3,

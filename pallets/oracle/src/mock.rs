@@ -46,10 +46,14 @@ impl pallet_concord_ledger::Config for Test {
 	type OnApplied = Batches;
 	type MaxOpPriority = MaxOpPriority;
 	type MaxOpsPerBlock = MaxOpsPerBlock;
+	type MaxChains = ConstU32<4>;
 	type OpLongevity = ConstU64<64>;
 	type MaxNonceGap = ConstU32<4>;
 	type WeightInfo = ();
 }
+
+/// The mock's `MaxOpenRequests`: small, so the tests reach it.
+pub const MAX_OPEN_REQUESTS: u64 = 4;
 
 /// The mock's slots per batch: the circuit size of the lifecycle test's real proofs.
 pub const SLOTS: u32 = 4;
@@ -70,7 +74,7 @@ impl pallet_concord_proofs::Config for Test {
 impl crate::Config for Test {
 	type OracleGovernance = EnsureRoot<u64>;
 	type MaxMembers = ConstU32<8>;
-	type MaxChains = ConstU32<4>;
+	type MaxOpenRequests = ConstU64<MAX_OPEN_REQUESTS>;
 	type WeightInfo = ();
 }
 

@@ -282,6 +282,14 @@ fn sealed_and_proven_batch() -> [u8; 32] {
 	header.pubdata_hash
 }
 
+/// Batch 1 sealed, proven here, and proven on both chains as members 1 and 2 attest: synced.
+fn synced_batch() {
+	sealed_and_proven_batch();
+	let sync_hash = Proofs::expected_sync_hash(1).unwrap();
+	attest_all(&[1, 2], proven(CHAIN_A, sync_hash));
+	attest_all(&[1, 2], proven(CHAIN_B, sync_hash));
+}
+
 fn proven(chain: ChainId, sync_hash: [u8; 32]) -> Attestation {
 	Attestation::Proven {
 		chain,
@@ -442,10 +450,7 @@ fn batch_attestations_need_a_proof_on_the_appchain_and_known_chains() {
 #[test]
 fn execute_signatures_are_checked_against_members_addresses() {
 	new_test_ext(trapdoor_key_bytes()).execute_with(|| {
-		sealed_and_proven_batch();
-		let sync_hash = Proofs::expected_sync_hash(1).unwrap();
-		attest_all(&[1, 2], proven(CHAIN_A, sync_hash));
-		attest_all(&[1, 2], proven(CHAIN_B, sync_hash));
+		synced_batch();
 		let both = [CHAIN_A, CHAIN_B];
 		let sign =
 			|member, signatures| Oracle::sign_execute(RuntimeOrigin::signed(member), 1, signatures);
@@ -487,5 +492,266 @@ fn execute_signatures_are_checked_against_members_addresses() {
 		assert_ok!(sign(3, execute_signatures(3, 1, &both)));
 		System::assert_last_event(Event::ExecuteAuthorized { batch: 1 }.into());
 		assert_eq!(ExecuteSignatures::<Test>::iter_prefix(1).count(), 2);
+	});
+}
+
+/// What [`CheckOracleCall`] answers for `call` from `origin` in the pool.
+fn admit(
+	origin: RuntimeOrigin,
+	call: Call<Test>,
+) -> Result<(), sp_runtime::transaction_validity::TransactionValidityError> {
+	use sp_runtime::traits::DispatchTransaction;
+	let call = RuntimeCall::Oracle(call);
+	CheckOracleCall::<Test>::new()
+		.validate_only(
+			origin,
+			&call,
+			&Default::default(),
+			0,
+			sp_runtime::transaction_validity::TransactionSource::External,
+			0,
+		)
+		.map(drop)
+}
+
+/// `InvalidTransaction::Custom` with `error`'s index: how the pool names a refusal.
+fn refused(error: Error<Test>) -> sp_runtime::transaction_validity::TransactionValidityError {
+	sp_runtime::transaction_validity::InvalidTransaction::Custom(codec::Encode::encode(&error)[0])
+		.into()
+}
+
+#[test]
+fn the_pool_admits_free_oracle_calls_only_from_members_and_only_when_they_can_succeed() {
+	new_test_ext(trapdoor_key_bytes()).execute_with(|| {
+		let op = deposit(CHAIN_A, 0, 0xa1, 5);
+		let attest_call = || Call::attest {
+			attestation: Attestation::Priority(op),
+		};
+		// A non-member's attestation or execute signature never reaches a block.
+		assert_eq!(
+			admit(RuntimeOrigin::signed(9), attest_call()),
+			Err(refused(Error::NotMember))
+		);
+		assert_eq!(
+			admit(RuntimeOrigin::none(), attest_call()),
+			Err(refused(Error::NotMember))
+		);
+		assert_eq!(admit(RuntimeOrigin::signed(1), attest_call()), Ok(()));
+		assert_ok!(attest(1, Attestation::Priority(op)));
+		// Neither does a member's repeated one, nor one of an item that cannot be attested.
+		assert_eq!(
+			admit(RuntimeOrigin::signed(1), attest_call()),
+			Err(refused(Error::AlreadyAttested))
+		);
+		let far = deposit(CHAIN_A, MAX_OPEN_REQUESTS, 0xa1, 5);
+		assert_eq!(
+			admit(
+				RuntimeOrigin::signed(2),
+				Call::attest {
+					attestation: Attestation::Priority(far)
+				}
+			),
+			Err(refused(Error::PriorityTooFarAhead))
+		);
+		assert_eq!(
+			admit(
+				RuntimeOrigin::signed(2),
+				Call::attest {
+					attestation: proven(CHAIN_A, [0; 32])
+				}
+			),
+			Err(refused(Error::UnknownBatch))
+		);
+		let sign = || Call::sign_execute {
+			batch: 1,
+			signatures: Default::default(),
+		};
+		assert_eq!(
+			admit(RuntimeOrigin::signed(9), sign()),
+			Err(refused(Error::NotMember))
+		);
+		assert_eq!(
+			admit(RuntimeOrigin::signed(1), sign()),
+			Err(refused(Error::NotSynced))
+		);
+		// Other calls pass untouched, whoever sends them.
+		assert_eq!(
+			admit(
+				RuntimeOrigin::signed(9),
+				Call::clear_dispute {
+					subject: Subject::Priority {
+						chain: CHAIN_A,
+						priority_id: 0
+					}
+				}
+			),
+			Ok(())
+		);
+	});
+}
+
+#[test]
+fn a_member_cannot_attest_priority_ids_no_contract_can_hold_yet() {
+	new_test_ext(Vec::new()).execute_with(|| {
+		let last_open = deposit(CHAIN_A, MAX_OPEN_REQUESTS - 1, 0xa1, 5);
+		let beyond = deposit(CHAIN_A, MAX_OPEN_REQUESTS, 0xa1, 5);
+		assert_ok!(attest(1, Attestation::Priority(last_open)));
+		assert_noop!(
+			attest(1, Attestation::Priority(beyond)),
+			Error::<Test>::PriorityTooFarAhead
+		);
+		assert_noop!(
+			attest(
+				1,
+				Attestation::Priority(deposit(CHAIN_A, u64::MAX, 0xa1, 5))
+			),
+			Error::<Test>::PriorityTooFarAhead
+		);
+		// The window moves with the queue: once id 0 applied, id MAX_OPEN_REQUESTS is open.
+		attest_all(&[1, 2], Attestation::Priority(deposit(CHAIN_A, 0, 0xa1, 5)));
+		assert_eq!(
+			pallet_concord_ledger::NextPriorityId::<Test>::get(CHAIN_A),
+			1
+		);
+		assert_ok!(attest(1, Attestation::Priority(beyond)));
+	});
+}
+
+#[test]
+fn removed_members_votes_no_longer_count() {
+	new_test_ext(trapdoor_key_bytes()).execute_with(|| {
+		// Members 1, 2, 3 (quorum 2). Member 1 attests a deposit, then is replaced by 4.
+		let op = deposit(CHAIN_A, 0, 0xa1, 5);
+		assert_ok!(attest(1, Attestation::Priority(op)));
+		assert_ok!(Oracle::set_members(
+			RuntimeOrigin::root(),
+			(2..=4).map(|m| (m, member_address(m))).collect()
+		));
+		assert_eq!(Oracle::pending_priority(), vec![(CHAIN_A, 0, op, 0)]);
+		// One current member's vote is no quorum, whatever the removed member voted.
+		assert_ok!(attest(2, Attestation::Priority(op)));
+		assert_eq!(balance_of(0xa1), 0);
+		assert_ok!(attest(3, Attestation::Priority(op)));
+		assert_eq!(balance_of(0xa1), 5);
+	});
+}
+
+#[test]
+fn removed_members_execute_signatures_no_longer_count() {
+	new_test_ext(trapdoor_key_bytes()).execute_with(|| {
+		// Member 1 of 1, 2, 3 signs batch 1's execution, then is replaced by 4.
+		synced_batch();
+		let both = [CHAIN_A, CHAIN_B];
+		assert_ok!(Oracle::sign_execute(
+			RuntimeOrigin::signed(1),
+			1,
+			execute_signatures(1, 1, &both)
+		));
+		assert_ok!(Oracle::set_members(
+			RuntimeOrigin::root(),
+			(2..=4).map(|m| (m, member_address(m))).collect()
+		));
+		assert_ok!(Oracle::sign_execute(
+			RuntimeOrigin::signed(2),
+			1,
+			execute_signatures(2, 1, &both)
+		));
+		assert!(!has_event(Event::ExecuteAuthorized { batch: 1 }));
+		assert_ok!(Oracle::sign_execute(
+			RuntimeOrigin::signed(3),
+			1,
+			execute_signatures(3, 1, &both)
+		));
+		System::assert_last_event(Event::ExecuteAuthorized { batch: 1 }.into());
+	});
+}
+
+/// Member `member`'s commit signatures of sealed batch `batch` over `pubdata_hash` on `chains`.
+pub fn commit_signatures(
+	member: u64,
+	batch: u64,
+	pubdata_hash: [u8; 32],
+	chains: &[ChainId],
+) -> ChainSignatures<Test> {
+	let signatures: Vec<_> = chains
+		.iter()
+		.map(|&chain| {
+			let info = pallet_concord_ledger::Chains::<Test>::get(chain).unwrap();
+			let digest = concord_primitives::commitment::commit_digest(
+				info.evm_chain_id,
+				&info.contract,
+				batch,
+				pubdata_hash,
+			);
+			(
+				chain,
+				concord_primitives::ops::eth_sign(&member_key(member), &digest),
+			)
+		})
+		.collect();
+	signatures.try_into().unwrap()
+}
+
+#[test]
+fn commit_signatures_cover_the_sealed_pubdata_and_a_quorum_authorizes_the_commit() {
+	new_test_ext(trapdoor_key_bytes()).execute_with(|| {
+		let both = [CHAIN_A, CHAIN_B];
+		let sign =
+			|member, signatures| Oracle::sign_commit(RuntimeOrigin::signed(member), 1, signatures);
+		// Nothing sealed yet: there is no pubdata to sign.
+		assert_noop!(
+			sign(1, commit_signatures(1, 1, [0; 32], &both)),
+			Error::<Test>::UnknownBatch
+		);
+		let pubdata_hash = sealed_and_proven_batch();
+		let other_pubdata = [0xee; 32];
+
+		assert_noop!(
+			sign(9, commit_signatures(1, 1, pubdata_hash, &both)),
+			Error::<Test>::NotMember
+		);
+		assert_noop!(
+			sign(1, commit_signatures(1, 1, pubdata_hash, &[CHAIN_A])),
+			Error::<Test>::WrongChains
+		);
+		// A member signing pubdata the appchain did not seal cannot store it.
+		assert_noop!(
+			sign(1, commit_signatures(1, 1, other_pubdata, &both)),
+			Error::<Test>::BadSignature
+		);
+		// Member 2's signatures sent by member 1.
+		assert_noop!(
+			sign(1, commit_signatures(2, 1, pubdata_hash, &both)),
+			Error::<Test>::BadSignature
+		);
+
+		assert_eq!(
+			sign(1, commit_signatures(1, 1, pubdata_hash, &both))
+				.unwrap()
+				.pays_fee,
+			Pays::No
+		);
+		assert_noop!(
+			sign(1, commit_signatures(1, 1, pubdata_hash, &both)),
+			Error::<Test>::AlreadySigned
+		);
+		assert!(!has_event(Event::CommitAuthorized { batch: 1 }));
+		assert_ok!(sign(2, commit_signatures(2, 1, pubdata_hash, &both)));
+		System::assert_last_event(Event::CommitAuthorized { batch: 1 }.into());
+		assert_eq!(CommitSignatures::<Test>::iter_prefix(1).count(), 2);
+		// The pool refuses what dispatch would: a repeated signature, a non-member's.
+		let call = || Call::sign_commit {
+			batch: 1,
+			signatures: commit_signatures(3, 1, pubdata_hash, &both),
+		};
+		assert_eq!(
+			admit(RuntimeOrigin::signed(2), call()),
+			Err(refused(Error::AlreadySigned))
+		);
+		assert_eq!(
+			admit(RuntimeOrigin::signed(9), call()),
+			Err(refused(Error::NotMember))
+		);
+		assert_eq!(admit(RuntimeOrigin::signed(3), call()), Ok(()));
 	});
 }

@@ -12,8 +12,10 @@ pub trait WeightInfo {
 	fn attest_priority() -> Weight;
 	/// The attestation that confirms a batch proven on the last chain and syncs it.
 	fn attest_batch() -> Weight;
-	/// Checking and storing signatures for `c` chains.
+	/// Checking and storing execute signatures for `c` chains.
 	fn sign_execute(c: u32) -> Weight;
+	/// Checking and storing commit signatures for `c` chains.
+	fn sign_commit(c: u32) -> Weight;
 	/// Clearing a dispute with `m` votes.
 	fn clear_dispute(m: u32) -> Weight;
 }
@@ -29,6 +31,9 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn sign_execute(_: u32) -> Weight {
+		Weight::zero()
+	}
+	fn sign_commit(_: u32) -> Weight {
 		Weight::zero()
 	}
 	fn clear_dispute(_: u32) -> Weight {

@@ -223,17 +223,23 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		pub(crate) fn do_set_key(compressed: &[u8]) -> DispatchResult {
-			let key = VerifyingKey::deserialize_compressed(compressed)
-				.map_err(|_| Error::<T>::InvalidKey)?;
-			ensure!(key.input_count() == 1, Error::<T>::InvalidKey);
-			let mut stored = alloc::vec::Vec::new();
-			key.serialize_uncompressed(&mut stored)
-				.map_err(|_| Error::<T>::InvalidKey)?;
-			Key::<T>::put(BoundedVec::try_from(stored).map_err(|_| Error::<T>::InvalidKey)?);
+			Key::<T>::put(Self::stored_form(compressed).ok_or(Error::<T>::InvalidKey)?);
 			Self::deposit_event(Event::KeySet {
 				key_hash: sp_io::hashing::blake2_256(compressed),
 			});
 			Ok(())
+		}
+
+		/// What [`Key`] holds for the verifying key of compressed canonical bytes `compressed`;
+		/// `None` unless they are a valid key for one public input of at most `MAX_KEY_BYTES`.
+		pub fn stored_form(compressed: &[u8]) -> Option<BoundedVec<u8, ConstU32<MAX_KEY_BYTES>>> {
+			let key = VerifyingKey::deserialize_compressed(compressed).ok()?;
+			if key.input_count() != 1 {
+				return None;
+			}
+			let mut stored = alloc::vec::Vec::new();
+			key.serialize_uncompressed(&mut stored).ok()?;
+			BoundedVec::try_from(stored).ok()
 		}
 
 		/// The registered verifying key (its points were checked when it was registered).

@@ -1,9 +1,11 @@
-//! The executor: once the oracle synced a batch (every L1 proved it with the sync hash the
-//! appchain expects), signs the execute message of each registered L1 with the member's
-//! Ethereum key and stores the signatures on the appchain (`sign_execute`); once a quorum of
+//! The executor: signs, with the member's Ethereum key, the commit message of each registered
+//! L1 for every batch the appchain sealed (over the sealed pubdata's hash) and stores the
+//! signatures on the appchain (`sign_commit`), which is what lets submitters commit it; once
+//! the oracle synced a batch (every L1 proved it with the sync hash the appchain expects), it
+//! signs the execute message of each L1 the same way (`sign_execute`), and once a quorum of
 //! members signed, it calls `executeBatches` on each L1 that has not executed the batch.
 
-use super::{send_once, StepErrors};
+use super::{chain_signatures, send_once, StepErrors};
 use crate::{
 	l1::{Totals, L1},
 	Relayer, RelayerError,
@@ -11,15 +13,20 @@ use crate::{
 use alloy::primitives::Bytes;
 use concord_contracts::bindings::ConcordRollup::ExecuteBatchInfo;
 use concord_primitives::{
-	commitment::execute_digest,
+	commitment::{commit_digest, execute_digest},
 	ops::{eth_sign, ChainId},
 };
-use concord_runtime::{AccountId, RuntimeCall};
+use concord_runtime::RuntimeCall;
+use pallet_concord_ledger::ChainInfo;
 use sp_core::H256;
 use std::ops::RangeInclusive;
 
 /// Synced batches signed per step at most.
 pub const MAX_SIGN_PER_STEP: u64 = 8;
+
+/// Batches one `executeBatches` transaction takes at most, so that its gas stays bounded
+/// whatever backlog an L1 has.
+pub const MAX_EXECUTE_PER_TX: u64 = 8;
 
 /// The synced batches this member still has to sign: those after the lowest batch any
 /// configured L1 executed, up to the last synced one, that it has not signed.
@@ -36,49 +43,35 @@ pub fn batches_to_sign(
 }
 
 /// The batches `executeBatches` can take on an L1 with `totals`: from its next unexecuted
-/// batch to `last`, the highest synced batch it proved that has `threshold` signatures for this
-/// chain (`signatures_of(batch)` counts them).
+/// batch to `last`, the highest synced batch it proved, at most `limit` batches on, that has
+/// `threshold` usable signatures for this chain (`signatures_of(batch)` counts them).
 pub fn execute_range(
 	totals: Totals,
 	last_synced: u64,
 	threshold: usize,
+	limit: u64,
 	signatures_of: impl Fn(u64) -> usize,
 ) -> Option<RangeInclusive<u64>> {
 	let first = totals.executed + 1;
-	let top = last_synced.min(totals.proven);
+	let top = last_synced
+		.min(totals.proven)
+		.min(totals.executed.saturating_add(limit));
 	(first..=top)
 		.rev()
 		.find(|batch| signatures_of(*batch) >= threshold)
 		.map(|last| first..=last)
 }
 
-/// This chain's signatures among the members' `(chain, signature)` lists.
-pub fn chain_signatures(
-	members: &[(AccountId, Vec<(ChainId, [u8; 65])>)],
-	chain: ChainId,
-) -> Vec<[u8; 65]> {
-	members
-		.iter()
-		.filter_map(|(_, list)| {
-			list.iter()
-				.find(|(c, _)| *c == chain)
-				.map(|(_, signature)| *signature)
-		})
-		.collect()
-}
-
 pub async fn step(relayer: &Relayer) -> Result<(), StepErrors> {
 	let appchain = &relayer.appchain;
 	let at = appchain.finalized().await?.hash;
+	let sealed = appchain.last_sealed(at).await?;
 	let synced = appchain.last_synced(at).await?;
 	relayer
 		.metrics
 		.appchain
 		.with_label_values(&["last_synced"])
 		.set(synced);
-	if synced == 0 {
-		return Ok(());
-	}
 	let mut errors = StepErrors::default();
 	let mut totals = Vec::new();
 	for l1 in &relayer.chains {
@@ -87,8 +80,16 @@ pub async fn step(relayer: &Relayer) -> Result<(), StepErrors> {
 			Err(error) => errors.push(Some(l1.chain.0), error),
 		}
 	}
+	if let Some(lowest) = totals.iter().map(|(_, t)| t.committed).min() {
+		if let Err(error) = sign(relayer, Authorization::Commit, lowest, sealed, at).await {
+			errors.push(None, error);
+		}
+	}
+	if synced == 0 {
+		return errors.into_result();
+	}
 	if let Some(lowest) = totals.iter().map(|(_, t)| t.executed).min() {
-		if let Err(error) = sign(relayer, lowest, synced, at).await {
+		if let Err(error) = sign(relayer, Authorization::Execute, lowest, synced, at).await {
 			errors.push(None, error);
 		}
 	}
@@ -100,7 +101,81 @@ pub async fn step(relayer: &Relayer) -> Result<(), StepErrors> {
 	errors.into_result()
 }
 
-async fn sign(relayer: &Relayer, lowest: u64, synced: u64, at: H256) -> Result<(), RelayerError> {
+/// What a member signs, for every registered chain: a sealed batch's commit (over its pubdata
+/// hash) or a synced batch's execution (over its sync hash).
+#[derive(Clone, Copy, Debug)]
+enum Authorization {
+	Commit,
+	Execute,
+}
+
+impl Authorization {
+	/// The members' stored signatures of `batch`.
+	async fn stored(
+		self,
+		relayer: &Relayer,
+		batch: u64,
+		at: H256,
+	) -> Result<Vec<(concord_runtime::AccountId, Vec<(ChainId, [u8; 65])>)>, RelayerError> {
+		let appchain = &relayer.appchain;
+		Ok(match self {
+			Authorization::Commit => appchain.commit_signatures(batch, at).await?,
+			Authorization::Execute => appchain.execute_signatures(batch, at).await?,
+		})
+	}
+
+	/// The digest of `batch` on the chain registered as `info`, over the value the appchain
+	/// holds for it.
+	async fn digests(
+		self,
+		relayer: &Relayer,
+		batch: u64,
+		at: H256,
+	) -> Result<impl Fn(&ChainInfo) -> [u8; 32], RelayerError> {
+		let appchain = &relayer.appchain;
+		let (value, digest): (_, fn(u64, &[u8; 20], u64, [u8; 32]) -> [u8; 32]) = match self {
+			Authorization::Commit => (
+				appchain.sealed_pubdata_hash(batch, at).await?,
+				commit_digest,
+			),
+			Authorization::Execute => (
+				appchain.proven_record(batch, at).await?.sync_hash,
+				execute_digest,
+			),
+		};
+		Ok(move |info: &ChainInfo| digest(info.evm_chain_id, &info.contract, batch, value))
+	}
+
+	fn call(
+		self,
+		batch: u64,
+		signatures: pallet_concord_oracle::ChainSignatures<concord_runtime::Runtime>,
+	) -> RuntimeCall {
+		RuntimeCall::Oracle(match self {
+			Authorization::Commit => pallet_concord_oracle::Call::sign_commit { batch, signatures },
+			Authorization::Execute => {
+				pallet_concord_oracle::Call::sign_execute { batch, signatures }
+			}
+		})
+	}
+
+	fn name(self) -> &'static str {
+		match self {
+			Authorization::Commit => "sign_commit",
+			Authorization::Execute => "sign_execute",
+		}
+	}
+}
+
+/// Signs `what` for the batches after `lowest` (the lowest any configured L1 committed, or
+/// executed) up to `last` (the last sealed, or synced) that this member has not signed yet.
+async fn sign(
+	relayer: &Relayer,
+	what: Authorization,
+	lowest: u64,
+	last: u64,
+	at: H256,
+) -> Result<(), RelayerError> {
 	let appchain = &relayer.appchain;
 	let member = appchain
 		.account()
@@ -110,9 +185,9 @@ async fn sign(relayer: &Relayer, lowest: u64, synced: u64, at: H256) -> Result<(
 		.as_ref()
 		.expect("the executor has an Ethereum key");
 	let mut signed = std::collections::BTreeSet::new();
-	for batch in lowest + 1..=synced {
-		if appchain
-			.execute_signatures(batch, at)
+	for batch in lowest + 1..=last {
+		if what
+			.stored(relayer, batch, at)
 			.await?
 			.iter()
 			.any(|(account, _)| *account == member)
@@ -121,24 +196,18 @@ async fn sign(relayer: &Relayer, lowest: u64, synced: u64, at: H256) -> Result<(
 		}
 	}
 	let chains = appchain.chains(at).await?;
-	for batch in batches_to_sign(lowest, synced, |b| signed.contains(&b), MAX_SIGN_PER_STEP) {
-		let record = appchain.proven_record(batch, at).await?;
+	for batch in batches_to_sign(lowest, last, |b| signed.contains(&b), MAX_SIGN_PER_STEP) {
+		let digest = what.digests(relayer, batch, at).await?;
 		let signatures: Vec<(ChainId, [u8; 65])> = chains
 			.iter()
-			.map(|(chain, info)| {
-				let digest =
-					execute_digest(info.evm_chain_id, &info.contract, batch, record.sync_hash);
-				(*chain, eth_sign(key, &digest))
-			})
+			.map(|(chain, info)| (*chain, eth_sign(key, &digest(info))))
 			.collect();
-		let call = RuntimeCall::Oracle(pallet_concord_oracle::Call::sign_execute {
+		let signatures = signatures.try_into().map_err(|_| RelayerError::Batch {
 			batch,
-			signatures: signatures.try_into().map_err(|_| RelayerError::Batch {
-				batch,
-				reason: "more registered chains than the oracle takes signatures for".into(),
-			})?,
-		});
-		send_once(relayer, format!("sign_execute {batch}"), call).await?;
+			reason: "more registered chains than the oracle takes signatures for".into(),
+		})?;
+		let call = what.call(batch, signatures);
+		send_once(relayer, format!("{} {batch}", what.name()), call).await?;
 	}
 	Ok(())
 }
@@ -152,13 +221,23 @@ async fn execute(
 ) -> Result<(), RelayerError> {
 	let appchain = &relayer.appchain;
 	let threshold = l1.threshold().await?;
+	let oracles = l1.oracles().await?;
+	let info = appchain.chain_info(l1.chain, at).await?;
 	let mut signatures = std::collections::BTreeMap::new();
-	for batch in totals.executed + 1..=synced.min(totals.proven) {
+	let last = synced
+		.min(totals.proven)
+		.min(totals.executed.saturating_add(MAX_EXECUTE_PER_TX));
+	for batch in totals.executed + 1..=last {
 		let members = appchain.execute_signatures(batch, at).await?;
-		signatures.insert(batch, chain_signatures(&members, l1.chain));
+		let sync_hash = appchain.proven_record(batch, at).await?.sync_hash;
+		let digest = execute_digest(info.evm_chain_id, &info.contract, batch, sync_hash);
+		signatures.insert(
+			batch,
+			chain_signatures(&members, l1.chain, &digest, &oracles),
+		);
 	}
 	let count = |batch: u64| signatures.get(&batch).map_or(0, Vec::len);
-	let Some(batches) = execute_range(totals, synced, threshold, count) else {
+	let Some(batches) = execute_range(totals, synced, threshold, MAX_EXECUTE_PER_TX, count) else {
 		return Ok(());
 	};
 	let mut infos = Vec::new();
@@ -216,29 +295,22 @@ mod tests {
 			4 => 1,
 			_ => 0,
 		};
-		assert_eq!(execute_range(totals(4, 0), 4, 2, counts), Some(1..=3));
+		assert_eq!(execute_range(totals(4, 0), 4, 2, 8, counts), Some(1..=3));
 		// Nothing with a quorum: wait.
-		assert_eq!(execute_range(totals(4, 0), 4, 3, counts), None);
+		assert_eq!(execute_range(totals(4, 0), 4, 3, 8, counts), None);
 		// Not synced / not proven on this chain yet, or already executed: nothing.
-		assert_eq!(execute_range(totals(2, 0), 4, 2, counts), None);
-		assert_eq!(execute_range(totals(4, 3), 2, 2, counts), None);
+		assert_eq!(execute_range(totals(2, 0), 4, 2, 8, counts), None);
+		assert_eq!(execute_range(totals(4, 3), 2, 2, 8, counts), None);
 	}
 
 	#[test]
-	fn only_the_chains_own_signatures_count() {
-		let member = |seed: u8| AccountId::from([seed; 32]);
-		let members = vec![
-			(
-				member(1),
-				vec![(ChainId(1), [1; 65]), (ChainId(2), [2; 65])],
-			),
-			(member(2), vec![(ChainId(2), [3; 65])]),
-		];
-		assert_eq!(chain_signatures(&members, ChainId(1)), vec![[1; 65]]);
-		assert_eq!(
-			chain_signatures(&members, ChainId(2)),
-			vec![[2; 65], [3; 65]]
-		);
-		assert!(chain_signatures(&members, ChainId(3)).is_empty());
+	fn one_transaction_executes_at_most_the_limit() {
+		// A backlog of 30 signed batches: 8 per transaction, from the next unexecuted one.
+		let every = |_: u64| 2;
+		assert_eq!(execute_range(totals(30, 0), 30, 2, 8, every), Some(1..=8));
+		assert_eq!(execute_range(totals(30, 8), 30, 2, 8, every), Some(9..=16));
+		// Within the limit, the highest batch with a quorum ends the range.
+		let sparse = |batch: u64| if batch == 5 || batch == 12 { 2 } else { 0 };
+		assert_eq!(execute_range(totals(30, 0), 30, 2, 8, sparse), Some(1..=5));
 	}
 }

@@ -1,16 +1,20 @@
-//! The submitter: commits every sealed batch and proves every batch the appchain proved, on
-//! every L1, in order. It reads the contract's counters first and sends only what is missing,
-//! so it is idempotent across restarts and alongside other members' submitters; a transaction
-//! that reverts (another member was faster, say) is reported and the next step starts again
-//! from the contract's counters. Commits are for oracle members only; proofs for anyone.
+//! The submitter: commits every sealed batch once a quorum of oracle members signed its commit
+//! on the appchain, and proves every batch the appchain proved, on every L1, in order. It reads
+//! the contract's counters first and sends only what is missing, so it is idempotent across
+//! restarts and alongside other submitters; a transaction that reverts (another submitter was
+//! faster, say) is reported and the next step starts again from the contract's counters. Anyone
+//! may submit: the contract checks the quorum's signatures and the proofs.
 
-use super::StepErrors;
+use super::{chain_signatures, StepErrors};
 use crate::{l1::L1, Relayer, RelayerError};
 use alloy::primitives::{Bytes, B256, U256};
 use ark_serialize::CanonicalDeserialize;
 use concord_circuits::evm::EvmProof;
 use concord_contracts::bindings::ConcordRollup::{CommitBatchInfo, ProveBatchInfo};
-use concord_primitives::{commitment::fr_from_be_bytes, groth16};
+use concord_primitives::{
+	commitment::{commit_digest, fr_from_be_bytes},
+	groth16,
+};
 use concord_runtime::{AccountId, BlockNumber, RuntimeCall};
 use pallet_concord_proofs::ProvenBatch;
 use sp_core::H256;
@@ -90,11 +94,26 @@ async fn submit(
 		.set(sealed.saturating_sub(totals.executed));
 
 	let mut committed = totals.committed;
-	if let Some(batches) = commit_range(totals.committed, sealed, MAX_PER_TX) {
+	if let Some(range) = commit_range(totals.committed, sealed, MAX_PER_TX) {
+		// Only the batches a quorum signed, in order: a batch without waits for the members.
+		let threshold = l1.threshold().await?;
+		let oracles = l1.oracles().await?;
 		let mut infos = Vec::new();
-		for batch in batches.clone() {
-			infos.push(commit_info(relayer, l1, batch, at).await?);
+		for batch in range {
+			match commit_info(relayer, l1, batch, threshold, &oracles, at).await? {
+				Some(info) => infos.push(info),
+				None => break,
+			}
 		}
+		if infos.is_empty() {
+			tracing::debug!(
+				chain = chain.0,
+				batch = totals.committed + 1,
+				"waiting for a quorum of commit signatures"
+			);
+			return prove(relayer, l1, at, committed, totals.proven, proven).await;
+		}
+		let batches = totals.committed + 1..=totals.committed + infos.len() as u64;
 		let tx = l1
 			.send("commitBatches", l1.rollup().commitBatches(infos))
 			.await?;
@@ -106,7 +125,20 @@ async fn submit(
 		tracing::info!(chain = chain.0, ?batches, %tx, "committed");
 		committed = *batches.end();
 	}
-	if let Some(batches) = prove_range(committed, totals.proven, proven, MAX_PER_TX) {
+	prove(relayer, l1, at, committed, totals.proven, proven).await
+}
+
+/// Proves on `l1` the batches it committed (up to `committed`) and the appchain proved.
+async fn prove(
+	relayer: &Relayer,
+	l1: &L1,
+	at: H256,
+	committed: u64,
+	l1_proven: u64,
+	proven: u64,
+) -> Result<(), RelayerError> {
+	let chain = l1.chain;
+	if let Some(batches) = prove_range(committed, l1_proven, proven, MAX_PER_TX) {
 		let mut infos = Vec::new();
 		for batch in batches.clone() {
 			let record = relayer.appchain.proven_record(batch, at).await?;
@@ -132,17 +164,33 @@ async fn submit(
 	Ok(())
 }
 
-/// Batch `batch` as `commitBatches` takes it for `l1`: its pubdata and the owners' Ethereum
-/// signatures of the chain's ChangePubKeys, which the appchain kept.
+/// Batch `batch` as `commitBatches` takes it for `l1`: its pubdata, the owners' Ethereum
+/// signatures of its ChangePubKeys, which the appchain kept, and `threshold` of the members'
+/// commit signatures that `l1`'s oracle set accepts; `None` while fewer have signed.
 async fn commit_info(
 	relayer: &Relayer,
 	l1: &L1,
 	batch: u64,
+	threshold: usize,
+	oracles: &[[u8; 20]],
 	at: H256,
-) -> Result<CommitBatchInfo, RelayerError> {
-	let pubdata = relayer.appchain.sealed_pubdata(batch, at).await?;
-	let changes = concord_contracts::change_pubkeys(&pubdata, l1.chain)
-		.map_err(RelayerError::undecodable(batch))?;
+) -> Result<Option<CommitBatchInfo>, RelayerError> {
+	let appchain = &relayer.appchain;
+	let info = appchain.chain_info(l1.chain, at).await?;
+	let pubdata_hash = appchain.sealed_pubdata_hash(batch, at).await?;
+	let digest = commit_digest(info.evm_chain_id, &info.contract, batch, pubdata_hash);
+	let quorum = chain_signatures(
+		&appchain.commit_signatures(batch, at).await?,
+		l1.chain,
+		&digest,
+		oracles,
+	);
+	if quorum.len() < threshold {
+		return Ok(None);
+	}
+	let pubdata = appchain.sealed_pubdata(batch, at).await?;
+	let changes =
+		concord_contracts::change_pubkeys(&pubdata).map_err(RelayerError::undecodable(batch))?;
 	let mut signatures = Vec::new();
 	for (change, _owner) in changes {
 		let signature = relayer
@@ -158,11 +206,16 @@ async fn commit_info(
 			})?;
 		signatures.push(Bytes::from(signature.to_vec()));
 	}
-	Ok(CommitBatchInfo {
+	Ok(Some(CommitBatchInfo {
 		batchNumber: batch,
 		pubdata: Bytes::from(pubdata),
 		changePubKeySignatures: signatures,
-	})
+		signatures: quorum
+			.iter()
+			.take(threshold)
+			.map(|signature| Bytes::from(signature.to_vec()))
+			.collect(),
+	}))
 }
 
 /// The proof the appchain accepted for `batch`: among the `submit_proof` calls of the block
