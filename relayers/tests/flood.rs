@@ -4,15 +4,16 @@
 //! 100 accounts are funded by deposits the oracle attests and set their L2 keys; then each
 //! queues 17 transfers paying the minimum fee (the most the pool holds per account: nonces up
 //! to `MaxNonceGap` ahead), 1,700 in all, many blocks' worth at `MAX_L2_OPS_PER_BLOCK`. Right
-//! after the flood, Alice sends an oracle attestation, a `sign_execute` and a `submit_proof`:
+//! after the flood, Alice sends an oracle attestation, a `sign_commit` and a `submit_proof`:
 //! each must be in the next block authored after it (the one after the best block when it
 //! was sent, or the one after that if that block was already being authored), while every
 //! block keeps taking L2 ops, never more than its bound. (Before fees and admission control, L2
 //! ops outranked every signed extrinsic and an attestation waited until the flood was gone.)
 
 use concord_primitives::{
+	commitment::commit_digest,
 	eddsa::PrivateKey,
-	ops::{ChainId, Deposit, Op, Transfer},
+	ops::{eth_sign, ChainId, Deposit, Op, Transfer},
 };
 use concord_relayer::{
 	appchain::Appchain,
@@ -166,18 +167,36 @@ async fn a_flood_of_l2_ops_does_not_delay_the_oracle_provers_or_governance() {
 		"the pool holds only {flood} ops: not a flood"
 	);
 
-	// The oracle's, the provers' and governance's calls, sent into the flood. The last two
-	// fail at dispatch (no batch is proven yet); what is measured is that they are included.
+	// The oracle's, the provers' and governance's calls, sent into the flood. The oracle's
+	// must be valid (the pool refuses the others); the submit_proof fails at dispatch (no
+	// proof exists), what is measured is that it is included. Alice's commit signatures are of
+	// batch 1, sealed by the key changes.
+	let at = appchain.finalized().await.unwrap().hash;
+	let pubdata_hash = appchain.sealed_pubdata_hash(1, at).await.unwrap();
+	let oracle_key = devnet::ORACLE_KEY
+		.parse::<alloy::signers::local::PrivateKeySigner>()
+		.unwrap();
+	let oracle_key = k256::ecdsa::SigningKey::from_slice(&oracle_key.to_bytes()[..]).unwrap();
+	let commit_signatures: Vec<_> = appchain
+		.chains(at)
+		.await
+		.unwrap()
+		.into_iter()
+		.map(|(chain, info)| {
+			let digest = commit_digest(info.evm_chain_id, &info.contract, 1, pubdata_hash);
+			(chain, eth_sign(&oracle_key, &digest))
+		})
+		.collect();
 	let calls = [
 		(
 			"an oracle attestation",
 			deposit(u64::from(ACCOUNTS) + 1, 250),
 		),
 		(
-			"a sign_execute",
-			RuntimeCall::Oracle(pallet_concord_oracle::Call::sign_execute {
+			"a sign_commit",
+			RuntimeCall::Oracle(pallet_concord_oracle::Call::sign_commit {
 				batch: 1,
-				signatures: Default::default(),
+				signatures: commit_signatures.try_into().unwrap(),
 			}),
 		),
 		(

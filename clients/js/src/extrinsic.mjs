@@ -17,7 +17,8 @@ import { getBytes } from 'ethers6';
  * `CheckNonce` and `ChargeTransactionPayment` skip their checks, and the op's L2 nonce already
  * makes it single-use, so the transaction is immortal with nonce and tip 0. (The others in the
  * runtime's `TxExtension` carry no explicit data: `AuthorizeCall`, `CheckNonZeroSender`,
- * `CheckSpecVersion`, `CheckTxVersion`, `CheckGenesis`, `CheckWeight`, `WeightReclaim`.)
+ * `CheckSpecVersion`, `CheckTxVersion`, `CheckGenesis`, `CheckWeight`, `CheckOracleCall`,
+ * `WeightReclaim`.)
  */
 const EXPLICIT_DATA = {
   CheckMortality: { era: '0x00' },
