@@ -418,14 +418,27 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		U256::from(ONE_ETH)
 	);
 
-	// L1 custody: A holds both deposits on A; B paid the withdrawal out of the operator's.
+	// L1 custody: A holds both deposits on A; B paid the withdrawal out of the operator's. Each
+	// holds besides the request fees of the deposits it kept (the reorged one is gone), apart.
 	let held = |chain: &DeployedChain| {
 		let provider = chain.provider.clone();
 		let address = *chain.rollup.address();
 		async move { provider.get_balance(address).await.unwrap() }
 	};
-	assert_eq!(held(&chain_a).await, U256::from(3 * ONE_ETH));
-	assert_eq!(held(&chain_b).await, U256::from(4 * ONE_ETH));
+	let fees = |chain: &DeployedChain| {
+		let rollup = chain.rollup.clone();
+		async move { rollup.collectedFees().call().await.unwrap() }
+	};
+	assert_eq!(fees(&chain_a).await, U256::from(2 * devnet::REQUEST_FEE));
+	assert_eq!(fees(&chain_b).await, U256::from(devnet::REQUEST_FEE));
+	assert_eq!(
+		held(&chain_a).await,
+		U256::from(3 * ONE_ETH + 2 * devnet::REQUEST_FEE)
+	);
+	assert_eq!(
+		held(&chain_b).await,
+		U256::from(4 * ONE_ETH + devnet::REQUEST_FEE)
+	);
 
 	assert_eq!(
 		l2_account(&appchain, reorged.address()).await,

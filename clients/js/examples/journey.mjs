@@ -120,6 +120,7 @@ export async function runJourney(devnet, { log = console.log } = {}) {
       userBalanceB: { before: balanceBefore, after: balanceAfter },
       heldBefore,
       heldAfter: await held(),
+      requestFee: await rollupA.requestFee(),
       feesPaid: fees.ChangePubKey + fees.TransferToNew + fees.Withdraw,
       l2: {
         user: after.balances[token] ?? 0n,

@@ -21,8 +21,10 @@ test('deposit on A, transfer on L2, withdraw to B and claim on B', { skip, timeo
     .catch((error) => { throw new Error(`${error.message}\n${devnet.logTails()}`, { cause: error }); });
   assert.equal(result.pending, ETHER, 'one withdrawal of 1 ETH is credited on chain B');
   assert.equal(result.userBalanceB.after, result.userBalanceB.before + ETHER - result.gas);
-  // Chain A keeps the 2 ETH deposited; chain B paid 1 ETH out of the operator's liquidity.
-  assert.equal(result.heldAfter.a, result.heldBefore.a + 2n * ETHER);
+  // Chain A keeps the 2 ETH deposited and the deposit's request fee; chain B paid 1 ETH out of
+  // the operator's liquidity.
+  assert.ok(result.requestFee > 0n, 'the devnet charges a request fee');
+  assert.equal(result.heldAfter.a, result.heldBefore.a + 2n * ETHER + result.requestFee);
   assert.equal(result.heldAfter.b, result.heldBefore.b - ETHER);
   assert.ok(result.feesPaid > 0n, 'every L2 op paid a fee');
   assert.deepEqual(result.l2, { user: ETHER / 2n - result.feesPaid, recipient: ETHER / 2n });

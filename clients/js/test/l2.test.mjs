@@ -359,7 +359,7 @@ describe('against the dev node', { skip: nodeless }, () => {
       { ethSignature: RUST_ETH_AUTHORIZATION.signature });
     t.diagnostic(`ChangePubKey: ${changeKeyError.message}`);
     assert.equal(changeKeyError.message, 'the node refused Ledger.change_pubkey(ChangePubKey of '
-      + 'account 42, nonce 0): 1010: Invalid Transaction: Custom error: 6 (ledger.UnknownAccount: '
+      + 'account 42, nonce 0): 1010: Invalid Transaction: Custom error: 8 (ledger.UnknownAccount: '
       + 'No account has this id.)');
   });
 });

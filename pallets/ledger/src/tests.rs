@@ -374,7 +374,7 @@ fn an_overdraft_is_refused_and_changes_nothing() {
 		);
 		assert_eq!(
 			Ledger::refusal(Error::<Test>::InsufficientBalance),
-			TransactionValidityError::Invalid(InvalidTransaction::Custom(10))
+			TransactionValidityError::Invalid(InvalidTransaction::Custom(12))
 		);
 		assert_noop!(submit(op), Error::<Test>::InsufficientBalance);
 	});
