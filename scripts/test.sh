@@ -13,24 +13,28 @@ cd "$ROOT"
 
 "$ROOT/scripts/setup.sh"
 
-# The zombienet test, which the second lane runs; the first lane skips it by this name.
+# The network tests the second lane runs one after the other; the first lane skips them by
+# these names: the zombienet network, and a dead chain removed (the dev node, two anvils).
 NETWORK_TEST=four_validators_and_three_oracle_relayers
+DEAD_CHAIN_TEST=a_dead_chain_is_removed_and_the_others_sync_and_execute_again
 
 start=$(date +%s)
 log "cargo test --workspace --no-run (builds every test, the node and the tools)"
 cargo test --locked --workspace --no-run
 
 lane_log=$(mktemp -t concord-test-lane2.XXXXXX)
-log "lane 2 (in the background, log $lane_log): zombienet network test, then the JS tests"
+log "lane 2 (in the background, log $lane_log): zombienet network test, dead-chain test, then the JS tests"
 CONCORD_NODE_BIN="$NODE_BIN" CONCORD_PROVER_BIN="$PROVER_BIN" CONCORD_DEVNET_BIN="$DEVNET_BIN" \
 	setsid bash -euo pipefail -c '
 	lane_start=$(date +%s)
 	echo "[lane 2] cargo test --workspace --test network"
 	cargo test --locked --workspace --test network -- --exact "$0"
+	echo "[lane 2] cargo test --workspace --test journey -- --exact $1"
+	cargo test --locked --workspace --test journey -- --exact "$1"
 	echo "[lane 2] JS tests (node --test clients/js/test/*.test.mjs)"
 	node --test --test-concurrency=1 clients/js/test/*.test.mjs
 	echo "[lane 2] passed in $(( $(date +%s) - lane_start )) s"
-' "$NETWORK_TEST" >"$lane_log" 2>&1 &
+' "$NETWORK_TEST" "$DEAD_CHAIN_TEST" >"$lane_log" 2>&1 &
 lane_pid=$!
 # Whatever ends this script ends the lane too (its own session: every process it started).
 trap 'kill -- -"$lane_pid" 2>/dev/null || true' EXIT
@@ -40,8 +44,8 @@ show_lane() {
 	cat "$lane_log"
 }
 
-log "lane 1: cargo test --workspace (everything but $NETWORK_TEST)"
-if ! cargo test --locked --workspace -- --skip "$NETWORK_TEST"; then
+log "lane 1: cargo test --workspace (everything but $NETWORK_TEST and $DEAD_CHAIN_TEST)"
+if ! cargo test --locked --workspace -- --skip "$NETWORK_TEST" --skip "$DEAD_CHAIN_TEST"; then
 	log "lane 1 failed; stopping lane 2"
 	kill -- -"$lane_pid" 2>/dev/null || true
 	wait "$lane_pid" 2>/dev/null || true

@@ -135,6 +135,16 @@ contract ConcordRollup {
     /// the contract holds can be attested and served.
     uint64 public constant MAX_OPEN_REQUESTS = 1024;
 
+    /// @notice How many of the `MAX_OPEN_REQUESTS` slots only full exits may take: deposits
+    /// stop at `MAX_OPEN_REQUESTS - FULL_EXIT_SLOTS` open requests, so a flood of deposits
+    /// never keeps a user from asking for their funds.
+    uint64 public constant FULL_EXIT_SLOTS = 64;
+
+    /// @notice A request may wait at most `REQUEST_WAIT_LIMIT * priorityExpiry` from when it
+    /// was queued, however its wait at the head restarts: a queue served one request per
+    /// expiry still expires.
+    uint64 public constant REQUEST_WAIT_LIMIT = 2;
+
     /// The action tags of the digests oracle members sign (see `_digest`).
     bytes32 public constant COMMIT_ACTION = keccak256("Concord.commitBatches");
     bytes32 public constant EXECUTE_ACTION = keccak256("Concord.executeBatches");
@@ -185,7 +195,8 @@ contract ConcordRollup {
     uint256 internal _chainSet;
 
     mapping(uint64 => StoredBatch) internal _batches;
-    /// The `requestHash` of each queued priority request.
+    /// Each queued priority request's record: the first 24 bytes of its `requestHash`, then
+    /// the time it was queued (8 bytes), in one word.
     mapping(uint64 => bytes32) internal _priorityRequests;
     mapping(uint16 => TokenEntry) internal _tokens;
     mapping(address => TokenIdEntry) internal _tokenIds;
@@ -365,6 +376,9 @@ contract ConcordRollup {
 
     function _queueDeposit(address to, uint16 token, uint128 amount) internal {
         if (to == address(0)) revert ZeroAddress();
+        if (totalPriorityRequests - firstPriorityId >= MAX_OPEN_REQUESTS - FULL_EXIT_SLOTS) {
+            revert TooManyOpenRequests();
+        }
         uint64 id = _queue(
             PriorityRequestInfo({opType: Pubdata.DEPOSIT, accountId: 0, l1Address: to, token: token, amount: amount})
         );
@@ -378,8 +392,16 @@ contract ConcordRollup {
         uint64 head = firstPriorityId;
         if (id - head >= MAX_OPEN_REQUESTS) revert TooManyOpenRequests();
         if (id == head) headSince = uint64(block.timestamp);
-        _priorityRequests[id] = requestHash(request, id);
+        _priorityRequests[id] = (requestHash(request, id) & _HASH_PART) | bytes32(uint256(block.timestamp));
         totalPriorityRequests = id + 1;
+    }
+
+    /// The part of a request record that holds its hash.
+    bytes32 internal constant _HASH_PART = ~bytes32(uint256(type(uint64).max));
+
+    /// Whether queued request `priorityId` is `request`.
+    function _isQueued(PriorityRequestInfo memory request, uint64 priorityId) internal view returns (bool) {
+        return (requestHash(request, priorityId) & _HASH_PART) == (_priorityRequests[priorityId] & _HASH_PART);
     }
 
     /// @notice The hash the queue keeps of priority request `priorityId`:
@@ -515,9 +537,7 @@ contract ConcordRollup {
             token: uint16(Pubdata.uintAt(op, Pubdata.PRIORITY_TOKEN, 16)),
             amount: opType == Pubdata.DEPOSIT ? uint128(Pubdata.uintAt(op, Pubdata.PRIORITY_AMOUNT, 128)) : 0
         });
-        if (requestHash(request, priorityId) != _priorityRequests[priorityId]) {
-            revert PriorityRequestMismatch(priorityId);
-        }
+        if (!_isQueued(request, priorityId)) revert PriorityRequestMismatch(priorityId);
     }
 
     /// ChangePubKey's owner (the account's L1 address, in the pubdata) must have signed the
@@ -830,14 +850,20 @@ contract ConcordRollup {
 
     /// @notice Stops the rollup (anyone) once the head of the priority queue, the oldest
     /// unexecuted request, has waited more than `priorityExpiry` seconds as the head
-    /// (`headSince`): a queue whose head keeps being served does not expire, however long it
-    /// is. Commits, proofs, executions, new requests and governance stop for good; pending
+    /// (`headSince`), or more than `REQUEST_WAIT_LIMIT * priorityExpiry` since it was queued: a
+    /// queue whose head keeps being served at a working system's pace does not expire, one
+    /// served a request at a time just in time does. Commits, proofs, executions, new requests and governance stop for good; pending
     /// balances and collected fees stay withdrawable and unserved deposits can be refunded with
     /// `cancelOutstandingDeposits`. The last executed root, `lastExecutedRoot()`, is the state
     /// that balance-proof exits will be proven against (docs/protocol.md, "Exodus").
     function activateExodus() external active {
         uint64 head = firstPriorityId;
-        if (head == totalPriorityRequests || block.timestamp <= uint256(headSince) + priorityExpiry) {
+        if (head == totalPriorityRequests) revert NoExpiredPriorityRequest();
+        uint256 queuedAt = uint64(uint256(_priorityRequests[head]));
+        if (
+            block.timestamp <= uint256(headSince) + priorityExpiry
+                && block.timestamp <= queuedAt + uint256(REQUEST_WAIT_LIMIT) * priorityExpiry
+        ) {
             revert NoExpiredPriorityRequest();
         }
         exodusMode = true;
@@ -854,7 +880,7 @@ contract ConcordRollup {
         if (requests.length == 0 || requests.length > outstanding) revert BadRequestCount(requests.length, outstanding);
         for (uint256 i; i < requests.length; ++i) {
             PriorityRequestInfo calldata request = requests[i];
-            if (requestHash(request, id) != _priorityRequests[id]) revert PriorityRequestMismatch(id);
+            if (!_isQueued(request, id)) revert PriorityRequestMismatch(id);
             uint128 refund = request.opType == Pubdata.DEPOSIT ? request.amount : 0;
             if (refund != 0) pendingBalance[request.l1Address][request.token] += refund;
             emit PriorityRequestCancelled(id, request.opType, request.l1Address, request.token, refund);
@@ -877,9 +903,11 @@ contract ConcordRollup {
         return _batches[batchNumber];
     }
 
-    /// @notice The `requestHash` of queued priority request `priorityId` (zero if none).
-    function priorityRequest(uint64 priorityId) external view returns (bytes32) {
-        return _priorityRequests[priorityId];
+    /// @notice Queued priority request `priorityId`: the first 24 bytes of its `requestHash` and
+    /// when it was queued (zeros if none).
+    function priorityRequest(uint64 priorityId) external view returns (bytes24 hashPrefix, uint64 queuedAt) {
+        bytes32 record = _priorityRequests[priorityId];
+        return (bytes24(record), uint64(uint256(record)));
     }
 
     /// @notice The system's Concord chain ids, ascending.

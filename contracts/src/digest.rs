@@ -3,11 +3,8 @@
 //! with the deployed contract's view of it.
 
 use crate::{ConcordRollup::PriorityRequestInfo, Payout};
-use alloy::{
-	primitives::{keccak256, Address, B256, U256},
-	sol_types::SolValue,
-};
-use concord_primitives::commitment::{commit_digest, execute_digest, validator_digest};
+use alloy::primitives::{keccak256, Address, B256, U256};
+use concord_primitives::commitment::{commit_digest, execute_digest, GovernanceCall};
 
 /// The action tag of each quorum-authorized call: keccak256 of its name.
 pub fn action(name: &str) -> B256 {
@@ -19,15 +16,15 @@ pub const COMMIT: &str = concord_primitives::commitment::COMMIT_ACTION;
 /// `executeBatches` up to the batch signed.
 pub const EXECUTE: &str = concord_primitives::commitment::EXECUTE_ACTION;
 /// `updateOracles`.
-pub const UPDATE_ORACLES: &str = "Concord.updateOracles";
+pub const UPDATE_ORACLES: &str = concord_primitives::commitment::UPDATE_ORACLES_ACTION;
 /// `revertBatches`.
-pub const REVERT: &str = "Concord.revertBatches";
+pub const REVERT: &str = concord_primitives::commitment::REVERT_ACTION;
 /// `registerToken`.
-pub const REGISTER_TOKEN: &str = "Concord.registerToken";
+pub const REGISTER_TOKEN: &str = concord_primitives::commitment::REGISTER_TOKEN_ACTION;
 /// `updateChains`.
-pub const UPDATE_CHAINS: &str = "Concord.updateChains";
+pub const UPDATE_CHAINS: &str = concord_primitives::commitment::UPDATE_CHAINS_ACTION;
 /// `withdrawFees`.
-pub const WITHDRAW_FEES: &str = "Concord.withdrawFees";
+pub const WITHDRAW_FEES: &str = concord_primitives::commitment::WITHDRAW_FEES_ACTION;
 
 /// What one rollup contract (`contract` on the EVM chain `evm_chain_id`) takes signatures for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,15 +34,12 @@ pub struct Domain {
 }
 
 impl Domain {
-	/// EIP-191 version 0x00 ("data with intended validator"), the contract being the validator:
-	/// `keccak256(0x19 ‖ 0x00 ‖ contract ‖ abi.encode(action, evm_chain_id, params…))`, as
-	/// `concord_primitives::commitment::validator_digest` states it for the appchain.
-	fn digest(&self, payload: Vec<u8>) -> B256 {
-		validator_digest(&self.contract.0 .0, &payload).into()
-	}
-
-	fn chain(&self) -> U256 {
-		U256::from(self.evm_chain_id)
+	/// The digest of a governance call at governance nonce `nonce`
+	/// (`concord_primitives::commitment::GovernanceCall::digest`, which the appchain checks
+	/// members' signatures against).
+	pub fn governance(&self, nonce: u64, call: GovernanceCall) -> B256 {
+		call.digest(self.evm_chain_id, &self.contract.0 .0, nonce)
+			.into()
 	}
 
 	/// Authorizes committing batch `batch_number` whose pubdata's SHA-256 is `pubdata_hash`
@@ -74,40 +68,51 @@ impl Domain {
 
 	/// Authorizes replacing the oracle set, with the contract's `governanceNonce`.
 	pub fn update_oracles(&self, nonce: u64, oracles: &[Address], threshold: u64) -> B256 {
-		let payload = (
-			action(UPDATE_ORACLES),
-			self.chain(),
+		let oracles: Vec<[u8; 20]> = oracles.iter().map(|oracle| oracle.0 .0).collect();
+		self.governance(
 			nonce,
-			oracles.to_vec(),
-			U256::from(threshold),
+			GovernanceCall::UpdateOracles {
+				oracles: &oracles,
+				threshold,
+			},
 		)
-			.abi_encode_params();
-		self.digest(payload)
 	}
 
 	/// Authorizes reverting the batches after `new_total_committed`.
 	pub fn revert(&self, nonce: u64, new_total_committed: u64) -> B256 {
-		self.digest((action(REVERT), self.chain(), nonce, new_total_committed).abi_encode_params())
+		self.governance(
+			nonce,
+			GovernanceCall::RevertBatches {
+				new_total_committed,
+			},
+		)
 	}
 
 	/// Authorizes mapping L2 token id `token_id` to `token`.
 	pub fn register_token(&self, nonce: u64, token_id: u16, token: Address) -> B256 {
-		let payload = (action(REGISTER_TOKEN), self.chain(), nonce, token_id, token);
-		self.digest(payload.abi_encode_params())
+		self.governance(
+			nonce,
+			GovernanceCall::RegisterToken {
+				token_id,
+				token: token.0 .0,
+			},
+		)
 	}
 
 	/// Authorizes replacing the set of Concord chain ids with `chain_ids`.
 	pub fn update_chains(&self, nonce: u64, chain_ids: &[u8]) -> B256 {
-		// `uint8[]` is ABI-encoded as one 32-byte word per element, as `uint256[]` is.
-		let words: Vec<U256> = chain_ids.iter().map(|&id| U256::from(id)).collect();
-		let payload = (action(UPDATE_CHAINS), self.chain(), nonce, words);
-		self.digest(payload.abi_encode_params())
+		self.governance(nonce, GovernanceCall::UpdateChains { chain_ids })
 	}
 
 	/// Authorizes paying `amount` wei of the collected request fees to `to`.
 	pub fn withdraw_fees(&self, nonce: u64, to: Address, amount: U256) -> B256 {
-		let payload = (action(WITHDRAW_FEES), self.chain(), nonce, to, amount);
-		self.digest(payload.abi_encode_params())
+		self.governance(
+			nonce,
+			GovernanceCall::WithdrawFees {
+				to: to.0 .0,
+				amount: amount.to_be_bytes(),
+			},
+		)
 	}
 }
 

@@ -9,6 +9,7 @@
 //! word order (`bytes32(uint256(x))` in Solidity).
 
 use crate::Fr;
+use alloc::vec::Vec;
 use ark_ff::{BigInt, PrimeField};
 use sha2::{Digest, Sha256};
 use tiny_keccak::{Hasher, Keccak};
@@ -176,6 +177,91 @@ pub fn commit_digest(
 	)
 }
 
+/// The names whose keccak256 tag each quorum-authorized governance call of the rollup contract
+/// (its `*_ACTION` constants' preimages).
+pub const UPDATE_ORACLES_ACTION: &str = "Concord.updateOracles";
+pub const REVERT_ACTION: &str = "Concord.revertBatches";
+pub const REGISTER_TOKEN_ACTION: &str = "Concord.registerToken";
+pub const UPDATE_CHAINS_ACTION: &str = "Concord.updateChains";
+pub const WITHDRAW_FEES_ACTION: &str = "Concord.withdrawFees";
+
+/// A governance call of a rollup contract, which a quorum of its oracle set authorizes by
+/// signing [`GovernanceCall::digest`] at the contract's `governanceNonce`. The appchain checks
+/// members' signatures of these digests before it stores them, and the relayer submits them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GovernanceCall<'a> {
+	/// `updateOracles(oracles, threshold)`.
+	UpdateOracles {
+		oracles: &'a [[u8; 20]],
+		threshold: u64,
+	},
+	/// `revertBatches(new_total_committed)`.
+	RevertBatches { new_total_committed: u64 },
+	/// `registerToken(token_id, token)`.
+	RegisterToken { token_id: u16, token: [u8; 20] },
+	/// `updateChains(chain_ids)`.
+	UpdateChains { chain_ids: &'a [u8] },
+	/// `withdrawFees(to, amount)`, `amount` a big-endian `uint256`.
+	WithdrawFees { to: [u8; 20], amount: [u8; 32] },
+}
+
+impl GovernanceCall<'_> {
+	/// [`validator_digest`] of `abi.encode(keccak256(action), uint256 evm_chain_id, uint64
+	/// nonce, params…)`, as the contract's `*Digest` views compute it.
+	pub fn digest(&self, evm_chain_id: u64, contract: &[u8; 20], nonce: u64) -> [u8; 32] {
+		let address = |address: &[u8; 20]| {
+			let mut word = [0u8; 32];
+			word[12..].copy_from_slice(address);
+			word
+		};
+		// The head: tag, chain, nonce and the parameters, where an array stands as the offset
+		// of its tail (the array's length, then its items).
+		let (action, params, array): (_, Vec<[u8; 32]>, Option<Vec<[u8; 32]>>) = match *self {
+			GovernanceCall::UpdateOracles { oracles, threshold } => (
+				UPDATE_ORACLES_ACTION,
+				alloc::vec![word(5 * 32), word(threshold)],
+				Some(oracles.iter().map(address).collect()),
+			),
+			GovernanceCall::RevertBatches {
+				new_total_committed,
+			} => (REVERT_ACTION, alloc::vec![word(new_total_committed)], None),
+			GovernanceCall::RegisterToken { token_id, token } => (
+				REGISTER_TOKEN_ACTION,
+				alloc::vec![word(token_id.into()), address(&token)],
+				None,
+			),
+			GovernanceCall::UpdateChains { chain_ids } => (
+				UPDATE_CHAINS_ACTION,
+				alloc::vec![word(4 * 32)],
+				Some(chain_ids.iter().map(|&id| word(id.into())).collect()),
+			),
+			GovernanceCall::WithdrawFees { to, amount } => (
+				WITHDRAW_FEES_ACTION,
+				alloc::vec![address(&to), amount],
+				None,
+			),
+		};
+		let mut words = alloc::vec![
+			keccak256(&[action.as_bytes()]),
+			word(evm_chain_id),
+			word(nonce)
+		];
+		words.extend(params);
+		if let Some(items) = array {
+			words.push(word(items.len() as u64));
+			words.extend(items);
+		}
+		validator_digest(contract, words.as_flattened())
+	}
+}
+
+/// A `uint64` (or smaller) as one 32-byte ABI word.
+fn word(value: u64) -> [u8; 32] {
+	let mut word = [0u8; 32];
+	word[24..].copy_from_slice(&value.to_be_bytes());
+	word
+}
+
 /// `abi.encode(keccak256(action), uint256 evm_chain_id, uint64 batch_number, bytes32 value)`
 /// signed for `contract`.
 fn batch_action_digest(
@@ -185,11 +271,6 @@ fn batch_action_digest(
 	batch_number: u64,
 	value: [u8; 32],
 ) -> [u8; 32] {
-	let word = |value: u64| {
-		let mut word = [0u8; 32];
-		word[24..].copy_from_slice(&value.to_be_bytes());
-		word
-	};
 	let words = [
 		keccak256(&[action.as_bytes()]),
 		word(evm_chain_id),

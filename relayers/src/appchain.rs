@@ -365,24 +365,78 @@ impl Appchain {
 		self.storage("Ledger.PubkeyAuthorizations", key, at).await
 	}
 
-	/// The registered chains.
+	/// The registered chains: those the system serves.
 	pub async fn chains(&self, at: H256) -> Result<Vec<(ChainId, ChainInfo)>, AppchainError> {
 		use frame_support::storage::StoragePrefixedMap;
 		let prefix = pallet_concord_ledger::Chains::<Runtime>::final_prefix();
+		self.chain_map("Ledger.Chains", &prefix, at).await
+	}
+
+	/// The chains removed from the system.
+	pub async fn removed_chains(
+		&self,
+		at: H256,
+	) -> Result<Vec<(ChainId, ChainInfo)>, AppchainError> {
+		use frame_support::storage::StoragePrefixedMap;
+		let prefix = pallet_concord_ledger::RemovedChains::<Runtime>::final_prefix();
+		self.chain_map("Ledger.RemovedChains", &prefix, at).await
+	}
+
+	/// The entries of a map from chain id to [`ChainInfo`] under `prefix`.
+	async fn chain_map(
+		&self,
+		what: &'static str,
+		prefix: &[u8],
+		at: H256,
+	) -> Result<Vec<(ChainId, ChainInfo)>, AppchainError> {
 		let mut chains = Vec::new();
-		for key in self.keys(&prefix, at).await? {
+		for key in self.keys(prefix, at).await? {
 			// Twox64Concat: 8 hash bytes, then the key itself.
 			let chain = ChainId::decode(&mut &key[prefix.len() + 8..]).map_err(|error| {
 				AppchainError::Decode {
-					what: "a Ledger.Chains key",
+					what: "a chain id key",
 					error: error.to_string(),
 				}
 			})?;
-			if let Some(info) = self.storage("Ledger.Chains", key, at).await? {
+			if let Some(info) = self.storage(what, key, at).await? {
 				chains.push((chain, info));
 			}
 		}
 		Ok(chains)
+	}
+
+	/// The L1 action governance proposed for `chain`'s contract at governance nonce `nonce`.
+	pub async fn l1_action(
+		&self,
+		chain: ChainId,
+		nonce: u64,
+		at: H256,
+	) -> Result<Option<pallet_concord_oracle::L1Action>, AppchainError> {
+		let key = pallet_concord_oracle::L1Actions::<Runtime>::hashed_key_for(chain, nonce);
+		self.storage("Oracle.L1Actions", key, at).await
+	}
+
+	/// Every current member's signature of the L1 action for `chain` at `nonce`.
+	pub async fn l1_action_signatures(
+		&self,
+		chain: ChainId,
+		nonce: u64,
+		at: H256,
+	) -> Result<Vec<(AccountId, [u8; 65])>, AppchainError> {
+		let mut signatures = Vec::new();
+		for member in self.members(at).await? {
+			let key = pallet_concord_oracle::L1ActionSignatures::<Runtime>::hashed_key_for(
+				(chain, nonce),
+				&member.account,
+			);
+			if let Some(signature) = self
+				.storage::<[u8; 65]>("Oracle.L1ActionSignatures", key, at)
+				.await?
+			{
+				signatures.push((member.account, signature));
+			}
+		}
+		Ok(signatures)
 	}
 
 	/// The registered (token, chain) pairs.

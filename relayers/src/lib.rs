@@ -18,6 +18,7 @@
 pub mod appchain;
 pub mod config;
 pub mod devnet;
+pub mod governance;
 pub mod l1;
 pub mod metrics;
 pub mod roles;
@@ -60,6 +61,10 @@ pub enum RelayerError {
 	},
 	#[error("metrics: {0}")]
 	Metrics(String),
+	#[error("no L1 action is proposed for chain {chain} at governance nonce {nonce}")]
+	NoL1Action { chain: u8, nonce: u64 },
+	#[error("{0}")]
+	Governance(String),
 }
 
 impl RelayerError {
@@ -109,13 +114,27 @@ impl Relayer {
 			.map(|signer| k256::ecdsa::SigningKey::from_slice(&signer.to_bytes()[..]))
 			.transpose()
 			.expect("a valid alloy key is a valid k256 key");
+		let at = appchain.finalized().await?.hash;
+		let registered = appchain.chains(at).await?;
+		let removed = appchain.removed_chains(at).await?;
+		// A removed chain's L1 may be gone for good: it is left out, not checked.
 		let chains: Vec<L1> = config
 			.chains
 			.iter()
+			.filter(|chain| {
+				let gone = removed.iter().any(|(id, _)| id.0 == chain.id);
+				if gone {
+					tracing::warn!(
+						chain = chain.id,
+						"chain {} was removed from the system: this relayer leaves it alone \
+						 (delete it from the configuration)",
+						chain.id
+					);
+				}
+				!gone
+			})
 			.map(|chain| L1::new(chain, eth_signer.clone()))
 			.collect();
-		let at = appchain.finalized().await?.hash;
-		let registered = appchain.chains(at).await?;
 		for l1 in &chains {
 			l1.check().await?;
 			let (_, info) = registered
@@ -163,6 +182,17 @@ impl Relayer {
 	/// less than [`INFLIGHT_FOR`] ago and may still be on its way to a finalized block.
 	pub fn may_send(&self, key: String) -> bool {
 		self.inflight.may_send(key, Instant::now())
+	}
+
+	/// The configured L1s the appchain registers at `at`: a chain removed since this relayer
+	/// started is left alone.
+	pub async fn live_chains(&self, at: sp_core::H256) -> Result<Vec<&L1>, RelayerError> {
+		let registered = self.appchain.chains(at).await?;
+		Ok(self
+			.chains
+			.iter()
+			.filter(|l1| registered.iter().any(|(chain, _)| *chain == l1.chain))
+			.collect())
 	}
 
 	/// The L1 with Concord chain id `chain`.

@@ -22,6 +22,63 @@ struct Cli {
 	/// registrations), then exit.
 	#[arg(long)]
 	check: bool,
+	#[command(subcommand)]
+	command: Option<Command>,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+	/// An L1 governance action proposed on the appchain (`Oracle::propose_l1_action`): show it,
+	/// sign it with this member's keys, or submit it to the contract once a quorum signed.
+	L1Action {
+		#[command(subcommand)]
+		step: L1ActionStep,
+	},
+}
+
+#[derive(clap::Subcommand)]
+enum L1ActionStep {
+	/// Print the action, who signed it, and the contract's governance nonce.
+	Show(ActionId),
+	/// Sign the action with the member's Ethereum key and store the signature on the appchain.
+	Sign(ActionId),
+	/// Send the action to the contract with a quorum of the members' signatures.
+	Submit(ActionId),
+}
+
+#[derive(clap::Args)]
+struct ActionId {
+	/// The Concord chain id of the contract.
+	#[arg(long)]
+	chain: u8,
+	/// The contract's governance nonce the action is for.
+	#[arg(long)]
+	nonce: u64,
+}
+
+/// Runs one `l1-action` step and prints its outcome.
+async fn l1_action(relayer: &Relayer, step: L1ActionStep) -> ExitCode {
+	use concord_primitives::ops::ChainId;
+	use concord_relayer::governance;
+	let outcome = match step {
+		L1ActionStep::Show(id) => governance::describe(relayer, ChainId(id.chain), id.nonce).await,
+		L1ActionStep::Sign(id) => governance::sign(relayer, ChainId(id.chain), id.nonce)
+			.await
+			.map(|hash| format!("signature sent in extrinsic {hash:?}")),
+		L1ActionStep::Submit(id) => governance::submit(relayer, ChainId(id.chain), id.nonce)
+			.await
+			.map(|hash| format!("submitted in L1 transaction {hash}")),
+	};
+	match outcome {
+		Ok(text) => {
+			println!("{text}");
+			ExitCode::SUCCESS
+		}
+		Err(error) => {
+			eprintln!("error: {error}");
+			ExitCode::from(1)
+		}
+	}
 }
 
 fn main() -> ExitCode {
@@ -58,6 +115,9 @@ fn main() -> ExitCode {
 		if cli.check {
 			println!("configuration and endpoints OK");
 			return ExitCode::SUCCESS;
+		}
+		if let Some(Command::L1Action { step }) = cli.command {
+			return l1_action(&relayer, step).await;
 		}
 		let shutdown = async {
 			let mut terminate =

@@ -496,6 +496,304 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	let _ = std::fs::remove_dir_all(&work);
 }
 
+/// Governance (sudo on the dev chain) as the appchain sees it.
+async fn sudo(appchain: &Appchain, call: concord_runtime::RuntimeCall) {
+	appchain
+		.submit(concord_runtime::RuntimeCall::Sudo(
+			pallet_sudo::Call::sudo {
+				call: Box::new(call),
+			},
+		))
+		.await
+		.unwrap();
+}
+
+/// `concord-relayer --config config l1-action <step> --chain <chain> --nonce 0`: exit code and
+/// output.
+fn l1_action(config: &Path, step: &str, chain: u8) -> (Option<i32>, String) {
+	let output = Command::new(env!("CARGO_BIN_EXE_concord-relayer"))
+		.arg("--config")
+		.arg(config)
+		.args([
+			"l1-action",
+			step,
+			"--chain",
+			&chain.to_string(),
+			"--nonce",
+			"0",
+		])
+		.output()
+		.unwrap();
+	let text = String::from_utf8_lossy(&output.stdout).into_owned()
+		+ &String::from_utf8_lossy(&output.stderr);
+	eprintln!("l1-action {step}: {text}");
+	(output.status.code(), text)
+}
+
+/// Chain B dies for good with a withdrawal to chain A in flight: chain A proves the batch but
+/// nothing syncs. Governance removes chain B (`Oracle::remove_chain`): the batch syncs over
+/// chain A alone, executes there and the user claims; the ledger refuses withdrawals to chain
+/// B. Then chain A's contract drops chain B from its chain set through the L1 governance path:
+/// proposed on the appchain, signed by the member with `concord-relayer l1-action sign` and
+/// submitted with `l1-action submit`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
+	let keys_dir = dev_keys().unwrap();
+	let work = scratch("dead");
+	let relayer_log = work.join("relayer.log");
+	let node_log = work.join("node.log");
+	let mut net = ProcessLogs::default();
+	net.add("concord-node --dev", &node_log);
+	net.add("concord-relayer", &relayer_log);
+
+	let rpc_port = reserve_port().unwrap();
+	let mut node = start_node(&node_binary(), &work.join("node"), rpc_port, &node_log).unwrap();
+	let url = format!("ws://127.0.0.1:{rpc_port}");
+	let alice = <sp_core::sr25519::Pair as sp_core::Pair>::from_string("//Alice", None).unwrap();
+	let appchain = connect_when_up(&url, alice, Duration::from_secs(90), Some(&mut node))
+		.await
+		.unwrap();
+
+	let operator = devnet::operator();
+	let user = signer(4);
+	let users = [operator.clone(), user.clone(), oracle()];
+	let vk = groth16::read_verifying_key(&keys_dir).unwrap();
+	let verifier = tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk)).unwrap();
+	let anvil_a =
+		Anvil::start(&["--chain-id", &EVM_CHAIN_A.to_string(), "--block-time", "1"]).unwrap();
+	let anvil_b =
+		Anvil::start(&["--chain-id", &EVM_CHAIN_B.to_string(), "--block-time", "1"]).unwrap();
+	let dev_oracle = || (member_addresses(1), 1);
+	let chain_a = deploy(&anvil_a, 1, &verifier, dev_oracle(), &users)
+		.await
+		.unwrap();
+	let chain_b = deploy(&anvil_b, 2, &verifier, dev_oracle(), &users)
+		.await
+		.unwrap();
+	register(
+		&appchain,
+		&[
+			(ChainId(1), EVM_CHAIN_A, *chain_a.rollup.address()),
+			(ChainId(2), EVM_CHAIN_B, *chain_b.rollup.address()),
+		],
+		Duration::from_secs(60),
+	)
+	.await
+	.unwrap();
+	let config = work.join("relayer.toml");
+	let chains = [
+		ChainEntry {
+			id: 1,
+			rpc_port: anvil_a.port(),
+			evm_chain_id: EVM_CHAIN_A,
+			contract: *chain_a.rollup.address(),
+		},
+		ChainEntry {
+			id: 2,
+			rpc_port: anvil_b.port(),
+			evm_chain_id: EVM_CHAIN_B,
+			contract: *chain_b.rollup.address(),
+		},
+	];
+	let store_dir = work.join("prover-store");
+	let setup = RelayerSetup {
+		member: 0,
+		roles: &ALL_ROLES,
+		prover_dirs: Some((&keys_dir, &store_dir)),
+		metrics_port: reserve_port().unwrap(),
+	};
+	std::fs::write(&config, relayer_config(&url, &setup, &chains)).unwrap();
+	let relayer = start_relayer(&config, &relayer_log);
+
+	deposit_native(&chain_a, operator.address(), ONE_ETH)
+		.await
+		.unwrap();
+	deposit_native(&chain_a, user.address(), 2 * ONE_ETH)
+		.await
+		.unwrap();
+	let operator_id = net
+		.until(
+			"the operator's deposit reaches L2",
+			Duration::from_secs(120),
+			|| devnet::l2_id_holding(&appchain, operator.address(), ONE_ETH),
+		)
+		.await;
+	let user_id = net
+		.until(
+			"the user's deposit reaches L2",
+			Duration::from_secs(60),
+			|| devnet::l2_id_holding(&appchain, user.address(), 2 * ONE_ETH),
+		)
+		.await;
+	set_fee_account(&appchain, operator_id).await.unwrap();
+
+	// Chain B dies for good.
+	drop(anvil_b);
+	eprintln!("chain B's anvil stopped for good");
+
+	let l2_key = PrivateKey([43; 32]);
+	devnet::change_pubkey(&appchain, &user, ChainId(1), user_id, &l2_key, 0)
+		.await
+		.unwrap();
+	let nonce_is = |nonce: u32| {
+		let (appchain, user) = (&appchain, user.address());
+		move || devnet::l2_nonce_is(appchain, user, nonce)
+	};
+	net.until(
+		"the key change applied",
+		Duration::from_secs(30),
+		nonce_is(1),
+	)
+	.await;
+	let withdraw = |to_chain: u8, nonce: u32| {
+		Op::Withdraw(Withdraw {
+			from: user_id,
+			to_chain: ChainId(to_chain),
+			to_address: user.address().0 .0,
+			token: ETH,
+			amount: ONE_ETH,
+			fee: MIN_FEE,
+			nonce,
+		})
+	};
+	submit_op(&appchain, &l2_key, withdraw(1, 1)).await.unwrap();
+	let withdrawal_batch = net
+		.until(
+			"the withdrawal sealed",
+			Duration::from_secs(120),
+			|| async {
+				let at = appchain.finalized().await.ok()?.hash;
+				for batch in 1..=appchain.last_sealed(at).await.ok()? {
+					let pubdata = appchain.sealed_pubdata(batch, at).await.ok()?;
+					let (_, ops) = concord_relayer::roles::batch_ops(batch, &pubdata).ok()?;
+					if ops.contains(&withdraw(1, 1)) {
+						return Some(batch);
+					}
+				}
+				None
+			},
+		)
+		.await;
+
+	// Chain A proves the withdrawal's batch, but nothing syncs without chain B.
+	net.until(
+		"chain A proved the withdrawal's batch",
+		Duration::from_secs(300),
+		|| async {
+			let proven = chain_a.rollup.totalProven().call().await.ok()?;
+			(proven >= withdrawal_batch).then_some(())
+		},
+	)
+	.await;
+	let at = appchain.finalized().await.unwrap().hash;
+	assert!(
+		appchain.last_synced(at).await.unwrap() < withdrawal_batch,
+		"no batch syncs while chain B is registered and dead"
+	);
+	assert_eq!(
+		chain_a
+			.rollup
+			.pendingBalance(user.address(), ETH)
+			.call()
+			.await
+			.unwrap(),
+		U256::ZERO
+	);
+
+	// Governance removes chain B: the batch syncs over chain A alone and executes there.
+	sudo(
+		&appchain,
+		concord_runtime::RuntimeCall::Oracle(pallet_concord_oracle::Call::remove_chain {
+			chain: ChainId(2),
+		}),
+	)
+	.await;
+	net.until(
+		"the withdrawal credited on chain A",
+		Duration::from_secs(180),
+		|| async {
+			let credited = chain_a
+				.rollup
+				.pendingBalance(user.address(), ETH)
+				.call()
+				.await
+				.ok()?;
+			(credited == U256::from(ONE_ETH)).then_some(())
+		},
+	)
+	.await;
+	assert_eq!(
+		devnet::claim_native(&chain_a, user.address())
+			.await
+			.unwrap(),
+		U256::from(ONE_ETH)
+	);
+	let refused = submit_op(&appchain, &l2_key, withdraw(2, 2)).await;
+	assert!(
+		refused.is_err(),
+		"a withdrawal to a removed chain is refused: {refused:?}"
+	);
+	drop(relayer);
+
+	// Chain A's contract drops chain B, authorized by the member through the appchain.
+	let only_a = pallet_concord_oracle::L1Action::UpdateChains {
+		chain_ids: vec![1].try_into().unwrap(),
+	};
+	sudo(
+		&appchain,
+		concord_runtime::RuntimeCall::Oracle(pallet_concord_oracle::Call::propose_l1_action {
+			chain: ChainId(1),
+			nonce: 0,
+			action: only_a,
+		}),
+	)
+	.await;
+	net.until(
+		"the L1 action proposed",
+		Duration::from_secs(60),
+		|| async {
+			let at = appchain.finalized().await.ok()?.hash;
+			appchain.l1_action(ChainId(1), 0, at).await.ok()?
+		},
+	)
+	.await;
+	let (code, out) = l1_action(&config, "submit", 1);
+	assert_eq!(code, Some(1), "{out}");
+	assert!(
+		out.contains("0 signatures the contract's oracles accept, it needs 1"),
+		"{out}"
+	);
+	let (code, out) = l1_action(&config, "sign", 1);
+	assert_eq!(code, Some(0), "{out}");
+	assert!(out.contains("chain 2 was removed from the system"), "{out}");
+	net.until(
+		"the member's signature stored",
+		Duration::from_secs(60),
+		|| async {
+			let at = appchain.finalized().await.ok()?.hash;
+			let signed = appchain
+				.l1_action_signatures(ChainId(1), 0, at)
+				.await
+				.ok()?;
+			(!signed.is_empty()).then_some(())
+		},
+	)
+	.await;
+	let (code, out) = l1_action(&config, "show", 1);
+	assert_eq!(code, Some(0), "{out}");
+	assert!(out.contains("signed by 1 of 1 members"), "{out}");
+	assert!(out.contains("governance nonce is 0"), "{out}");
+	let (code, out) = l1_action(&config, "submit", 1);
+	assert_eq!(code, Some(0), "{out}");
+	assert_eq!(chain_a.rollup.chains().call().await.unwrap(), vec![1u8]);
+	assert_eq!(chain_a.rollup.governanceNonce().call().await.unwrap(), 1);
+	// The nonce is used: the same action cannot be submitted twice.
+	let (code, out) = l1_action(&config, "submit", 1);
+	assert_eq!(code, Some(1), "{out}");
+	assert!(out.contains("the contract is at 1"), "{out}");
+	let _ = std::fs::remove_dir_all(&work);
+}
+
 /// `concord-relayer --check` on the journey's configuration and on broken copies of it.
 async fn check_config_errors(config: &Path) {
 	let text = std::fs::read_to_string(config).unwrap();

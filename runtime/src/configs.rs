@@ -162,7 +162,18 @@ impl pallet_concord_proofs::Config for Runtime {
 	type Currency = Balances;
 	/// Minted per proven batch: well above the fee of a `submit_proof`.
 	type ProverReward = ConstU128<{ UNIT }>;
+	type PublicSetupKey = DevelopmentVerifyingKey;
 	type WeightInfo = crate::weights::pallet_concord_proofs::WeightInfo<Runtime>;
+}
+
+/// The development verifying key, whose setup seed is public: governance cannot set it (a
+/// development chain's genesis holds it).
+pub struct DevelopmentVerifyingKey;
+
+impl frame_support::traits::Get<alloc::vec::Vec<u8>> for DevelopmentVerifyingKey {
+	fn get() -> alloc::vec::Vec<u8> {
+		crate::genesis_config_presets::DEV_VERIFYING_KEY.to_vec()
+	}
 }
 
 impl pallet_concord_oracle::Config for Runtime {

@@ -86,9 +86,14 @@ async fn deposits_and_full_exits_are_queued() {
 			amount: 0,
 		},
 	];
+	let now = chain.now().await;
 	for (id, request) in requests.iter().enumerate() {
 		let queued = rollup.priorityRequest(id as u64).call().await.unwrap();
-		assert_eq!(queued, request_hash(request, id as u64));
+		assert_eq!(
+			queued.hashPrefix.0,
+			request_hash(request, id as u64).0[..24]
+		);
+		assert!(queued.queuedAt > 0 && queued.queuedAt <= now);
 	}
 	assert_eq!(rollup.totalPriorityRequests().call().await.unwrap(), 4);
 	// Request 0 is still the head: the later requests did not restart its wait.
@@ -194,20 +199,37 @@ async fn open_requests_are_capped() {
 	let rollup = &chain.rollup;
 	let max = rollup.MAX_OPEN_REQUESTS().call().await.unwrap();
 	assert_eq!(max, 1024);
-	// The scenario's batch 1 requests first, then full exits of account 0 to fill the queue.
+	let exit_slots = rollup.FULL_EXIT_SLOTS().call().await.unwrap();
+	assert_eq!(exit_slots, 64);
+	// The scenario's batch 1 requests first, then deposits up to where only full exits may
+	// queue, then full exits of account 0 to fill the queue. Each is sent without waiting for
+	// its receipt (nor estimating gas), then the last one's: the counter shows that every one
+	// was queued.
 	chain.request_batch1().await;
 	let bob = bob().address();
-	// Sent without waiting for each receipt (nor estimating gas), then the last one's: the
-	// counter shows that every one was queued.
 	let mut last = None;
-	for _ in 2..max {
+	for _ in 2..max - exit_slots {
+		let call = rollup
+			.depositETH(bob)
+			.value(U256::from(1))
+			.from(bob)
+			.gas(200_000);
+		last = Some(call.send().await.unwrap());
+	}
+	assert!(last.take().unwrap().get_receipt().await.unwrap().status());
+	let full = E::TooManyOpenRequests(ConcordRollup::TooManyOpenRequests {});
+	assert_eq!(
+		revert_of(rollup.depositETH(bob).value(U256::from(1)).from(bob)).await,
+		full,
+		"deposits leave the last slots to full exits"
+	);
+	for _ in max - exit_slots..max {
 		let call = rollup.requestFullExit(0, ETH).from(bob).gas(200_000);
 		last = Some(call.send().await.unwrap());
 	}
 	let receipt = last.unwrap().get_receipt().await.unwrap();
 	assert!(receipt.status());
 	assert_eq!(rollup.totalPriorityRequests().call().await.unwrap(), max);
-	let full = E::TooManyOpenRequests(ConcordRollup::TooManyOpenRequests {});
 	assert_eq!(
 		revert_of(rollup.requestFullExit(0, ETH).from(bob)).await,
 		full
@@ -225,7 +247,8 @@ async fn open_requests_are_capped() {
 		.await,
 		E::TooManyOpenRequests(ConcordRollup::TooManyOpenRequests {})
 	);
-	// Executing batch 1 serves requests 0 and 1: two more fit, not three.
+	// Executing batch 1 serves requests 0 and 1: two more full exits fit, not three, and no
+	// deposit.
 	chain.commit(&[&scenario.batches[0]]).await;
 	send(rollup.proveBatches(vec![scenario.prove_info(0)])).await;
 	send(rollup.executeBatches(
@@ -233,8 +256,12 @@ async fn open_requests_are_capped() {
 		chain.execute_signatures(1).await,
 	))
 	.await;
+	assert_eq!(
+		revert_of(rollup.depositETH(bob).value(U256::from(1)).from(bob)).await,
+		full
+	);
 	send(rollup.requestFullExit(0, ETH).from(bob)).await;
-	send(rollup.depositETH(bob).value(U256::from(1)).from(bob)).await;
+	send(rollup.requestFullExit(0, ETH).from(bob)).await;
 	assert_eq!(
 		revert_of(rollup.requestFullExit(0, ETH).from(bob)).await,
 		full
@@ -317,8 +344,8 @@ async fn request_fees_are_paid_and_kept_apart() {
 		.unwrap();
 	assert_eq!((event.to, event.token, event.amount), (bob, ETH, 500));
 	assert_eq!(
-		rollup.priorityRequest(0).call().await.unwrap(),
-		request_hash(&Chain::deposit_request(bob, ETH, 500), 0)
+		rollup.priorityRequest(0).call().await.unwrap().hashPrefix.0,
+		request_hash(&Chain::deposit_request(bob, ETH, 500), 0).0[..24]
 	);
 	send(
 		rollup

@@ -265,15 +265,16 @@ async fn only_an_unserved_head_expires() {
 	assert!(rollup.headSince().call().await.unwrap() <= t);
 	chain.commit(&[&scenario.batches[0]]).await;
 	send(rollup.proveBatches(vec![scenario.prove_info(0)])).await;
-	// Batch 1 serves requests 0 and 1 one second before they would have expired.
-	chain.next_timestamp(t + EXPIRY - 1).await;
+	// Batch 1 serves requests 0 and 1 halfway to their expiry (so that the later requests'
+	// total wait limit, `REQUEST_WAIT_LIMIT` expiries, stays out of this test).
+	let served_at = t + EXPIRY / 2;
+	chain.next_timestamp(served_at).await;
 	send(rollup.executeBatches(
 		vec![scenario.batches[0].execute_info()],
 		chain.execute_signatures(1).await,
 	))
 	.await;
 	assert_eq!(rollup.firstPriorityId().call().await.unwrap(), 2);
-	let served_at = t + EXPIRY - 1;
 	assert_eq!(rollup.headSince().call().await.unwrap(), served_at);
 
 	chain.mine_at(t + EXPIRY + 1).await;
@@ -301,4 +302,71 @@ async fn only_an_unserved_head_expires() {
 		.unwrap();
 	assert_eq!((event.expiredPriorityId, event.lastExecutedBatch), (2, 1));
 	assert!(rollup.exodusMode().call().await.unwrap());
+}
+
+/// A queue whose head is served just before it would expire, again and again, still expires
+/// once a request has waited `REQUEST_WAIT_LIMIT` expiries since it was queued: serving one
+/// request per expiry cannot keep exodus shut.
+#[tokio::test(flavor = "current_thread")]
+async fn a_queue_served_just_in_time_still_expires() {
+	let scenario = scenario();
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	assert_eq!(rollup.REQUEST_WAIT_LIMIT().call().await.unwrap(), 2);
+	chain.request_all().await;
+	// A request no batch of the scenario serves.
+	let bob = bob().address();
+	send(rollup.depositETH(bob).value(U256::from(5)).from(bob)).await;
+	let t = chain.now().await;
+	chain
+		.commit(&[&scenario.batches[0], &scenario.batches[1]])
+		.await;
+	send(rollup.proveBatches(vec![scenario.prove_info(0), scenario.prove_info(1)])).await;
+	// Each batch is executed one second before its head would expire.
+	chain.next_timestamp(t + EXPIRY - 1).await;
+	send(rollup.executeBatches(
+		vec![scenario.batches[0].execute_info()],
+		chain.execute_signatures(1).await,
+	))
+	.await;
+	chain.next_timestamp(t + 2 * EXPIRY - 2).await;
+	send(rollup.executeBatches(
+		vec![scenario.batches[1].execute_info()],
+		chain.execute_signatures(2).await,
+	))
+	.await;
+	let head = rollup.firstPriorityId().call().await.unwrap();
+	assert!(head < rollup.totalPriorityRequests().call().await.unwrap());
+	let head_since = rollup.headSince().call().await.unwrap();
+	assert_eq!(head_since, t + 2 * EXPIRY - 2);
+	let queued_at = rollup.priorityRequest(head).call().await.unwrap().queuedAt;
+	assert!(queued_at <= t);
+
+	// At the limit itself, not yet; one second later the head expires by its total wait,
+	// though it has waited only moments at the head.
+	chain.next_timestamp(queued_at + 2 * EXPIRY).await;
+	let receipt = rollup
+		.activateExodus()
+		.gas(200_000)
+		.send()
+		.await
+		.unwrap()
+		.get_receipt()
+		.await
+		.unwrap();
+	assert!(!receipt.status(), "exodus at the limit itself");
+	let expired_at = queued_at + 2 * EXPIRY + 1;
+	assert!(
+		expired_at <= head_since + EXPIRY,
+		"the head rule alone would wait"
+	);
+	chain.next_timestamp(expired_at).await;
+	let receipt = send(rollup.activateExodus().gas(200_000)).await;
+	let event = receipt
+		.decoded_log::<ConcordRollup::ExodusActivated>()
+		.unwrap();
+	assert_eq!(
+		(event.expiredPriorityId, event.lastExecutedBatch),
+		(head, 2)
+	);
 }

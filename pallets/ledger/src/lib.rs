@@ -157,9 +157,15 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 	}
 
-	/// Registered L1 chains.
+	/// Registered L1 chains: those the system serves (deposits, withdrawals, batch sync).
 	#[pallet::storage]
 	pub type Chains<T> = StorageMap<_, Twox64Concat, ChainId, ChainInfo>;
+
+	/// Chains removed from the system (a dead L1, a stalled contract): no op may name them any
+	/// more and nothing waits for them; their ids are never registered again, so the ops of
+	/// earlier batches that name them keep their meaning.
+	#[pallet::storage]
+	pub type RemovedChains<T> = StorageMap<_, Twox64Concat, ChainId, ChainInfo>;
 
 	/// Tokens by L2 token id and chain: the same id on two chains is what lets funds deposited
 	/// on one be withdrawn on the other.
@@ -220,6 +226,8 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// An L1 chain was registered.
 		ChainRegistered { chain: ChainId, info: ChainInfo },
+		/// A chain was removed: ops naming it are refused from now on.
+		ChainRemoved { chain: ChainId },
 		/// A token was registered on a chain.
 		TokenRegistered {
 			token: TokenId,
@@ -311,6 +319,8 @@ pub mod pallet {
 		/// Minimum fees are set for L2-signed op kinds only, and are never zero (a zero
 		/// minimum would let anyone fill blocks for free).
 		InvalidMinFee,
+		/// The chain id belonged to a removed chain: it is never registered again.
+		ChainRemoved,
 	}
 
 	impl<T> From<StfError> for Error<T> {
@@ -491,11 +501,24 @@ pub mod pallet {
 				Error::<T>::ChainAlreadyRegistered
 			);
 			ensure!(
+				!RemovedChains::<T>::contains_key(chain),
+				Error::<T>::ChainRemoved
+			);
+			ensure!(
 				(Chains::<T>::iter_keys().count() as u32) < T::MaxChains::get(),
 				Error::<T>::TooManyChains
 			);
 			Chains::<T>::insert(chain, info);
 			Self::deposit_event(Event::ChainRegistered { chain, info });
+			Ok(())
+		}
+
+		/// Moves `chain` to [`RemovedChains`]. Its liquidity record stays: it is what its
+		/// contract still holds.
+		pub fn do_remove_chain(chain: ChainId) -> DispatchResult {
+			let info = Chains::<T>::take(chain).ok_or(Error::<T>::UnknownChain)?;
+			RemovedChains::<T>::insert(chain, info);
+			Self::deposit_event(Event::ChainRemoved { chain });
 			Ok(())
 		}
 

@@ -3,7 +3,10 @@
 //! trapdoor key, and sign with development secp256k1 keys.
 
 use crate::{
-	pallet::{Attestation, Call, Config, Disputed, LastSynced, Members, Pallet, Subject},
+	pallet::{
+		Attestation, Call, Config, Disputed, L1Action, L1ActionSignatures, L1Actions, LastSynced,
+		Members, Pallet, PendingPriority, Subject,
+	},
 	AlarmReason,
 };
 use alloc::vec::Vec;
@@ -67,6 +70,21 @@ fn proven_batch<T: Config>() -> [u8; 32] {
 		L1Progress::<T>::mutate(chain, |progress| progress.proven = 1);
 	}
 	pallet_concord_proofs::Pallet::<T>::expected_sync_hash(1).expect("proven")
+}
+
+/// An oracle set of the most addresses a contract takes, the largest action to sign.
+fn largest_action() -> L1Action {
+	let oracles: Vec<[u8; 20]> = (0..256u32)
+		.map(|i| {
+			let mut address = [0xa0; 20];
+			address[..4].copy_from_slice(&i.to_be_bytes());
+			address
+		})
+		.collect();
+	L1Action::UpdateOracles {
+		oracles: BoundedVec::try_from(oracles).expect("256 oracles"),
+		threshold: 200,
+	}
 }
 
 /// One vote short of a quorum of `members` attested `attestation`; returns the member whose
@@ -250,6 +268,89 @@ mod benchmarks {
 		_(origin as T::RuntimeOrigin, subject);
 
 		assert!(!Disputed::<T>::contains_key(subject));
+	}
+
+	/// Removing a chain that has `MaxOpenRequests` confirmed priority ops pending and alone
+	/// held back batch 1, which then syncs.
+	#[benchmark]
+	fn remove_chain() {
+		let root = <T as pallet_concord_ledger::Config>::GovernanceOrigin::try_successful_origin()
+			.expect("governance origin");
+		pallet_concord_ledger::Pallet::<T>::register_chain(root, ChainId(202), 202, [4; 20])
+			.expect("a new chain");
+		proven_batch::<T>();
+		for priority_id in 0..T::MaxOpenRequests::get() {
+			PendingPriority::<T>::insert(CHAIN, priority_id, Op::Noop);
+		}
+		let origin = T::OracleGovernance::try_successful_origin().expect("governance origin");
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, CHAIN);
+
+		assert_eq!(LastSynced::<T>::get(), 1);
+		assert!(PendingPriority::<T>::iter_prefix(CHAIN).next().is_none());
+	}
+
+	/// A proposal of the largest action replacing one with `m` signatures.
+	#[benchmark]
+	fn propose_l1_action(m: Linear<1, { T::MaxMembers::get() }>) {
+		register_chain::<T>();
+		let members = members::<T>(m);
+		L1Actions::<T>::insert(CHAIN, 0, largest_action());
+		for member in &members {
+			L1ActionSignatures::<T>::insert((CHAIN, 0), member, [1; 65]);
+		}
+		let origin = T::OracleGovernance::try_successful_origin().expect("governance origin");
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, CHAIN, 0, largest_action());
+
+		assert_eq!(L1ActionSignatures::<T>::iter_prefix((CHAIN, 0)).count(), 0);
+	}
+
+	/// The signature that completes the quorum of `MaxMembers` on the largest action.
+	#[benchmark]
+	fn sign_l1_action() {
+		register_chain::<T>();
+		let members = members::<T>(T::MaxMembers::get());
+		L1Actions::<T>::insert(CHAIN, 0, largest_action());
+		let needed = crate::quorum(members.len() as u32) as usize;
+		for member in &members[..needed - 1] {
+			L1ActionSignatures::<T>::insert((CHAIN, 0), member, [1; 65]);
+		}
+		let info = pallet_concord_ledger::Chains::<T>::get(CHAIN).expect("registered");
+		let digest = largest_action().digest(&info, 0);
+		let signature = concord_primitives::ops::eth_sign(&member_key(needed as u32 - 1), &digest);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(members[needed - 1].clone()),
+			CHAIN,
+			0,
+			signature,
+		);
+
+		assert!(L1ActionSignatures::<T>::contains_key(
+			(CHAIN, 0),
+			&members[needed - 1]
+		));
+	}
+
+	/// Dropping an action with `m` signatures.
+	#[benchmark]
+	fn drop_l1_action(m: Linear<1, { T::MaxMembers::get() }>) {
+		register_chain::<T>();
+		let members = members::<T>(m);
+		L1Actions::<T>::insert(CHAIN, 0, largest_action());
+		for member in &members {
+			L1ActionSignatures::<T>::insert((CHAIN, 0), member, [1; 65]);
+		}
+		let origin = T::OracleGovernance::try_successful_origin().expect("governance origin");
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, CHAIN, 0);
+
+		assert!(!L1Actions::<T>::contains_key(CHAIN, 0));
 	}
 
 	impl_benchmark_test_suite!(

@@ -57,6 +57,10 @@ pub use weights::WeightInfo;
 /// next confirmation on that chain.
 pub const MAX_PRIORITY_DRAIN: u32 = 8;
 
+/// How many batches one call syncs at most (when a proof confirmed on the last chain, or a
+/// chain's removal, lets several sync at once); the next confirmation syncs more.
+pub const MAX_SYNC_PER_CALL: u32 = 16;
+
 /// `⌈2n/3⌉`: how many identical attestations of `n` members confirm a value.
 pub fn quorum(members: u32) -> u32 {
 	(2 * members).div_ceil(3)
@@ -72,7 +76,7 @@ pub fn conflict_weight(members: u32) -> u32 {
 pub mod pallet {
 	use super::*;
 	use concord_primitives::{
-		commitment::{commit_digest, execute_digest},
+		commitment::{commit_digest, execute_digest, GovernanceCall},
 		ops::{recover_eth_signer, ChainId, Op},
 	};
 	use frame_support::{dispatch::PostDispatchInfo, pallet_prelude::*};
@@ -217,6 +221,64 @@ pub mod pallet {
 	pub type ChainSignatures<T> =
 		BoundedVec<(ChainId, [u8; 65]), <T as pallet_concord_ledger::Config>::MaxChains>;
 
+	/// The most oracles a rollup contract takes (its `MAX_ORACLES`).
+	pub type MaxL1Oracles = ConstU32<256>;
+
+	/// A governance call of one chain's rollup contract ([`GovernanceCall`]) that the
+	/// appchain's governance asks the members to authorize with their L1 keys.
+	#[derive(
+		Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	)]
+	pub enum L1Action {
+		/// `updateOracles(oracles, threshold)`: the contract's oracle set follows the members.
+		UpdateOracles {
+			oracles: BoundedVec<[u8; 20], MaxL1Oracles>,
+			threshold: u64,
+		},
+		/// `revertBatches(new_total_committed)`: drops committed, unexecuted batches.
+		RevertBatches { new_total_committed: u64 },
+		/// `registerToken(token_id, token)`: maps an L2 token id to the chain's token.
+		RegisterToken { token_id: u16, token: [u8; 20] },
+		/// `updateChains(chain_ids)`: the Concord chain ids whose ops the contract accepts.
+		UpdateChains {
+			chain_ids: BoundedVec<u8, ConstU32<256>>,
+		},
+		/// `withdrawFees(to, amount)`: pays out collected request fees.
+		WithdrawFees { to: [u8; 20], amount: u128 },
+	}
+
+	impl L1Action {
+		/// The digest members sign for the contract registered as `info` at its governance
+		/// nonce `nonce`.
+		pub fn digest(&self, info: &ChainInfo, nonce: u64) -> [u8; 32] {
+			let mut amount_word = [0u8; 32];
+			let call = match self {
+				L1Action::UpdateOracles { oracles, threshold } => GovernanceCall::UpdateOracles {
+					oracles,
+					threshold: *threshold,
+				},
+				L1Action::RevertBatches {
+					new_total_committed,
+				} => GovernanceCall::RevertBatches {
+					new_total_committed: *new_total_committed,
+				},
+				L1Action::RegisterToken { token_id, token } => GovernanceCall::RegisterToken {
+					token_id: *token_id,
+					token: *token,
+				},
+				L1Action::UpdateChains { chain_ids } => GovernanceCall::UpdateChains { chain_ids },
+				L1Action::WithdrawFees { to, amount } => {
+					amount_word[16..].copy_from_slice(&amount.to_be_bytes());
+					GovernanceCall::WithdrawFees {
+						to: *to,
+						amount: amount_word,
+					}
+				}
+			};
+			call.digest(info.evm_chain_id, &info.contract, nonce)
+		}
+	}
+
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
 
@@ -285,6 +347,16 @@ pub mod pallet {
 	pub type CommitSignatures<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, u64, Blake2_128Concat, T::AccountId, ChainSignatures<T>>;
 
+	/// The L1 governance actions governance proposed, by chain and the contract's governance
+	/// nonce they are for.
+	#[pallet::storage]
+	pub type L1Actions<T> = StorageDoubleMap<_, Twox64Concat, ChainId, Twox64Concat, u64, L1Action>;
+
+	/// Members' signatures of each proposed L1 action's digest.
+	#[pallet::storage]
+	pub type L1ActionSignatures<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, (ChainId, u64), Blake2_128Concat, T::AccountId, [u8; 65]>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -328,6 +400,26 @@ pub mod pallet {
 		},
 		/// Governance cleared a dispute and its votes: members attest it again.
 		DisputeCleared { subject: Subject },
+		/// Governance removed `chain` from the system: batches sync and execute without it.
+		ChainRemoved { chain: ChainId },
+		/// Governance asks the members to authorize `action` on `chain`'s contract at its
+		/// governance nonce `nonce` (replacing an earlier proposal for that nonce and its
+		/// signatures).
+		L1ActionProposed {
+			chain: ChainId,
+			nonce: u64,
+			action: L1Action,
+		},
+		/// A member signed the L1 action.
+		L1ActionSigned {
+			chain: ChainId,
+			nonce: u64,
+			member: T::AccountId,
+		},
+		/// A quorum of members signed the L1 action: anyone can submit it to the contract.
+		L1ActionAuthorized { chain: ChainId, nonce: u64 },
+		/// Governance dropped the L1 action and its signatures (done on the L1, or abandoned).
+		L1ActionDropped { chain: ChainId, nonce: u64 },
 	}
 
 	#[pallet::error]
@@ -365,6 +457,12 @@ pub mod pallet {
 		NotDisputed,
 		/// Every registered chain executed this batch: there is nothing left to attest or sign.
 		BatchFinished,
+		/// No L1 action is proposed for this chain and nonce.
+		UnknownL1Action,
+		/// The L1 action's parameters are ones its contract refuses (an oracle set that is
+		/// empty or lists an address twice, a threshold below two thirds of it or above it, a
+		/// chain set without the chain itself or with an id twice, a zero fee payout).
+		InvalidL1Action,
 	}
 
 	#[pallet::genesis_config]
@@ -564,6 +662,109 @@ pub mod pallet {
 			Self::deposit_event(Event::DisputeCleared { subject });
 			Ok(())
 		}
+
+		/// Removes a dead chain (its L1 halted, its contract stalled) from the system: the
+		/// ledger refuses ops naming it from now on, its confirmed priority ops that did not
+		/// apply are dropped, and batches sync, are signed and pruned over the other chains
+		/// only (the sync advances here by up to [`MAX_SYNC_PER_CALL`] batches, and further with
+		/// the next proof confirmed). Removal is final: the id is never registered again.
+		#[pallet::call_index(5)]
+		#[pallet::weight((<T as Config>::WeightInfo::remove_chain(), DispatchClass::Operational))]
+		pub fn remove_chain(origin: OriginFor<T>, chain: ChainId) -> DispatchResult {
+			T::OracleGovernance::ensure_origin(origin)?;
+			pallet_concord_ledger::Pallet::<T>::do_remove_chain(chain)?;
+			let _ = PendingPriority::<T>::clear_prefix(chain, u32::MAX, None);
+			Self::advance_sync();
+			Self::deposit_event(Event::ChainRemoved { chain });
+			Ok(())
+		}
+
+		/// Asks the members to authorize `action` on `chain`'s contract at its governance
+		/// nonce `nonce` (the contract's `governanceNonce` when it is submitted). A proposal for
+		/// the same chain and nonce is replaced, with its signatures.
+		#[pallet::call_index(6)]
+		#[pallet::weight((
+			<T as Config>::WeightInfo::propose_l1_action(T::MaxMembers::get()),
+			DispatchClass::Operational
+		))]
+		pub fn propose_l1_action(
+			origin: OriginFor<T>,
+			chain: ChainId,
+			nonce: u64,
+			action: L1Action,
+		) -> DispatchResult {
+			T::OracleGovernance::ensure_origin(origin)?;
+			ensure!(
+				pallet_concord_ledger::Chains::<T>::contains_key(chain),
+				Error::<T>::UnknownChain
+			);
+			ensure!(
+				Self::contract_accepts(chain, &action),
+				Error::<T>::InvalidL1Action
+			);
+			let _ = L1ActionSignatures::<T>::clear_prefix((chain, nonce), u32::MAX, None);
+			L1Actions::<T>::insert(chain, nonce, action.clone());
+			Self::deposit_event(Event::L1ActionProposed {
+				chain,
+				nonce,
+				action,
+			});
+			Ok(())
+		}
+
+		/// Stores the member's signature (65 bytes `r ‖ s ‖ v` by its L1 key) of the proposed
+		/// L1 action's digest. Paid like any call: members sign governance actions rarely.
+		#[pallet::call_index(7)]
+		#[pallet::weight((<T as Config>::WeightInfo::sign_l1_action(), DispatchClass::Operational))]
+		pub fn sign_l1_action(
+			origin: OriginFor<T>,
+			chain: ChainId,
+			nonce: u64,
+			signature: [u8; 65],
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let member = Self::ensure_member(&who)?;
+			let action = L1Actions::<T>::get(chain, nonce).ok_or(Error::<T>::UnknownL1Action)?;
+			let info =
+				pallet_concord_ledger::Chains::<T>::get(chain).ok_or(Error::<T>::UnknownChain)?;
+			ensure!(
+				!L1ActionSignatures::<T>::contains_key((chain, nonce), &who),
+				Error::<T>::AlreadySigned
+			);
+			ensure!(
+				recover_eth_signer(&action.digest(&info, nonce), &signature)
+					== Some(member.l1_address),
+				Error::<T>::BadSignature
+			);
+			L1ActionSignatures::<T>::insert((chain, nonce), &who, signature);
+			Self::deposit_event(Event::L1ActionSigned {
+				chain,
+				nonce,
+				member: who,
+			});
+			if Self::reaches_quorum(L1ActionSignatures::<T>::iter_key_prefix((chain, nonce))) {
+				Self::deposit_event(Event::L1ActionAuthorized { chain, nonce });
+			}
+			Ok(())
+		}
+
+		/// Drops a proposed L1 action and its signatures, once it was carried out on the L1 or
+		/// abandoned.
+		#[pallet::call_index(8)]
+		#[pallet::weight((
+			<T as Config>::WeightInfo::drop_l1_action(T::MaxMembers::get()),
+			DispatchClass::Operational
+		))]
+		pub fn drop_l1_action(origin: OriginFor<T>, chain: ChainId, nonce: u64) -> DispatchResult {
+			T::OracleGovernance::ensure_origin(origin)?;
+			ensure!(
+				L1Actions::<T>::take(chain, nonce).is_some(),
+				Error::<T>::UnknownL1Action
+			);
+			let _ = L1ActionSignatures::<T>::clear_prefix((chain, nonce), u32::MAX, None);
+			Self::deposit_event(Event::L1ActionDropped { chain, nonce });
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -595,6 +796,32 @@ pub mod pallet {
 				quorum: quorum(count),
 			});
 			Ok(())
+		}
+
+		/// Whether `chain`'s contract would take `action`'s parameters (what it checks besides
+		/// the signatures and, for a revert, its batch counters).
+		fn contract_accepts(chain: ChainId, action: &L1Action) -> bool {
+			match action {
+				L1Action::UpdateOracles { oracles, threshold } => {
+					let count = oracles.len() as u64;
+					count != 0
+						&& 3 * threshold >= 2 * count
+						&& *threshold <= count
+						&& oracles
+							.iter()
+							.enumerate()
+							.all(|(i, oracle)| *oracle != [0; 20] && !oracles[..i].contains(oracle))
+				}
+				L1Action::UpdateChains { chain_ids } => {
+					chain_ids.contains(&chain.0)
+						&& chain_ids
+							.iter()
+							.enumerate()
+							.all(|(i, id)| !chain_ids[..i].contains(id))
+				}
+				L1Action::WithdrawFees { to, amount } => *to != [0; 20] && *amount != 0,
+				L1Action::RevertBatches { .. } | L1Action::RegisterToken { .. } => true,
+			}
 		}
 
 		fn ensure_member(who: &T::AccountId) -> Result<Member<T::AccountId>, Error<T>> {
@@ -909,15 +1136,15 @@ pub mod pallet {
 			applied
 		}
 
-		/// Marks as synced every batch after the last synced one that all registered chains
-		/// proved with the expected sync hash.
+		/// Marks as synced the batches after the last synced one that all registered chains
+		/// proved with the expected sync hash, at most [`MAX_SYNC_PER_CALL`].
 		fn advance_sync() {
 			let chains: alloc::vec::Vec<ChainId> =
 				pallet_concord_ledger::Chains::<T>::iter_keys().collect();
 			if chains.is_empty() {
 				return;
 			}
-			loop {
+			for _ in 0..MAX_SYNC_PER_CALL {
 				let next = LastSynced::<T>::get() + 1;
 				let proven_everywhere = chains.iter().all(|&chain| {
 					pallet_concord_batches::L1Progress::<T>::get(chain).proven >= next

@@ -68,7 +68,17 @@ impl pallet_concord_proofs::Config for Test {
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type Currency = Balances;
 	type ProverReward = ConstU64<50>;
+	type PublicSetupKey = NoPublicSetupKey;
 	type WeightInfo = ();
+}
+
+/// No key is refused as public in these tests.
+pub struct NoPublicSetupKey;
+
+impl frame_support::traits::Get<Vec<u8>> for NoPublicSetupKey {
+	fn get() -> Vec<u8> {
+		Vec::new()
+	}
 }
 
 impl crate::Config for Test {

@@ -64,7 +64,9 @@ pub fn execute_signatures(member: u64, batch: u64, chains: &[ChainId]) -> ChainS
 	let signatures: Vec<_> = chains
 		.iter()
 		.map(|&chain| {
-			let info = pallet_concord_ledger::Chains::<Test>::get(chain).unwrap();
+			let info = pallet_concord_ledger::Chains::<Test>::get(chain)
+				.or_else(|| pallet_concord_ledger::RemovedChains::<Test>::get(chain))
+				.unwrap();
 			let digest = execute_digest(info.evm_chain_id, &info.contract, batch, sync_hash);
 			let bytes = concord_primitives::ops::eth_sign(&member_key(member), &digest);
 			(chain, bytes)
@@ -753,5 +755,229 @@ fn commit_signatures_cover_the_sealed_pubdata_and_a_quorum_authorizes_the_commit
 			Err(refused(Error::NotMember))
 		);
 		assert_eq!(admit(RuntimeOrigin::signed(3), call()), Ok(()));
+	});
+}
+
+#[test]
+fn removing_a_dead_chain_lets_the_others_sync_sign_and_prune_without_it() {
+	new_test_ext(trapdoor_key_bytes()).execute_with(|| {
+		sealed_and_proven_batch();
+		let sync_hash = Proofs::expected_sync_hash(1).unwrap();
+		attest_all(&[1, 2], proven(CHAIN_A, sync_hash));
+		// A confirmed deposit of chain B waits behind a missing priority id.
+		attest_all(&[1, 2], Attestation::Priority(deposit(CHAIN_B, 2, 0xb2, 5)));
+		assert!(PendingPriority::<Test>::contains_key(CHAIN_B, 2));
+		assert_eq!(LastSynced::<Test>::get(), 0, "chain B is dead: no sync");
+
+		assert_noop!(
+			Oracle::remove_chain(RuntimeOrigin::signed(1), CHAIN_B),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Oracle::remove_chain(RuntimeOrigin::root(), CHAIN_B));
+		System::assert_has_event(Event::ChainRemoved { chain: CHAIN_B }.into());
+		assert_eq!(
+			LastSynced::<Test>::get(),
+			1,
+			"batch 1 syncs over chain A alone"
+		);
+		assert!(!PendingPriority::<Test>::contains_key(CHAIN_B, 2));
+		assert_noop!(
+			Oracle::remove_chain(RuntimeOrigin::root(), CHAIN_B),
+			pallet_concord_ledger::Error::<Test>::UnknownChain
+		);
+
+		// Nothing more is attested or signed for chain B; chain A alone is signed.
+		assert_noop!(
+			attest(3, Attestation::Priority(deposit(CHAIN_B, 1, 0xb2, 5))),
+			Error::<Test>::UnknownChain
+		);
+		assert_noop!(
+			Oracle::sign_execute(
+				RuntimeOrigin::signed(1),
+				1,
+				execute_signatures(1, 1, &[CHAIN_A, CHAIN_B])
+			),
+			Error::<Test>::WrongChains
+		);
+		for member in [1, 2] {
+			assert_ok!(Oracle::sign_execute(
+				RuntimeOrigin::signed(member),
+				1,
+				execute_signatures(member, 1, &[CHAIN_A])
+			));
+		}
+		System::assert_has_event(Event::ExecuteAuthorized { batch: 1 }.into());
+
+		// Batch 1 is pruned once chain A alone executed it.
+		let root = Proofs::state_after(1).0;
+		attest_all(
+			&[1, 2],
+			Attestation::Executed {
+				chain: CHAIN_A,
+				batch: 1,
+				new_root: fr_to_be_bytes(&root),
+			},
+		);
+		Oracle::on_idle(5, frame_support::weights::Weight::MAX);
+		assert_eq!(LastFinished::<Test>::get(), 1);
+
+		// The id is never given to another chain; withdrawals to it are refused.
+		assert_noop!(
+			Ledger::register_chain(RuntimeOrigin::root(), CHAIN_B, 9, [9; 20]),
+			pallet_concord_ledger::Error::<Test>::ChainRemoved
+		);
+		assert_eq!(
+			pallet_concord_ledger::RemovedChains::<Test>::get(CHAIN_B),
+			Some(pallet_concord_ledger::ChainInfo {
+				evm_chain_id: CHAINS[1].1,
+				contract: CHAINS[1].2
+			})
+		);
+	});
+}
+
+/// Member `member`'s signature of the L1 action proposed for `chain` at `nonce`.
+fn l1_action_signature(member: u64, chain: ChainId, nonce: u64) -> [u8; 65] {
+	let action = L1Actions::<Test>::get(chain, nonce).unwrap();
+	let info = pallet_concord_ledger::Chains::<Test>::get(chain).unwrap();
+	concord_primitives::ops::eth_sign(&member_key(member), &action.digest(&info, nonce))
+}
+
+#[test]
+fn members_authorize_an_l1_governance_action_with_a_quorum_of_checked_signatures() {
+	new_test_ext(Vec::new()).execute_with(|| {
+		let only_a = L1Action::UpdateChains {
+			chain_ids: vec![1].try_into().unwrap(),
+		};
+		assert_noop!(
+			Oracle::propose_l1_action(RuntimeOrigin::signed(1), CHAIN_A, 0, only_a.clone()),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Oracle::propose_l1_action(RuntimeOrigin::root(), ChainId(7), 0, only_a.clone()),
+			Error::<Test>::UnknownChain
+		);
+		// What the contract would refuse is refused here.
+		for refused in [
+			L1Action::UpdateChains {
+				chain_ids: vec![2].try_into().unwrap(),
+			},
+			L1Action::UpdateChains {
+				chain_ids: vec![1, 2, 1].try_into().unwrap(),
+			},
+			L1Action::UpdateOracles {
+				oracles: vec![[1; 20], [2; 20], [3; 20]].try_into().unwrap(),
+				threshold: 1,
+			},
+			L1Action::UpdateOracles {
+				oracles: vec![[1; 20], [1; 20]].try_into().unwrap(),
+				threshold: 2,
+			},
+			L1Action::UpdateOracles {
+				oracles: Default::default(),
+				threshold: 0,
+			},
+			L1Action::WithdrawFees {
+				to: [0; 20],
+				amount: 1,
+			},
+			L1Action::WithdrawFees {
+				to: [1; 20],
+				amount: 0,
+			},
+		] {
+			assert_noop!(
+				Oracle::propose_l1_action(RuntimeOrigin::root(), CHAIN_A, 0, refused),
+				Error::<Test>::InvalidL1Action
+			);
+		}
+		assert_noop!(
+			Oracle::sign_l1_action(RuntimeOrigin::signed(1), CHAIN_A, 0, [0; 65]),
+			Error::<Test>::UnknownL1Action
+		);
+		assert_ok!(Oracle::propose_l1_action(
+			RuntimeOrigin::root(),
+			CHAIN_A,
+			0,
+			only_a.clone()
+		));
+
+		// A non-member, a member's signature of another nonce or chain, and garbage.
+		let signature = l1_action_signature(1, CHAIN_A, 0);
+		assert_noop!(
+			Oracle::sign_l1_action(RuntimeOrigin::signed(9), CHAIN_A, 0, signature),
+			Error::<Test>::NotMember
+		);
+		assert_noop!(
+			Oracle::sign_l1_action(RuntimeOrigin::signed(2), CHAIN_A, 0, signature),
+			Error::<Test>::BadSignature
+		);
+		assert_noop!(
+			Oracle::sign_l1_action(RuntimeOrigin::signed(1), CHAIN_A, 0, [7; 65]),
+			Error::<Test>::BadSignature
+		);
+		assert_ok!(Oracle::sign_l1_action(
+			RuntimeOrigin::signed(1),
+			CHAIN_A,
+			0,
+			signature
+		));
+		assert_noop!(
+			Oracle::sign_l1_action(RuntimeOrigin::signed(1), CHAIN_A, 0, signature),
+			Error::<Test>::AlreadySigned
+		);
+		let authorized = Event::L1ActionAuthorized {
+			chain: CHAIN_A,
+			nonce: 0,
+		};
+		assert!(!has_event(authorized.clone()), "one of three is no quorum");
+		assert_ok!(Oracle::sign_l1_action(
+			RuntimeOrigin::signed(2),
+			CHAIN_A,
+			0,
+			l1_action_signature(2, CHAIN_A, 0)
+		));
+		System::assert_last_event(authorized.into());
+
+		// The digest is the contract's (`GovernanceCall`, compared with the deployed contract
+		// in the contracts' tests).
+		let info = pallet_concord_ledger::Chains::<Test>::get(CHAIN_A).unwrap();
+		assert_eq!(
+			only_a.digest(&info, 0),
+			concord_primitives::commitment::GovernanceCall::UpdateChains { chain_ids: &[1] }
+				.digest(info.evm_chain_id, &info.contract, 0)
+		);
+
+		// A new proposal for the nonce voids the signatures; dropping clears everything.
+		let fees = L1Action::WithdrawFees {
+			to: [5; 20],
+			amount: 10,
+		};
+		assert_ok!(Oracle::propose_l1_action(
+			RuntimeOrigin::root(),
+			CHAIN_A,
+			0,
+			fees
+		));
+		assert_eq!(
+			L1ActionSignatures::<Test>::iter_prefix((CHAIN_A, 0)).count(),
+			0
+		);
+		assert_ok!(Oracle::sign_l1_action(
+			RuntimeOrigin::signed(3),
+			CHAIN_A,
+			0,
+			l1_action_signature(3, CHAIN_A, 0)
+		));
+		assert_ok!(Oracle::drop_l1_action(RuntimeOrigin::root(), CHAIN_A, 0));
+		assert!(!L1Actions::<Test>::contains_key(CHAIN_A, 0));
+		assert_eq!(
+			L1ActionSignatures::<Test>::iter_prefix((CHAIN_A, 0)).count(),
+			0
+		);
+		assert_noop!(
+			Oracle::drop_l1_action(RuntimeOrigin::root(), CHAIN_A, 0),
+			Error::<Test>::UnknownL1Action
+		);
 	});
 }

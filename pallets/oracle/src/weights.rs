@@ -18,6 +18,15 @@ pub trait WeightInfo {
 	fn sign_commit(c: u32) -> Weight;
 	/// Clearing a dispute with `m` votes.
 	fn clear_dispute(m: u32) -> Weight;
+	/// Removing a chain with `MaxOpenRequests` pending priority ops and syncing
+	/// `MAX_SYNC_PER_CALL` batches.
+	fn remove_chain() -> Weight;
+	/// Proposing an L1 action over one with `m` signatures.
+	fn propose_l1_action(m: u32) -> Weight;
+	/// Checking and storing a member's signature of an L1 action.
+	fn sign_l1_action() -> Weight;
+	/// Dropping an L1 action with `m` signatures.
+	fn drop_l1_action(m: u32) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -37,6 +46,18 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn clear_dispute(_: u32) -> Weight {
+		Weight::zero()
+	}
+	fn remove_chain() -> Weight {
+		Weight::zero()
+	}
+	fn propose_l1_action(_: u32) -> Weight {
+		Weight::zero()
+	}
+	fn sign_l1_action() -> Weight {
+		Weight::zero()
+	}
+	fn drop_l1_action(_: u32) -> Weight {
 		Weight::zero()
 	}
 }

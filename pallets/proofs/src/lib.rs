@@ -88,6 +88,10 @@ pub mod pallet {
 		/// Minted to the prover of each batch.
 		#[pallet::constant]
 		type ProverReward: Get<BalanceOf<Self>>;
+		/// A verifying key whose setup secret is public (the development key, compressed):
+		/// `set_key` refuses it, since anyone could prove any batch against it. A development
+		/// chain's genesis may still register it.
+		type PublicSetupKey: Get<alloc::vec::Vec<u8>>;
 		type WeightInfo: WeightInfo;
 	}
 
@@ -140,6 +144,8 @@ pub mod pallet {
 		MalformedProof,
 		/// The proof does not prove this batch with this new root.
 		InvalidProof,
+		/// The key is the one whose setup secret is public ([`Config::PublicSetupKey`]).
+		PublicSetupKey,
 	}
 
 	#[pallet::genesis_config]
@@ -164,11 +170,17 @@ pub mod pallet {
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
 		/// Replaces the verifying key with `key`, arkworks' compressed canonical bytes of a
-		/// Groth16 BN254 key for one public input (the `verifying.key` file of a setup).
+		/// Groth16 BN254 key for one public input (the `verifying.key` file of a setup), unless
+		/// it is the key whose setup secret is public.
 		#[pallet::call_index(0)]
 		#[pallet::weight((<T as Config>::WeightInfo::set_key(), DispatchClass::Operational))]
 		pub fn set_key(origin: OriginFor<T>, key: alloc::vec::Vec<u8>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
+			let stored = Self::stored_form(&key).ok_or(Error::<T>::InvalidKey)?;
+			ensure!(
+				Some(stored) != Self::stored_form(&T::PublicSetupKey::get()),
+				Error::<T>::PublicSetupKey
+			);
 			Self::do_set_key(&key)
 		}
 

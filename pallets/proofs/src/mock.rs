@@ -44,7 +44,23 @@ impl crate::Config for Test {
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type Currency = Balances;
 	type ProverReward = ConstU64<REWARD>;
+	type PublicSetupKey = PublicKeyOfTests;
 	type WeightInfo = ();
+}
+
+/// The tests' public-setup key: the trapdoor key with another `alpha` (a valid key that is not
+/// the one the tests set).
+pub struct PublicKeyOfTests;
+
+impl frame_support::traits::Get<Vec<u8>> for PublicKeyOfTests {
+	fn get() -> Vec<u8> {
+		use ark_serialize::CanonicalSerialize;
+		let mut key = crate::testing::trapdoor_key();
+		key.alpha_g1 = (key.alpha_g1 + key.alpha_g1).into();
+		let mut bytes = Vec::new();
+		key.serialize_compressed(&mut bytes).unwrap();
+		bytes
+	}
 }
 
 /// No verifying key unless `key` is given (compressed bytes).

@@ -8,7 +8,11 @@ use concord_primitives::{
 	stf::{BatchContext, TreeState},
 	Fr,
 };
-use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect, BoundedVec};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::Inspect, Get},
+	BoundedVec,
+};
 use pallet_concord_ledger::OnApplied;
 use sp_runtime::DispatchError;
 
@@ -93,6 +97,12 @@ fn governance_sets_a_valid_key_for_one_input() {
 		assert_noop!(
 			Proofs::set_key(RuntimeOrigin::root(), bytes),
 			Error::<Test>::InvalidKey
+		);
+
+		// The key whose setup secret is public (the development key in the runtime).
+		assert_noop!(
+			Proofs::set_key(RuntimeOrigin::root(), PublicKeyOfTests::get()),
+			Error::<Test>::PublicSetupKey
 		);
 
 		assert_ok!(Proofs::set_key(RuntimeOrigin::root(), key.clone()));

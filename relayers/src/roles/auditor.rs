@@ -78,7 +78,7 @@ impl Auditor {
 		let at = relayer.appchain.finalized().await?.hash;
 		self.replay_proven(relayer, at).await?;
 		let mut errors = StepErrors::default();
-		for l1 in &relayer.chains {
+		for l1 in relayer.live_chains(at).await? {
 			if let Err(error) = self.check_chain(relayer, l1, at).await {
 				errors.push(Some(l1.chain.0), error);
 			}

@@ -74,7 +74,7 @@ pub async fn step(relayer: &Relayer) -> Result<(), StepErrors> {
 		.set(synced);
 	let mut errors = StepErrors::default();
 	let mut totals = Vec::new();
-	for l1 in &relayer.chains {
+	for l1 in relayer.live_chains(at).await? {
 		match l1.totals(None).await {
 			Ok(chain_totals) => totals.push((l1, chain_totals)),
 			Err(error) => errors.push(Some(l1.chain.0), error),

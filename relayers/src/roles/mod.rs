@@ -52,14 +52,17 @@ pub fn batch_ops(batch: u64, pubdata: &[u8]) -> Result<(AccountId, Vec<Op>), Rel
 	Ok((fee_account, ops))
 }
 
-/// Adds the chains and tokens registered on the appchain at `at` to `state`'s registry (a
-/// registration never goes away, so adding is enough).
+/// Adds the chains and tokens registered on the appchain at `at` to `state`'s registry. Removed
+/// chains stay in it: the ops of earlier batches that name them replay as they applied (the
+/// ledger refuses new ones).
 pub async fn sync_registry(
 	relayer: &Relayer,
 	state: &mut TreeState,
 	at: H256,
 ) -> Result<(), RelayerError> {
-	for (chain, _) in relayer.appchain.chains(at).await? {
+	let appchain = &relayer.appchain;
+	let removed = appchain.removed_chains(at).await?;
+	for (chain, _) in appchain.chains(at).await?.into_iter().chain(removed) {
 		state.registry_mut().add_chain(chain);
 	}
 	for (token, chain) in relayer.appchain.tokens(at).await? {

@@ -58,7 +58,7 @@ pub async fn step(relayer: &Relayer) -> Result<(), StepErrors> {
 		metrics.appchain.with_label_values(&[figure]).set(value);
 	}
 	let mut errors = StepErrors::default();
-	for l1 in &relayer.chains {
+	for l1 in relayer.live_chains(at).await? {
 		if let Err(error) = submit(relayer, l1, at, sealed, proven).await {
 			errors.push(Some(l1.chain.0), error);
 		}

@@ -59,7 +59,7 @@ pub async fn step(relayer: &Relayer) -> Result<(), StepErrors> {
 		.expect("the watcher has an appchain key");
 	let at = relayer.appchain.finalized().await?.hash;
 	let mut errors = StepErrors::default();
-	for l1 in &relayer.chains {
+	for l1 in relayer.live_chains(at).await? {
 		if let Err(error) = watch(relayer, l1, &member, at).await {
 			errors.push(Some(l1.chain.0), error);
 		}

@@ -186,4 +186,33 @@ impl<T: frame_system::Config> pallet_concord_oracle::WeightInfo for WeightInfo<T
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(m.into()))
 	}
+	/// Not benchmarked yet (the benchmark is in the pallet): written by hand from the storage
+	/// it touches. `Ledger::Chains` and `Ledger::RemovedChains` (r:1 w:2), `Oracle::PendingPriority`
+	/// cleared (w:`MaxOpenRequests` = 1024), and `MAX_SYNC_PER_CALL` (16) sync steps, each
+	/// reading every chain's `Batches::L1Progress` and `Oracle::Disputed` (8 + 8),
+	/// `Proofs::Proven` and `Oracle::LastSynced` and writing `Oracle::LastSynced`; the compute
+	/// as `clear_dispute` at its largest.
+	fn remove_chain() -> Weight {
+		Weight::from_parts(530_000_000, 0)
+			.saturating_add(T::DbWeight::get().reads(1 + 16 * 18))
+			.saturating_add(T::DbWeight::get().writes(2 + 1024 + 16))
+	}
+	/// Not benchmarked yet: by hand, `Ledger::Chains` (r:1), `Oracle::L1Actions` (w:1) and `m`
+	/// `Oracle::L1ActionSignatures` cleared, with the compute of `clear_dispute(m)`.
+	fn propose_l1_action(m: u32, ) -> Weight {
+		Self::clear_dispute(m)
+			.saturating_add(T::DbWeight::get().reads(1))
+	}
+	/// Not benchmarked yet: by hand, one ECDSA recovery as `sign_execute(1)`, plus the digest of
+	/// the largest action (256 addresses), `Oracle::L1Actions` and the quorum count over
+	/// `MaxMembers` (16) `Oracle::L1ActionSignatures`.
+	fn sign_l1_action() -> Weight {
+		Self::sign_execute(1)
+			.saturating_add(Weight::from_parts(100_000_000, 0))
+			.saturating_add(T::DbWeight::get().reads(2 + 16))
+	}
+	/// Not benchmarked yet: by hand, as `propose_l1_action(m)`.
+	fn drop_l1_action(m: u32, ) -> Weight {
+		Self::propose_l1_action(m)
+	}
 }
