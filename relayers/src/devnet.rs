@@ -58,6 +58,8 @@ pub const SLOTS: usize = 8;
 pub const ONE_ETH: u128 = 1_000_000_000_000_000_000;
 /// The Concord chain ids every devnet contract knows: chain A (1) and chain B (2).
 pub const DEVNET_CHAIN_IDS: [u8; 2] = [1, 2];
+/// The EVM chain ids of the devnet's chains A and B.
+pub const DEVNET_EVM_CHAIN_IDS: [u64; 2] = [31_001, 31_002];
 /// What every priority request pays on the devnet's contracts (10^13 wei), on top of a
 /// deposit's amount: requests cost something, as on a production deployment.
 pub const REQUEST_FEE: u128 = 10_000_000_000_000;
@@ -398,6 +400,52 @@ pub async fn deploy(
 	Ok(DeployedChain { provider, rollup })
 }
 
+/// A devnet L1: its rollup, and its entry in a relayer configuration.
+pub struct DevnetChain {
+	pub deployed: DeployedChain,
+	pub entry: ChainEntry,
+}
+
+/// Chains A and B: on each anvil (started with [`DEVNET_EVM_CHAIN_IDS`]) the verifier
+/// `verifier` and a rollup trusting `oracle`, each of `funded` given coins there (see
+/// [`deploy`]); then both chains and their native coin registered on the appchain, waiting up
+/// to `timeout` for that to be finalized.
+pub async fn deploy_and_register(
+	appchain: &Appchain,
+	anvils: [&Anvil; 2],
+	verifier: &Bytes,
+	oracle: (Vec<Address>, u64),
+	funded: &[PrivateKeySigner],
+	timeout: Duration,
+) -> Result<[DevnetChain; 2], DevnetError> {
+	let mut chains = Vec::new();
+	for ((anvil, id), evm_chain_id) in anvils
+		.into_iter()
+		.zip(DEVNET_CHAIN_IDS)
+		.zip(DEVNET_EVM_CHAIN_IDS)
+	{
+		let deployed = deploy(anvil, id, verifier, oracle.clone(), funded).await?;
+		let entry = ChainEntry {
+			id,
+			rpc_port: anvil.port(),
+			evm_chain_id,
+			contract: *deployed.rollup.address(),
+		};
+		chains.push(DevnetChain { deployed, entry });
+	}
+	let registrations: Vec<_> = chains
+		.iter()
+		.map(|chain| {
+			let entry = &chain.entry;
+			(ChainId(entry.id), entry.evm_chain_id, entry.contract)
+		})
+		.collect();
+	register(appchain, &registrations, timeout).await?;
+	Ok(chains
+		.try_into()
+		.unwrap_or_else(|_| unreachable!("two anvils, two chains")))
+}
+
 /// Deposits `amount` wei of the native coin from `from` (a key the chain's provider signs for)
 /// to `from`'s L2 account, paying the contract's request fee on top, and waits for the receipt.
 pub async fn deposit_native(
@@ -660,6 +708,7 @@ pub async fn register(
 }
 
 /// One L1 of a relayer configuration.
+#[derive(Clone)]
 pub struct ChainEntry {
 	pub id: u8,
 	pub rpc_port: u16,

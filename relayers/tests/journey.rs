@@ -25,10 +25,10 @@ use concord_primitives::{
 use concord_relayer::{
 	appchain::Appchain,
 	devnet::{
-		self, connect_when_up, deploy, deposit_native, dev_keys, member_addresses, register,
-		relayer_config, reserve_port, set_fee_account, signer, start_node, submit_op, ChainEntry,
-		DeployedChain, Process, ProcessLogs, RelayerSetup, ALL_ROLES, MIN_FEE, NATIVE_TOKEN,
-		ONE_ETH, ORACLE_KEY,
+		self, connect_when_up, deploy_and_register, deposit_native, dev_keys, member_addresses,
+		relayer_config, reserve_port, set_fee_account, signer, start_node, submit_op,
+		DeployedChain, Process, ProcessLogs, RelayerSetup, ALL_ROLES, DEVNET_EVM_CHAIN_IDS,
+		MIN_FEE, NATIVE_TOKEN, ONE_ETH, ORACLE_KEY,
 	},
 };
 use std::{
@@ -38,8 +38,8 @@ use std::{
 };
 
 const ETH: u16 = NATIVE_TOKEN;
-const EVM_CHAIN_A: u64 = 31_001;
-const EVM_CHAIN_B: u64 = 31_002;
+const EVM_CHAIN_A: u64 = DEVNET_EVM_CHAIN_IDS[0];
+const EVM_CHAIN_B: u64 = DEVNET_EVM_CHAIN_IDS[1];
 
 fn scratch(name: &str) -> PathBuf {
 	let dir = std::env::temp_dir().join(format!("concord-journey-{name}-{}", std::process::id()));
@@ -70,6 +70,122 @@ fn oracle() -> PrivateKeySigner {
 /// An L2 account at the best block: id, nonce, native coin balance.
 async fn l2_account(appchain: &Appchain, address: Address) -> Option<(u32, u32, u128)> {
 	devnet::l2_account(appchain, address).await.unwrap()
+}
+
+/// What both journeys start from: the dev node (Alice signs for governance), the dev key and
+/// a scratch directory with every process's log.
+struct DevNode {
+	keys_dir: PathBuf,
+	work: PathBuf,
+	/// Every process's log, reported with its name when a step times out.
+	net: ProcessLogs,
+	/// The node, stopped when this is dropped.
+	_node: Process,
+	url: String,
+	appchain: Appchain,
+	relayer_log: PathBuf,
+}
+
+impl DevNode {
+	async fn start(name: &str) -> DevNode {
+		let keys_dir = dev_keys().unwrap();
+		let work = scratch(name);
+		let relayer_log = work.join("relayer.log");
+		let node_log = work.join("node.log");
+		let mut net = ProcessLogs::default();
+		net.add("concord-node --dev", &node_log);
+		net.add("concord-relayer", &relayer_log);
+		let rpc_port = reserve_port().unwrap();
+		let mut node = start_node(&node_binary(), &work.join("node"), rpc_port, &node_log).unwrap();
+		let url = format!("ws://127.0.0.1:{rpc_port}");
+		let alice =
+			<sp_core::sr25519::Pair as sp_core::Pair>::from_string("//Alice", None).unwrap();
+		let appchain = connect_when_up(&url, alice, Duration::from_secs(90), Some(&mut node))
+			.await
+			.unwrap();
+		DevNode {
+			keys_dir,
+			work,
+			net,
+			_node: node,
+			url,
+			appchain,
+			relayer_log,
+		}
+	}
+
+	/// Waits up to `timeout` until `who`'s L2 account holds exactly `amount` of the coin
+	/// (`what` names the step); returns its id.
+	async fn account_holding(
+		&self,
+		what: &str,
+		who: Address,
+		amount: u128,
+		timeout: Duration,
+	) -> u32 {
+		self.net
+			.until(what, timeout, || {
+				devnet::l2_id_holding(&self.appchain, who, amount)
+			})
+			.await
+	}
+
+	/// Makes `l2_key` the L2 key of `owner`'s account `id` (first seen on chain 1) and waits
+	/// until that applied.
+	async fn set_l2_key(&self, owner: &PrivateKeySigner, id: u32, l2_key: &PrivateKey) {
+		devnet::change_pubkey(&self.appchain, owner, ChainId(1), id, l2_key, 0)
+			.await
+			.unwrap();
+		self.wait_nonce("the key change applied", owner.address(), 1)
+			.await;
+	}
+
+	/// Waits until `who`'s L2 nonce is `nonce` (`what` names the step).
+	async fn wait_nonce(&self, what: &str, who: Address, nonce: u32) {
+		self.net
+			.until(what, Duration::from_secs(30), || {
+				devnet::l2_nonce_is(&self.appchain, who, nonce)
+			})
+			.await
+	}
+
+	/// Chains A and B on `anvils` (the dev oracle, `users` funded), registered on the
+	/// appchain, and the relayer's configuration with every role written to `relayer.toml`:
+	/// both chains, the configuration's path and the relayer's metrics port.
+	async fn chains(
+		&self,
+		anvils: [&Anvil; 2],
+		users: &[PrivateKeySigner],
+	) -> ([DeployedChain; 2], PathBuf, u16) {
+		let vk = groth16::read_verifying_key(&self.keys_dir).unwrap();
+		let verifier =
+			tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk)).unwrap();
+		let [chain_a, chain_b] = deploy_and_register(
+			&self.appchain,
+			anvils,
+			&verifier,
+			(member_addresses(1), 1),
+			users,
+			Duration::from_secs(60),
+		)
+		.await
+		.unwrap();
+		let store_dir = self.work.join("prover-store");
+		let setup = RelayerSetup {
+			member: 0,
+			roles: &ALL_ROLES,
+			prover_dirs: Some((&self.keys_dir, &store_dir)),
+			metrics_port: reserve_port().unwrap(),
+		};
+		let config = self.work.join("relayer.toml");
+		let text = relayer_config(&self.url, &setup, &[chain_a.entry, chain_b.entry]);
+		std::fs::write(&config, text).unwrap();
+		(
+			[chain_a.deployed, chain_b.deployed],
+			config,
+			setup.metrics_port,
+		)
+	}
 }
 
 /// Races the relayer's `proveBatches` on chain B: copies each one seen in anvil's pool and
@@ -144,25 +260,16 @@ async fn front_run_proofs(provider: DynProvider, rollup: Address, oracle: Addres
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
-	let keys_dir = dev_keys().unwrap();
-	let work = scratch("net");
-	let relayer_log = work.join("relayer.log");
-	let node_log = work.join("node.log");
-	// Every process's log, reported with its name when a step times out.
-	let mut net = ProcessLogs::default();
-	net.add("concord-node --dev", &node_log);
-	net.add("concord-relayer", &relayer_log);
+	let dev = DevNode::start("net").await;
+	let DevNode {
+		ref work,
+		ref net,
+		ref appchain,
+		ref relayer_log,
+		..
+	} = dev;
 
-	// The appchain.
-	let rpc_port = reserve_port().unwrap();
-	let mut node = start_node(&node_binary(), &work.join("node"), rpc_port, &node_log).unwrap();
-	let url = format!("ws://127.0.0.1:{rpc_port}");
-	let alice = <sp_core::sr25519::Pair as sp_core::Pair>::from_string("//Alice", None).unwrap();
-	let appchain = connect_when_up(&url, alice, Duration::from_secs(90), Some(&mut node))
-		.await
-		.unwrap();
-
-	// Two L1s with the contracts.
+	// Two L1s with the contracts, registered by governance, and the relayer's configuration.
 	let operator = devnet::operator();
 	let user = signer(4);
 	let recipient = signer(5);
@@ -174,8 +281,6 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		signer(7),
 		oracle(),
 	];
-	let vk = groth16::read_verifying_key(&keys_dir).unwrap();
-	let verifier = tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk)).unwrap();
 	let anvil_a =
 		Anvil::start(&["--chain-id", &EVM_CHAIN_A.to_string(), "--block-time", "1"]).unwrap();
 	let state_b = work.join("anvil-b.json");
@@ -194,51 +299,9 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	// while it is down.
 	let port_b = reserve_port().unwrap();
 	let anvil_b = Anvil::start_on(port_b, &anvil_b_args).unwrap();
-	let dev_oracle = || (member_addresses(1), 1);
-	let chain_a = deploy(&anvil_a, 1, &verifier, dev_oracle(), &users)
-		.await
-		.unwrap();
-	let chain_b = deploy(&anvil_b, 2, &verifier, dev_oracle(), &users)
-		.await
-		.unwrap();
-
-	// Governance registers both chains and the coin on each.
-	let register_chains = [
-		(ChainId(1), EVM_CHAIN_A, *chain_a.rollup.address()),
-		(ChainId(2), EVM_CHAIN_B, *chain_b.rollup.address()),
-	];
-	register(&appchain, &register_chains, Duration::from_secs(60))
-		.await
-		.unwrap();
-
-	// The relayer, with every role.
-	let config = work.join("relayer.toml");
-	let metrics_port = reserve_port().unwrap();
-	let chains = [
-		ChainEntry {
-			id: 1,
-			rpc_port: anvil_a.port(),
-			evm_chain_id: EVM_CHAIN_A,
-			contract: *chain_a.rollup.address(),
-		},
-		ChainEntry {
-			id: 2,
-			rpc_port: port_b,
-			evm_chain_id: EVM_CHAIN_B,
-			contract: *chain_b.rollup.address(),
-		},
-	];
-	let store_dir = work.join("prover-store");
-	let setup = RelayerSetup {
-		member: 0,
-		roles: &ALL_ROLES,
-		prover_dirs: Some((&keys_dir, &store_dir)),
-		metrics_port,
-	};
-	let text = relayer_config(&url, &setup, &chains);
-	std::fs::write(&config, text).unwrap();
+	let ([chain_a, chain_b], config, metrics_port) = dev.chains([&anvil_a, &anvil_b], &users).await;
 	check_config_errors(&config).await;
-	let mut relayer = start_relayer(&config, &relayer_log);
+	let mut relayer = start_relayer(&config, relayer_log);
 
 	// Fault: an L1 reorg shallower than the confirmations. A deposit is mined on chain A and
 	// the chain is reverted to before it at once: the watcher never saw it buried 2 deep, so
@@ -270,21 +333,23 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	deposit_native(&chain_a, user.address(), 2 * ONE_ETH)
 		.await
 		.unwrap();
-	let operator_id = net
-		.until(
+	let operator_id = dev
+		.account_holding(
 			"the operator's deposits reach L2",
+			operator.address(),
+			6 * ONE_ETH,
 			Duration::from_secs(120),
-			|| devnet::l2_id_holding(&appchain, operator.address(), 6 * ONE_ETH),
 		)
 		.await;
-	let user_id = net
-		.until(
+	let user_id = dev
+		.account_holding(
 			"the user's deposit on chain A reaches L2",
+			user.address(),
+			2 * ONE_ETH,
 			Duration::from_secs(60),
-			|| devnet::l2_id_holding(&appchain, user.address(), 2 * ONE_ETH),
 		)
 		.await;
-	set_fee_account(&appchain, operator_id).await.unwrap();
+	set_fee_account(appchain, operator_id).await.unwrap();
 
 	// Fault: the relayer is killed once the first batch is committed, and restarted.
 	net.until(
@@ -295,23 +360,11 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	.await;
 	drop(relayer);
 	eprintln!("relayer killed (SIGKILL); restarting");
-	relayer = start_relayer(&config, &relayer_log);
+	relayer = start_relayer(&config, relayer_log);
 
 	// The user's L2 key, authorized by their Ethereum key; a transfer; a withdrawal to B.
 	let l2_key = PrivateKey([42; 32]);
-	devnet::change_pubkey(&appchain, &user, ChainId(1), user_id, &l2_key, 0)
-		.await
-		.unwrap();
-	let nonce_is = |nonce: u32| {
-		let (appchain, user) = (&appchain, user.address());
-		move || devnet::l2_nonce_is(appchain, user, nonce)
-	};
-	net.until(
-		"the key change applied",
-		Duration::from_secs(30),
-		nonce_is(1),
-	)
-	.await;
+	dev.set_l2_key(&user, user_id, &l2_key).await;
 	let transfer = Op::TransferToNew(TransferToNew {
 		from: user_id,
 		to_address: recipient.address().0 .0,
@@ -321,7 +374,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		nonce: 1,
 	});
 	submit_op(&appchain, &l2_key, transfer).await.unwrap();
-	net.until("the transfer applied", Duration::from_secs(30), nonce_is(2))
+	dev.wait_nonce("the transfer applied", user.address(), 2)
 		.await;
 	let withdraw = Op::Withdraw(Withdraw {
 		from: user_id,
@@ -333,12 +386,8 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		nonce: 2,
 	});
 	submit_op(&appchain, &l2_key, withdraw).await.unwrap();
-	net.until(
-		"the withdrawal applied",
-		Duration::from_secs(30),
-		nonce_is(3),
-	)
-	.await;
+	dev.wait_nonce("the withdrawal applied", user.address(), 3)
+		.await;
 
 	// Fault: chain B's proofs are front-run, so one of the relayer's reverts.
 	let race = tokio::spawn(front_run_proofs(
@@ -538,72 +587,23 @@ fn l1_action(config: &Path, step: &str, chain: u8) -> (Option<i32>, String) {
 /// submitted with `l1-action submit`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
-	let keys_dir = dev_keys().unwrap();
-	let work = scratch("dead");
-	let relayer_log = work.join("relayer.log");
-	let node_log = work.join("node.log");
-	let mut net = ProcessLogs::default();
-	net.add("concord-node --dev", &node_log);
-	net.add("concord-relayer", &relayer_log);
-
-	let rpc_port = reserve_port().unwrap();
-	let mut node = start_node(&node_binary(), &work.join("node"), rpc_port, &node_log).unwrap();
-	let url = format!("ws://127.0.0.1:{rpc_port}");
-	let alice = <sp_core::sr25519::Pair as sp_core::Pair>::from_string("//Alice", None).unwrap();
-	let appchain = connect_when_up(&url, alice, Duration::from_secs(90), Some(&mut node))
-		.await
-		.unwrap();
-
+	let dev = DevNode::start("dead").await;
+	let DevNode {
+		ref work,
+		ref net,
+		ref appchain,
+		ref relayer_log,
+		..
+	} = dev;
 	let operator = devnet::operator();
 	let user = signer(4);
 	let users = [operator.clone(), user.clone(), oracle()];
-	let vk = groth16::read_verifying_key(&keys_dir).unwrap();
-	let verifier = tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk)).unwrap();
 	let anvil_a =
 		Anvil::start(&["--chain-id", &EVM_CHAIN_A.to_string(), "--block-time", "1"]).unwrap();
 	let anvil_b =
 		Anvil::start(&["--chain-id", &EVM_CHAIN_B.to_string(), "--block-time", "1"]).unwrap();
-	let dev_oracle = || (member_addresses(1), 1);
-	let chain_a = deploy(&anvil_a, 1, &verifier, dev_oracle(), &users)
-		.await
-		.unwrap();
-	let chain_b = deploy(&anvil_b, 2, &verifier, dev_oracle(), &users)
-		.await
-		.unwrap();
-	register(
-		&appchain,
-		&[
-			(ChainId(1), EVM_CHAIN_A, *chain_a.rollup.address()),
-			(ChainId(2), EVM_CHAIN_B, *chain_b.rollup.address()),
-		],
-		Duration::from_secs(60),
-	)
-	.await
-	.unwrap();
-	let config = work.join("relayer.toml");
-	let chains = [
-		ChainEntry {
-			id: 1,
-			rpc_port: anvil_a.port(),
-			evm_chain_id: EVM_CHAIN_A,
-			contract: *chain_a.rollup.address(),
-		},
-		ChainEntry {
-			id: 2,
-			rpc_port: anvil_b.port(),
-			evm_chain_id: EVM_CHAIN_B,
-			contract: *chain_b.rollup.address(),
-		},
-	];
-	let store_dir = work.join("prover-store");
-	let setup = RelayerSetup {
-		member: 0,
-		roles: &ALL_ROLES,
-		prover_dirs: Some((&keys_dir, &store_dir)),
-		metrics_port: reserve_port().unwrap(),
-	};
-	std::fs::write(&config, relayer_config(&url, &setup, &chains)).unwrap();
-	let relayer = start_relayer(&config, &relayer_log);
+	let ([chain_a, _chain_b], config, _) = dev.chains([&anvil_a, &anvil_b], &users).await;
+	let relayer = start_relayer(&config, relayer_log);
 
 	deposit_native(&chain_a, operator.address(), ONE_ETH)
 		.await
@@ -611,40 +611,30 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 	deposit_native(&chain_a, user.address(), 2 * ONE_ETH)
 		.await
 		.unwrap();
-	let operator_id = net
-		.until(
+	let operator_id = dev
+		.account_holding(
 			"the operator's deposit reaches L2",
+			operator.address(),
+			ONE_ETH,
 			Duration::from_secs(120),
-			|| devnet::l2_id_holding(&appchain, operator.address(), ONE_ETH),
 		)
 		.await;
-	let user_id = net
-		.until(
+	let user_id = dev
+		.account_holding(
 			"the user's deposit reaches L2",
+			user.address(),
+			2 * ONE_ETH,
 			Duration::from_secs(60),
-			|| devnet::l2_id_holding(&appchain, user.address(), 2 * ONE_ETH),
 		)
 		.await;
-	set_fee_account(&appchain, operator_id).await.unwrap();
+	set_fee_account(appchain, operator_id).await.unwrap();
 
 	// Chain B dies for good.
 	drop(anvil_b);
 	eprintln!("chain B's anvil stopped for good");
 
 	let l2_key = PrivateKey([43; 32]);
-	devnet::change_pubkey(&appchain, &user, ChainId(1), user_id, &l2_key, 0)
-		.await
-		.unwrap();
-	let nonce_is = |nonce: u32| {
-		let (appchain, user) = (&appchain, user.address());
-		move || devnet::l2_nonce_is(appchain, user, nonce)
-	};
-	net.until(
-		"the key change applied",
-		Duration::from_secs(30),
-		nonce_is(1),
-	)
-	.await;
+	dev.set_l2_key(&user, user_id, &l2_key).await;
 	let withdraw = |to_chain: u8, nonce: u32| {
 		Op::Withdraw(Withdraw {
 			from: user_id,

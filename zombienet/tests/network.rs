@@ -23,10 +23,10 @@ use concord_primitives::{
 use concord_relayer::{
 	appchain::Appchain,
 	devnet::{
-		self, change_pubkey, claim_native, connect_when_up, deploy, deposit_native, dev_keys,
-		l2_id_holding, l2_nonce_is, member_addresses, register, relayer_config, reserve_port,
-		set_fee_account, signer, start_relayer, submit_op, ChainEntry, DeployedChain, ProcessLogs,
-		RelayerSetup, ALL_ROLES, MEMBERS, MIN_FEE, NATIVE_TOKEN, ONE_ETH,
+		self, change_pubkey, claim_native, connect_when_up, deploy_and_register, deposit_native,
+		dev_keys, l2_id_holding, l2_nonce_is, member_addresses, relayer_config, reserve_port,
+		set_fee_account, signer, start_relayer, submit_op, DeployedChain, ProcessLogs,
+		RelayerSetup, ALL_ROLES, DEVNET_EVM_CHAIN_IDS, MEMBERS, MIN_FEE, NATIVE_TOKEN, ONE_ETH,
 	},
 };
 use concord_runtime::{Runtime, RuntimeEvent};
@@ -43,8 +43,8 @@ use std::{
 	time::Duration,
 };
 
-const EVM_CHAIN_A: u64 = 31_001;
-const EVM_CHAIN_B: u64 = 31_002;
+const EVM_CHAIN_A: u64 = DEVNET_EVM_CHAIN_IDS[0];
+const EVM_CHAIN_B: u64 = DEVNET_EVM_CHAIN_IDS[1];
 /// The oracle's L1 threshold: 2 of the 3 members.
 const THRESHOLD: u64 = 2;
 
@@ -162,43 +162,25 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 		Anvil::start(&["--chain-id", &EVM_CHAIN_B.to_string(), "--block-time", "1"]).unwrap();
 	let oracle = || (member_addresses(MEMBERS.len()), THRESHOLD);
 	let funded = [operator.clone(), user.clone()];
-	let chain_a = deploy(&anvil_a, 1, &verifier, oracle(), &funded)
-		.await
-		.unwrap();
-	let chain_b = deploy(&anvil_b, 2, &verifier, oracle(), &funded)
-		.await
-		.unwrap();
-	assert_eq!(
-		chain_a.rollup.threshold().call().await.unwrap(),
-		U256::from(THRESHOLD)
-	);
-	register(
+	let [chain_a, chain_b] = deploy_and_register(
 		&appchain,
-		&[
-			(ChainId(1), EVM_CHAIN_A, *chain_a.rollup.address()),
-			(ChainId(2), EVM_CHAIN_B, *chain_b.rollup.address()),
-		],
+		[&anvil_a, &anvil_b],
+		&verifier,
+		oracle(),
+		&funded,
 		Duration::from_secs(90),
 	)
 	.await
 	.unwrap();
+	let chains = [chain_a.entry.clone(), chain_b.entry.clone()];
+	let (chain_a, chain_b) = (chain_a.deployed, chain_b.deployed);
+	assert_eq!(
+		chain_a.rollup.threshold().call().await.unwrap(),
+		U256::from(THRESHOLD)
+	);
 
 	// A relayer beside each member's validator, reading its own node. Alice's proves and
 	// submits; every member watches, signs executions, executes and audits.
-	let chains = [
-		ChainEntry {
-			id: 1,
-			rpc_port: anvil_a.port(),
-			evm_chain_id: EVM_CHAIN_A,
-			contract: *chain_a.rollup.address(),
-		},
-		ChainEntry {
-			id: 2,
-			rpc_port: anvil_b.port(),
-			evm_chain_id: EVM_CHAIN_B,
-			contract: *chain_b.rollup.address(),
-		},
-	];
 	let store_dir = work.join("prover-store");
 	let mut relayers = Vec::new();
 	for (member, log) in relayer_logs.iter().enumerate() {

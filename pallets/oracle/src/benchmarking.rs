@@ -87,6 +87,16 @@ fn largest_action() -> L1Action {
 	}
 }
 
+/// The largest action proposed for the benchmarks' chain at nonce 0, with a (placeholder)
+/// signature of each of `m` members.
+fn signed_action<T: Config>(m: u32) {
+	register_chain::<T>();
+	for member in members::<T>(m) {
+		L1ActionSignatures::<T>::insert((CHAIN, 0), member, [1; 65]);
+	}
+	L1Actions::<T>::insert(CHAIN, 0, largest_action());
+}
+
 /// One vote short of a quorum of `members` attested `attestation`; returns the member whose
 /// vote completes the quorum.
 fn one_short_of_quorum<T: Config>(
@@ -294,12 +304,7 @@ mod benchmarks {
 	/// A proposal of the largest action replacing one with `m` signatures.
 	#[benchmark]
 	fn propose_l1_action(m: Linear<1, { T::MaxMembers::get() }>) {
-		register_chain::<T>();
-		let members = members::<T>(m);
-		L1Actions::<T>::insert(CHAIN, 0, largest_action());
-		for member in &members {
-			L1ActionSignatures::<T>::insert((CHAIN, 0), member, [1; 65]);
-		}
+		signed_action::<T>(m);
 		let origin = T::OracleGovernance::try_successful_origin().expect("governance origin");
 
 		#[extrinsic_call]
@@ -339,12 +344,7 @@ mod benchmarks {
 	/// Dropping an action with `m` signatures.
 	#[benchmark]
 	fn drop_l1_action(m: Linear<1, { T::MaxMembers::get() }>) {
-		register_chain::<T>();
-		let members = members::<T>(m);
-		L1Actions::<T>::insert(CHAIN, 0, largest_action());
-		for member in &members {
-			L1ActionSignatures::<T>::insert((CHAIN, 0), member, [1; 65]);
-		}
+		signed_action::<T>(m);
 		let origin = T::OracleGovernance::try_successful_origin().expect("governance origin");
 
 		#[extrinsic_call]

@@ -6,11 +6,11 @@
 
 use clap::Parser;
 use concord_contracts::{anvil::Anvil, tools};
-use concord_primitives::ops::ChainId;
 use concord_relayer::devnet::{
-	connect_when_up, deploy, deposit_native, dev_keys, l2_id_holding, member_addresses, operator,
-	poll, register, relayer_config, reserve_port, set_fee_account, start_relayer, ChainEntry,
-	DevnetError, Process, RelayerSetup, ALL_ROLES, ONE_ETH, ORACLE_KEY,
+	connect_when_up, deploy_and_register, deposit_native, dev_keys, l2_id_holding,
+	member_addresses, operator, poll, relayer_config, reserve_port, set_fee_account, start_relayer,
+	ChainEntry, DevnetError, Process, RelayerSetup, ALL_ROLES, DEVNET_EVM_CHAIN_IDS, ONE_ETH,
+	ORACLE_KEY,
 };
 use std::{
 	path::{Path, PathBuf},
@@ -58,7 +58,6 @@ const USERS: [(&str, &str); 2] = [
 		"0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
 	),
 ];
-const EVM_CHAIN_IDS: [u64; 2] = [31_001, 31_002];
 
 fn progress(step: &str) {
 	eprintln!("\x1b[1m[devnet]\x1b[0m {step}");
@@ -225,11 +224,11 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 		.expect("a dev seed");
 	let appchain = connect_when_up(&url, alice, Duration::from_secs(120), Some(&mut node)).await?;
 
-	progress("L1 chains: anvil A and B, verifier and rollup contracts");
+	progress("L1 chains: anvil A and B, and the verifier");
 	let mut anvils = Vec::new();
 	for (port, evm_chain_id) in [cli.chain_a_port, cli.chain_b_port]
 		.into_iter()
-		.zip(EVM_CHAIN_IDS)
+		.zip(DEVNET_EVM_CHAIN_IDS)
 	{
 		let anvil = Anvil::start_on(
 			port,
@@ -242,27 +241,20 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 		.map_err(|e| fail("reading the verifying key")(&e))?;
 	let verifier = tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk))
 		.map_err(|e| fail("compiling the verifier")(&e))?;
-	let mut chains = Vec::new();
-	let mut deployed_chains = Vec::new();
-	for (index, anvil) in anvils.iter().enumerate() {
-		let id = index as u8 + 1;
-		let dev_oracle = (member_addresses(1), 1);
-		let deployed = deploy(anvil, id, &verifier, dev_oracle, &[operator()]).await?;
-		chains.push(ChainEntry {
-			id,
-			rpc_port: anvil.port(),
-			evm_chain_id: EVM_CHAIN_IDS[index],
-			contract: *deployed.rollup.address(),
-		});
-		deployed_chains.push(deployed);
-	}
-
-	progress("registering both chains and their native coin (token 0) on the appchain");
-	let registrations: Vec<_> = chains
+	progress("deploying and registering both chains and their native coin (token 0)");
+	let devnet_chains = deploy_and_register(
+		&appchain,
+		[&anvils[0], &anvils[1]],
+		&verifier,
+		(member_addresses(1), 1),
+		&[operator()],
+		Duration::from_secs(90),
+	)
+	.await?;
+	let chains: Vec<ChainEntry> = devnet_chains
 		.iter()
-		.map(|chain| (ChainId(chain.id), chain.evm_chain_id, chain.contract))
+		.map(|chain| chain.entry.clone())
 		.collect();
-	register(&appchain, &registrations, Duration::from_secs(90)).await?;
 
 	progress("relayer (watcher, prover, submitter, executor, auditor)");
 	let config = base.join("relayer.toml");
@@ -281,8 +273,8 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 	progress(
 		"operator: 10 ETH deposited on each chain (liquidity), its L2 account made the fee account",
 	);
-	for chain in &deployed_chains {
-		deposit_native(chain, operator().address(), OPERATOR_DEPOSIT).await?;
+	for chain in &devnet_chains {
+		deposit_native(&chain.deployed, operator().address(), OPERATOR_DEPOSIT).await?;
 	}
 	let operator_id = poll(
 		"the operator's deposits on L2",
