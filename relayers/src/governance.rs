@@ -29,8 +29,8 @@ async fn proposed(
 		})
 }
 
-/// What the action does, how many members signed it, and the contract's governance nonce
-/// when this relayer is configured for the chain.
+/// What the action does, the digest members sign, how many members signed it, and the
+/// contract's governance nonce when this relayer is configured for the chain.
 pub async fn describe(
 	relayer: &Relayer,
 	chain: ChainId,
@@ -44,9 +44,11 @@ pub async fn describe(
 		.await?
 		.len();
 	let members = relayer.appchain.members(at).await?.len() as u32;
+	let info = relayer.appchain.chain_info(chain, at).await?;
 	let mut text = format!(
-		"chain {} nonce {nonce}: {action:?}\nsigned by {signed} of {members} members (quorum {})",
+		"chain {} nonce {nonce}: {action:?}\ndigest 0x{}\nsigned by {signed} of {members} members (quorum {})",
 		chain.0,
+		hex::encode(action.digest(&info, nonce)),
 		pallet_concord_oracle::quorum(members)
 	);
 	if let Some(l1) = relayer.l1(chain) {
@@ -57,15 +59,30 @@ pub async fn describe(
 }
 
 /// Signs the proposed action with the member's L1 key and stores the signature on the
-/// appchain; returns the extrinsic's hash.
-pub async fn sign(relayer: &Relayer, chain: ChainId, nonce: u64) -> Result<H256, RelayerError> {
+/// appchain, if its digest is `reviewed` (the one `describe` printed: governance may have
+/// replaced the proposal since); returns the extrinsic's hash.
+pub async fn sign(
+	relayer: &Relayer,
+	chain: ChainId,
+	nonce: u64,
+	reviewed: [u8; 32],
+) -> Result<H256, RelayerError> {
 	let key = relayer.eth_key.as_ref().ok_or(RelayerError::Governance(
 		"signing needs the member's Ethereum key (keys.ethereum)".into(),
 	))?;
 	let at = relayer.appchain.finalized().await?.hash;
 	let action = proposed(relayer, chain, nonce, at).await?;
 	let info = relayer.appchain.chain_info(chain, at).await?;
-	let signature = eth_sign(key, &action.digest(&info, nonce));
+	let digest = action.digest(&info, nonce);
+	if digest != reviewed {
+		return Err(RelayerError::Governance(format!(
+			"chain {} nonce {nonce}: the proposal's digest is 0x{}, not the one reviewed; \
+			 review it again with `l1-action show`",
+			chain.0,
+			hex::encode(digest)
+		)));
+	}
+	let signature = eth_sign(key, &digest);
 	let call = RuntimeCall::Oracle(pallet_concord_oracle::Call::sign_l1_action {
 		chain,
 		nonce,

@@ -41,7 +41,14 @@ enum L1ActionStep {
 	/// Print the action, who signed it, and the contract's governance nonce.
 	Show(ActionId),
 	/// Sign the action with the member's Ethereum key and store the signature on the appchain.
-	Sign(ActionId),
+	Sign {
+		#[command(flatten)]
+		id: ActionId,
+		/// The digest `show` printed for the action reviewed (0x-hex): signing is refused if
+		/// the proposal changed since.
+		#[arg(long)]
+		digest: String,
+	},
 	/// Send the action to the contract with a quorum of the members' signatures.
 	Submit(ActionId),
 }
@@ -56,15 +63,29 @@ struct ActionId {
 	nonce: u64,
 }
 
+/// 32 bytes of 0x-prefixed hex.
+fn parse_digest(text: &str) -> Option<[u8; 32]> {
+	hex::decode(text.strip_prefix("0x")?).ok()?.try_into().ok()
+}
+
 /// Runs one `l1-action` step and prints its outcome.
 async fn l1_action(relayer: &Relayer, step: L1ActionStep) -> ExitCode {
 	use concord_primitives::ops::ChainId;
 	use concord_relayer::governance;
 	let outcome = match step {
 		L1ActionStep::Show(id) => governance::describe(relayer, ChainId(id.chain), id.nonce).await,
-		L1ActionStep::Sign(id) => governance::sign(relayer, ChainId(id.chain), id.nonce)
-			.await
-			.map(|hash| format!("signature sent in extrinsic {hash:?}")),
+		L1ActionStep::Sign { id, digest } => {
+			let reviewed = match parse_digest(&digest) {
+				Some(reviewed) => reviewed,
+				None => {
+					eprintln!("error: --digest {digest}: not 32 bytes of 0x-hex");
+					return ExitCode::from(2);
+				}
+			};
+			governance::sign(relayer, ChainId(id.chain), id.nonce, reviewed)
+				.await
+				.map(|hash| format!("signature sent in extrinsic {hash:?}"))
+		}
 		L1ActionStep::Submit(id) => governance::submit(relayer, ChainId(id.chain), id.nonce)
 			.await
 			.map(|hash| format!("submitted in L1 transaction {hash}")),

@@ -557,9 +557,9 @@ async fn sudo(appchain: &Appchain, call: concord_runtime::RuntimeCall) {
 		.unwrap();
 }
 
-/// `concord-relayer --config config l1-action <step> --chain <chain> --nonce 0`: exit code and
-/// output.
-fn l1_action(config: &Path, step: &str, chain: u8) -> (Option<i32>, String) {
+/// `concord-relayer --config config l1-action <step> --chain <chain> --nonce 0 <more>`: exit
+/// code and output.
+fn l1_action(config: &Path, step: &str, chain: u8, more: &[&str]) -> (Option<i32>, String) {
 	let output = Command::new(env!("CARGO_BIN_EXE_concord-relayer"))
 		.arg("--config")
 		.arg(config)
@@ -571,6 +571,7 @@ fn l1_action(config: &Path, step: &str, chain: u8) -> (Option<i32>, String) {
 			"--nonce",
 			"0",
 		])
+		.args(more)
 		.output()
 		.unwrap();
 	let text = String::from_utf8_lossy(&output.stdout).into_owned()
@@ -747,13 +748,26 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 		},
 	)
 	.await;
-	let (code, out) = l1_action(&config, "submit", 1);
+	let (code, out) = l1_action(&config, "submit", 1, &[]);
 	assert_eq!(code, Some(1), "{out}");
 	assert!(
 		out.contains("0 signatures the contract's oracles accept, it needs 1"),
 		"{out}"
 	);
-	let (code, out) = l1_action(&config, "sign", 1);
+	// The member reviews the action, then signs the digest it reviewed, not another.
+	let (code, out) = l1_action(&config, "show", 1, &[]);
+	assert_eq!(code, Some(0), "{out}");
+	assert!(out.contains("signed by 0 of 1 members"), "{out}");
+	let digest = out
+		.lines()
+		.find_map(|line| line.strip_prefix("digest "))
+		.unwrap()
+		.to_owned();
+	let other = format!("0x{}", "11".repeat(32));
+	let (code, out) = l1_action(&config, "sign", 1, &["--digest", &other]);
+	assert_eq!(code, Some(1), "{out}");
+	assert!(out.contains("not the one reviewed"), "{out}");
+	let (code, out) = l1_action(&config, "sign", 1, &["--digest", &digest]);
 	assert_eq!(code, Some(0), "{out}");
 	assert!(out.contains("chain 2 was removed from the system"), "{out}");
 	net.until(
@@ -769,16 +783,16 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 		},
 	)
 	.await;
-	let (code, out) = l1_action(&config, "show", 1);
+	let (code, out) = l1_action(&config, "show", 1, &[]);
 	assert_eq!(code, Some(0), "{out}");
 	assert!(out.contains("signed by 1 of 1 members"), "{out}");
 	assert!(out.contains("governance nonce is 0"), "{out}");
-	let (code, out) = l1_action(&config, "submit", 1);
+	let (code, out) = l1_action(&config, "submit", 1, &[]);
 	assert_eq!(code, Some(0), "{out}");
 	assert_eq!(chain_a.rollup.chains().call().await.unwrap(), vec![1u8]);
 	assert_eq!(chain_a.rollup.governanceNonce().call().await.unwrap(), 1);
 	// The nonce is used: the same action cannot be submitted twice.
-	let (code, out) = l1_action(&config, "submit", 1);
+	let (code, out) = l1_action(&config, "submit", 1, &[]);
 	assert_eq!(code, Some(1), "{out}");
 	assert!(out.contains("the contract is at 1"), "{out}");
 	let _ = std::fs::remove_dir_all(&work);

@@ -16,13 +16,14 @@ use sp_runtime::{
 	transaction_validity::{InvalidTransaction, TransactionValidityError, ValidTransaction},
 };
 
-/// Refuses `Oracle::attest`, `Oracle::sign_commit` and `Oracle::sign_execute` in the pool (and
-/// in a block being built) unless the call would get past its checks: the signer is a member,
-/// has not attested or signed that item yet, and the item is attestable now (a registered
-/// chain, a priority id neither applied nor beyond `MaxOpenRequests`, a sealed and unfinished
-/// batch, a synced batch to sign). Members' calls are free and Operational, so without this a non-member's calls
-/// would take the Operational share of blocks for their fees alone, and a member's repeated or
-/// premature ones for nothing. Other calls pass untouched.
+/// Refuses `Oracle::attest`, `Oracle::sign_commit`, `Oracle::sign_execute` and
+/// `Oracle::sign_l1_action` in the pool (and in a block being built) unless the call would get
+/// past its checks: the signer is a member, has not attested or signed that item yet, and the
+/// item is attestable now (a registered chain, a priority id neither applied nor beyond
+/// `MaxOpenRequests`, a sealed and unfinished batch, a synced batch to sign, a proposed L1
+/// action). Members' calls are Operational (all but `sign_l1_action` free), so without this a
+/// non-member's calls would take the Operational share of blocks for their fees alone, and a
+/// member's repeated or premature ones for nothing. Other calls pass untouched.
 ///
 /// A refusal is `InvalidTransaction::Custom` with the index of the pallet [`Error`] the call
 /// would fail with, which clients resolve to its name (`oracle.NotMember`, ...) from the
@@ -63,9 +64,12 @@ where
 	/// header and proof, dispute, vote or signature).
 	fn weight(&self, call: &<T as frame_system::Config>::RuntimeCall) -> Weight {
 		match call.is_sub_type() {
-			Some(Call::attest { .. } | Call::sign_execute { .. } | Call::sign_commit { .. }) => {
-				T::DbWeight::get().reads(6)
-			}
+			Some(
+				Call::attest { .. }
+				| Call::sign_execute { .. }
+				| Call::sign_commit { .. }
+				| Call::sign_l1_action { .. },
+			) => T::DbWeight::get().reads(6),
 			_ => Weight::zero(),
 		}
 	}
@@ -93,6 +97,10 @@ where
 				.as_signer()
 				.ok_or(Error::<T>::NotMember)
 				.and_then(|who| Pallet::<T>::check_sign_commit(who, *batch).map(drop)),
+			Some(Call::sign_l1_action { chain, nonce, .. }) => origin
+				.as_signer()
+				.ok_or(Error::<T>::NotMember)
+				.and_then(|who| Pallet::<T>::check_sign_l1_action(who, *chain, *nonce).map(drop)),
 			_ => Ok(()),
 		};
 		checked.map_err(refusal::<T>)?;

@@ -347,6 +347,12 @@ pub mod pallet {
 	pub type CommitSignatures<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, u64, Blake2_128Concat, T::AccountId, ChainSignatures<T>>;
 
+	/// For each removed chain, the last batch that may carry ops naming it: the batch that was
+	/// open when it was removed, or else the last sealed one. A contract may drop the chain from its chain set only once it
+	/// committed that batch.
+	#[pallet::storage]
+	pub type RemovalBatch<T> = StorageMap<_, Twox64Concat, ChainId, u64>;
+
 	/// The L1 governance actions governance proposed, by chain and the contract's governance
 	/// nonce they are for.
 	#[pallet::storage]
@@ -459,10 +465,18 @@ pub mod pallet {
 		BatchFinished,
 		/// No L1 action is proposed for this chain and nonce.
 		UnknownL1Action,
-		/// The L1 action's parameters are ones its contract refuses (an oracle set that is
-		/// empty or lists an address twice, a threshold below two thirds of it or above it, a
-		/// chain set without the chain itself or with an id twice, a zero fee payout).
+		/// The L1 action's parameters are ones its contract refuses, or that would stall it: an
+		/// oracle set that is empty, lists an address twice or the zero address, a threshold
+		/// below two thirds of it or above it; a token id of 256 or more, or a token the ledger
+		/// registers on that chain at another address (or not at all); a chain set without a
+		/// registered chain, with an id twice, or without a removed chain whose last batch the
+		/// contract has not committed yet; a zero fee payout or payee.
 		InvalidL1Action,
+		/// A quorum signed the action proposed for this nonce: its signatures are public and
+		/// valid until the contract uses the nonce, so it cannot be replaced.
+		AlreadyAuthorized,
+		/// The chain is the only one registered: removing it would leave no L1.
+		LastChain,
 	}
 
 	#[pallet::genesis_config]
@@ -484,11 +498,19 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Prunes the votes and execute signatures of batches every chain executed, one batch
-		/// at a time while the block has room.
+		/// Syncs the batches every registered chain proved that are not synced yet (after a
+		/// chain's removal, more than one call syncs), then prunes the votes and signatures of
+		/// batches every chain executed, one batch at a time while the block has room.
 		fn on_idle(_: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			let mut used = T::DbWeight::get().reads(2);
+			if !remaining.all_gte(used.saturating_add(Self::sync_weight())) {
+				return Weight::zero();
+			}
+			if LastSynced::<T>::get() < pallet_concord_proofs::LastProven::<T>::get() {
+				Self::advance_sync();
+				used = used.saturating_add(Self::sync_weight());
+			}
 			let per_batch = Self::prune_weight();
-			let mut used = Weight::zero();
 			while remaining.all_gte(used.saturating_add(per_batch)) {
 				if !Self::prune_next_finished() {
 					// Nothing (more) to prune: only the progress of every chain was read.
@@ -666,13 +688,21 @@ pub mod pallet {
 		/// Removes a dead chain (its L1 halted, its contract stalled) from the system: the
 		/// ledger refuses ops naming it from now on, its confirmed priority ops that did not
 		/// apply are dropped, and batches sync, are signed and pruned over the other chains
-		/// only (the sync advances here by up to [`MAX_SYNC_PER_CALL`] batches, and further with
-		/// the next proof confirmed). Removal is final: the id is never registered again.
+		/// only (the sync advances here by up to [`MAX_SYNC_PER_CALL`] batches, and further in
+		/// `on_idle`). Removal is final: the id is never registered again. The last chain is
+		/// never removed.
 		#[pallet::call_index(5)]
 		#[pallet::weight((<T as Config>::WeightInfo::remove_chain(), DispatchClass::Operational))]
 		pub fn remove_chain(origin: OriginFor<T>, chain: ChainId) -> DispatchResult {
 			T::OracleGovernance::ensure_origin(origin)?;
+			ensure!(
+				pallet_concord_ledger::Chains::<T>::iter_keys().any(|other| other != chain),
+				Error::<T>::LastChain
+			);
 			pallet_concord_ledger::Pallet::<T>::do_remove_chain(chain)?;
+			// Ops naming the chain may wait in the open batch, sealed after this.
+			let open = u64::from(pallet_concord_batches::Open::<T>::exists());
+			RemovalBatch::<T>::insert(chain, pallet_concord_batches::LastSealed::<T>::get() + open);
 			let _ = PendingPriority::<T>::clear_prefix(chain, u32::MAX, None);
 			Self::advance_sync();
 			Self::deposit_event(Event::ChainRemoved { chain });
@@ -681,7 +711,7 @@ pub mod pallet {
 
 		/// Asks the members to authorize `action` on `chain`'s contract at its governance
 		/// nonce `nonce` (the contract's `governanceNonce` when it is submitted). A proposal for
-		/// the same chain and nonce is replaced, with its signatures.
+		/// the same chain and nonce is replaced, with its signatures, unless a quorum signed it.
 		#[pallet::call_index(6)]
 		#[pallet::weight((
 			<T as Config>::WeightInfo::propose_l1_action(T::MaxMembers::get()),
@@ -702,6 +732,10 @@ pub mod pallet {
 				Self::contract_accepts(chain, &action),
 				Error::<T>::InvalidL1Action
 			);
+			ensure!(
+				!Self::is_quorum(L1ActionSignatures::<T>::iter_key_prefix((chain, nonce))),
+				Error::<T>::AlreadyAuthorized
+			);
 			let _ = L1ActionSignatures::<T>::clear_prefix((chain, nonce), u32::MAX, None);
 			L1Actions::<T>::insert(chain, nonce, action.clone());
 			Self::deposit_event(Event::L1ActionProposed {
@@ -713,7 +747,8 @@ pub mod pallet {
 		}
 
 		/// Stores the member's signature (65 bytes `r ‖ s ‖ v` by its L1 key) of the proposed
-		/// L1 action's digest. Paid like any call: members sign governance actions rarely.
+		/// L1 action's digest. Paid like any call (members sign governance actions rarely), and
+		/// admitted to the pool only when it can succeed ([`CheckOracleCall`]).
 		#[pallet::call_index(7)]
 		#[pallet::weight((<T as Config>::WeightInfo::sign_l1_action(), DispatchClass::Operational))]
 		pub fn sign_l1_action(
@@ -723,14 +758,7 @@ pub mod pallet {
 			signature: [u8; 65],
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let member = Self::ensure_member(&who)?;
-			let action = L1Actions::<T>::get(chain, nonce).ok_or(Error::<T>::UnknownL1Action)?;
-			let info =
-				pallet_concord_ledger::Chains::<T>::get(chain).ok_or(Error::<T>::UnknownChain)?;
-			ensure!(
-				!L1ActionSignatures::<T>::contains_key((chain, nonce), &who),
-				Error::<T>::AlreadySigned
-			);
+			let (member, action, info) = Self::check_sign_l1_action(&who, chain, nonce)?;
 			ensure!(
 				recover_eth_signer(&action.digest(&info, nonce), &signature)
 					== Some(member.l1_address),
@@ -799,28 +827,42 @@ pub mod pallet {
 		}
 
 		/// Whether `chain`'s contract would take `action`'s parameters (what it checks besides
-		/// the signatures and, for a revert, its batch counters).
+		/// the signatures and, for a revert, its batch counters) and go on serving the system
+		/// after it: its chain set keeps every registered chain, drops a removed one only once it
+		/// committed the last batch that may name it, and a token maps to the address the ledger
+		/// registers on that chain.
 		fn contract_accepts(chain: ChainId, action: &L1Action) -> bool {
+			fn distinct<I: PartialEq>(items: &[I]) -> bool {
+				items
+					.iter()
+					.enumerate()
+					.all(|(i, item)| !items[..i].contains(item))
+			}
 			match action {
 				L1Action::UpdateOracles { oracles, threshold } => {
 					let count = oracles.len() as u64;
 					count != 0
-						&& 3 * threshold >= 2 * count
+						&& threshold.saturating_mul(3) >= 2 * count
 						&& *threshold <= count
-						&& oracles
-							.iter()
-							.enumerate()
-							.all(|(i, oracle)| *oracle != [0; 20] && !oracles[..i].contains(oracle))
+						&& !oracles.contains(&[0; 20])
+						&& distinct(oracles)
 				}
 				L1Action::UpdateChains { chain_ids } => {
-					chain_ids.contains(&chain.0)
-						&& chain_ids
-							.iter()
-							.enumerate()
-							.all(|(i, id)| !chain_ids[..i].contains(id))
+					let committed = pallet_concord_batches::L1Progress::<T>::get(chain).committed;
+					distinct(chain_ids)
+						&& pallet_concord_ledger::Chains::<T>::iter_keys()
+							.all(|registered| chain_ids.contains(&registered.0))
+						&& RemovalBatch::<T>::iter().all(|(removed, last_batch)| {
+							chain_ids.contains(&removed.0) || committed >= last_batch
+						})
+				}
+				L1Action::RegisterToken { token_id, token } => {
+					u64::from(*token_id) < 1 << concord_primitives::account::BALANCE_DEPTH
+						&& pallet_concord_ledger::Tokens::<T>::get(*token_id, chain)
+							.is_some_and(|info| info.address == *token)
 				}
 				L1Action::WithdrawFees { to, amount } => *to != [0; 20] && *amount != 0,
-				L1Action::RevertBatches { .. } | L1Action::RegisterToken { .. } => true,
+				L1Action::RevertBatches { .. } => true,
 			}
 		}
 
@@ -889,6 +931,25 @@ pub mod pallet {
 			Ok((member, header.pubdata_hash))
 		}
 
+		/// Everything `sign_l1_action(chain, nonce, ..)` by `who` requires before the signature
+		/// is checked (also checked by [`CheckOracleCall`] in the pool): the member, the action
+		/// and its chain's registration.
+		pub fn check_sign_l1_action(
+			who: &T::AccountId,
+			chain: ChainId,
+			nonce: u64,
+		) -> Result<(Member<T::AccountId>, L1Action, ChainInfo), Error<T>> {
+			let member = Self::ensure_member(who)?;
+			let info =
+				pallet_concord_ledger::Chains::<T>::get(chain).ok_or(Error::<T>::UnknownChain)?;
+			let action = L1Actions::<T>::get(chain, nonce).ok_or(Error::<T>::UnknownL1Action)?;
+			ensure!(
+				!L1ActionSignatures::<T>::contains_key((chain, nonce), who),
+				Error::<T>::AlreadySigned
+			);
+			Ok((member, action, info))
+		}
+
 		/// Checks that `signatures` hold one signature for each registered chain, each by
 		/// `signer` over `digest` of that chain; returns how many chains there are.
 		fn check_chain_signatures(
@@ -915,10 +976,23 @@ pub mod pallet {
 		/// saying so is emitted once, when the last needed signature arrives).
 		fn reaches_quorum(signers: impl Iterator<Item = T::AccountId>) -> bool {
 			let members = Members::<T>::get();
-			let signed = signers
-				.filter(|signer| Self::is_member(&members, signer))
-				.count() as u32;
-			signed == quorum(members.len() as u32)
+			Self::current_signers(&members, signers) == quorum(members.len() as u32)
+		}
+
+		/// Whether `signers` hold at least a quorum of the current members.
+		fn is_quorum(signers: impl Iterator<Item = T::AccountId>) -> bool {
+			let members = Members::<T>::get();
+			Self::current_signers(&members, signers) >= quorum(members.len() as u32)
+		}
+
+		/// How many of `signers` are current members.
+		fn current_signers(
+			members: &[Member<T::AccountId>],
+			signers: impl Iterator<Item = T::AccountId>,
+		) -> u32 {
+			signers
+				.filter(|signer| Self::is_member(members, signer))
+				.count() as u32
 		}
 
 		/// How many current members attested each value of `subject`.
@@ -1065,6 +1139,16 @@ pub mod pallet {
 			)
 		}
 
+		/// The worst-case weight of `advance_sync`: [`MAX_SYNC_PER_CALL`] steps, each reading
+		/// every chain's progress and dispute, the batch's proof and writing `LastSynced`.
+		fn sync_weight() -> Weight {
+			let chains = u64::from(T::MaxChains::get());
+			let steps = u64::from(MAX_SYNC_PER_CALL);
+			T::DbWeight::get()
+				.reads(1 + steps * (2 * chains + 2))
+				.saturating_add(T::DbWeight::get().writes(steps))
+		}
+
 		/// The weight of finding whether a batch is finished: every chain's progress.
 		fn finished_check_weight() -> Weight {
 			T::DbWeight::get().reads(u64::from(T::MaxChains::get()) + 2)
@@ -1178,7 +1262,9 @@ pub mod pallet {
 				if let (Subject::Priority { chain, priority_id }, Attestation::Priority(op)) =
 					(subject, attestation)
 				{
-					if priority_id >= pallet_concord_ledger::NextPriorityId::<T>::get(chain) {
+					if pallet_concord_ledger::Chains::<T>::contains_key(chain)
+						&& priority_id >= pallet_concord_ledger::NextPriorityId::<T>::get(chain)
+					{
 						let count = Self::support(subject, &members)
 							.into_iter()
 							.find(|(value, _)| *value == value_hash)

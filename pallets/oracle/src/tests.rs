@@ -785,6 +785,39 @@ fn removing_a_dead_chain_lets_the_others_sync_sign_and_prune_without_it() {
 			Oracle::remove_chain(RuntimeOrigin::root(), CHAIN_B),
 			pallet_concord_ledger::Error::<Test>::UnknownChain
 		);
+		assert_noop!(
+			Oracle::remove_chain(RuntimeOrigin::root(), CHAIN_A),
+			Error::<Test>::LastChain
+		);
+		// Batch 1 may name chain B: chain A's contract drops B from its set only once it
+		// committed batch 1; governance actions for B are refused.
+		assert_eq!(RemovalBatch::<Test>::get(CHAIN_B), Some(1));
+		let only_a = || L1Action::UpdateChains {
+			chain_ids: vec![1].try_into().unwrap(),
+		};
+		assert_noop!(
+			Oracle::propose_l1_action(RuntimeOrigin::root(), CHAIN_A, 0, only_a()),
+			Error::<Test>::InvalidL1Action
+		);
+		assert_noop!(
+			Oracle::propose_l1_action(RuntimeOrigin::root(), CHAIN_B, 0, only_a()),
+			Error::<Test>::UnknownChain
+		);
+		let header = pallet_concord_batches::Headers::<Test>::get(1).unwrap();
+		attest_all(
+			&[1, 2],
+			Attestation::Committed {
+				chain: CHAIN_A,
+				batch: 1,
+				pubdata_hash: header.pubdata_hash,
+			},
+		);
+		assert_ok!(Oracle::propose_l1_action(
+			RuntimeOrigin::root(),
+			CHAIN_A,
+			0,
+			only_a()
+		));
 
 		// Nothing more is attested or signed for chain B; chain A alone is signed.
 		assert_noop!(
@@ -846,24 +879,55 @@ fn l1_action_signature(member: u64, chain: ChainId, nonce: u64) -> [u8; 65] {
 #[test]
 fn members_authorize_an_l1_governance_action_with_a_quorum_of_checked_signatures() {
 	new_test_ext(Vec::new()).execute_with(|| {
-		let only_a = L1Action::UpdateChains {
-			chain_ids: vec![1].try_into().unwrap(),
+		// Chain 3 joins chain A's set (before its registration on the appchain).
+		let with_c = L1Action::UpdateChains {
+			chain_ids: vec![1, 2, 3].try_into().unwrap(),
 		};
 		assert_noop!(
-			Oracle::propose_l1_action(RuntimeOrigin::signed(1), CHAIN_A, 0, only_a.clone()),
+			Oracle::propose_l1_action(RuntimeOrigin::signed(1), CHAIN_A, 0, with_c.clone()),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Oracle::propose_l1_action(RuntimeOrigin::root(), ChainId(7), 0, only_a.clone()),
+			Oracle::propose_l1_action(RuntimeOrigin::root(), ChainId(7), 0, with_c.clone()),
 			Error::<Test>::UnknownChain
 		);
-		// What the contract would refuse is refused here.
+		// What the contract would refuse, or what would stall it, is refused here.
 		for refused in [
+			// A registered chain left out (chain 1 itself, or chain 2).
 			L1Action::UpdateChains {
 				chain_ids: vec![2].try_into().unwrap(),
 			},
 			L1Action::UpdateChains {
+				chain_ids: vec![1].try_into().unwrap(),
+			},
+			L1Action::UpdateChains {
 				chain_ids: vec![1, 2, 1].try_into().unwrap(),
+			},
+			L1Action::UpdateOracles {
+				oracles: vec![[1; 20], [2; 20]].try_into().unwrap(),
+				threshold: 3,
+			},
+			L1Action::UpdateOracles {
+				oracles: vec![[1; 20], [0; 20]].try_into().unwrap(),
+				threshold: 2,
+			},
+			L1Action::UpdateOracles {
+				oracles: vec![[1; 20]].try_into().unwrap(),
+				threshold: u64::MAX,
+			},
+			// A token id beyond the balance tree, one the ledger does not register on chain 1,
+			// and token 1 at another address than the ledger's.
+			L1Action::RegisterToken {
+				token_id: 256,
+				token: [0; 20],
+			},
+			L1Action::RegisterToken {
+				token_id: 9,
+				token: [9; 20],
+			},
+			L1Action::RegisterToken {
+				token_id: 1,
+				token: [9; 20],
 			},
 			L1Action::UpdateOracles {
 				oracles: vec![[1; 20], [2; 20], [3; 20]].try_into().unwrap(),
@@ -898,8 +962,17 @@ fn members_authorize_an_l1_governance_action_with_a_quorum_of_checked_signatures
 		assert_ok!(Oracle::propose_l1_action(
 			RuntimeOrigin::root(),
 			CHAIN_A,
+			1,
+			L1Action::RegisterToken {
+				token_id: 1,
+				token: [0; 20]
+			}
+		));
+		assert_ok!(Oracle::propose_l1_action(
+			RuntimeOrigin::root(),
+			CHAIN_A,
 			0,
-			only_a.clone()
+			with_c.clone()
 		));
 
 		// A non-member, a member's signature of another nonce or chain, and garbage.
@@ -943,41 +1016,132 @@ fn members_authorize_an_l1_governance_action_with_a_quorum_of_checked_signatures
 		// in the contracts' tests).
 		let info = pallet_concord_ledger::Chains::<Test>::get(CHAIN_A).unwrap();
 		assert_eq!(
-			only_a.digest(&info, 0),
-			concord_primitives::commitment::GovernanceCall::UpdateChains { chain_ids: &[1] }
-				.digest(info.evm_chain_id, &info.contract, 0)
+			with_c.digest(&info, 0),
+			concord_primitives::commitment::GovernanceCall::UpdateChains {
+				chain_ids: &[1, 2, 3]
+			}
+			.digest(info.evm_chain_id, &info.contract, 0)
 		);
 
-		// A new proposal for the nonce voids the signatures; dropping clears everything.
+		// An authorized action's signatures are public: it cannot be replaced.
 		let fees = L1Action::WithdrawFees {
 			to: [5; 20],
 			amount: 10,
 		};
+		assert_noop!(
+			Oracle::propose_l1_action(RuntimeOrigin::root(), CHAIN_A, 0, fees.clone()),
+			Error::<Test>::AlreadyAuthorized
+		);
+		// One signed but not authorized is replaced, with its signature; dropping clears
+		// everything.
+		assert_ok!(Oracle::sign_l1_action(
+			RuntimeOrigin::signed(3),
+			CHAIN_A,
+			1,
+			l1_action_signature(3, CHAIN_A, 1)
+		));
+		assert_ok!(Oracle::propose_l1_action(
+			RuntimeOrigin::root(),
+			CHAIN_A,
+			1,
+			fees
+		));
+		assert_eq!(
+			L1ActionSignatures::<Test>::iter_prefix((CHAIN_A, 1)).count(),
+			0
+		);
+		assert_ok!(Oracle::drop_l1_action(RuntimeOrigin::root(), CHAIN_A, 1));
+		assert!(!L1Actions::<Test>::contains_key(CHAIN_A, 1));
+		assert_noop!(
+			Oracle::drop_l1_action(RuntimeOrigin::root(), CHAIN_A, 1),
+			Error::<Test>::UnknownL1Action
+		);
+	});
+}
+
+/// Seals and proves batches 2 to `last` after batch 1, one deposit on chain A each, with the
+/// trapdoor key.
+fn more_proven_batches(last: u64) {
+	for batch in 2..=last {
+		attest_all(
+			&[1, 2],
+			Attestation::Priority(deposit(CHAIN_A, batch - 1, 0xa1, 1)),
+		);
+		let block = 4 * batch;
+		System::set_block_number(block);
+		Batches::on_initialize(block);
+		let header = pallet_concord_batches::Headers::<Test>::get(batch).expect("sealed");
+		let old_root = Proofs::state_after(batch - 1).0;
+		let new_root = Fr::from(77 + batch);
+		let commitment = batch_commitment_of_hash(batch, old_root, new_root, &header.pubdata_hash);
+		assert_ok!(Proofs::submit_proof(
+			RuntimeOrigin::signed(9),
+			batch,
+			fr_to_be_bytes(&new_root),
+			trapdoor_proof_bytes(commitment)
+		));
+	}
+}
+
+#[test]
+fn after_a_removal_every_batch_the_others_proved_syncs_in_idle_time() {
+	new_test_ext(trapdoor_key_bytes()).execute_with(|| {
+		sealed_and_proven_batch();
+		more_proven_batches(20);
+		// Chain A proved all twenty (as its attestations would record); chain B none.
+		pallet_concord_batches::L1Progress::<Test>::mutate(CHAIN_A, |progress| {
+			progress.proven = 20
+		});
+		assert_ok!(Oracle::remove_chain(RuntimeOrigin::root(), CHAIN_B));
+		assert_eq!(LastSynced::<Test>::get(), u64::from(MAX_SYNC_PER_CALL));
+		// No proof is confirmed any more, yet the rest syncs when a block has room.
+		Oracle::on_idle(21, frame_support::weights::Weight::MAX);
+		assert_eq!(LastSynced::<Test>::get(), 20);
+		System::assert_has_event(
+			Event::BatchSynced {
+				batch: 20,
+				sync_hash: Proofs::expected_sync_hash(20).unwrap(),
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn the_pool_admits_l1_action_signatures_only_from_members_for_proposed_actions() {
+	new_test_ext(Vec::new()).execute_with(|| {
+		let sign = || Call::sign_l1_action {
+			chain: CHAIN_A,
+			nonce: 0,
+			signature: [0; 65],
+		};
+		assert_eq!(
+			admit(RuntimeOrigin::signed(1), sign()),
+			Err(refused(Error::UnknownL1Action))
+		);
 		assert_ok!(Oracle::propose_l1_action(
 			RuntimeOrigin::root(),
 			CHAIN_A,
 			0,
-			fees
+			L1Action::WithdrawFees {
+				to: [5; 20],
+				amount: 10
+			}
 		));
 		assert_eq!(
-			L1ActionSignatures::<Test>::iter_prefix((CHAIN_A, 0)).count(),
-			0
+			admit(RuntimeOrigin::signed(9), sign()),
+			Err(refused(Error::NotMember))
 		);
+		assert_eq!(admit(RuntimeOrigin::signed(1), sign()), Ok(()));
 		assert_ok!(Oracle::sign_l1_action(
-			RuntimeOrigin::signed(3),
+			RuntimeOrigin::signed(1),
 			CHAIN_A,
 			0,
-			l1_action_signature(3, CHAIN_A, 0)
+			l1_action_signature(1, CHAIN_A, 0)
 		));
-		assert_ok!(Oracle::drop_l1_action(RuntimeOrigin::root(), CHAIN_A, 0));
-		assert!(!L1Actions::<Test>::contains_key(CHAIN_A, 0));
 		assert_eq!(
-			L1ActionSignatures::<Test>::iter_prefix((CHAIN_A, 0)).count(),
-			0
-		);
-		assert_noop!(
-			Oracle::drop_l1_action(RuntimeOrigin::root(), CHAIN_A, 0),
-			Error::<Test>::UnknownL1Action
+			admit(RuntimeOrigin::signed(1), sign()),
+			Err(refused(Error::AlreadySigned))
 		);
 	});
 }

@@ -177,11 +177,13 @@ pub mod pallet {
 		pub fn set_key(origin: OriginFor<T>, key: alloc::vec::Vec<u8>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let stored = Self::stored_form(&key).ok_or(Error::<T>::InvalidKey)?;
+			// Compared in the stored form, which no other encoding of the key can dodge.
 			ensure!(
-				Some(stored) != Self::stored_form(&T::PublicSetupKey::get()),
+				Some(&stored) != Self::stored_form(&T::PublicSetupKey::get()).as_ref(),
 				Error::<T>::PublicSetupKey
 			);
-			Self::do_set_key(&key)
+			Self::put_key(stored, &key);
+			Ok(())
 		}
 
 		/// Proves batch `batch`: `proof` (compressed canonical bytes) must prove the commitment
@@ -235,11 +237,19 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		pub(crate) fn do_set_key(compressed: &[u8]) -> DispatchResult {
-			Key::<T>::put(Self::stored_form(compressed).ok_or(Error::<T>::InvalidKey)?);
+			Self::put_key(
+				Self::stored_form(compressed).ok_or(Error::<T>::InvalidKey)?,
+				compressed,
+			);
+			Ok(())
+		}
+
+		/// Registers the key whose stored form is `stored` and compressed bytes `compressed`.
+		fn put_key(stored: BoundedVec<u8, ConstU32<MAX_KEY_BYTES>>, compressed: &[u8]) {
+			Key::<T>::put(stored);
 			Self::deposit_event(Event::KeySet {
 				key_hash: sp_io::hashing::blake2_256(compressed),
 			});
-			Ok(())
 		}
 
 		/// What [`Key`] holds for the verifying key of compressed canonical bytes `compressed`;

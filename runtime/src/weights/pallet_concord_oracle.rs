@@ -128,6 +128,11 @@ impl<T: frame_system::Config> pallet_concord_oracle::WeightInfo for WeightInfo<T
 			// Added by hand, not benchmarked: counting the current members' votes reads up to
 			// `MaxMembers` (16) `Oracle::Votes` more (Tallies became Values).
 			.saturating_add(T::DbWeight::get().reads(16))
+			// Added by hand, not benchmarked: a confirmation syncs up to `MAX_SYNC_PER_CALL`
+			// (16) batches; the 15 steps beyond the benchmarked one each read every chain's
+			// progress and dispute (8 + 8), the proof and `LastSynced`, and write it.
+			.saturating_add(T::DbWeight::get().reads(15 * 18))
+			.saturating_add(T::DbWeight::get().writes(15))
 	}
 	/// Storage: `Oracle::Members` (r:1 w:0)
 	/// Proof: `Oracle::Members` (`max_values`: Some(1), `max_size`: Some(833), added: 1328, mode: `MaxEncodedLen`)
