@@ -153,6 +153,7 @@ contract ConcordRollup {
     bytes32 public constant REGISTER_TOKEN_ACTION = keccak256("Concord.registerToken");
     bytes32 public constant UPDATE_CHAINS_ACTION = keccak256("Concord.updateChains");
     bytes32 public constant WITHDRAW_FEES_ACTION = keccak256("Concord.withdrawFees");
+    bytes32 public constant RETIRE_ACTION = keccak256("Concord.retire");
 
     // ------------------------------------------------------------------ state
 
@@ -223,6 +224,7 @@ contract ConcordRollup {
     event FeesWithdrawn(uint64 nextNonce, address indexed to, uint256 amount);
     event TokenRegistered(uint16 indexed tokenId, address indexed token);
     event ExodusActivated(uint64 expiredPriorityId, uint64 lastExecutedBatch, bytes32 lastExecutedRoot);
+    event Retired(uint64 nextNonce, uint64 servedUpTo);
     event PriorityRequestCancelled(
         uint64 indexed priorityId, uint8 opType, address indexed l1Address, uint16 token, uint128 refunded
     );
@@ -271,6 +273,7 @@ contract ConcordRollup {
     error RequestFeeNotPaid(uint256 paid, uint256 fee);
     error TooManyOpenRequests();
     error FeesExceeded(uint256 amount, uint256 collected);
+    error RetireOutOfRange(uint64 firstPriorityId, uint64 totalPriorityRequests, uint64 servedUpTo);
     error NoExpiredPriorityRequest();
     error BadRequestCount(uint256 given, uint256 outstanding);
     error NothingToWithdraw(address owner, uint16 token);
@@ -784,6 +787,30 @@ contract ConcordRollup {
     /// nonce `nonce` (see `_digest`).
     function withdrawFeesDigest(uint64 nonce, address to, uint256 amount) public view returns (bytes32) {
         return _digest(abi.encode(WITHDRAW_FEES_ACTION, block.chainid, nonce, to, amount));
+    }
+
+    /// @notice Retires this chain once the appchain removed it, authorized by a quorum over
+    /// `retireDigest(governanceNonce, servedUpTo)`: the requests before `servedUpTo` were
+    /// applied on L2 (their funds are L2 balances now) and count as served, so no exodus refunds
+    /// them. The contract then stops as in exodus mode: pending balances and collected fees stay
+    /// withdrawable, and `cancelOutstandingDeposits` refunds the requests from `servedUpTo` on,
+    /// which L2 never applied.
+    function retire(uint64 servedUpTo, bytes[] calldata signatures) external active {
+        uint64 head = firstPriorityId;
+        uint64 total = totalPriorityRequests;
+        if (servedUpTo < head || servedUpTo > total) revert RetireOutOfRange(head, total, servedUpTo);
+        uint64 nonce = governanceNonce;
+        _requireQuorum(retireDigest(nonce, servedUpTo), signatures);
+        governanceNonce = nonce + 1;
+        firstPriorityId = servedUpTo;
+        exodusMode = true;
+        emit Retired(nonce + 1, servedUpTo);
+    }
+
+    /// @notice What oracle members sign to authorize `retire(servedUpTo)` at governance nonce
+    /// `nonce` (see `_digest`).
+    function retireDigest(uint64 nonce, uint64 servedUpTo) public view returns (bytes32) {
+        return _digest(abi.encode(RETIRE_ACTION, block.chainid, nonce, servedUpTo));
     }
 
     /// @notice The digest oracle members sign for an action: EIP-191 version 0x00 ("data with

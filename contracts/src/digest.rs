@@ -25,6 +25,8 @@ pub const REGISTER_TOKEN: &str = concord_primitives::commitment::REGISTER_TOKEN_
 pub const UPDATE_CHAINS: &str = concord_primitives::commitment::UPDATE_CHAINS_ACTION;
 /// `withdrawFees`.
 pub const WITHDRAW_FEES: &str = concord_primitives::commitment::WITHDRAW_FEES_ACTION;
+/// `retire`.
+pub const RETIRE: &str = concord_primitives::commitment::RETIRE_ACTION;
 
 /// What one rollup contract (`contract` on the EVM chain `evm_chain_id`) takes signatures for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +104,11 @@ impl Domain {
 	/// Authorizes replacing the set of Concord chain ids with `chain_ids`.
 	pub fn update_chains(&self, nonce: u64, chain_ids: &[u8]) -> B256 {
 		self.governance(nonce, GovernanceCall::UpdateChains { chain_ids })
+	}
+
+	/// Authorizes retiring the contract with the requests before `served_up_to` served.
+	pub fn retire(&self, nonce: u64, served_up_to: u64) -> B256 {
+		self.governance(nonce, GovernanceCall::Retire { served_up_to })
 	}
 
 	/// Authorizes paying `amount` wei of the collected request fees to `to`.

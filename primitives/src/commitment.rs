@@ -184,6 +184,7 @@ pub const REVERT_ACTION: &str = "Concord.revertBatches";
 pub const REGISTER_TOKEN_ACTION: &str = "Concord.registerToken";
 pub const UPDATE_CHAINS_ACTION: &str = "Concord.updateChains";
 pub const WITHDRAW_FEES_ACTION: &str = "Concord.withdrawFees";
+pub const RETIRE_ACTION: &str = "Concord.retire";
 
 /// A governance call of a rollup contract, which a quorum of its oracle set authorizes by
 /// signing [`GovernanceCall::digest`] at the contract's `governanceNonce`. The appchain checks
@@ -203,6 +204,8 @@ pub enum GovernanceCall<'a> {
 	UpdateChains { chain_ids: &'a [u8] },
 	/// `withdrawFees(to, amount)`, `amount` a big-endian `uint256`.
 	WithdrawFees { to: [u8; 20], amount: [u8; 32] },
+	/// `retire(served_up_to)`.
+	Retire { served_up_to: u64 },
 }
 
 impl GovernanceCall<'_> {
@@ -240,6 +243,9 @@ impl GovernanceCall<'_> {
 				alloc::vec![address(&to), amount],
 				None,
 			),
+			GovernanceCall::Retire { served_up_to } => {
+				(RETIRE_ACTION, alloc::vec![word(served_up_to)], None)
+			}
 		};
 		let mut words = alloc::vec![
 			keccak256(&[action.as_bytes()]),

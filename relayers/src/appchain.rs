@@ -372,6 +372,17 @@ impl Appchain {
 		self.chain_map("Ledger.Chains", &prefix, at).await
 	}
 
+	/// The contract of `chain`, registered or removed.
+	pub async fn contract_of(&self, chain: ChainId, at: H256) -> Result<ChainInfo, AppchainError> {
+		if let Ok(info) = self.chain_info(chain, at).await {
+			return Ok(info);
+		}
+		let key = pallet_concord_ledger::RemovedChains::<Runtime>::hashed_key_for(chain);
+		self.storage("Ledger.RemovedChains", key, at)
+			.await?
+			.ok_or(AppchainError::UnknownChain(chain.0))
+	}
+
 	/// The chains removed from the system.
 	pub async fn removed_chains(
 		&self,

@@ -5,7 +5,7 @@
 //! members signed, anyone submits it to the contract (`concord-relayer l1-action submit`). A
 //! relayer never signs a governance action on its own.
 
-use crate::{roles::chain_signatures, Relayer, RelayerError};
+use crate::{l1::L1, roles::chain_signatures, Relayer, RelayerError};
 use alloy::primitives::{Address, Bytes, B256, U256};
 use concord_primitives::ops::{eth_sign, ChainId};
 use concord_runtime::RuntimeCall;
@@ -44,15 +44,15 @@ pub async fn describe(
 		.await?
 		.len();
 	let members = relayer.appchain.members(at).await?.len() as u32;
-	let info = relayer.appchain.chain_info(chain, at).await?;
+	let info = relayer.appchain.contract_of(chain, at).await?;
 	let mut text = format!(
 		"chain {} nonce {nonce}: {action:?}\ndigest 0x{}\nsigned by {signed} of {members} members (quorum {})",
 		chain.0,
 		hex::encode(action.digest(&info, nonce)),
 		pallet_concord_oracle::quorum(members)
 	);
-	if let Some(l1) = relayer.l1(chain) {
-		let current = governance_nonce(l1).await?;
+	if let Ok(l1) = contract_l1(relayer, chain) {
+		let current = governance_nonce(&l1).await?;
 		text.push_str(&format!("\nthe contract's governance nonce is {current}"));
 	}
 	Ok(text)
@@ -72,7 +72,7 @@ pub async fn sign(
 	))?;
 	let at = relayer.appchain.finalized().await?.hash;
 	let action = proposed(relayer, chain, nonce, at).await?;
-	let info = relayer.appchain.chain_info(chain, at).await?;
+	let info = relayer.appchain.contract_of(chain, at).await?;
 	let digest = action.digest(&info, nonce);
 	if digest != reviewed {
 		return Err(RelayerError::Governance(format!(
@@ -96,20 +96,17 @@ pub async fn sign(
 /// Submits the proposed action to `chain`'s contract with a quorum of the members' signatures
 /// that its oracle set accepts; returns the L1 transaction's hash.
 pub async fn submit(relayer: &Relayer, chain: ChainId, nonce: u64) -> Result<B256, RelayerError> {
-	let l1 = relayer.l1(chain).ok_or(RelayerError::Governance(format!(
-		"chain {} is not in this relayer's configuration",
-		chain.0
-	)))?;
+	let l1 = contract_l1(relayer, chain)?;
 	let at = relayer.appchain.finalized().await?.hash;
 	let action = proposed(relayer, chain, nonce, at).await?;
-	let current = governance_nonce(l1).await?;
+	let current = governance_nonce(&l1).await?;
 	if current != nonce {
 		return Err(RelayerError::Governance(format!(
 			"chain {}: the action is for governance nonce {nonce}, the contract is at {current}",
 			chain.0
 		)));
 	}
-	let info = relayer.appchain.chain_info(chain, at).await?;
+	let info = relayer.appchain.contract_of(chain, at).await?;
 	let digest = action.digest(&info, nonce);
 	let stored: Vec<_> = relayer
 		.appchain
@@ -158,12 +155,39 @@ pub async fn submit(relayer: &Relayer, chain: ChainId, nonce: u64) -> Result<B25
 			let call = rollup.withdrawFees(Address::from(to), U256::from(amount), signatures);
 			l1.send("withdrawFees", call).await?
 		}
+		L1Action::Retire { served_up_to } => {
+			l1.send("retire", rollup.retire(served_up_to, signatures))
+				.await?
+		}
 	};
 	tracing::info!(chain = chain.0, nonce, transaction = %hash, "submitted L1 action");
 	Ok(hash)
 }
 
-async fn governance_nonce(l1: &crate::l1::L1) -> Result<u64, RelayerError> {
+/// The configured L1 of `chain`, registered or removed (the roles leave a removed chain alone,
+/// but its contract still takes `retire`).
+fn contract_l1(relayer: &Relayer, chain: ChainId) -> Result<L1, RelayerError> {
+	let config = relayer
+		.config
+		.chains
+		.iter()
+		.find(|config| config.chain_id() == chain)
+		.ok_or(RelayerError::Governance(format!(
+			"chain {} is not in this relayer's configuration",
+			chain.0
+		)))?;
+	let signer = relayer
+		.config
+		.keys
+		.ethereum
+		.as_deref()
+		.map(crate::l1::signer_from_hex)
+		.transpose()
+		.expect("validated in the config");
+	Ok(L1::new(config, signer))
+}
+
+async fn governance_nonce(l1: &L1) -> Result<u64, RelayerError> {
 	l1.rollup().governanceNonce().call().await.map_err(|error| {
 		RelayerError::L1(crate::l1::L1Error::Rpc {
 			chain: l1.chain.0,

@@ -580,12 +580,13 @@ fn l1_action(config: &Path, step: &str, chain: u8, more: &[&str]) -> (Option<i32
 	(output.status.code(), text)
 }
 
-/// Chain B dies for good with a withdrawal to chain A in flight: chain A proves the batch but
+/// Chain B's L1 goes away with a withdrawal to chain A in flight: chain A proves the batch but
 /// nothing syncs. Governance removes chain B (`Oracle::remove_chain`): the batch syncs over
 /// chain A alone, executes there and the user claims; the ledger refuses withdrawals to chain
 /// B. Then chain A's contract drops chain B from its chain set through the L1 governance path:
 /// proposed on the appchain, signed by the member with `concord-relayer l1-action sign` and
-/// submitted with `l1-action submit`.
+/// submitted with `l1-action submit`. Last, chain B's L1 comes back and its contract is retired
+/// the same way, with the deposit the L2 credited counted as served, so it is never refunded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 	let dev = DevNode::start("dead").await;
@@ -601,12 +602,29 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 	let users = [operator.clone(), user.clone(), oracle()];
 	let anvil_a =
 		Anvil::start(&["--chain-id", &EVM_CHAIN_A.to_string(), "--block-time", "1"]).unwrap();
-	let anvil_b =
-		Anvil::start(&["--chain-id", &EVM_CHAIN_B.to_string(), "--block-time", "1"]).unwrap();
-	let ([chain_a, _chain_b], config, _) = dev.chains([&anvil_a, &anvil_b], &users).await;
+	// Chain B keeps its state in a file, to come back after its removal on its reserved port.
+	let state_b = work.join("anvil-b.json");
+	let state_b_arg = state_b.to_str().unwrap().to_owned();
+	let anvil_b_args = [
+		"--chain-id",
+		&EVM_CHAIN_B.to_string(),
+		"--block-time",
+		"1",
+		"--state",
+		&state_b_arg,
+		"--state-interval",
+		"1",
+	];
+	let port_b = reserve_port().unwrap();
+	let anvil_b = Anvil::start_on(port_b, &anvil_b_args).unwrap();
+	let ([chain_a, chain_b], config, _) = dev.chains([&anvil_a, &anvil_b], &users).await;
 	let relayer = start_relayer(&config, relayer_log);
 
+	// The operator deposits on both chains; its deposit on B reaches L2 before B dies.
 	deposit_native(&chain_a, operator.address(), ONE_ETH)
+		.await
+		.unwrap();
+	deposit_native(&chain_b, operator.address(), ONE_ETH)
 		.await
 		.unwrap();
 	deposit_native(&chain_a, user.address(), 2 * ONE_ETH)
@@ -614,9 +632,9 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 		.unwrap();
 	let operator_id = dev
 		.account_holding(
-			"the operator's deposit reaches L2",
+			"the operator's deposits reach L2",
 			operator.address(),
-			ONE_ETH,
+			2 * ONE_ETH,
 			Duration::from_secs(120),
 		)
 		.await;
@@ -630,9 +648,9 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 		.await;
 	set_fee_account(appchain, operator_id).await.unwrap();
 
-	// Chain B dies for good.
+	// Chain B goes away (for good, as far as anyone can tell).
 	drop(anvil_b);
-	eprintln!("chain B's anvil stopped for good");
+	eprintln!("chain B's anvil stopped");
 
 	let l2_key = PrivateKey([43; 32]);
 	dev.set_l2_key(&user, user_id, &l2_key).await;
@@ -795,6 +813,80 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 	let (code, out) = l1_action(&config, "submit", 1, &[]);
 	assert_eq!(code, Some(1), "{out}");
 	assert!(out.contains("the contract is at 1"), "{out}");
+
+	// Chain B's L1 comes back. Its contract is retired with the requests the L2 applied
+	// counted as served, so no exodus refunds the operator's deposit the L2 credited.
+	let _anvil_b = Anvil::start_on(port_b, &anvil_b_args).unwrap();
+	eprintln!("chain B's anvil back from its state");
+	let at = appchain.finalized().await.unwrap().hash;
+	let served = appchain.next_priority_id(ChainId(2), at).await.unwrap();
+	assert_eq!(served, 1, "the operator's deposit on B was applied on L2");
+	sudo(
+		appchain,
+		concord_runtime::RuntimeCall::Oracle(pallet_concord_oracle::Call::propose_l1_action {
+			chain: ChainId(2),
+			nonce: 0,
+			action: pallet_concord_oracle::L1Action::Retire {
+				served_up_to: served,
+			},
+		}),
+	)
+	.await;
+	net.until(
+		"the retirement proposed",
+		Duration::from_secs(60),
+		|| async {
+			let at = appchain.finalized().await.ok()?.hash;
+			appchain.l1_action(ChainId(2), 0, at).await.ok()?
+		},
+	)
+	.await;
+	let (code, out) = l1_action(&config, "show", 2, &[]);
+	assert_eq!(code, Some(0), "{out}");
+	let digest = out
+		.lines()
+		.find_map(|line| line.strip_prefix("digest "))
+		.unwrap()
+		.to_owned();
+	let (code, out) = l1_action(&config, "sign", 2, &["--digest", &digest]);
+	assert_eq!(code, Some(0), "{out}");
+	net.until(
+		"the member's retirement signature stored",
+		Duration::from_secs(60),
+		|| async {
+			let at = appchain.finalized().await.ok()?.hash;
+			let signed = appchain
+				.l1_action_signatures(ChainId(2), 0, at)
+				.await
+				.ok()?;
+			(!signed.is_empty()).then_some(())
+		},
+	)
+	.await;
+	let (code, out) = l1_action(&config, "submit", 2, &[]);
+	assert_eq!(code, Some(0), "{out}");
+	assert!(chain_b.rollup.exodusMode().call().await.unwrap());
+	assert_eq!(
+		chain_b.rollup.firstPriorityId().call().await.unwrap(),
+		served
+	);
+	let refund = chain_b
+		.rollup
+		.cancelOutstandingDeposits(vec![
+			concord_contracts::bindings::ConcordRollup::PriorityRequestInfo {
+				opType: 1,
+				accountId: 0,
+				l1Address: operator.address(),
+				token: ETH,
+				amount: ONE_ETH,
+			},
+		])
+		.call()
+		.await;
+	assert!(
+		refund.is_err(),
+		"no refund of a deposit the L2 credited: {refund:?}"
+	);
 	let _ = std::fs::remove_dir_all(&work);
 }
 

@@ -56,6 +56,10 @@ async fn rust_digests_match_the_contract() {
 		domain.revert(4, 9)
 	);
 	assert_eq!(
+		rollup.retireDigest(6, u64::MAX).call().await.unwrap(),
+		domain.retire(6, u64::MAX)
+	);
+	assert_eq!(
 		rollup
 			.registerTokenDigest(5, 17, Address::repeat_byte(3))
 			.call()

@@ -338,3 +338,68 @@ async fn chain_set_by_quorum() {
 	chain.commit(&[&other]).await;
 	assert_eq!(rollup.totalCommitted().call().await.unwrap(), 1);
 }
+
+/// A removed chain's contract is retired by a quorum with the requests the L2 applied counted as
+/// served: it stops as in exodus mode, and only the later deposits, which the L2 never
+/// credited, are refunded.
+#[tokio::test(flavor = "current_thread")]
+async fn a_removed_chain_is_retired_with_the_applied_requests_served() {
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	assert_eq!(
+		rollup.RETIRE_ACTION().call().await.unwrap(),
+		concord_contracts::digest::action(concord_contracts::digest::RETIRE)
+	);
+	let bob = bob().address();
+	for amount in [5u64, 6, 7] {
+		send(rollup.depositETH(bob).value(U256::from(amount)).from(bob)).await;
+	}
+	let retire = |served: u64, nonce: u64, members: &[usize]| {
+		let signatures = chain.sign(chain.domain().retire(nonce, served), members);
+		rollup.retire(served, signatures)
+	};
+	assert_eq!(
+		revert_of(retire(4, 0, &[0, 1])).await,
+		E::RetireOutOfRange(ConcordRollup::RetireOutOfRange {
+			firstPriorityId: 0,
+			totalPriorityRequests: 3,
+			servedUpTo: 4,
+		})
+	);
+	assert_eq!(
+		revert_of(retire(2, 0, &[0])).await,
+		E::NotEnoughSignatures(ConcordRollup::NotEnoughSignatures {
+			given: U256::from(1),
+			threshold: U256::from(THRESHOLD),
+		})
+	);
+	// Signed for another count: not what was signed.
+	let signatures = chain.sign(chain.domain().retire(0, 3), &[0, 1]);
+	let error = revert_of(rollup.retire(2, signatures)).await;
+	assert!(matches!(error, E::SignerNotOracle(_)), "{error:?}");
+
+	// The L2 applied requests 0 and 1.
+	let receipt = send(retire(2, 0, &[1, 2])).await;
+	let event = receipt.decoded_log::<ConcordRollup::Retired>().unwrap();
+	assert_eq!((event.nextNonce, event.servedUpTo), (1, 2));
+	assert!(rollup.exodusMode().call().await.unwrap());
+	assert_eq!(rollup.firstPriorityId().call().await.unwrap(), 2);
+	assert_eq!(
+		revert_of(rollup.depositETH(bob).value(U256::from(1)).from(bob)).await,
+		E::ExodusActive(ConcordRollup::ExodusActive {})
+	);
+	assert_eq!(
+		revert_of(retire(3, 1, &[0, 1])).await,
+		E::ExodusActive(ConcordRollup::ExodusActive {})
+	);
+	// Request 1, which the L2 credited, is not refunded; request 2 is.
+	let error =
+		revert_of(rollup.cancelOutstandingDeposits(vec![Chain::deposit_request(bob, ETH, 6)]))
+			.await;
+	assert!(matches!(error, E::PriorityRequestMismatch(_)), "{error:?}");
+	send(rollup.cancelOutstandingDeposits(vec![Chain::deposit_request(bob, ETH, 7)])).await;
+	assert_eq!(
+		rollup.pendingBalance(bob, ETH).call().await.unwrap(),
+		U256::from(7)
+	);
+}

@@ -245,6 +245,10 @@ pub mod pallet {
 		},
 		/// `withdrawFees(to, amount)`: pays out collected request fees.
 		WithdrawFees { to: [u8; 20], amount: u128 },
+		/// `retire(served_up_to)`, for a removed chain only: the contract stops, and the
+		/// requests the L2 applied (ids below `served_up_to`, the ledger's next priority id for
+		/// the chain) count as served, so its exodus never refunds them.
+		Retire { served_up_to: u64 },
 	}
 
 	impl L1Action {
@@ -274,6 +278,9 @@ pub mod pallet {
 						amount: amount_word,
 					}
 				}
+				L1Action::Retire { served_up_to } => GovernanceCall::Retire {
+					served_up_to: *served_up_to,
+				},
 			};
 			call.digest(info.evm_chain_id, &info.contract, nonce)
 		}
@@ -470,7 +477,9 @@ pub mod pallet {
 		/// below two thirds of it or above it; a token id of 256 or more, or a token the ledger
 		/// registers on that chain at another address (or not at all); a chain set without a
 		/// registered chain, with an id twice, or without a removed chain whose last batch the
-		/// contract has not committed yet; a zero fee payout or payee.
+		/// contract has not committed yet; a zero fee payout or payee; any action but `Retire`
+		/// for a removed chain, or `Retire` for a registered one or with another count of
+		/// served requests than the ledger applied.
 		InvalidL1Action,
 		/// A quorum signed the action proposed for this nonce: its signatures are public and
 		/// valid until the contract uses the nonce, so it cannot be replaced.
@@ -724,10 +733,7 @@ pub mod pallet {
 			action: L1Action,
 		) -> DispatchResult {
 			T::OracleGovernance::ensure_origin(origin)?;
-			ensure!(
-				pallet_concord_ledger::Chains::<T>::contains_key(chain),
-				Error::<T>::UnknownChain
-			);
+			ensure!(Self::contract_of(chain).is_some(), Error::<T>::UnknownChain);
 			ensure!(
 				Self::contract_accepts(chain, &action),
 				Error::<T>::InvalidL1Action
@@ -830,8 +836,10 @@ pub mod pallet {
 		/// the signatures and, for a revert, its batch counters) and go on serving the system
 		/// after it: its chain set keeps every registered chain, drops a removed one only once it
 		/// committed the last batch that may name it, and a token maps to the address the ledger
-		/// registers on that chain.
+		/// registers on that chain. A removed chain's contract takes only `Retire`, with the
+		/// ledger's count of its requests applied.
 		fn contract_accepts(chain: ChainId, action: &L1Action) -> bool {
+			let registered = pallet_concord_ledger::Chains::<T>::contains_key(chain);
 			fn distinct<I: PartialEq>(items: &[I]) -> bool {
 				items
 					.iter()
@@ -839,6 +847,11 @@ pub mod pallet {
 					.all(|(i, item)| !items[..i].contains(item))
 			}
 			match action {
+				L1Action::Retire { served_up_to } => {
+					!registered
+						&& *served_up_to == pallet_concord_ledger::NextPriorityId::<T>::get(chain)
+				}
+				_ if !registered => false,
 				L1Action::UpdateOracles { oracles, threshold } => {
 					let count = oracles.len() as u64;
 					count != 0
@@ -864,6 +877,12 @@ pub mod pallet {
 				L1Action::WithdrawFees { to, amount } => *to != [0; 20] && *amount != 0,
 				L1Action::RevertBatches { .. } => true,
 			}
+		}
+
+		/// The contract of a registered or removed chain (a removed one still takes `Retire`).
+		pub fn contract_of(chain: ChainId) -> Option<ChainInfo> {
+			pallet_concord_ledger::Chains::<T>::get(chain)
+				.or_else(|| pallet_concord_ledger::RemovedChains::<T>::get(chain))
 		}
 
 		fn ensure_member(who: &T::AccountId) -> Result<Member<T::AccountId>, Error<T>> {
@@ -940,8 +959,7 @@ pub mod pallet {
 			nonce: u64,
 		) -> Result<(Member<T::AccountId>, L1Action, ChainInfo), Error<T>> {
 			let member = Self::ensure_member(who)?;
-			let info =
-				pallet_concord_ledger::Chains::<T>::get(chain).ok_or(Error::<T>::UnknownChain)?;
+			let info = Self::contract_of(chain).ok_or(Error::<T>::UnknownChain)?;
 			let action = L1Actions::<T>::get(chain, nonce).ok_or(Error::<T>::UnknownL1Action)?;
 			ensure!(
 				!L1ActionSignatures::<T>::contains_key((chain, nonce), who),

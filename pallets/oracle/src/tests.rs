@@ -799,9 +799,41 @@ fn removing_a_dead_chain_lets_the_others_sync_sign_and_prune_without_it() {
 			Oracle::propose_l1_action(RuntimeOrigin::root(), CHAIN_A, 0, only_a()),
 			Error::<Test>::InvalidL1Action
 		);
+		// A removed chain's contract takes only `Retire`, with the count of its requests the
+		// L2 applied (its deposit 0; the pending one was dropped).
 		assert_noop!(
 			Oracle::propose_l1_action(RuntimeOrigin::root(), CHAIN_B, 0, only_a()),
-			Error::<Test>::UnknownChain
+			Error::<Test>::InvalidL1Action
+		);
+		for refused in [
+			(CHAIN_B, L1Action::Retire { served_up_to: 2 }),
+			(CHAIN_A, L1Action::Retire { served_up_to: 1 }),
+		] {
+			assert_noop!(
+				Oracle::propose_l1_action(RuntimeOrigin::root(), refused.0, 0, refused.1),
+				Error::<Test>::InvalidL1Action
+			);
+		}
+		assert_ok!(Oracle::propose_l1_action(
+			RuntimeOrigin::root(),
+			CHAIN_B,
+			0,
+			L1Action::Retire { served_up_to: 1 }
+		));
+		for member in [1, 2] {
+			assert_ok!(Oracle::sign_l1_action(
+				RuntimeOrigin::signed(member),
+				CHAIN_B,
+				0,
+				l1_action_signature(member, CHAIN_B, 0)
+			));
+		}
+		System::assert_has_event(
+			Event::L1ActionAuthorized {
+				chain: CHAIN_B,
+				nonce: 0,
+			}
+			.into(),
 		);
 		let header = pallet_concord_batches::Headers::<Test>::get(1).unwrap();
 		attest_all(
@@ -872,7 +904,7 @@ fn removing_a_dead_chain_lets_the_others_sync_sign_and_prune_without_it() {
 /// Member `member`'s signature of the L1 action proposed for `chain` at `nonce`.
 fn l1_action_signature(member: u64, chain: ChainId, nonce: u64) -> [u8; 65] {
 	let action = L1Actions::<Test>::get(chain, nonce).unwrap();
-	let info = pallet_concord_ledger::Chains::<Test>::get(chain).unwrap();
+	let info = Oracle::contract_of(chain).unwrap();
 	concord_primitives::ops::eth_sign(&member_key(member), &action.digest(&info, nonce))
 }
 
