@@ -72,6 +72,40 @@ async fn l2_account(appchain: &Appchain, address: Address) -> Option<(u32, u32, 
 	devnet::l2_account(appchain, address).await.unwrap()
 }
 
+/// Chain B's anvil, kept in a state file so that it can be stopped and started again on its
+/// port: a reserved port, which nothing else can take while it is down.
+struct RestartableChainB {
+	port: u16,
+	args: Vec<String>,
+}
+
+impl RestartableChainB {
+	fn new(work: &Path, block_time: u64) -> RestartableChainB {
+		let state = work.join("anvil-b.json");
+		let args = [
+			"--chain-id",
+			&EVM_CHAIN_B.to_string(),
+			"--block-time",
+			&block_time.to_string(),
+			"--state",
+			state.to_str().unwrap(),
+			"--state-interval",
+			"1",
+		]
+		.map(str::to_owned)
+		.to_vec();
+		RestartableChainB {
+			port: reserve_port().unwrap(),
+			args,
+		}
+	}
+
+	fn start(&self) -> Anvil {
+		let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+		Anvil::start_on(self.port, &args).unwrap()
+	}
+}
+
 /// What both journeys start from: the dev node (Alice signs for governance), the dev key and
 /// a scratch directory with every process's log.
 struct DevNode {
@@ -130,6 +164,43 @@ impl DevNode {
 			.await
 	}
 
+	/// The operator deposits 1 ETH on chain A and `operator_on_b` on chain B, the user 2 ETH
+	/// on chain A; once both reach L2, the operator's account collects the fees. Returns the
+	/// user's account id.
+	async fn fund(
+		&self,
+		[chain_a, chain_b]: [&DeployedChain; 2],
+		operator: &PrivateKeySigner,
+		user: &PrivateKeySigner,
+		operator_on_b: u128,
+	) -> u32 {
+		for (chain, who, amount) in [
+			(chain_a, operator, ONE_ETH),
+			(chain_b, operator, operator_on_b),
+			(chain_a, user, 2 * ONE_ETH),
+		] {
+			deposit_native(chain, who.address(), amount).await.unwrap();
+		}
+		let operator_id = self
+			.account_holding(
+				"the operator's deposits reach L2",
+				operator.address(),
+				ONE_ETH + operator_on_b,
+				Duration::from_secs(120),
+			)
+			.await;
+		let user_id = self
+			.account_holding(
+				"the user's deposit on chain A reaches L2",
+				user.address(),
+				2 * ONE_ETH,
+				Duration::from_secs(60),
+			)
+			.await;
+		set_fee_account(&self.appchain, operator_id).await.unwrap();
+		user_id
+	}
+
 	/// Makes `l2_key` the L2 key of `owner`'s account `id` (first seen on chain 1) and waits
 	/// until that applied.
 	async fn set_l2_key(&self, owner: &PrivateKeySigner, id: u32, l2_key: &PrivateKey) {
@@ -147,6 +218,60 @@ impl DevNode {
 				devnet::l2_nonce_is(&self.appchain, who, nonce)
 			})
 			.await
+	}
+
+	/// Governance proposes `action` for `chain`'s contract at governance nonce 0, and it is
+	/// finalized.
+	async fn propose(&self, chain: u8, action: pallet_concord_oracle::L1Action) {
+		let call = pallet_concord_oracle::Call::propose_l1_action {
+			chain: ChainId(chain),
+			nonce: 0,
+			action,
+		};
+		sudo(&self.appchain, concord_runtime::RuntimeCall::Oracle(call)).await;
+		self.net
+			.until(
+				"the L1 action proposed",
+				Duration::from_secs(60),
+				|| async {
+					let at = self.appchain.finalized().await.ok()?.hash;
+					self.appchain.l1_action(ChainId(chain), 0, at).await.ok()?
+				},
+			)
+			.await;
+	}
+
+	/// The member's operator reviews the L1 action proposed for `chain` at nonce 0
+	/// (`l1-action show`, no signature yet) and signs the digest it printed (`l1-action
+	/// sign`, with the relayer configuration `config`), and the signature is finalized.
+	/// Returns what `sign` printed.
+	async fn review_and_sign(&self, config: &Path, chain: u8) -> String {
+		let (code, out) = l1_action(config, "show", chain, &[]);
+		assert_eq!(code, Some(0), "{out}");
+		assert!(out.contains("signed by 0 of 1 members"), "{out}");
+		let digest = out
+			.lines()
+			.find_map(|line| line.strip_prefix("digest "))
+			.unwrap()
+			.to_owned();
+		let (code, out) = l1_action(config, "sign", chain, &["--digest", &digest]);
+		assert_eq!(code, Some(0), "{out}");
+		self.net
+			.until(
+				"the member's signature stored",
+				Duration::from_secs(60),
+				|| async {
+					let at = self.appchain.finalized().await.ok()?.hash;
+					let signed = self
+						.appchain
+						.l1_action_signatures(ChainId(chain), 0, at)
+						.await
+						.ok()?;
+					(!signed.is_empty()).then_some(())
+				},
+			)
+			.await;
+		out
 	}
 
 	/// Chains A and B on `anvils` (the dev oracle, `users` funded), registered on the
@@ -283,22 +408,9 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	];
 	let anvil_a =
 		Anvil::start(&["--chain-id", &EVM_CHAIN_A.to_string(), "--block-time", "1"]).unwrap();
-	let state_b = work.join("anvil-b.json");
-	let state_b_arg = state_b.to_str().unwrap().to_owned();
-	let anvil_b_args = [
-		"--chain-id",
-		&EVM_CHAIN_B.to_string(),
-		"--block-time",
-		"2",
-		"--state",
-		&state_b_arg,
-		"--state-interval",
-		"1",
-	];
-	// Chain B is restarted on its port below: a reserved port, which nothing else can take
-	// while it is down.
-	let port_b = reserve_port().unwrap();
-	let anvil_b = Anvil::start_on(port_b, &anvil_b_args).unwrap();
+	// Chain B is restarted below.
+	let restartable_b = RestartableChainB::new(work, 2);
+	let anvil_b = restartable_b.start();
 	let ([chain_a, chain_b], config, metrics_port) = dev.chains([&anvil_a, &anvil_b], &users).await;
 	check_config_errors(&config).await;
 	let mut relayer = start_relayer(&config, relayer_log);
@@ -324,32 +436,9 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 
 	// Deposits: the operator on both chains (its account collects fees; its deposit on B is
 	// B's liquidity), the user on A.
-	deposit_native(&chain_a, operator.address(), ONE_ETH)
-		.await
-		.unwrap();
-	deposit_native(&chain_b, operator.address(), 5 * ONE_ETH)
-		.await
-		.unwrap();
-	deposit_native(&chain_a, user.address(), 2 * ONE_ETH)
-		.await
-		.unwrap();
-	let operator_id = dev
-		.account_holding(
-			"the operator's deposits reach L2",
-			operator.address(),
-			6 * ONE_ETH,
-			Duration::from_secs(120),
-		)
-		.await;
 	let user_id = dev
-		.account_holding(
-			"the user's deposit on chain A reaches L2",
-			user.address(),
-			2 * ONE_ETH,
-			Duration::from_secs(60),
-		)
+		.fund([&chain_a, &chain_b], &operator, &user, 5 * ONE_ETH)
 		.await;
-	set_fee_account(appchain, operator_id).await.unwrap();
 
 	// Fault: the relayer is killed once the first batch is committed, and restarted.
 	net.until(
@@ -402,7 +491,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	drop(anvil_b);
 	eprintln!("chain B's anvil killed");
 	tokio::time::sleep(Duration::from_secs(5)).await;
-	let _anvil_b = Anvil::start_on(port_b, &anvil_b_args).unwrap();
+	let _anvil_b = restartable_b.start();
 	eprintln!("chain B's anvil restarted from its state");
 
 	// Every batch executed on both chains, the withdrawal credited on B.
@@ -602,51 +691,16 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 	let users = [operator.clone(), user.clone(), oracle()];
 	let anvil_a =
 		Anvil::start(&["--chain-id", &EVM_CHAIN_A.to_string(), "--block-time", "1"]).unwrap();
-	// Chain B keeps its state in a file, to come back after its removal on its reserved port.
-	let state_b = work.join("anvil-b.json");
-	let state_b_arg = state_b.to_str().unwrap().to_owned();
-	let anvil_b_args = [
-		"--chain-id",
-		&EVM_CHAIN_B.to_string(),
-		"--block-time",
-		"1",
-		"--state",
-		&state_b_arg,
-		"--state-interval",
-		"1",
-	];
-	let port_b = reserve_port().unwrap();
-	let anvil_b = Anvil::start_on(port_b, &anvil_b_args).unwrap();
+	// Chain B comes back after its removal.
+	let restartable_b = RestartableChainB::new(work, 1);
+	let anvil_b = restartable_b.start();
 	let ([chain_a, chain_b], config, _) = dev.chains([&anvil_a, &anvil_b], &users).await;
 	let relayer = start_relayer(&config, relayer_log);
 
-	// The operator deposits on both chains; its deposit on B reaches L2 before B dies.
-	deposit_native(&chain_a, operator.address(), ONE_ETH)
-		.await
-		.unwrap();
-	deposit_native(&chain_b, operator.address(), ONE_ETH)
-		.await
-		.unwrap();
-	deposit_native(&chain_a, user.address(), 2 * ONE_ETH)
-		.await
-		.unwrap();
-	let operator_id = dev
-		.account_holding(
-			"the operator's deposits reach L2",
-			operator.address(),
-			2 * ONE_ETH,
-			Duration::from_secs(120),
-		)
-		.await;
+	// The operator deposits on both chains; its deposit on B reaches L2 before B goes.
 	let user_id = dev
-		.account_holding(
-			"the user's deposit reaches L2",
-			user.address(),
-			2 * ONE_ETH,
-			Duration::from_secs(60),
-		)
+		.fund([&chain_a, &chain_b], &operator, &user, ONE_ETH)
 		.await;
-	set_fee_account(appchain, operator_id).await.unwrap();
 
 	// Chain B goes away (for good, as far as anyone can tell).
 	drop(anvil_b);
@@ -748,59 +802,20 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 	let only_a = pallet_concord_oracle::L1Action::UpdateChains {
 		chain_ids: vec![1].try_into().unwrap(),
 	};
-	sudo(
-		&appchain,
-		concord_runtime::RuntimeCall::Oracle(pallet_concord_oracle::Call::propose_l1_action {
-			chain: ChainId(1),
-			nonce: 0,
-			action: only_a,
-		}),
-	)
-	.await;
-	net.until(
-		"the L1 action proposed",
-		Duration::from_secs(60),
-		|| async {
-			let at = appchain.finalized().await.ok()?.hash;
-			appchain.l1_action(ChainId(1), 0, at).await.ok()?
-		},
-	)
-	.await;
+	dev.propose(1, only_a).await;
 	let (code, out) = l1_action(&config, "submit", 1, &[]);
 	assert_eq!(code, Some(1), "{out}");
 	assert!(
 		out.contains("0 signatures the contract's oracles accept, it needs 1"),
 		"{out}"
 	);
-	// The member reviews the action, then signs the digest it reviewed, not another.
-	let (code, out) = l1_action(&config, "show", 1, &[]);
-	assert_eq!(code, Some(0), "{out}");
-	assert!(out.contains("signed by 0 of 1 members"), "{out}");
-	let digest = out
-		.lines()
-		.find_map(|line| line.strip_prefix("digest "))
-		.unwrap()
-		.to_owned();
+	// The member signs only the digest it reviewed.
 	let other = format!("0x{}", "11".repeat(32));
 	let (code, out) = l1_action(&config, "sign", 1, &["--digest", &other]);
 	assert_eq!(code, Some(1), "{out}");
 	assert!(out.contains("not the one reviewed"), "{out}");
-	let (code, out) = l1_action(&config, "sign", 1, &["--digest", &digest]);
-	assert_eq!(code, Some(0), "{out}");
+	let out = dev.review_and_sign(&config, 1).await;
 	assert!(out.contains("chain 2 was removed from the system"), "{out}");
-	net.until(
-		"the member's signature stored",
-		Duration::from_secs(60),
-		|| async {
-			let at = appchain.finalized().await.ok()?.hash;
-			let signed = appchain
-				.l1_action_signatures(ChainId(1), 0, at)
-				.await
-				.ok()?;
-			(!signed.is_empty()).then_some(())
-		},
-	)
-	.await;
 	let (code, out) = l1_action(&config, "show", 1, &[]);
 	assert_eq!(code, Some(0), "{out}");
 	assert!(out.contains("signed by 1 of 1 members"), "{out}");
@@ -816,53 +831,16 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 
 	// Chain B's L1 comes back. Its contract is retired with the requests the L2 applied
 	// counted as served, so no exodus refunds the operator's deposit the L2 credited.
-	let _anvil_b = Anvil::start_on(port_b, &anvil_b_args).unwrap();
+	let _anvil_b = restartable_b.start();
 	eprintln!("chain B's anvil back from its state");
 	let at = appchain.finalized().await.unwrap().hash;
 	let served = appchain.next_priority_id(ChainId(2), at).await.unwrap();
 	assert_eq!(served, 1, "the operator's deposit on B was applied on L2");
-	sudo(
-		appchain,
-		concord_runtime::RuntimeCall::Oracle(pallet_concord_oracle::Call::propose_l1_action {
-			chain: ChainId(2),
-			nonce: 0,
-			action: pallet_concord_oracle::L1Action::Retire {
-				served_up_to: served,
-			},
-		}),
-	)
-	.await;
-	net.until(
-		"the retirement proposed",
-		Duration::from_secs(60),
-		|| async {
-			let at = appchain.finalized().await.ok()?.hash;
-			appchain.l1_action(ChainId(2), 0, at).await.ok()?
-		},
-	)
-	.await;
-	let (code, out) = l1_action(&config, "show", 2, &[]);
-	assert_eq!(code, Some(0), "{out}");
-	let digest = out
-		.lines()
-		.find_map(|line| line.strip_prefix("digest "))
-		.unwrap()
-		.to_owned();
-	let (code, out) = l1_action(&config, "sign", 2, &["--digest", &digest]);
-	assert_eq!(code, Some(0), "{out}");
-	net.until(
-		"the member's retirement signature stored",
-		Duration::from_secs(60),
-		|| async {
-			let at = appchain.finalized().await.ok()?.hash;
-			let signed = appchain
-				.l1_action_signatures(ChainId(2), 0, at)
-				.await
-				.ok()?;
-			(!signed.is_empty()).then_some(())
-		},
-	)
-	.await;
+	let retire = pallet_concord_oracle::L1Action::Retire {
+		served_up_to: served,
+	};
+	dev.propose(2, retire).await;
+	dev.review_and_sign(&config, 2).await;
 	let (code, out) = l1_action(&config, "submit", 2, &[]);
 	assert_eq!(code, Some(0), "{out}");
 	assert!(chain_b.rollup.exodusMode().call().await.unwrap());
