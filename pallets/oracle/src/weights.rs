@@ -21,7 +21,7 @@ pub trait WeightInfo {
 	/// Removing a chain with `MaxOpenRequests` pending priority ops and syncing
 	/// `MAX_SYNC_PER_CALL` batches.
 	fn remove_chain() -> Weight;
-	/// Proposing an L1 action over one with `m` signatures.
+	/// Proposing an L1 action over one with `m` signatures (fewer than a quorum).
 	fn propose_l1_action(m: u32) -> Weight;
 	/// Checking and storing a member's signature of an L1 action.
 	fn sign_l1_action() -> Weight;

@@ -37,17 +37,16 @@ pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_concord_proofs::WeightInfo for WeightInfo<T> {
 	/// Storage: `Proofs::Key` (r:0 w:1)
 	/// Proof: `Proofs::Key` (`max_values`: Some(1), `max_size`: Some(1034), added: 1529, mode: `MaxEncodedLen`)
+	/// Measured again on 2026-12-02 (same command) once `set_key` compared the key with the
+	/// development key; `submit_proof` below is the 2026-11-24 measurement.
 	fn set_key() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_290_380_000 picoseconds.
-		Weight::from_parts(2_366_303_000, 0)
+		// Minimum execution time: 4_780_409_000 picoseconds.
+		Weight::from_parts(6_927_987_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
-			// Added by hand, not benchmarked: the development key's decompression and checks,
-			// compared with the key set (`PublicSetupKey`), cost as much again.
-			.saturating_add(Weight::from_parts(2_366_303_000, 0))
 	}
 	/// Storage: `Proofs::LastProven` (r:1 w:1)
 	/// Proof: `Proofs::LastProven` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
