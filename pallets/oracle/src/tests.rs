@@ -1119,20 +1119,22 @@ fn more_proven_batches(last: u64) {
 fn after_a_removal_every_batch_the_others_proved_syncs_in_idle_time() {
 	new_test_ext(trapdoor_key_bytes()).execute_with(|| {
 		sealed_and_proven_batch();
-		more_proven_batches(20);
-		// Chain A proved all twenty (as its attestations would record); chain B none.
+		// One batch more than a call syncs.
+		let last = u64::from(MAX_SYNC_PER_CALL) + 1;
+		more_proven_batches(last);
+		// Chain A proved them all (as its attestations would record); chain B none.
 		pallet_concord_batches::L1Progress::<Test>::mutate(CHAIN_A, |progress| {
-			progress.proven = 20
+			progress.proven = last
 		});
 		assert_ok!(Oracle::remove_chain(RuntimeOrigin::root(), CHAIN_B));
 		assert_eq!(LastSynced::<Test>::get(), u64::from(MAX_SYNC_PER_CALL));
 		// No proof is confirmed any more, yet the rest syncs when a block has room.
 		Oracle::on_idle(21, frame_support::weights::Weight::MAX);
-		assert_eq!(LastSynced::<Test>::get(), 20);
+		assert_eq!(LastSynced::<Test>::get(), last);
 		System::assert_has_event(
 			Event::BatchSynced {
-				batch: 20,
-				sync_hash: Proofs::expected_sync_hash(20).unwrap(),
+				batch: last,
+				sync_hash: Proofs::expected_sync_hash(last).unwrap(),
 			}
 			.into(),
 		);
