@@ -126,8 +126,8 @@ impl Relayer {
 				if gone {
 					tracing::warn!(
 						chain = chain.id,
-						"chain {} was removed from the system: this relayer leaves it alone \
-						 (delete it from the configuration)",
+						"chain {} was removed from the system: this relayer's roles leave it \
+						 alone (keep it in the configuration until its contract is retired)",
 						chain.id
 					);
 				}
