@@ -19,7 +19,10 @@ use pallet_concord_oracle::Subject;
 use pallet_concord_proofs::ProvenBatch;
 use serde::de::DeserializeOwned;
 use sp_core::{sr25519, Bytes, Pair, H256};
-use sp_runtime::{traits::IdentifyAccount, MultiAddress, MultiSignature, MultiSigner};
+use sp_runtime::{
+	traits::{BlakeTwo256, Hash, IdentifyAccount},
+	MultiAddress, MultiSignature, MultiSigner,
+};
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Mutex;
 
@@ -140,6 +143,11 @@ impl Appchain {
 			hash,
 			number: header.number,
 		})
+	}
+
+	/// The hash of the best block.
+	pub async fn best(&self) -> Result<H256, AppchainError> {
+		self.request("chain_getBlockHash", rpc_params![]).await
 	}
 
 	/// The hash of block `number` of the best chain.
@@ -605,6 +613,16 @@ impl Appchain {
 			extension,
 		);
 		self.submit_extrinsic(&extrinsic).await
+	}
+
+	/// Whether the extrinsic `hash` waits in the node's pool (ready or future).
+	pub async fn is_pending(&self, hash: H256) -> Result<bool, AppchainError> {
+		let pending: Vec<Bytes> = self
+			.request("author_pendingExtrinsics", rpc_params![])
+			.await?;
+		Ok(pending
+			.iter()
+			.any(|extrinsic| BlakeTwo256::hash(extrinsic) == hash))
 	}
 
 	/// Hands an already built extrinsic to the node's pool.

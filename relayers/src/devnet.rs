@@ -23,6 +23,7 @@ use concord_primitives::{
 	ops::{eth_sign, ChainId, ChangePubKey, Op, SignedOp},
 };
 use concord_runtime::{RuntimeCall, UncheckedExtrinsic};
+use sp_core::H256;
 use std::{
 	future::Future,
 	path::{Path, PathBuf},
@@ -641,28 +642,79 @@ pub async fn l2_nonce_is(appchain: &Appchain, who: Address, nonce: u32) -> Optio
 	(current == nonce).then_some(())
 }
 
-/// Makes `account` the fee account (sudo, the dev chain's Alice) and waits until that is
-/// finalized: until then the ledger refuses every L2 op (`NoFeeAccount`).
-pub async fn set_fee_account(appchain: &Appchain, account: u32) -> Result<(), DevnetError> {
-	let error = |e: &dyn std::fmt::Display| failed("setting the fee account")(e.to_string());
-	let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::set_fee_account { account });
-	appchain
-		.submit(RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-			call: Box::new(call),
-		}))
-		.await
-		.map_err(|e| error(&e))?;
-	let key = pallet_concord_ledger::FeeAccount::<concord_runtime::Runtime>::hashed_key().to_vec();
-	let set = poll("the fee account set", Duration::from_secs(60), || async {
-		let at = appchain.finalized().await.ok()?.hash;
-		let current: Option<u32> = appchain
-			.storage("the fee account", key.clone(), at)
+/// Dispatches `call` as governance (sudo: the development chains' Alice) and waits until
+/// `applied` sees its effect in finalized state, or gives up after `timeout`.
+///
+/// Alice is also an oracle member, and her relayer signs with the same account through
+/// another node: when both read the same next nonce, the pools keep one extrinsic and drop the
+/// other. So while `applied` sees nothing in the best block either and the extrinsic is no
+/// longer pending, it is signed again with a fresh nonce. `call` must be safe to apply twice
+/// (a second `set_*` changes nothing; a second `register_*` or `remove_*` fails in sudo).
+pub async fn sudo<T, F, Fut>(
+	appchain: &Appchain,
+	what: &str,
+	call: RuntimeCall,
+	timeout: Duration,
+	mut applied: F,
+) -> Result<T, DevnetError>
+where
+	F: FnMut(H256) -> Fut,
+	Fut: Future<Output = Option<T>>,
+{
+	let error = |e: &dyn std::fmt::Display| failed(what)(e.to_string());
+	let call = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+		call: Box::new(call),
+	});
+	let start = Instant::now();
+	let mut extrinsic = appchain.submit(call.clone()).await.map_err(|e| error(&e))?;
+	loop {
+		tokio::time::sleep(Duration::from_millis(500)).await;
+		let finalized = appchain.finalized().await.map_err(|e| error(&e))?.hash;
+		if let Some(value) = applied(finalized).await {
+			eprintln!("[{:>5.1} s] {what}", start.elapsed().as_secs_f32());
+			return Ok(value);
+		}
+		if start.elapsed() > timeout {
+			return Err(error(&format_args!(
+				"not applied in finalized state within {} s",
+				timeout.as_secs()
+			)));
+		}
+		let best = appchain.best().await.map_err(|e| error(&e))?;
+		if !appchain
+			.is_pending(extrinsic)
 			.await
-			.ok()?;
-		(current == Some(account)).then_some(())
-	})
-	.await;
-	set.ok_or_else(|| error(&"not finalized within 60 s"))
+			.map_err(|e| error(&e))?
+			&& applied(best).await.is_none()
+		{
+			eprintln!(
+				"{what}: the extrinsic {extrinsic:?} left the pool unapplied; signing it again"
+			);
+			extrinsic = appchain.submit(call.clone()).await.map_err(|e| error(&e))?;
+		}
+	}
+}
+
+/// Makes `account` the fee account (governance) and waits until that is finalized: until
+/// then the ledger refuses every L2 op (`NoFeeAccount`).
+pub async fn set_fee_account(appchain: &Appchain, account: u32) -> Result<(), DevnetError> {
+	let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::set_fee_account { account });
+	let key = pallet_concord_ledger::FeeAccount::<concord_runtime::Runtime>::hashed_key().to_vec();
+	sudo(
+		appchain,
+		"setting the fee account",
+		call,
+		Duration::from_secs(60),
+		|at| {
+			let key = key.clone();
+			async move {
+				let current: Option<u32> =
+					appchain.storage("the fee account", key, at).await.ok()?;
+				(current == Some(account)).then_some(())
+			}
+		},
+	)
+	.await
 }
 
 /// Registers each `(chain, EVM chain id, contract)` and its native coin as

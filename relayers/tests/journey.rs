@@ -228,17 +228,15 @@ impl DevNode {
 			nonce: 0,
 			action,
 		};
-		sudo(&self.appchain, concord_runtime::RuntimeCall::Oracle(call)).await;
-		self.net
-			.until(
-				"the L1 action proposed",
-				Duration::from_secs(60),
-				|| async {
-					let at = self.appchain.finalized().await.ok()?.hash;
-					self.appchain.l1_action(ChainId(chain), 0, at).await.ok()?
-				},
-			)
-			.await;
+		devnet::sudo(
+			&self.appchain,
+			"the L1 action proposed",
+			concord_runtime::RuntimeCall::Oracle(call),
+			Duration::from_secs(60),
+			|at| async move { self.appchain.l1_action(ChainId(chain), 0, at).await.ok()? },
+		)
+		.await
+		.unwrap();
 	}
 
 	/// The member's operator reviews the L1 action proposed for `chain` at nonce 0
@@ -634,18 +632,6 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	let _ = std::fs::remove_dir_all(&work);
 }
 
-/// Governance (sudo on the dev chain) as the appchain sees it.
-async fn sudo(appchain: &Appchain, call: concord_runtime::RuntimeCall) {
-	appchain
-		.submit(concord_runtime::RuntimeCall::Sudo(
-			pallet_sudo::Call::sudo {
-				call: Box::new(call),
-			},
-		))
-		.await
-		.unwrap();
-}
-
 /// `concord-relayer --config config l1-action <step> --chain <chain> --nonce 0 <more>`: exit
 /// code and output.
 fn l1_action(config: &Path, step: &str, chain: u8, more: &[&str]) -> (Option<i32>, String) {
@@ -764,13 +750,26 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 	);
 
 	// Governance removes chain B: the batch syncs over chain A alone and executes there.
-	sudo(
+	devnet::sudo(
 		&appchain,
+		"chain B removed",
 		concord_runtime::RuntimeCall::Oracle(pallet_concord_oracle::Call::remove_chain {
 			chain: ChainId(2),
 		}),
+		Duration::from_secs(60),
+		|at| {
+			let appchain = &appchain;
+			async move {
+				let removed = appchain.removed_chains(at).await.ok()?;
+				removed
+					.iter()
+					.any(|(chain, _)| *chain == ChainId(2))
+					.then_some(())
+			}
+		},
 	)
-	.await;
+	.await
+	.unwrap();
 	net.until(
 		"the withdrawal credited on chain A",
 		Duration::from_secs(180),
