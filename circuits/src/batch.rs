@@ -29,7 +29,7 @@
 
 use crate::{
 	eddsa::{PublicKeyVar, SignatureVar},
-	merkle::MembershipProofVar,
+	merkle::{digits_from_bits, Digit, MembershipProofVar},
 	poseidon,
 	pubdata::{Field, SlotFieldsVar},
 	witness::{BatchBuilder, BatchWitness, SlotWitness, Touch},
@@ -40,7 +40,9 @@ use ark_ff::{AdditiveGroup, Field as _, PrimeField};
 use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use concord_primitives::{
-	account::{address_to_fr, Account, ACCOUNT_DEPTH, BALANCE_DEPTH, EMPTY_BALANCE_ROOT},
+	account::{
+		address_to_fr, Account, ACCOUNT_DEPTH, ACCOUNT_ID_BITS, BALANCE_DEPTH, EMPTY_BALANCE_ROOT,
+	},
 	ops::{OpType, BATCH_HEADER_BYTES},
 	stf::TreeState,
 	tree::MemoryStore,
@@ -76,13 +78,15 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
 		let w = &self.witness;
 		let commitment = FpVar::new_input(cs.clone(), || Ok(w.commitment()))?;
 		let batch_number = UInt64::new_witness(cs.clone(), || Ok(w.batch_number))?;
-		let fee_account = uint_bits(cs.clone(), u64::from(w.fee_account), ACCOUNT_DEPTH)?;
+		let fee_account = uint_bits(cs.clone(), u64::from(w.fee_account), ACCOUNT_ID_BITS)?;
+		let fee_account_digits = digits_from_bits(&fee_account)?;
 		let old_root = FpVar::new_witness(cs.clone(), || Ok(w.old_root))?;
 
 		let mut pubdata = header_bytes(&fee_account);
 		let mut root = old_root.clone();
 		for slot in &w.slots {
-			let (slot_root, bytes) = slot_constraints(cs.clone(), &root, &fee_account, slot)?;
+			let (slot_root, bytes) =
+				slot_constraints(cs.clone(), &root, &fee_account_digits, slot)?;
 			root = slot_root;
 			pubdata.extend(bytes);
 		}
@@ -200,25 +204,21 @@ impl TouchVar {
 	fn apply(
 		&self,
 		root: &FpVar<Fr>,
-		account_bits: &[Boolean<Fr>],
-		token_bits: &[Boolean<Fr>],
+		account: &[Digit; ACCOUNT_DEPTH],
+		token: &[Digit; BALANCE_DEPTH],
 		new: &AccountVar,
 		new_balance: &FpVar<Fr>,
 	) -> Result<(FpVar<Fr>, FpVar<Fr>), SynthesisError> {
-		let account_bits: &[Boolean<Fr>; ACCOUNT_DEPTH] =
-			account_bits.try_into().expect("ACCOUNT_DEPTH bits");
-		let token_bits: &[Boolean<Fr>; BALANCE_DEPTH] =
-			token_bits.try_into().expect("BALANCE_DEPTH bits");
-		let old_balance_root = self.balance_path.root(token_bits, &self.old_balance)?;
+		let old_balance_root = self.balance_path.root(token, &self.old_balance)?;
 		let old_leaf = self.old.leaf(&old_balance_root)?;
 		self.account_path
-			.root(account_bits, &old_leaf)?
+			.root(account, &old_leaf)?
 			.enforce_equal(root)?;
 		range_check(new_balance, 128)?;
-		let new_balance_root = self.balance_path.root(token_bits, new_balance)?;
+		let new_balance_root = self.balance_path.root(token, new_balance)?;
 		let new_root = self
 			.account_path
-			.root(account_bits, &new.leaf(&new_balance_root)?)?;
+			.root(account, &new.leaf(&new_balance_root)?)?;
 		Ok((new_root, old_balance_root))
 	}
 }
@@ -232,7 +232,7 @@ fn select(cond: &FpVar<Fr>, b: &FpVar<Fr>, a: &FpVar<Fr>) -> FpVar<Fr> {
 fn slot_constraints(
 	cs: ConstraintSystemRef<Fr>,
 	root: &FpVar<Fr>,
-	fee_account: &[Boolean<Fr>],
+	fee_account_digits: &[Digit; ACCOUNT_DEPTH],
 	slot: &SlotWitness,
 ) -> Result<(FpVar<Fr>, Vec<UInt8<Fr>>), SynthesisError> {
 	use OpType::*;
@@ -255,7 +255,7 @@ fn slot_constraints(
 		f.value(Field::Nonce)?,
 	);
 	let address = f.value(Field::Address)?;
-	let token_bits = f.bits(Field::Token);
+	let token = digits_from_bits(f.bits(Field::Token))?;
 
 	// ChangePubKey's new key: y and the sign of x from the packed bytes, x from the witness.
 	let new_key = unpack_key(cs.clone(), &f, slot)?;
@@ -280,8 +280,8 @@ fn slot_constraints(
 	let debit = &transfers_or_withdraw * (&amount + &fee) + &is_cpk * &fee + &exited;
 	let (root, _) = touch_a.apply(
 		root,
-		f.bits(Field::AccountA),
-		token_bits,
+		&digits_from_bits(f.bits(Field::AccountA))?,
+		&token,
 		&a_new,
 		&(&touch_a.old_balance - debit),
 	)?;
@@ -307,8 +307,8 @@ fn slot_constraints(
 	let credit = f.is_any(&[Deposit, Transfer, TransferToNew]) * &amount;
 	let (root, b_old_balance_root) = touch_b.apply(
 		&root,
-		f.bits(Field::AccountB),
-		token_bits,
+		&digits_from_bits(f.bits(Field::AccountB))?,
+		&token,
 		&b_new,
 		&(&touch_b.old_balance + credit),
 	)?;
@@ -323,8 +323,8 @@ fn slot_constraints(
 	// Touch C: the fee account.
 	let (root, _) = touch_c.apply(
 		&root,
-		fee_account,
-		token_bits,
+		fee_account_digits,
+		&token,
 		&touch_c.old,
 		&(&touch_c.old_balance + &signed * &fee),
 	)?;

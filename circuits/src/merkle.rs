@@ -2,49 +2,61 @@
 //! [`concord_primitives::tree`]: [`MembershipProofVar`] beside `MembershipProof`,
 //! [`UpdateProofVar`] beside `UpdateProof`, [`verify_membership`] beside `verify_membership`.
 //!
-//! The layout is the one documented in `concord_primitives::tree`: bit `l` of a leaf's index
-//! says whether its ancestor at level `l` is a right child, `siblings[l]` is that ancestor's
-//! sibling, and a node is `Poseidon(left, right)`. The index enters the circuit as a field
-//! element and is split into exactly `DEPTH` bits ([`index_bits`]), which is also the range check
-//! the native code makes (`index < 2^DEPTH`).
+//! The layout is the one documented in `concord_primitives::tree`: arity 4, digit `l` of a
+//! leaf's index (bits `2l`, `2l + 1`) says which child of its parent the ancestor at level `l`
+//! is, `siblings[l]` are the parent's three other children in order, and a node is
+//! `Poseidon(c0, c1, c2, c3)`. The index enters the circuit as a field element and is split into
+//! exactly `2 · DEPTH` bits ([`index_digits`]), which is also the range check the native code
+//! makes (`index < 4^DEPTH`).
 //!
-//! Cost per level: one constraint to order the pair by the index bit, plus one `Poseidon(2)`
-//! (240 constraints); splitting the index costs `DEPTH + 1` (figures in the `constraint_counts`
-//! test).
+//! Cost per level: one `Poseidon(4)` (297 constraints) and four constraints to put the node
+//! among its siblings ([`place`]); splitting the index costs `3 · DEPTH + 1` (the bits, their
+//! recomposition, and one product per digit shared by every path through it). Figures in the
+//! `constraint_counts` test.
 
 use crate::{poseidon, Fr};
 use ark_ff::{BigInteger, PrimeField};
 use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
 use ark_relations::gr1cs::{Namespace, SynthesisError};
-use concord_primitives::tree::{MembershipProof, UpdateProof, MAX_DEPTH};
+use concord_primitives::tree::{MembershipProof, UpdateProof, ARITY, MAX_DEPTH};
 use core::borrow::Borrow;
 
-/// An internal node, `Poseidon(left, right)`, as `concord_primitives::tree::hash_pair`.
-pub fn hash_pair(left: &FpVar<Fr>, right: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
-	poseidon::hash(&[left.clone(), right.clone()])
+/// An internal node, `Poseidon(c0, c1, c2, c3)`, as `concord_primitives::tree::hash_children`.
+pub fn hash_children(children: &[FpVar<Fr>; ARITY]) -> Result<FpVar<Fr>, SynthesisError> {
+	poseidon::hash(children)
 }
 
-/// The `DEPTH` little-endian bits of a leaf index, constrained to recompose to `index`: an index
-/// of `2^DEPTH` or more has no such bits, so it leaves the constraint system unsatisfied (or, for
-/// a constant index, fails with [`SynthesisError::Unsatisfiable`]). Costs `DEPTH + 1`
-/// constraints for a variable index, none for a constant one.
-pub fn index_bits<const DEPTH: usize>(
+/// One base-4 digit of a leaf index: its two bits, low first, and their product (the digit is
+/// 3), which every path through the digit shares.
+#[derive(Clone, Debug)]
+pub struct Digit {
+	pub low: Boolean<Fr>,
+	pub high: Boolean<Fr>,
+	pub is_three: Boolean<Fr>,
+}
+
+/// The `DEPTH` base-4 digits of a leaf index, low first, constrained to recompose to `index`:
+/// an index of `4^DEPTH` or more has no such digits, so it leaves the constraint system
+/// unsatisfied (or, for a constant index, fails with [`SynthesisError::Unsatisfiable`]). Costs
+/// `3 · DEPTH + 1` constraints for a variable index, none for a constant one.
+pub fn index_digits<const DEPTH: usize>(
 	index: &FpVar<Fr>,
-) -> Result<[Boolean<Fr>; DEPTH], SynthesisError> {
+) -> Result<[Digit; DEPTH], SynthesisError> {
 	// Below the field size, so the recomposition cannot wrap around and the bits are unique.
 	const { assert!(DEPTH <= MAX_DEPTH, "tree depth above MAX_DEPTH") };
+	let width = 2 * DEPTH;
 	let bits: Vec<Boolean<Fr>> = if let FpVar::Constant(value) = index {
 		let value = value.into_bigint();
-		if value.num_bits() as usize > DEPTH {
+		if value.num_bits() as usize > width {
 			return Err(SynthesisError::Unsatisfiable);
 		}
-		(0..DEPTH)
+		(0..width)
 			.map(|bit| Boolean::constant(value.get_bit(bit)))
 			.collect()
 	} else {
 		let cs = index.cs();
 		let value = index.value().ok().map(|value| value.into_bigint());
-		let bits = (0..DEPTH)
+		let bits = (0..width)
 			.map(|bit| {
 				Boolean::new_witness(cs.clone(), || {
 					value
@@ -56,33 +68,75 @@ pub fn index_bits<const DEPTH: usize>(
 		Boolean::le_bits_to_fp(&bits)?.enforce_equal(index)?;
 		bits
 	};
-	Ok(bits.try_into().expect("DEPTH bits"))
+	digits_from_bits(&bits)
+}
+
+/// The `DEPTH` base-4 digits of an index given as its `2 · DEPTH` little-endian bits, which the
+/// caller has constrained (e.g. a pubdata field's bits). Costs `DEPTH` constraints.
+///
+/// # Panics
+///
+/// If `bits` does not hold `2 · DEPTH` bits.
+pub fn digits_from_bits<const DEPTH: usize>(
+	bits: &[Boolean<Fr>],
+) -> Result<[Digit; DEPTH], SynthesisError> {
+	assert_eq!(bits.len(), 2 * DEPTH, "an index of a tree of depth {DEPTH}");
+	let digits = bits
+		.chunks_exact(2)
+		.map(|pair| {
+			Ok(Digit {
+				low: pair[0].clone(),
+				high: pair[1].clone(),
+				is_three: &pair[0] & &pair[1],
+			})
+		})
+		.collect::<Result<Vec<_>, SynthesisError>>()?;
+	Ok(digits.try_into().expect("DEPTH digits"))
+}
+
+/// The four children of a parent whose child number `digit` is `node` and whose other children
+/// are `siblings`, in order, as `concord_primitives::tree::place`. Four constraints: three
+/// children are selected, and the fourth is what remains of the sum of all four.
+pub fn place(
+	node: &FpVar<Fr>,
+	digit: &Digit,
+	siblings: &[FpVar<Fr>; ARITY - 1],
+) -> Result<[FpVar<Fr>; ARITY], SynthesisError> {
+	let [s0, s1, s2] = siblings;
+	let (low, high) = (
+		FpVar::from(digit.low.clone()),
+		FpVar::from(digit.high.clone()),
+	);
+	// 1 when the digit is 0, else 0: (1 − low)(1 − high), linear given low · high.
+	let is_zero = FpVar::one() - &low - &high + FpVar::from(digit.is_three.clone());
+	let first = s0 + is_zero * (node - s0);
+	let last = digit.is_three.select(node, s2)?;
+	// Digit 0 or 1 puts the node or s0 second, digit 2 or 3 puts s1 there.
+	let second = digit.high.select(s1, &digit.low.select(node, s0)?)?;
+	let third = node + s0 + s1 + s2 - &first - &second - &last;
+	Ok([first, second, third, last])
 }
 
 /// The siblings on the path from a leaf to the root, `siblings[0]` beside the leaf: the twin of
 /// `MembershipProof`.
 #[derive(Clone, Debug)]
 pub struct MembershipProofVar<const DEPTH: usize> {
-	pub siblings: [FpVar<Fr>; DEPTH],
+	pub siblings: [[FpVar<Fr>; ARITY - 1]; DEPTH],
 }
 
 impl<const DEPTH: usize> MembershipProofVar<DEPTH> {
-	/// The root of the tree in which the leaf at `index_bits` is `leaf` and the path's siblings
+	/// The root of the tree in which the leaf at `digits` is `leaf` and the path's siblings
 	/// are these, as `MembershipProof::root`.
 	pub fn root(
 		&self,
-		index_bits: &[Boolean<Fr>; DEPTH],
+		digits: &[Digit; DEPTH],
 		leaf: &FpVar<Fr>,
 	) -> Result<FpVar<Fr>, SynthesisError> {
 		self.siblings
 			.iter()
-			.zip(index_bits)
-			.try_fold(leaf.clone(), |node, (sibling, is_right)| {
-				// A right child has its sibling on the left: one selection orders the pair, and
-				// the other side is what remains of the sum.
-				let left = is_right.select(sibling, &node)?;
-				let right = &node + sibling - &left;
-				hash_pair(&left, &right)
+			.zip(digits)
+			.try_fold(leaf.clone(), |node, (siblings, digit)| {
+				hash_children(&place(&node, digit, siblings)?)
 			})
 	}
 }
@@ -96,10 +150,21 @@ impl<const DEPTH: usize> AllocVar<MembershipProof<DEPTH>, Fr> for MembershipProo
 		let cs = cs.into().cs();
 		let proof = f().map(|proof| *proof.borrow());
 		let siblings = (0..DEPTH)
-			.map(|level| FpVar::new_variable(cs.clone(), || proof.map(|p| p.siblings[level]), mode))
-			.collect::<Result<Vec<_>, _>>()?;
+			.map(|level| {
+				let level = (0..ARITY - 1)
+					.map(|k| {
+						FpVar::new_variable(
+							cs.clone(),
+							|| proof.map(|p| p.siblings[level][k]),
+							mode,
+						)
+					})
+					.collect::<Result<Vec<_>, _>>()?;
+				Ok(level.try_into().expect("three siblings"))
+			})
+			.collect::<Result<Vec<_>, SynthesisError>>()?;
 		Ok(Self {
-			siblings: siblings.try_into().expect("DEPTH siblings"),
+			siblings: siblings.try_into().expect("DEPTH levels"),
 		})
 	}
 }
@@ -107,29 +172,29 @@ impl<const DEPTH: usize> AllocVar<MembershipProof<DEPTH>, Fr> for MembershipProo
 /// Whether `proof` shows that leaf `index` of the tree with root `root` is `leaf`, as
 /// `concord_primitives::tree::verify_membership`. Where the native function answers false for
 /// an index beyond the tree, this leaves the constraint system unsatisfied (see
-/// [`index_bits`]).
+/// [`index_digits`]).
 pub fn verify_membership<const DEPTH: usize>(
 	root: &FpVar<Fr>,
 	index: &FpVar<Fr>,
 	leaf: &FpVar<Fr>,
 	proof: &MembershipProofVar<DEPTH>,
 ) -> Result<Boolean<Fr>, SynthesisError> {
-	proof.root(&index_bits(index)?, leaf)?.is_eq(root)
+	proof.root(&index_digits(index)?, leaf)?.is_eq(root)
 }
 
-/// Enforces that `old_leaf` at `index_bits` is in the tree with root `old_root`, and returns the
+/// Enforces that `old_leaf` at `digits` is in the tree with root `old_root`, and returns the
 /// root after replacing it with `new_leaf`. A batch circuit chains these, each operation's
 /// `old_root` being the previous one's result, so that one path per touched leaf carries the
 /// state from the batch's old root to its new root.
 pub fn update_root<const DEPTH: usize>(
 	old_root: &FpVar<Fr>,
-	index_bits: &[Boolean<Fr>; DEPTH],
+	digits: &[Digit; DEPTH],
 	old_leaf: &FpVar<Fr>,
 	new_leaf: &FpVar<Fr>,
 	path: &MembershipProofVar<DEPTH>,
 ) -> Result<FpVar<Fr>, SynthesisError> {
-	path.root(index_bits, old_leaf)?.enforce_equal(old_root)?;
-	path.root(index_bits, new_leaf)
+	path.root(digits, old_leaf)?.enforce_equal(old_root)?;
+	path.root(digits, new_leaf)
 }
 
 /// One leaf update, the twin of `UpdateProof`: with the same siblings, `old_leaf` at `index`
@@ -148,14 +213,14 @@ impl<const DEPTH: usize> UpdateProofVar<DEPTH> {
 	/// Whether the path links `old_leaf` to `old_root` and `new_leaf` to `new_root` at `index`,
 	/// as `UpdateProof::verify` (an index beyond the tree leaves the system unsatisfied).
 	pub fn verify(&self) -> Result<Boolean<Fr>, SynthesisError> {
-		let bits = index_bits(&self.index)?;
+		let digits = index_digits(&self.index)?;
 		let old = self
 			.path
-			.root(&bits, &self.old_leaf)?
+			.root(&digits, &self.old_leaf)?
 			.is_eq(&self.old_root)?;
 		let new = self
 			.path
-			.root(&bits, &self.new_leaf)?
+			.root(&digits, &self.new_leaf)?
 			.is_eq(&self.new_root)?;
 		Ok(old & new)
 	}
@@ -163,10 +228,10 @@ impl<const DEPTH: usize> UpdateProofVar<DEPTH> {
 	/// Enforces what [`verify`](Self::verify) checks, two constraints cheaper than enforcing
 	/// its result: the form a circuit uses.
 	pub fn enforce(&self) -> Result<(), SynthesisError> {
-		let bits = index_bits(&self.index)?;
+		let digits = index_digits(&self.index)?;
 		update_root(
 			&self.old_root,
-			&bits,
+			&digits,
 			&self.old_leaf,
 			&self.new_leaf,
 			&self.path,
@@ -208,8 +273,8 @@ mod tests {
 		tree::{self as native, EmptyHashes, MemoryStore, SparseMerkleTree},
 	};
 
-	const DEPTH: usize = 4;
-	const LEAVES: u64 = 1 << DEPTH;
+	const DEPTH: usize = 2;
+	const LEAVES: u64 = native::capacity(DEPTH);
 
 	fn witness(cs: &ConstraintSystemRef<Fr>, value: Fr) -> FpVar<Fr> {
 		FpVar::new_witness(cs.clone(), || Ok(value)).unwrap()
@@ -269,8 +334,8 @@ mod tests {
 			);
 			let cs = ConstraintSystem::<Fr>::new_ref();
 			let path = MembershipProofVar::new_witness(cs.clone(), || Ok(proof)).unwrap();
-			let bits = index_bits::<DEPTH>(&witness(&cs, Fr::from(index))).unwrap();
-			let root = path.root(&bits, &witness(&cs, leaf)).unwrap();
+			let digits = index_digits::<DEPTH>(&witness(&cs, Fr::from(index))).unwrap();
+			let root = path.root(&digits, &witness(&cs, leaf)).unwrap();
 			assert_eq!(root.value().unwrap(), proof.root(index, leaf));
 			assert_eq!(root.value().unwrap(), tree.root());
 			assert!(cs.is_satisfied().unwrap());
@@ -279,6 +344,29 @@ mod tests {
 				(true, true),
 				"leaf {index}"
 			);
+		}
+	}
+
+	#[test]
+	fn place_matches_native_for_every_digit() {
+		let mut rng = ark_std::test_rng();
+		let node = Fr::rand(&mut rng);
+		let siblings: [Fr; ARITY - 1] = core::array::from_fn(|_| Fr::rand(&mut rng));
+		for digit in 0..ARITY {
+			let cs = ConstraintSystem::<Fr>::new_ref();
+			let [digit_var] = index_digits::<1>(&witness(&cs, Fr::from(digit as u64))).unwrap();
+			let placed = place(
+				&witness(&cs, node),
+				&digit_var,
+				&siblings.map(|sibling| witness(&cs, sibling)),
+			)
+			.unwrap();
+			assert_eq!(
+				placed.map(|child| child.value().unwrap()),
+				native::place(node, digit, &siblings),
+				"digit {digit}"
+			);
+			assert!(cs.is_satisfied().unwrap());
 		}
 	}
 
@@ -299,9 +387,11 @@ mod tests {
 			cases.push((root, wrong_index, leaf, proof));
 		}
 		for level in 0..DEPTH {
-			let mut tampered = proof;
-			tampered.siblings[level] += Fr::ONE;
-			cases.push((root, index, leaf, tampered));
+			for k in 0..ARITY - 1 {
+				let mut tampered = proof;
+				tampered.siblings[level][k] += Fr::ONE;
+				cases.push((root, index, leaf, tampered));
+			}
 		}
 		for (root, index, leaf, proof) in cases {
 			assert!(!native::verify_membership(root, index, leaf, &proof));
@@ -325,12 +415,16 @@ mod tests {
 		));
 		assert!(!membership(tree.root(), beyond, leaf, &proof).1);
 		assert_eq!(
-			index_bits::<DEPTH>(&FpVar::constant(Fr::from(beyond))).unwrap_err(),
+			index_digits::<DEPTH>(&FpVar::constant(Fr::from(beyond))).unwrap_err(),
 			SynthesisError::Unsatisfiable
 		);
-		let constant_bits = index_bits::<DEPTH>(&FpVar::constant(Fr::from(6u64))).unwrap();
-		let values: Vec<bool> = constant_bits.iter().map(|b| b.value().unwrap()).collect();
-		assert_eq!(values, [false, true, true, false]);
+		// 11 = 3 + 2·4: digits 3 then 2.
+		let constant = index_digits::<DEPTH>(&FpVar::constant(Fr::from(11u64))).unwrap();
+		let values: Vec<[bool; 3]> = constant
+			.iter()
+			.map(|d| [&d.low, &d.high, &d.is_three].map(|b| b.value().unwrap()))
+			.collect();
+		assert_eq!(values, [[true, true, true], [false, true, false]]);
 	}
 
 	#[test]
@@ -345,10 +439,10 @@ mod tests {
 
 			let cs = ConstraintSystem::<Fr>::new_ref();
 			let var = UpdateProofVar::new_witness(cs.clone(), || Ok(proof)).unwrap();
-			let bits = index_bits(&var.index).unwrap();
+			let digits = index_digits(&var.index).unwrap();
 			let new_root = update_root(
 				&var.old_root,
-				&bits,
+				&digits,
 				&var.old_leaf,
 				&var.new_leaf,
 				&var.path,
@@ -369,7 +463,7 @@ mod tests {
 			("old leaf", |u| u.old_leaf += Fr::ONE),
 			("new leaf", |u| u.new_leaf += Fr::ONE),
 			("index", |u| u.index ^= 1),
-			("sibling", |u| u.path.siblings[2] += Fr::ONE),
+			("sibling", |u| u.path.siblings[1][2] += Fr::ONE),
 			("new root", |u| u.new_root = u.old_root),
 			("old root", |u| u.old_root += Fr::ONE),
 			("index beyond the tree", |u| u.index += LEAVES),
@@ -415,17 +509,19 @@ mod tests {
 
 	#[test]
 	fn constraint_counts() {
-		// Measured (update, membership) constraints: depth 4: (1935, 972), the balance tree
-		// (depth 8): (3867, 1940), the account tree (depth 24): (11595, 5812). That is
-		// `483·D + 3` for an update (index bits, two paths sharing them, two equalities) and
-		// `242·D + 4` for a membership check whose answer is enforced.
+		// Measured (update, membership) constraints: depth 2: (1213, 612), the balance tree
+		// (depth 4): (2423, 1220), the account tree (depth 12): (7263, 3652). That is
+		// `605·D + 3` for an update (per level two `Poseidon(4)` of 297 and two placements of
+		// 4 sharing the digit's two bits and product; the recomposition; two equalities) and
+		// `304·D + 4` for a membership check whose answer is enforced. The binary trees of the
+		// same capacity cost (3867, 1940) at depth 8 and (11595, 5812) at depth 24.
 		for (depth, counts) in [
 			(DEPTH, counts::<DEPTH>()),
 			(BALANCE_DEPTH, counts::<BALANCE_DEPTH>()),
 			(ACCOUNT_DEPTH, counts::<ACCOUNT_DEPTH>()),
 		] {
-			assert_eq!(counts, (483 * depth + 3, 242 * depth + 4), "depth {depth}");
+			assert_eq!(counts, (605 * depth + 3, 304 * depth + 4), "depth {depth}");
 		}
-		assert_eq!(counts::<ACCOUNT_DEPTH>(), (11595, 5812));
+		assert_eq!(counts::<ACCOUNT_DEPTH>(), (7263, 3652));
 	}
 }

@@ -3,8 +3,8 @@
 //!
 //! Every field is allocated as exactly as many bits as the circuit lets it have, which is also
 //! its range check: amounts and fees 128 bits, nonces 32, priority ids 64, chains 8, addresses
-//! 160, account ids 24 (`ACCOUNT_DEPTH`; the pubdata's 4 bytes carry 8 zero bits above them) and
-//! tokens 8 (`BALANCE_DEPTH`; 2 bytes in the pubdata). The op type is a one-hot vector of seven
+//! 160, account ids 24 (`ACCOUNT_ID_BITS`; the pubdata's 4 bytes carry 8 zero bits above them) and
+//! tokens 8 (`TOKEN_ID_BITS`; 2 bytes in the pubdata). The op type is a one-hot vector of seven
 //! selectors. A pubdata bit is the sum, over the op types, of the type's selector times the
 //! field bit that type's layout puts there, so one slot writes any op kind with one constraint
 //! per (position, field bit) pair that some layout uses.
@@ -14,7 +14,7 @@ use ark_ff::Field as _;
 use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use concord_primitives::{
-	account::{ACCOUNT_DEPTH, BALANCE_DEPTH},
+	account::{ACCOUNT_ID_BITS, TOKEN_ID_BITS},
 	ops::{OpType, SLOT_BYTES},
 };
 use std::collections::BTreeMap;
@@ -54,10 +54,10 @@ impl Field {
 		match self {
 			Field::Chain => 8,
 			Field::PriorityId => 64,
-			Field::AccountA | Field::AccountB => ACCOUNT_DEPTH,
+			Field::AccountA | Field::AccountB => ACCOUNT_ID_BITS,
 			Field::Address => 160,
 			Field::Pubkey => 256,
-			Field::Token => BALANCE_DEPTH,
+			Field::Token => TOKEN_ID_BITS,
 			Field::Amount | Field::Fee => 128,
 			Field::Nonce => 32,
 		}
@@ -322,7 +322,7 @@ mod tests {
 		for op_type in OpType::ALL {
 			let mut op = vec![0xa5u8; op_type.data_bytes()];
 			op[0] = op_type as u8;
-			// Keep ids within ACCOUNT_DEPTH bits and tokens within BALANCE_DEPTH bits.
+			// Keep ids within ACCOUNT_ID_BITS bits and tokens within TOKEN_ID_BITS bits.
 			let mut offset = 1;
 			for &(field, width) in layout(op_type) {
 				match field {

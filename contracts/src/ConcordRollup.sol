@@ -122,7 +122,7 @@ contract ConcordRollup {
     uint256 internal constant R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
     /// A commitment is the SHA-256 digest reduced modulo 2^253.
     uint256 internal constant COMMITMENT_MASK = (1 << 253) - 1;
-    /// L2 token ids are below 2^BALANCE_DEPTH (8), account ids below 2^ACCOUNT_DEPTH (24).
+    /// L2 token ids are below 2^TOKEN_ID_BITS (8), account ids below 2^ACCOUNT_ID_BITS (24).
     uint256 internal constant TOKEN_LIMIT = 1 << 8;
     uint256 internal constant ACCOUNT_LIMIT = 1 << 24;
     /// The oracle bitmap in `_requireQuorum` has 256 bits.

@@ -15,9 +15,10 @@ use sp_runtime::traits::HashingFor;
 pub fn run(cli: &Cli, cmd: &BenchmarkCmd) -> sc_cli::Result<()> {
 	let runner = cli.create_runner(cmd)?;
 	runner.sync_run(|config| match cmd {
-		BenchmarkCmd::Pallet(cmd) => {
-			cmd.run_with_spec::<HashingFor<Block>, ()>(Some(config.chain_spec))
-		}
+		BenchmarkCmd::Pallet(cmd) => cmd
+			.run_with_spec::<HashingFor<Block>, concord_host::HostFunctions>(Some(
+				config.chain_spec,
+			)),
 		BenchmarkCmd::Machine(cmd) => cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone()),
 		BenchmarkCmd::Block(_)
 		| BenchmarkCmd::Overhead(_)

@@ -3,8 +3,9 @@
 // which concord-primitives' `account` and `tree` modules must reproduce exactly. They pin the
 // layout the circuits share: leaf order, the account leaf's inputs, the address encoding.
 //
-// Layout (see primitives/src/account.rs): account tree of depth 24, balance trees of depth 8,
-// node = Poseidon(left, right), leaf bit l of the index selects the right child at level l,
+// Layout (see primitives/src/account.rs): trees of arity 4, the account tree of depth 12 (2^24
+// accounts), balance trees of depth 4 (2^8 tokens), node = Poseidon(c0, c1, c2, c3), base-4
+// digit l of the index (bits 2l, 2l+1) selects the child at level l,
 // account leaf = Poseidon(nonce, pubkey_x, pubkey_y, l1_address as a big-endian integer,
 // balance_root), balance leaf = amount, empty balance leaf = 0.
 //
@@ -17,8 +18,8 @@ import { buildEddsa, buildPoseidon } from "circomlibjs";
 import { ethers } from "ethers";
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), "..", "test-vectors", "state.json");
-const ACCOUNT_DEPTH = 24;
-const BALANCE_DEPTH = 8;
+const ACCOUNT_DEPTH = 12;
+const BALANCE_DEPTH = 4;
 
 const poseidon = await buildPoseidon();
 const eddsa = await buildEddsa();
@@ -33,7 +34,7 @@ class Tree {
 		this.depth = depth;
 		this.leaves = new Map();
 		this.empty = [emptyLeaf];
-		for (let l = 0; l < depth; l++) this.empty.push(H(this.empty[l], this.empty[l]));
+		for (let l = 0; l < depth; l++) this.empty.push(H(...Array(4).fill(this.empty[l])));
 	}
 	set(index, leaf) {
 		this.leaves.set(BigInt(index), leaf);
@@ -43,11 +44,10 @@ class Tree {
 		for (let l = 0; l < this.depth; l++) {
 			const next = new Map();
 			for (const index of level.keys()) {
-				const parent = index >> 1n;
+				const parent = index >> 2n;
 				if (next.has(parent)) continue;
-				const left = level.get(parent * 2n) ?? this.empty[l];
-				const right = level.get(parent * 2n + 1n) ?? this.empty[l];
-				next.set(parent, H(left, right));
+				const children = [0n, 1n, 2n, 3n].map((k) => level.get(parent * 4n + k) ?? this.empty[l]);
+				next.set(parent, H(...children));
 			}
 			level = next;
 		}
@@ -74,7 +74,7 @@ const balanceTreeOf = (id) => {
 const refresh = (id) => accountTree.set(id, accountLeaf(accountOf(id), balanceTreeOf(id).root()));
 
 const pubkeyOf = (label) => eddsa.prv2pub(Buffer.from(keccak(label))).map((c) => F.toObject(c));
-const MAX_ACCOUNT = 2 ** ACCOUNT_DEPTH - 1;
+const MAX_ACCOUNT = 4 ** ACCOUNT_DEPTH - 1;
 const MAX_AMOUNT = (1n << 128n) - 1n;
 const operations = [
 	{ set_account: { id: 0, nonce: 0n, pubkey: [0n, 0n], l1_address: "11".repeat(20) } },

@@ -1,9 +1,9 @@
 //! The L2 state: accounts and their balances, in two levels of [`SparseMerkleTree`]s whose
 //! layout the circuits, the prover and the auditor share.
 //!
-//! - The **account tree** has depth [`ACCOUNT_DEPTH`]; leaf `id` is account `id`'s leaf,
+//! - The **account tree** has arity 4 and depth [`ACCOUNT_DEPTH`]; leaf `id` is account `id`'s leaf,
 //!   `Poseidon(nonce, pubkey_x, pubkey_y, l1_address, balance_root)` ([`Account::leaf`]).
-//! - Each account has a **balance tree** of depth [`BALANCE_DEPTH`]; leaf `token` is the
+//! - Each account has a **balance tree** of arity 4 and depth [`BALANCE_DEPTH`]; leaf `token` is the
 //!   account's balance of that token as a field element, 0 when it holds none.
 //!
 //! An account never written is the empty account ([`Account::EMPTY`]) with an empty balance
@@ -20,25 +20,29 @@ use alloc::collections::BTreeMap;
 use ark_ff::{AdditiveGroup, MontFp, PrimeField};
 use core::fmt;
 
-/// Depth of the account tree: account ids are below `2^24`.
-pub const ACCOUNT_DEPTH: usize = 24;
-/// Depth of each account's balance tree: token ids are below `2^8`.
-pub const BALANCE_DEPTH: usize = 8;
+/// Bits of an account id: account ids are below `2^24`.
+pub const ACCOUNT_ID_BITS: usize = 24;
+/// Bits of a token id: token ids are below `2^8`.
+pub const TOKEN_ID_BITS: usize = 8;
+/// Depth of the account tree (arity 4): `4^12 = 2^ACCOUNT_ID_BITS` leaves.
+pub const ACCOUNT_DEPTH: usize = ACCOUNT_ID_BITS / 2;
+/// Depth of each account's balance tree (arity 4): `4^4 = 2^TOKEN_ID_BITS` leaves.
+pub const BALANCE_DEPTH: usize = TOKEN_ID_BITS / 2;
 
-/// An L2 account id, below `2^ACCOUNT_DEPTH`.
+/// An L2 account id, below `2^ACCOUNT_ID_BITS`.
 pub type AccountId = u32;
-/// An L2 token id, below `2^BALANCE_DEPTH` (`u16` so the depth can grow without an API change).
+/// An L2 token id, below `2^TOKEN_ID_BITS` (`u16` so the tree can grow without an API change).
 pub type TokenId = u16;
 
 /// The root of a balance tree holding no tokens: every leaf 0.
 pub const EMPTY_BALANCE_ROOT: Fr =
-	MontFp!("21551820661461729022865262380882070649935529853313286572328683688269863701601");
+	MontFp!("7166733538749145097044835779501529184583030407883999216862943858482812218900");
 /// The leaf of an account never written: [`Account::EMPTY`] with [`EMPTY_BALANCE_ROOT`].
 pub const EMPTY_ACCOUNT_LEAF: Fr =
-	MontFp!("16995314258422697634677425298109658622175249256921669698815763722609688801179");
+	MontFp!("14965560676685944713066115050042903309326443250885082763573614384027381208896");
 /// The state root of the empty state: every account empty.
 pub const EMPTY_ACCOUNT_TREE_ROOT: Fr =
-	MontFp!("3894080279815786690710519556937118898721988330418683072252527244039986201098");
+	MontFp!("1123640336555558045716537643818867348678170446321965712809871537462803133490");
 
 /// The fields of an account besides its balances.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,9 +106,9 @@ pub fn balance_leaf(amount: u128) -> Fr {
 /// An account or token id beyond the state's trees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateError {
-	/// An account id at or above `2^ACCOUNT_DEPTH`.
+	/// An account id at or above `2^ACCOUNT_ID_BITS`.
 	AccountOutOfRange(AccountId),
-	/// A token id at or above `2^BALANCE_DEPTH`.
+	/// A token id at or above `2^TOKEN_ID_BITS`.
 	TokenOutOfRange(TokenId),
 }
 
@@ -114,12 +118,12 @@ impl fmt::Display for StateError {
 			StateError::AccountOutOfRange(id) => write!(
 				f,
 				"account id {id} is out of range (at most {})",
-				(1u64 << ACCOUNT_DEPTH) - 1
+				(1u64 << ACCOUNT_ID_BITS) - 1
 			),
 			StateError::TokenOutOfRange(id) => write!(
 				f,
 				"token id {id} is out of range (at most {})",
-				(1u64 << BALANCE_DEPTH) - 1
+				(1u64 << TOKEN_ID_BITS) - 1
 			),
 		}
 	}
@@ -286,7 +290,7 @@ impl<S: NodeStore + Default> AccountTree<S> {
 				.membership_proof(token.into())
 				.expect("token id checked"),
 			None => MembershipProof {
-				siblings: core::array::from_fn(|level| self.empty_balances.at(level)),
+				siblings: core::array::from_fn(|level| [self.empty_balances.at(level); 3]),
 			},
 		})
 	}
@@ -384,7 +388,7 @@ impl<S: NodeStore + Default> AccountTree<S> {
 }
 
 fn check_account(id: AccountId) -> Result<(), StateError> {
-	if u64::from(id) < 1 << ACCOUNT_DEPTH {
+	if u64::from(id) < 1 << ACCOUNT_ID_BITS {
 		Ok(())
 	} else {
 		Err(StateError::AccountOutOfRange(id))
@@ -392,7 +396,7 @@ fn check_account(id: AccountId) -> Result<(), StateError> {
 }
 
 fn check_token(id: TokenId) -> Result<(), StateError> {
-	if u64::from(id) < 1 << BALANCE_DEPTH {
+	if u64::from(id) < 1 << TOKEN_ID_BITS {
 		Ok(())
 	} else {
 		Err(StateError::TokenOutOfRange(id))
@@ -409,8 +413,8 @@ mod tests {
 
 	type State = AccountTree<MemoryStore>;
 
-	const MAX_ACCOUNT: AccountId = (1 << ACCOUNT_DEPTH) - 1;
-	const MAX_TOKEN: TokenId = (1 << BALANCE_DEPTH) - 1;
+	const MAX_ACCOUNT: AccountId = (1 << ACCOUNT_ID_BITS) - 1;
+	const MAX_TOKEN: TokenId = (1 << TOKEN_ID_BITS) - 1;
 
 	fn sample_account(seed: u8) -> Account {
 		Account {
@@ -465,15 +469,15 @@ mod tests {
 		tampered.old.nonce += 1;
 		assert!(!tampered.verify());
 		let mut tampered = change;
-		tampered.account.path.siblings[5] += Fr::from(1u8);
+		tampered.account.path.siblings[5][0] += Fr::from(1u8);
 		assert!(!tampered.verify());
 		assert_eq!(
-			state.change(1 << ACCOUNT_DEPTH, new, 1, 0),
-			Err(StateError::AccountOutOfRange(1 << ACCOUNT_DEPTH))
+			state.change(1 << ACCOUNT_ID_BITS, new, 1, 0),
+			Err(StateError::AccountOutOfRange(1 << ACCOUNT_ID_BITS))
 		);
 		assert_eq!(
-			state.change(3, new, 1 << BALANCE_DEPTH, 0),
-			Err(StateError::TokenOutOfRange(1 << BALANCE_DEPTH))
+			state.change(3, new, 1 << TOKEN_ID_BITS, 0),
+			Err(StateError::TokenOutOfRange(1 << TOKEN_ID_BITS))
 		);
 	}
 

@@ -469,10 +469,15 @@ impl SignedOp {
 	/// Whether `signature` is `pubkey`'s signature of the op's [`Op::signed_message`]; false for
 	/// ops no L2 key signs and for signatures that do not unpack.
 	pub fn verify(&self, pubkey: &PublicKey) -> bool {
-		match (self.op.signed_message(), Signature::unpack(&self.signature)) {
-			(Some(message), Some(signature)) => pubkey.verify(message, &signature),
-			_ => false,
-		}
+		self.op
+			.signed_message()
+			.is_some_and(|message| Self::check_signature(pubkey, message, &self.signature))
+	}
+
+	/// Whether the packed `signature` is `pubkey`'s EdDSA-Poseidon signature of `message`; false
+	/// if it does not unpack.
+	pub fn check_signature(pubkey: &PublicKey, message: Fr, signature: &[u8; 64]) -> bool {
+		Signature::unpack(signature).is_some_and(|signature| pubkey.verify(message, &signature))
 	}
 }
 

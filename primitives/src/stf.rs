@@ -10,10 +10,11 @@
 //! the op is ordered; [`apply_signed`] does both.
 
 use crate::{
-	account::{Account, AccountId, TokenId, ACCOUNT_DEPTH, BALANCE_DEPTH},
+	account::{Account, AccountId, TokenId, ACCOUNT_ID_BITS, TOKEN_ID_BITS},
 	eddsa::PublicKey,
 	ops::{AppliedOp, ChainId, Op, Resolved, SignedOp},
 	tree::{MemoryStore, NodeStore},
+	Fr,
 };
 use alloc::collections::{BTreeMap, BTreeSet};
 use core::fmt;
@@ -24,7 +25,7 @@ use core::fmt;
 ///
 /// The runtime backs it with storage items, the prover and the auditor with
 /// [`crate::account::AccountTree`] ([`TreeState`]). Writers are only called by [`apply`] with
-/// account ids below `2^ACCOUNT_DEPTH` and token ids below `2^BALANCE_DEPTH`, after every check
+/// account ids below `2^ACCOUNT_ID_BITS` and token ids below `2^TOKEN_ID_BITS`, after every check
 /// of the op passed, so they are infallible.
 pub trait State {
 	/// Account `id`'s fields; `None` if no op created it.
@@ -66,9 +67,9 @@ pub struct BatchContext {
 /// Why an op cannot be applied. An op that fails with any of these changed nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StfError {
-	/// No account has this id (or it is at or above `2^ACCOUNT_DEPTH`).
+	/// No account has this id (or it is at or above `2^ACCOUNT_ID_BITS`).
 	UnknownAccount(AccountId),
-	/// No chain registers this token (or it is at or above `2^BALANCE_DEPTH`).
+	/// No chain registers this token (or it is at or above `2^TOKEN_ID_BITS`).
 	UnknownToken(TokenId),
 	/// No L1 is registered with this id.
 	UnknownChain(ChainId),
@@ -94,7 +95,7 @@ pub enum StfError {
 	NonceOverflow,
 	/// A sum (amount plus fee, a balance, a liquidity) would exceed `u128::MAX`.
 	AmountOverflow,
-	/// Every account id below `2^ACCOUNT_DEPTH` is taken.
+	/// Every account id below `2^ACCOUNT_ID_BITS` is taken.
 	AccountIdsExhausted,
 	/// A TransferToNew to an address that already owns this account.
 	AddressAlreadyHasAccount(AccountId),
@@ -170,13 +171,25 @@ impl core::error::Error for StfError {}
 /// Ethereum signature is checked by the runtime and the L1 contract, see
 /// [`crate::ops::ChangePubKey`]). Reads the state only.
 pub fn verify_signature(state: &impl State, signed: &SignedOp) -> Result<(), StfError> {
+	verify_signature_with(state, signed, SignedOp::check_signature)
+}
+
+/// [`verify_signature`] with the EdDSA-Poseidon check done by `check(key, message, signature)`
+/// (the runtime's runs natively, as a host function) instead of [`SignedOp::check_signature`];
+/// `check` must answer exactly as that function does.
+pub fn verify_signature_with(
+	state: &impl State,
+	signed: &SignedOp,
+	check: impl FnOnce(&PublicKey, Fr, &[u8; 64]) -> bool,
+) -> Result<(), StfError> {
 	let (signer, _) = signed.op.signer().ok_or(StfError::NotSigned)?;
 	let account = existing_account(state, signer)?;
 	let key = match &signed.op {
 		Op::ChangePubKey(op) => PublicKey::unpack(&op.new_pubkey).ok_or(StfError::InvalidPubkey)?,
 		_ => stored_key(signer, &account)?,
 	};
-	if signed.verify(&key) {
+	let message = signed.op.signed_message().ok_or(StfError::NotSigned)?;
+	if check(&key, message, &signed.signature) {
 		Ok(())
 	} else {
 		Err(StfError::BadSignature)
@@ -189,7 +202,17 @@ pub fn apply_signed(
 	signed: &SignedOp,
 	ctx: &BatchContext,
 ) -> Result<AppliedOp, StfError> {
-	verify_signature(state, signed)?;
+	apply_signed_with(state, signed, ctx, SignedOp::check_signature)
+}
+
+/// [`apply_signed`] with the signature checked by `check` (see [`verify_signature_with`]).
+pub fn apply_signed_with(
+	state: &mut impl State,
+	signed: &SignedOp,
+	ctx: &BatchContext,
+	check: impl FnOnce(&PublicKey, Fr, &[u8; 64]) -> bool,
+) -> Result<AppliedOp, StfError> {
+	verify_signature_with(state, signed, check)?;
 	apply(state, &signed.op, ctx)
 }
 
@@ -343,7 +366,7 @@ fn sum(amount: u128, fee: u128) -> Result<u128, StfError> {
 }
 
 fn existing_account(state: &impl State, id: AccountId) -> Result<Account, StfError> {
-	if u64::from(id) >= 1 << ACCOUNT_DEPTH {
+	if u64::from(id) >= 1 << ACCOUNT_ID_BITS {
 		return Err(StfError::UnknownAccount(id));
 	}
 	state.account(id).ok_or(StfError::UnknownAccount(id))
@@ -410,7 +433,7 @@ impl<'a, S: State> Overlay<'a, S> {
 	}
 
 	fn existing_account(&self, id: AccountId) -> Result<Account, StfError> {
-		if u64::from(id) >= 1 << ACCOUNT_DEPTH {
+		if u64::from(id) >= 1 << ACCOUNT_ID_BITS {
 			return Err(StfError::UnknownAccount(id));
 		}
 		self.account(id).ok_or(StfError::UnknownAccount(id))
@@ -433,7 +456,7 @@ impl<'a, S: State> Overlay<'a, S> {
 			self.writes.created.is_none() && self.account_id_by_address(&address).is_none()
 		);
 		let id = self.state.next_account_id();
-		if u64::from(id) >= 1 << ACCOUNT_DEPTH {
+		if u64::from(id) >= 1 << ACCOUNT_ID_BITS {
 			return Err(StfError::AccountIdsExhausted);
 		}
 		self.writes.created = Some((id, address));
@@ -471,7 +494,7 @@ impl<'a, S: State> Overlay<'a, S> {
 	}
 
 	fn check_token(&self, token: TokenId) -> Result<(), StfError> {
-		if u64::from(token) < 1 << BALANCE_DEPTH && self.state.token_exists(token) {
+		if u64::from(token) < 1 << TOKEN_ID_BITS && self.state.token_exists(token) {
 			Ok(())
 		} else {
 			Err(StfError::UnknownToken(token))
@@ -560,7 +583,7 @@ impl Registry {
 		if !self.chains.contains(&chain) {
 			return Err(StfError::UnknownChain(chain));
 		}
-		if u64::from(token) >= 1 << BALANCE_DEPTH {
+		if u64::from(token) >= 1 << TOKEN_ID_BITS {
 			return Err(StfError::UnknownToken(token));
 		}
 		self.tokens.entry(token).or_default().insert(chain);
@@ -777,7 +800,7 @@ impl<S: NodeStore + Default> TreeState<S> {
 		let accounts = (0..self.registry.next_account_id)
 			.filter_map(|id| {
 				let account = self.tree.account(id).ok()?;
-				let balances: alloc::vec::Vec<_> = (0..1u16 << BALANCE_DEPTH)
+				let balances: alloc::vec::Vec<_> = (0..1u16 << TOKEN_ID_BITS)
 					.filter_map(|token| {
 						let amount = self.tree.balance(id, token).ok()?;
 						(amount != 0).then_some((token, amount))
@@ -1249,7 +1272,7 @@ mod tests {
 			no_fee_account,
 			unknown(9),
 		);
-		let out_of_range = 1 << ACCOUNT_DEPTH;
+		let out_of_range = 1 << ACCOUNT_ID_BITS;
 		assert_fails(
 			&mut state,
 			transfer(out_of_range, BOB, 1, 0, 0),
@@ -1474,7 +1497,7 @@ mod tests {
 			CTX,
 			StfError::AddressAlreadyHasAccount(ALICE),
 		);
-		state.set_next_account_id(1 << ACCOUNT_DEPTH);
+		state.set_next_account_id(1 << ACCOUNT_ID_BITS);
 		assert_fails(
 			&mut state,
 			to_new([0x99; 20]),

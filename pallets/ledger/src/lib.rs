@@ -59,7 +59,7 @@ impl OnApplied for () {
 pub mod pallet {
 	use super::*;
 	use concord_primitives::{
-		account::{AccountId as L2AccountId, TokenId, BALANCE_DEPTH},
+		account::{AccountId as L2AccountId, TokenId, TOKEN_ID_BITS},
 		ops::{ChainId, Op, OpType, SignedOp},
 		stf::{self, BatchContext, StfError},
 	};
@@ -263,7 +263,7 @@ pub mod pallet {
 		DecimalsMismatch,
 		/// The token is already registered on this chain.
 		TokenAlreadyRegistered,
-		/// The token id does not fit the balance tree (`2^BALANCE_DEPTH` ids).
+		/// The token id does not fit the balance tree (`2^TOKEN_ID_BITS` ids).
 		TokenIdOutOfRange,
 		/// No fee account is set, so L2-signed ops cannot pay their fee.
 		NoFeeAccount,
@@ -525,7 +525,7 @@ pub mod pallet {
 		fn do_register_token(token: TokenId, chain: ChainId, info: TokenInfo) -> DispatchResult {
 			ensure!(Chains::<T>::contains_key(chain), Error::<T>::UnknownChain);
 			ensure!(
-				u64::from(token) < 1 << BALANCE_DEPTH,
+				u64::from(token) < 1 << TOKEN_ID_BITS,
 				Error::<T>::TokenIdOutOfRange
 			);
 			ensure!(
@@ -550,7 +550,7 @@ pub mod pallet {
 			);
 			ensure!(signed_kind && minimum != Some(0), Error::<T>::InvalidMinFee);
 			ensure!(
-				u64::from(token) < 1 << BALANCE_DEPTH,
+				u64::from(token) < 1 << TOKEN_ID_BITS,
 				Error::<T>::TokenIdOutOfRange
 			);
 			MinFees::<T>::set(kind, token, minimum);
@@ -584,7 +584,9 @@ pub mod pallet {
 			Self::fee_multiple(&op.op)?;
 			let fee_account = FeeAccount::<T>::get().ok_or(Error::<T>::NoFeeAccount)?;
 			let ctx = BatchContext { fee_account };
-			let applied = Self::track_created(|state| stf::apply_signed(state, op, &ctx))?;
+			let applied = Self::track_created(|state| {
+				stf::apply_signed_with(state, op, &ctx, concord_host::verify_eddsa_poseidon)
+			})?;
 			OpsInBlock::<T>::mutate(|count| *count = count.saturating_add(1));
 			Self::applied(&applied, &ctx);
 			Ok(())
@@ -659,10 +661,13 @@ pub mod pallet {
 			let (signer, nonce) = op.op.signer().ok_or(Self::refusal(Error::<T>::NotSigned))?;
 			let multiple = Self::fee_multiple(&op.op).map_err(Self::refusal)?;
 			let state = StorageState::<T>::new();
-			stf::verify_signature(&state, op).map_err(|error| match error {
-				StfError::BadSignature => invalid(InvalidTransaction::BadProof),
-				other => refused(other),
-			})?;
+			// The EdDSA check runs natively, as a host function of the node, not in wasm.
+			stf::verify_signature_with(&state, op, concord_host::verify_eddsa_poseidon).map_err(
+				|error| match error {
+					StfError::BadSignature => invalid(InvalidTransaction::BadProof),
+					other => refused(other),
+				},
+			)?;
 			let current = Accounts::<T>::get(signer).map_or(0, |account| account.nonce);
 			let mut validity = ValidTransaction::with_tag_prefix("ConcordLedger")
 				.priority(Self::op_priority(multiple))

@@ -870,7 +870,7 @@ pub mod pallet {
 						})
 				}
 				L1Action::RegisterToken { token_id, token } => {
-					u64::from(*token_id) < 1 << concord_primitives::account::BALANCE_DEPTH
+					u64::from(*token_id) < 1 << concord_primitives::account::TOKEN_ID_BITS
 						&& pallet_concord_ledger::Tokens::<T>::get(*token_id, chain)
 							.is_some_and(|info| info.address == *token)
 				}

@@ -42,13 +42,14 @@ pub const PROOF_BYTES: u32 = 32 + 64 + 32;
 pub mod pallet {
 	use super::*;
 	use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+	use concord_host::ProofCheck;
 	use concord_primitives::{
 		account::EMPTY_ACCOUNT_TREE_ROOT,
 		commitment::{
 			batch_commitment_of_hash, fr_from_be_bytes, fr_to_be_bytes, sync_hash,
 			GENESIS_SYNC_HASH,
 		},
-		groth16::{self, VerifyingKey},
+		groth16::VerifyingKey,
 		Fr,
 	};
 	use frame_support::{
@@ -203,14 +204,20 @@ pub mod pallet {
 			ensure!(batch == last + 1, Error::<T>::NotNextBatch);
 			let header =
 				pallet_concord_batches::Headers::<T>::get(batch).ok_or(Error::<T>::NotSealed)?;
-			let key = Self::key().ok_or(Error::<T>::NoKey)?;
+			let key = Key::<T>::get().ok_or(Error::<T>::NoKey)?;
 			let new_root_fr = fr_from_be_bytes(&new_root).ok_or(Error::<T>::RootNotInField)?;
-			let proof = groth16::Proof::deserialize_compressed(&proof[..])
-				.map_err(|_| Error::<T>::MalformedProof)?;
 			let (old_root, previous_sync_hash) = Self::state_after(last);
 			let commitment =
 				batch_commitment_of_hash(batch, old_root, new_root_fr, &header.pubdata_hash);
-			groth16::verify(&key, &[commitment], &proof).map_err(|_| Error::<T>::InvalidProof)?;
+			// The pairing check runs natively, as a host function of the node, not in wasm.
+			match concord_host::verify_groth16(&key, &proof, &commitment) {
+				ProofCheck::Valid => {}
+				ProofCheck::MalformedProof => return Err(Error::<T>::MalformedProof.into()),
+				// A stored key was checked when it was registered.
+				ProofCheck::Rejected | ProofCheck::MalformedKey => {
+					return Err(Error::<T>::InvalidProof.into())
+				}
+			}
 
 			let proven = ProvenBatch {
 				new_root,
