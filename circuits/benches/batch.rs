@@ -93,7 +93,7 @@ fn main() {
 	);
 	println!("| EdDSA-Poseidon signature check | {eddsa} | {eddsa} |");
 	println!(
-		"| three account touches (Merkle paths, leaves), rules, op decoding | {} | {BASELINE_TOUCHES} |",
+		"| account touches (Merkle paths, leaves), fee register, rules, op decoding | {} | {BASELINE_TOUCHES} (three touches) |",
 		per_slot - sha_per_slot - eddsa
 	);
 	println!("| **total per slot** | **{per_slot}** | **{BASELINE_PER_SLOT}** |\n");

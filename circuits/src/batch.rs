@@ -3,8 +3,10 @@
 //! the batch commitment.
 //!
 //! Every slot handles every op kind (selectors pick the rules that apply) and makes the same
-//! three account touches, A (signer), B (recipient) and C (fee account), described on
-//! [`SlotWitness`]. What the circuit enforces, slot by slot:
+//! two account touches, A (signer) and B (recipient), described on [`SlotWitness`]; its fee
+//! goes to one of the batch's [`FEE_REGISTERS`] fee registers, which are credited to the fee
+//! account once, after the last slot ([`FeeSettlement`]). What the circuit enforces, slot by
+//! slot:
 //!
 //! - the op's fields are in range (see [`crate::pubdata`]) and the slot's pubdata bytes are
 //!   exactly the op's encoding;
@@ -12,8 +14,10 @@
 //!   key (ChangePubKey: by the new key), and their nonce is the account's, which grows by one
 //!   and cannot pass `u32::MAX`;
 //! - balances: the signer pays `amount + fee` (ChangePubKey: `fee`), the recipient gets
-//!   `amount`, the fee account `fee`, and every new balance is below `2^128`, so no balance
-//!   goes negative or wraps;
+//!   `amount`, and every new balance is below `2^128`, so no balance goes negative or wraps;
+//! - fees: an L2-signed op's non-zero fee is added to exactly one register, whose token is the
+//!   op's; after the last slot each register's sum is credited to the fee account's balance of
+//!   its token (below `2^128` too);
 //! - TransferToNew creates its account on an empty leaf; a Deposit lands on an account owned by
 //!   its address or on an empty one, which it then owns; a ChangePubKey's owner in the pubdata
 //!   is the account's address and its new key unpacks to a curve point; a FullExit withdraws
@@ -32,7 +36,7 @@ use crate::{
 	merkle::{digits_from_bits, Digit, MembershipProofVar},
 	poseidon,
 	pubdata::{Field, SlotFieldsVar},
-	witness::{BatchBuilder, BatchWitness, SlotWitness, Touch},
+	witness::{BatchBuilder, BatchWitness, FeeSettlement, SlotWitness, Touch},
 	Fr,
 };
 use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
@@ -42,9 +46,10 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, Synthesis
 use concord_primitives::{
 	account::{
 		address_to_fr, Account, ACCOUNT_DEPTH, ACCOUNT_ID_BITS, BALANCE_DEPTH, EMPTY_BALANCE_ROOT,
+		TOKEN_ID_BITS,
 	},
 	ops::{OpType, BATCH_HEADER_BYTES},
-	stf::TreeState,
+	stf::{TreeState, FEE_REGISTERS},
 	tree::MemoryStore,
 };
 
@@ -63,7 +68,9 @@ impl BatchCircuit {
 	/// A circuit of `slots` Noop slots on the empty state: the shape for the key setup, which
 	/// reads no witness values.
 	pub fn blank(slots: usize) -> Self {
-		let (_, witness) = BatchBuilder::new(TreeState::<MemoryStore>::new(), 0, 0, slots).finish();
+		let (_, witness) = BatchBuilder::new(TreeState::<MemoryStore>::new(), 0, 0, slots)
+			.finish()
+			.expect("Noops on the empty state");
 		BatchCircuit { witness }
 	}
 
@@ -81,16 +88,30 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
 		let fee_account = uint_bits(cs.clone(), u64::from(w.fee_account), ACCOUNT_ID_BITS)?;
 		let fee_account_digits = digits_from_bits(&fee_account)?;
 		let old_root = FpVar::new_witness(cs.clone(), || Ok(w.old_root))?;
+		let settlement = &w.fee_settlement;
+		let register_tokens = settlement
+			.registers
+			.iter()
+			.map(|register| RegisterToken::new_witness(cs.clone(), register.token))
+			.collect::<Result<Vec<_>, _>>()?;
 
 		let mut pubdata = header_bytes(&fee_account);
 		let mut root = old_root.clone();
+		let mut collected = vec![FpVar::zero(); FEE_REGISTERS];
 		for slot in &w.slots {
 			let (slot_root, bytes) =
-				slot_constraints(cs.clone(), &root, &fee_account_digits, slot)?;
+				slot_constraints(cs.clone(), &root, &register_tokens, &mut collected, slot)?;
 			root = slot_root;
 			pubdata.extend(bytes);
 		}
-		let new_root = root;
+		let new_root = settle_fees(
+			cs.clone(),
+			&root,
+			&fee_account_digits,
+			&register_tokens,
+			&collected,
+			settlement,
+		)?;
 
 		let pubdata_hash = Sha256Gadget::digest(&pubdata)?;
 		let mut preimage = batch_number.to_bytes_be()?;
@@ -228,20 +249,36 @@ fn select(cond: &FpVar<Fr>, b: &FpVar<Fr>, a: &FpVar<Fr>) -> FpVar<Fr> {
 	a + cond * (b - a)
 }
 
-/// One slot's constraints: returns the root after its three touches and its pubdata bytes.
+/// A fee register's token: its bits (for the balance path) and its value.
+struct RegisterToken {
+	bits: Vec<Boolean<Fr>>,
+	value: FpVar<Fr>,
+}
+
+impl RegisterToken {
+	fn new_witness(cs: ConstraintSystemRef<Fr>, token: u16) -> Result<Self, SynthesisError> {
+		let bits = uint_bits(cs, token.into(), TOKEN_ID_BITS)?;
+		let value = Boolean::le_bits_to_fp(&bits)?;
+		Ok(RegisterToken { bits, value })
+	}
+}
+
+/// One slot's constraints: returns the root after its two touches and its pubdata bytes, and
+/// adds its fee to its register in `collected`.
 fn slot_constraints(
 	cs: ConstraintSystemRef<Fr>,
 	root: &FpVar<Fr>,
-	fee_account_digits: &[Digit; ACCOUNT_DEPTH],
+	register_tokens: &[RegisterToken],
+	collected: &mut [FpVar<Fr>],
 	slot: &SlotWitness,
 ) -> Result<(FpVar<Fr>, Vec<UInt8<Fr>>), SynthesisError> {
 	use OpType::*;
 	let f = SlotFieldsVar::new_witness(cs.clone(), &slot.fields)?;
-	let [touch_a, touch_b, touch_c] = slot
+	let [touch_a, touch_b] = slot
 		.touches
 		.each_ref()
 		.map(|touch| TouchVar::new_witness(cs.clone(), touch));
-	let (touch_a, touch_b, touch_c) = (touch_a?, touch_b?, touch_c?);
+	let (touch_a, touch_b) = (touch_a?, touch_b?);
 
 	let signed = f.is_any(&[Transfer, TransferToNew, Withdraw, ChangePubKey]);
 	let transfers_or_withdraw = f.is_any(&[Transfer, TransferToNew, Withdraw]);
@@ -320,16 +357,67 @@ fn slot_constraints(
 		&(b_old_balance_root - FpVar::constant(EMPTY_BALANCE_ROOT)),
 	)?;
 
-	// Touch C: the fee account.
-	let (root, _) = touch_c.apply(
-		&root,
-		fee_account_digits,
-		&token,
-		&touch_c.old,
-		&(&touch_c.old_balance + &signed * &fee),
-	)?;
+	// The fee: all of an L2-signed op's fee goes to one register, whose token is the op's.
+	let token_value = f.value(Field::Token)?;
+	let (mut chosen_count, mut paid) = (FpVar::zero(), FpVar::zero());
+	for (register, (register_token, sum)) in register_tokens.iter().zip(collected).enumerate() {
+		let chosen = FpVar::from(Boolean::new_witness(cs.clone(), || {
+			Ok(slot.fee_register == Some(register))
+		})?);
+		enforce_zero_if(&chosen, &(&register_token.value - &token_value))?;
+		let share = &chosen * &fee;
+		*sum += &share;
+		paid += share;
+		chosen_count += chosen;
+	}
+	range_check(&chosen_count, 1)?;
+	paid.enforce_equal(&(&signed * &fee))?;
 
 	Ok((root, f.pubdata()?))
+}
+
+/// Credits every fee register's sum to the fee account's balance of its token, on one account
+/// path, as `stf::settle_fees` does; returns the batch's new root. The twin of
+/// [`FeeSettlement`], which `BatchBuilder::finish` records.
+fn settle_fees(
+	cs: ConstraintSystemRef<Fr>,
+	root: &FpVar<Fr>,
+	fee_account: &[Digit; ACCOUNT_DEPTH],
+	register_tokens: &[RegisterToken],
+	collected: &[FpVar<Fr>],
+	settlement: &FeeSettlement,
+) -> Result<FpVar<Fr>, SynthesisError> {
+	let account = AccountVar::new_witness(cs.clone(), &settlement.account)?;
+	let account_path = MembershipProofVar::<ACCOUNT_DEPTH>::new_witness(cs.clone(), || {
+		Ok(settlement.account_path)
+	})?;
+	// Each register's path starts from the balance root the previous one left.
+	let mut balance_roots: Vec<FpVar<Fr>> = Vec::with_capacity(FEE_REGISTERS + 1);
+	for ((register, token), sum) in settlement
+		.registers
+		.iter()
+		.zip(register_tokens)
+		.zip(collected)
+	{
+		let digits = digits_from_bits::<BALANCE_DEPTH>(&token.bits)?;
+		let old_balance = FpVar::new_witness(cs.clone(), || Ok(Fr::from(register.old_balance)))?;
+		let path = MembershipProofVar::<BALANCE_DEPTH>::new_witness(cs.clone(), || {
+			Ok(register.balance_path)
+		})?;
+		let before = path.root(&digits, &old_balance)?;
+		match balance_roots.last() {
+			Some(current) => before.enforce_equal(current)?,
+			None => balance_roots.push(before),
+		}
+		let new_balance = &old_balance + sum;
+		range_check(&new_balance, 128)?;
+		balance_roots.push(path.root(&digits, &new_balance)?);
+	}
+	let (old_balance_root, new_balance_root) = (&balance_roots[0], &balance_roots[FEE_REGISTERS]);
+	account_path
+		.root(fee_account, &account.leaf(old_balance_root)?)?
+		.enforce_equal(root)?;
+	account_path.root(fee_account, &account.leaf(new_balance_root)?)
 }
 
 /// The signed message of the slot's op, as `Op::signed_message` (meaningful for L2-signed ops
@@ -437,7 +525,7 @@ mod tests {
 		for (op, signature) in &request.ops {
 			builder.push(op, *signature).unwrap();
 		}
-		let (state, witness) = builder.finish();
+		let (state, witness) = builder.finish().unwrap();
 		assert_eq!(witness.old_root, pre_root);
 		assert_eq!(witness.new_root, state.tree().root());
 		assert_ne!(witness.old_root, witness.new_root);
@@ -466,6 +554,60 @@ mod tests {
 			synthesize(BatchCircuit::blank(8).witness),
 			(true, constraints)
 		);
+	}
+
+	#[test]
+	fn fees_in_two_tokens_are_credited_to_the_fee_account_once() {
+		let [alice, _, _] = example_keys();
+		let mut request = example_request(1);
+		let (token_1, token_2) = (crate::request::EXAMPLE_TOKEN, 2);
+		request.chains[0].1.push(token_2);
+		request.history.push((
+			Op::Deposit(concord_primitives::ops::Deposit {
+				chain_id: crate::request::EXAMPLE_CHAIN,
+				priority_id: 5,
+				to_address: [0xa1; 20],
+				token: token_2,
+				amount: 1_000,
+			}),
+			None,
+		));
+		let transfer = transfer_of(&request.witness(1).unwrap());
+		let in_token_2 = Transfer {
+			token: token_2,
+			fee: 3,
+			nonce: 2,
+			..transfer
+		};
+		let signed = |op: Transfer| {
+			let op = Op::Transfer(op);
+			(op, Some(alice.sign(op.signed_message().unwrap()).pack()))
+		};
+		request.ops = vec![signed(transfer), signed(in_token_2)];
+		let mut builder = BatchBuilder::new(request.pre_state().unwrap(), 1, 0, 3);
+		for (op, signature) in &request.ops {
+			builder.push(op, *signature).unwrap();
+		}
+		let (state, witness) = builder.finish().unwrap();
+		let registers: Vec<_> = witness.slots.iter().map(|slot| slot.fee_register).collect();
+		assert_eq!(registers, [Some(0), Some(1), None]);
+		let fee_account = witness.fee_settlement.account;
+		assert_eq!(fee_account.l1_address, [0x0f; 20]);
+		// The operator held 1 of token 1 and none of token 2.
+		assert_eq!(state.tree().balance(0, token_1), Ok(1 + transfer.fee));
+		assert_eq!(state.tree().balance(0, token_2), Ok(3));
+		assert_eq!(witness.new_root, state.tree().root());
+		assert!(synthesize(witness).0);
+	}
+
+	#[test]
+	fn a_fee_cannot_be_left_out_of_the_registers() {
+		// The prover claims the transfer's fee went to no register, and commits to the root in
+		// which the fee account was credited nothing: the fee would vanish.
+		let mut witness = transfer_batch();
+		witness.slots[0].fee_register = None;
+		witness.new_root = witness.slots[0].touches[1].change.account.new_root;
+		assert!(!synthesize(witness).0);
 	}
 
 	#[test]

@@ -38,6 +38,8 @@ pub enum RequestError {
 	History { index: usize, error: StfError },
 	/// Op `index` of the batch is rejected.
 	Batch { index: usize, error: BatchError },
+	/// The batch's fee settlement failed (a prover bug, see [`BatchError::Diverged`]).
+	Settlement(BatchError),
 }
 
 impl fmt::Display for RequestError {
@@ -46,6 +48,7 @@ impl fmt::Display for RequestError {
 			RequestError::Registry(error) => write!(f, "registry: {error}"),
 			RequestError::History { index, error } => write!(f, "history op {index}: {error}"),
 			RequestError::Batch { index, error } => write!(f, "batch op {index}: {error}"),
+			RequestError::Settlement(error) => write!(f, "fee settlement: {error}"),
 		}
 	}
 }
@@ -65,10 +68,9 @@ impl BatchRequest {
 					.map_err(RequestError::Registry)?;
 			}
 		}
-		let ctx = BatchContext {
-			fee_account: self.fee_account,
-		};
 		for (index, (op, signature)) in self.history.iter().enumerate() {
+			// Each history op as a batch of its own, its fee settled at once.
+			let mut ctx = BatchContext::new(self.fee_account);
 			let result = match signature {
 				Some(signature) => stf::apply_signed(
 					&mut state,
@@ -76,11 +78,12 @@ impl BatchRequest {
 						op: *op,
 						signature: *signature,
 					},
-					&ctx,
+					&mut ctx,
 				),
-				None => stf::apply(&mut state, op, &ctx),
+				None => stf::apply(&mut state, op, &mut ctx),
 			};
 			result.map_err(|error| RequestError::History { index, error })?;
+			stf::settle_fees(&mut state, &mut ctx);
 		}
 		Ok(state)
 	}
@@ -98,7 +101,7 @@ impl BatchRequest {
 				.push(op, *signature)
 				.map_err(|error| RequestError::Batch { index, error })?;
 		}
-		Ok(builder.finish().1)
+		Ok(builder.finish().map_err(RequestError::Settlement)?.1)
 	}
 }
 

@@ -3,19 +3,22 @@
 //!
 //! The builder keeps two copies of the state. The STF (`concord_primitives::stf`, the same code
 //! the runtime runs) decides whether an op is valid and what it does; a second account tree
-//! replays the op the way the circuit does it, as three [`Touch`]es, and records their Merkle
-//! paths. After every op the two roots must agree, so a divergence between the rules and the
+//! replays the op the way the circuit does it, as two [`Touch`]es, and the batch's fee
+//! settlement as a [`FeeSettlement`], and records their Merkle paths. After every op the two roots must agree, so a divergence between the rules and the
 //! circuit's reading of them is caught here, natively and with a clear error, instead of
 //! surfacing as an unprovable batch.
 
 use crate::Fr;
 use concord_primitives::{
-	account::{Account, AccountChange, AccountId, AccountTree, StateError, TokenId},
+	account::{
+		Account, AccountChange, AccountId, AccountTree, StateError, TokenId, ACCOUNT_DEPTH,
+		BALANCE_DEPTH,
+	},
 	commitment::batch_commitment,
 	eddsa::{PublicKey, Signature},
 	ops::{batch_pubdata, AppliedOp, Op, OpType, SignedOp},
-	stf::{self, BatchContext, StfError, TreeState},
-	tree::{MemoryStore, NodeStore},
+	stf::{self, BatchContext, BatchFees, StfError, TreeState, FEE_REGISTERS},
+	tree::{MembershipProof, MemoryStore, NodeStore},
 };
 use core::fmt;
 
@@ -125,17 +128,18 @@ pub struct Touch {
 
 /// Everything the circuit needs for one op slot.
 ///
-/// Every slot makes the same three touches, in this order, whatever its op (an unused touch
+/// Every slot makes the same two touches, in this order, whatever its op (an unused touch
 /// rewrites a leaf unchanged):
 ///
 /// - **A**, `fields.account_a`: the signer pays `amount + fee` (ChangePubKey: `fee`, and its
 ///   key changes), its nonce grows by one; a FullExit's account pays the amount exited.
 /// - **B**, `fields.account_b`: credited `amount` (Deposit, Transfer, TransferToNew), and
 ///   given its address if the op creates it.
-/// - **C**, the batch's fee account: credited `fee` (the L2-signed ops).
 ///
 /// Each touch proves its path against the root the previous one left, so an op whose accounts
-/// coincide (a signer that is the fee account) is handled like any other.
+/// coincide is handled like any other. The fee goes to a register of the batch
+/// (`fee_register`), credited to the fee account once, after the last slot
+/// ([`FeeSettlement`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SlotWitness {
 	pub op: AppliedOp,
@@ -144,7 +148,30 @@ pub struct SlotWitness {
 	pub signature: Signature,
 	/// ChangePubKey: the new key, unpacked; other slots: the key touch A leaves in place.
 	pub new_pubkey: PublicKey,
-	pub touches: [Touch; 3],
+	pub touches: [Touch; 2],
+	/// The fee register that collects the slot's fee: L2-signed ops with a non-zero fee.
+	pub fee_register: Option<usize>,
+}
+
+/// One fee register at the batch's end, as the circuit credits it: its token, the fee
+/// account's balance of it before, and that balance leaf's path once the registers before it
+/// were credited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeeRegister {
+	pub token: TokenId,
+	pub old_balance: u128,
+	pub balance_path: MembershipProof<BALANCE_DEPTH>,
+}
+
+/// The batch's last step, the twin of `stf::settle_fees`: every fee register credited to the
+/// fee account, on one account path. Unused registers credit nothing to token 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeeSettlement {
+	/// The fee account as the batch's ops left it.
+	pub account: Account,
+	/// Its leaf's path in the account tree: the same before and after, only the leaf changes.
+	pub account_path: MembershipProof<ACCOUNT_DEPTH>,
+	pub registers: [FeeRegister; FEE_REGISTERS],
 }
 
 /// A sealed batch with everything needed to prove it.
@@ -156,6 +183,7 @@ pub struct BatchWitness {
 	pub new_root: Fr,
 	/// Exactly as many as the circuit has slots; the ops first, then Noops.
 	pub slots: Vec<SlotWitness>,
+	pub fee_settlement: FeeSettlement,
 }
 
 impl BatchWitness {
@@ -223,7 +251,8 @@ pub struct BatchBuilder<S: NodeStore + Default + Clone = MemoryStore> {
 	/// The circuit's view: the same tree, changed touch by touch.
 	tree: AccountTree<S>,
 	batch_number: u64,
-	fee_account: AccountId,
+	/// The fee account and the fees collected so far.
+	ctx: BatchContext,
 	capacity: usize,
 	old_root: Fr,
 	slots: Vec<SlotWitness>,
@@ -244,7 +273,7 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			state,
 			tree,
 			batch_number,
-			fee_account,
+			ctx: BatchContext::new(fee_account),
 			capacity: slots,
 			old_root,
 			slots: Vec::with_capacity(slots),
@@ -264,12 +293,9 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 				slots: self.capacity,
 			});
 		}
-		let ctx = BatchContext {
-			fee_account: self.fee_account,
-		};
 		let (applied, signature) = match (op.signer(), signature) {
 			(None, _) => (
-				stf::apply(&mut self.state, op, &ctx)?,
+				stf::apply(&mut self.state, op, &mut self.ctx)?,
 				placeholder_signature(),
 			),
 			(Some(_), None) => return Err(BatchError::MissingSignature),
@@ -278,7 +304,7 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 					op: *op,
 					signature: packed,
 				};
-				let applied = stf::apply_signed(&mut self.state, &signed, &ctx)?;
+				let applied = stf::apply_signed(&mut self.state, &signed, &mut self.ctx)?;
 				let signature = Signature::unpack(&packed).ok_or(StfError::BadSignature)?;
 				(applied, signature)
 			}
@@ -288,34 +314,67 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 		Ok(applied)
 	}
 
-	/// Pads the batch with Noops and returns the state after it and its witness.
-	pub fn finish(mut self) -> (TreeState<S>, BatchWitness) {
+	/// Pads the batch with Noops, credits its fees to the fee account and returns the state
+	/// after it and its witness.
+	pub fn finish(mut self) -> Result<(TreeState<S>, BatchWitness), BatchError> {
 		while self.slots.len() < self.capacity {
-			let noop = stf::apply(
-				&mut self.state,
-				&Op::Noop,
-				&BatchContext {
-					fee_account: self.fee_account,
-				},
-			)
-			.expect("a Noop always applies");
-			let slot = self
-				.witness_slot(noop, placeholder_signature())
-				.expect("a Noop changes nothing");
+			let noop = stf::apply(&mut self.state, &Op::Noop, &mut self.ctx)
+				.expect("a Noop always applies");
+			let slot = self.witness_slot(noop, placeholder_signature())?;
 			self.slots.push(slot);
 		}
+		let fees = self.ctx.fees;
+		stf::settle_fees(&mut self.state, &mut self.ctx);
+		let fee_settlement = self.witness_settlement(&fees)?;
 		let witness = BatchWitness {
 			batch_number: self.batch_number,
-			fee_account: self.fee_account,
+			fee_account: self.ctx.fee_account,
 			old_root: self.old_root,
 			new_root: self.tree.root(),
 			slots: self.slots,
+			fee_settlement,
 		};
-		(self.state, witness)
+		Ok((self.state, witness))
 	}
 
-	/// Replays an applied op as the circuit's three touches (see [`SlotWitness`]) and checks
-	/// the result against the STF's state.
+	/// Replays `stf::settle_fees` as the circuit does it: every register, used or not, credited
+	/// in turn on the fee account's balance tree.
+	fn witness_settlement(&mut self, fees: &BatchFees) -> Result<FeeSettlement, BatchError> {
+		let diverged = BatchError::Diverged {
+			op_type: OpType::Noop,
+		};
+		let id = self.ctx.fee_account;
+		let account = self.account(id, diverged)?;
+		let account_path = self.tree.account_proof(id).map_err(|_| diverged)?;
+		let mut registers = Vec::with_capacity(FEE_REGISTERS);
+		for register in 0..FEE_REGISTERS {
+			let (token, collected) = fees.registers().get(register).copied().unwrap_or((0, 0));
+			let old_balance = self.tree.balance(id, token).map_err(|_| diverged)?;
+			let balance_path = self.tree.balance_proof(id, token).map_err(|_| diverged)?;
+			if collected > 0 {
+				let credited = old_balance.checked_add(collected).ok_or(diverged)?;
+				self.tree
+					.set_balance(id, token, credited)
+					.map_err(|_| diverged)?;
+			}
+			registers.push(FeeRegister {
+				token,
+				old_balance,
+				balance_path,
+			});
+		}
+		if self.tree.root() != self.state.tree().root() {
+			return Err(diverged);
+		}
+		Ok(FeeSettlement {
+			account,
+			account_path,
+			registers: registers.try_into().expect("FEE_REGISTERS registers"),
+		})
+	}
+
+	/// Replays an applied op as the circuit's two touches (see [`SlotWitness`]) and checks the
+	/// result against the STF's state after it.
 	fn witness_slot(
 		&mut self,
 		op: AppliedOp,
@@ -366,15 +425,11 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			diverged,
 		)?;
 
-		let fee = if signed { f.fee } else { 0 };
-		let c = self.account(self.fee_account, diverged)?;
-		let touch_c = self.touch(
-			self.fee_account,
-			f.token,
-			c,
-			|old| old.checked_add(fee),
-			diverged,
-		)?;
+		let fee_register = if signed && f.fee > 0 {
+			Some(self.ctx.fees.register_of(f.token).ok_or(diverged)?)
+		} else {
+			None
+		};
 
 		if self.tree.root() != self.state.tree().root() {
 			return Err(diverged);
@@ -384,7 +439,8 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			fields: f,
 			signature,
 			new_pubkey: a.pubkey,
-			touches: [touch_a, touch_b, touch_c],
+			touches: [touch_a, touch_b],
+			fee_register,
 		})
 	}
 

@@ -235,7 +235,7 @@ async fn main() {
 		for (op, signature) in &ops {
 			builder.push(op, *signature).expect("op applies");
 		}
-		let (next, witness) = builder.finish();
+		let (next, witness) = builder.finish().expect("the batch settles its fees");
 		state = next;
 		eprintln!("proving the {kind} batch…");
 		let proof = groth16::prove(&key, witness.clone()).unwrap();

@@ -57,11 +57,107 @@ pub trait State {
 	fn set_liquidity(&mut self, chain: ChainId, token: TokenId, amount: u128);
 }
 
-/// What an op needs from the batch it is sealed in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How many fee tokens one batch collects at most: the batch circuit credits a batch's fees to
+/// its fee account once, one balance per register, instead of touching the fee account in every
+/// op's slot.
+pub const FEE_REGISTERS: usize = 4;
+
+/// The fees a batch has collected so far, one register per token in the order the tokens first
+/// paid: the batch circuit's fee registers. They reach the fee account's balances when the batch
+/// is sealed ([`settle_fees`]); until then the fee account cannot spend them.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	codec::Encode,
+	codec::Decode,
+	codec::DecodeWithMemTracking,
+	scale_info::TypeInfo,
+	codec::MaxEncodedLen,
+)]
+pub struct BatchFees {
+	registers: [(TokenId, u128); FEE_REGISTERS],
+	used: u8,
+}
+
+impl BatchFees {
+	/// The registers in use: (token, fees collected in it).
+	pub fn registers(&self) -> &[(TokenId, u128)] {
+		&self.registers[..usize::from(self.used)]
+	}
+
+	/// The register that collects `token`'s fees, if one does.
+	pub fn register_of(&self, token: TokenId) -> Option<usize> {
+		self.registers()
+			.iter()
+			.position(|&(collected, _)| collected == token)
+	}
+
+	/// Whether a fee in `token` fits: a register collects it already or one is free.
+	pub fn can_collect(&self, token: TokenId) -> bool {
+		self.register_of(token).is_some() || usize::from(self.used) < FEE_REGISTERS
+	}
+
+	/// The fees collected in `token` and not yet credited.
+	pub fn pending(&self, token: TokenId) -> u128 {
+		self.register_of(token)
+			.map_or(0, |register| self.registers[register].1)
+	}
+
+	/// Adds `fee` to `token`'s register (taking a free one if needed); a zero fee takes none.
+	fn collect(&mut self, token: TokenId, fee: u128) -> Result<(), StfError> {
+		if fee == 0 {
+			return Ok(());
+		}
+		let register = match self.register_of(token) {
+			Some(register) => register,
+			None if usize::from(self.used) < FEE_REGISTERS => {
+				self.registers[usize::from(self.used)] = (token, 0);
+				self.used += 1;
+				usize::from(self.used) - 1
+			}
+			None => return Err(StfError::FeeTokensFull),
+		};
+		let collected = &mut self.registers[register].1;
+		*collected = collected.checked_add(fee).ok_or(StfError::AmountOverflow)?;
+		Ok(())
+	}
+}
+
+/// What an op needs from the batch it is sealed in, and what the batch has collected so far.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	codec::Encode,
+	codec::Decode,
+	codec::DecodeWithMemTracking,
+	scale_info::TypeInfo,
+	codec::MaxEncodedLen,
+)]
 pub struct BatchContext {
 	/// The account that receives every fee of the batch (the operator's or the prover's).
 	pub fee_account: AccountId,
+	/// The fees collected by the batch's ops so far.
+	pub fees: BatchFees,
+}
+
+impl BatchContext {
+	/// The context of a batch that has collected nothing yet.
+	pub const fn new(fee_account: AccountId) -> Self {
+		BatchContext {
+			fee_account,
+			fees: BatchFees {
+				registers: [(0, 0); FEE_REGISTERS],
+				used: 0,
+			},
+		}
+	}
 }
 
 /// Why an op cannot be applied. An op that fails with any of these changed nothing.
@@ -111,6 +207,9 @@ pub enum StfError {
 	NotSigned,
 	/// The signature does not unpack or is not the signer's signature of the op.
 	BadSignature,
+	/// The batch collects fees in [`FEE_REGISTERS`] other tokens already (the appchain seals
+	/// a batch before an op whose fee would need a fifth).
+	FeeTokensFull,
 }
 
 impl fmt::Display for StfError {
@@ -160,6 +259,10 @@ impl fmt::Display for StfError {
 			}
 			StfError::NotSigned => f.write_str("the op is not signed by an L2 key"),
 			StfError::BadSignature => f.write_str("bad L2 signature"),
+			StfError::FeeTokensFull => write!(
+				f,
+				"the batch collects fees in {FEE_REGISTERS} other tokens already"
+			),
 		}
 	}
 }
@@ -200,7 +303,7 @@ pub fn verify_signature_with(
 pub fn apply_signed(
 	state: &mut impl State,
 	signed: &SignedOp,
-	ctx: &BatchContext,
+	ctx: &mut BatchContext,
 ) -> Result<AppliedOp, StfError> {
 	apply_signed_with(state, signed, ctx, SignedOp::check_signature)
 }
@@ -209,7 +312,7 @@ pub fn apply_signed(
 pub fn apply_signed_with(
 	state: &mut impl State,
 	signed: &SignedOp,
-	ctx: &BatchContext,
+	ctx: &mut BatchContext,
 	check: impl FnOnce(&PublicKey, Fr, &[u8; 64]) -> bool,
 ) -> Result<AppliedOp, StfError> {
 	verify_signature_with(state, signed, check)?;
@@ -225,9 +328,12 @@ pub fn apply_signed_with(
 ///   has an L2 key (except for ChangePubKey), and the op's nonce is its nonce, which the op
 ///   increments; then the other accounts (Transfer: `to` exists and differs from `from`;
 ///   TransferToNew: `to_address` owns no account) and the fee account exist; then chain and
-///   tokens; then amounts. The signer pays `amount + fee`; `fee` goes to `ctx.fee_account` in
-///   the op's token (ChangePubKey: in `fee_token`). Debits come before credits, so a signer
-///   that is also the fee account still needs `amount + fee`.
+///   tokens; then amounts. The signer pays `amount + fee`; `fee` is collected in the batch's
+///   register of the op's token (ChangePubKey: of `fee_token`; [`StfError::FeeTokensFull`] when a fifth
+///   token would need one) and reaches `ctx.fee_account` when the batch is settled
+///   ([`settle_fees`]). Debits come before credits, so a signer that is also the fee account
+///   still needs `amount + fee`. A credit to the fee account, like a collected fee, must leave
+///   its balance plus its pending fees within `u128`, so settling never overflows.
 /// - **Deposit**: the chain exists and the token is registered on it; the account owning
 ///   `to_address` is credited, created with the next free id if there is none; the chain's
 ///   liquidity grows by the amount.
@@ -240,19 +346,33 @@ pub fn apply_signed_with(
 ///   account exists and is owned by `owner`, and the chain's liquidity covers the balance,
 ///   the whole balance is withdrawn (and the liquidity shrinks by it); otherwise it exits 0.
 /// - **Noop** does nothing.
-pub fn apply(state: &mut impl State, op: &Op, ctx: &BatchContext) -> Result<AppliedOp, StfError> {
-	let mut overlay = Overlay::new(state);
-	let resolved = apply_to_overlay(&mut overlay, op, ctx)?;
-	let writes = overlay.writes;
+pub fn apply(
+	state: &mut impl State,
+	op: &Op,
+	ctx: &mut BatchContext,
+) -> Result<AppliedOp, StfError> {
+	let mut overlay = Overlay::new(state, *ctx);
+	let resolved = apply_to_overlay(&mut overlay, op)?;
+	let (writes, applied_ctx) = (overlay.writes, overlay.ctx);
 	writes.commit(state);
+	*ctx = applied_ctx;
 	Ok(AppliedOp::new(*op, resolved))
 }
 
-fn apply_to_overlay<S: State>(
-	o: &mut Overlay<'_, S>,
-	op: &Op,
-	ctx: &BatchContext,
-) -> Result<Resolved, StfError> {
+/// Credits the batch's collected fees to its fee account and empties the registers: the last
+/// step of every batch, in the runtime as in the circuit.
+pub fn settle_fees(state: &mut impl State, ctx: &mut BatchContext) {
+	for &(token, fees) in ctx.fees.registers() {
+		let balance = state.balance(ctx.fee_account, token);
+		// Every collect and every credit to the fee account checked that the balance and the
+		// pending fees fit in u128: the sum cannot saturate.
+		state.set_balance(ctx.fee_account, token, balance.saturating_add(fees));
+	}
+	ctx.fees = BatchFees::default();
+}
+
+fn apply_to_overlay<S: State>(o: &mut Overlay<'_, S>, op: &Op) -> Result<Resolved, StfError> {
+	let fee_account = o.ctx.fee_account;
 	match *op {
 		Op::Noop => Ok(Resolved::Nothing),
 		Op::Deposit(op) => {
@@ -275,11 +395,11 @@ fn apply_to_overlay<S: State>(
 			if op.to == op.from {
 				return Err(StfError::SelfTransfer);
 			}
-			o.existing_account(ctx.fee_account)?;
+			o.existing_account(fee_account)?;
 			o.check_token(op.token)?;
 			o.debit(op.from, op.token, sum(op.amount, op.fee)?)?;
 			o.credit(op.to, op.token, op.amount)?;
-			o.credit(ctx.fee_account, op.token, op.fee)?;
+			o.collect_fee(op.token, op.fee)?;
 			Ok(Resolved::Nothing)
 		}
 		Op::TransferToNew(op) => {
@@ -287,21 +407,21 @@ fn apply_to_overlay<S: State>(
 			if let Some(id) = o.account_id_by_address(&op.to_address) {
 				return Err(StfError::AddressAlreadyHasAccount(id));
 			}
-			o.existing_account(ctx.fee_account)?;
+			o.existing_account(fee_account)?;
 			o.check_token(op.token)?;
 			let total = sum(op.amount, op.fee)?;
 			let to = o.create_account(op.to_address)?;
 			o.debit(op.from, op.token, total)?;
 			o.credit(to, op.token, op.amount)?;
-			o.credit(ctx.fee_account, op.token, op.fee)?;
+			o.collect_fee(op.token, op.fee)?;
 			Ok(Resolved::Account(to))
 		}
 		Op::Withdraw(op) => {
 			o.take_nonce(op.from, op.nonce, true)?;
-			o.existing_account(ctx.fee_account)?;
+			o.existing_account(fee_account)?;
 			o.check_token_on_chain(op.to_chain, op.token)?;
 			o.debit(op.from, op.token, sum(op.amount, op.fee)?)?;
-			o.credit(ctx.fee_account, op.token, op.fee)?;
+			o.collect_fee(op.token, op.fee)?;
 			let liquidity = o.liquidity(op.to_chain, op.token);
 			if liquidity < op.amount {
 				return Err(StfError::InsufficientChainLiquidity {
@@ -321,10 +441,10 @@ fn apply_to_overlay<S: State>(
 			if !o.state.chain_exists(op.chain_id) {
 				return Err(StfError::UnknownChain(op.chain_id));
 			}
-			o.existing_account(ctx.fee_account)?;
+			o.existing_account(fee_account)?;
 			o.check_token(op.fee_token)?;
 			o.debit(op.account, op.fee_token, op.fee)?;
-			o.credit(ctx.fee_account, op.fee_token, op.fee)?;
+			o.collect_fee(op.fee_token, op.fee)?;
 			Ok(Resolved::Owner(account.l1_address))
 		}
 		Op::FullExit(op) => {
@@ -411,17 +531,19 @@ impl Writes {
 }
 
 /// The state as an op sees it while it is checked: the committed state under the op's own
-/// buffered writes.
+/// buffered writes, and the batch's fees with the op's own collected.
 struct Overlay<'a, S> {
 	state: &'a S,
 	writes: Writes,
+	ctx: BatchContext,
 }
 
 impl<'a, S: State> Overlay<'a, S> {
-	fn new(state: &'a S) -> Self {
+	fn new(state: &'a S, ctx: BatchContext) -> Self {
 		Overlay {
 			state,
 			writes: Writes::default(),
+			ctx,
 		}
 	}
 
@@ -543,8 +665,32 @@ impl<'a, S: State> Overlay<'a, S> {
 			.balance(id, token)
 			.checked_add(amount)
 			.ok_or(StfError::AmountOverflow)?;
+		if id == self.ctx.fee_account {
+			self.check_fee_account_room(token, balance, 0)?;
+		}
 		self.set_balance(id, token, balance);
 		Ok(())
+	}
+
+	/// Collects `fee` in the batch's register of `token`, for the fee account.
+	fn collect_fee(&mut self, token: TokenId, fee: u128) -> Result<(), StfError> {
+		let balance = self.balance(self.ctx.fee_account, token);
+		self.check_fee_account_room(token, balance, fee)?;
+		self.ctx.fees.collect(token, fee)
+	}
+
+	/// The fee account's `balance` of `token`, its pending fees and `more` fit in `u128`.
+	fn check_fee_account_room(
+		&self,
+		token: TokenId,
+		balance: u128,
+		more: u128,
+	) -> Result<(), StfError> {
+		balance
+			.checked_add(self.ctx.fees.pending(token))
+			.and_then(|sum| sum.checked_add(more))
+			.map(|_| ())
+			.ok_or(StfError::AmountOverflow)
 	}
 
 	fn liquidity(&self, chain: ChainId, token: TokenId) -> u128 {
@@ -907,7 +1053,10 @@ mod tests {
 	const ALICE: AccountId = 1;
 	const BOB: AccountId = 2;
 	const CAROL: AccountId = 3;
-	const CTX: BatchContext = BatchContext { fee_account: FEE };
+	/// A batch that has collected nothing yet, with fees going to `FEE`.
+	fn ctx() -> BatchContext {
+		BatchContext::new(FEE)
+	}
 
 	fn address(id: AccountId) -> [u8; 20] {
 		[0x10 + id as u8; 20]
@@ -996,13 +1145,14 @@ mod tests {
 		registry.register_token(C1, 2).unwrap();
 		registry.register_token(C2, 1).unwrap();
 		for id in [FEE, ALICE, BOB, CAROL] {
-			let applied = apply(&mut state, &deposit(C1, address(id), 1, 1000), &CTX).unwrap();
+			let applied =
+				apply(&mut state, &deposit(C1, address(id), 1, 1000), &mut ctx()).unwrap();
 			assert_eq!(applied.resolved_account(), Some(id));
-			apply(&mut state, &deposit(C1, address(id), 2, 500), &CTX).unwrap();
+			apply(&mut state, &deposit(C1, address(id), 2, 500), &mut ctx()).unwrap();
 		}
-		apply(&mut state, &deposit(C2, address(FEE), 1, 300), &CTX).unwrap();
+		apply(&mut state, &deposit(C2, address(FEE), 1, 300), &mut ctx()).unwrap();
 		for id in [ALICE, BOB] {
-			apply_signed(&mut state, &sign(id, set_key(id, 0)), &CTX).unwrap();
+			apply_signed(&mut state, &sign(id, set_key(id, 0)), &mut ctx()).unwrap();
 		}
 		state
 	}
@@ -1014,8 +1164,10 @@ mod tests {
 	/// `op` fails with `error` and leaves the state as it was.
 	fn assert_fails(state: &mut MemoryState, op: Op, ctx: BatchContext, error: StfError) {
 		let before = state.clone();
-		assert_eq!(apply(state, &op, &ctx), Err(error), "{op:?}");
+		let mut after = ctx;
+		assert_eq!(apply(state, &op, &mut after), Err(error), "{op:?}");
 		assert_eq!(*state, before, "{op:?} changed the state");
+		assert_eq!(after, ctx, "{op:?} changed the batch's fees");
 	}
 
 	#[test]
@@ -1041,7 +1193,7 @@ mod tests {
 	fn deposit_creates_then_credits_the_addresss_account() {
 		let mut state = memory();
 		let new = [0x99; 20];
-		let applied = apply(&mut state, &deposit(C2, new, 1, 70), &CTX).unwrap();
+		let applied = apply(&mut state, &deposit(C2, new, 1, 70), &mut ctx()).unwrap();
 		assert_eq!(applied.resolved_account(), Some(4));
 		assert_eq!(state.next_account_id(), 5);
 		assert_eq!(state.account_id_by_address(&new), Some(4));
@@ -1052,7 +1204,7 @@ mod tests {
 				..Account::EMPTY
 			})
 		);
-		let applied = apply(&mut state, &deposit(C2, new, 1, 30), &CTX).unwrap();
+		let applied = apply(&mut state, &deposit(C2, new, 1, 30), &mut ctx()).unwrap();
 		assert_eq!(applied.resolved_account(), Some(4));
 		assert_eq!(state.balance(4, 1), 100);
 		assert_eq!(state.liquidity(C2, 1), 400);
@@ -1062,19 +1214,25 @@ mod tests {
 	#[test]
 	fn transfer_moves_amount_and_fee_and_takes_the_nonce() {
 		let mut state = memory();
+		let mut batch = ctx();
 		apply_signed(
 			&mut state,
 			&sign(ALICE, transfer(ALICE, BOB, 100, 3, 1)),
-			&CTX,
+			&mut batch,
 		)
 		.unwrap();
 		assert_eq!(state.balance(ALICE, 1), 897);
 		assert_eq!(state.balance(BOB, 1), 1100);
+		// The fee waits in the batch's register until the batch is settled.
+		assert_eq!(state.balance(FEE, 1), 1300);
+		assert_eq!(batch.fees.registers(), [(1, 3)]);
+		settle_fees(&mut state, &mut batch);
 		assert_eq!(state.balance(FEE, 1), 1303);
+		assert_eq!(batch, ctx());
 		assert_eq!(state.account(ALICE).unwrap().nonce, 2);
 		assert_eq!(state.account(BOB).unwrap().nonce, 1);
 		// To an account without a key, and the whole balance.
-		apply(&mut state, &transfer(ALICE, CAROL, 894, 3, 2), &CTX).unwrap();
+		apply(&mut state, &transfer(ALICE, CAROL, 894, 3, 2), &mut ctx()).unwrap();
 		assert_eq!(state.balance(ALICE, 1), 0);
 		assert_eq!(state.balance(CAROL, 1), 1894);
 	}
@@ -1082,26 +1240,147 @@ mod tests {
 	#[test]
 	fn fee_account_may_be_the_sender_or_the_receiver() {
 		let mut state = memory();
-		let ctx = BatchContext { fee_account: ALICE };
-		apply(&mut state, &transfer(ALICE, BOB, 100, 3, 1), &ctx).unwrap();
-		assert_eq!(state.balance(ALICE, 1), 900);
+		let mut ctx = BatchContext::new(ALICE);
+		apply(&mut state, &transfer(ALICE, BOB, 100, 3, 1), &mut ctx).unwrap();
+		assert_eq!(state.balance(ALICE, 1), 897);
 		assert_eq!(state.balance(BOB, 1), 1100);
-		// The debit comes first: the sender needs amount + fee even if the fee returns to it.
+		// The debit comes first, and the fee account cannot spend the fees of the open batch:
+		// the sender needs amount + fee out of its balance before the batch.
 		assert_fails(
 			&mut state,
-			transfer(ALICE, BOB, 900, 1, 2),
+			transfer(ALICE, BOB, 897, 1, 2),
 			ctx,
 			StfError::InsufficientBalance {
 				account: ALICE,
 				token: 1,
-				balance: 900,
-				needed: 901,
+				balance: 897,
+				needed: 898,
 			},
 		);
-		let ctx = BatchContext { fee_account: BOB };
-		apply(&mut state, &transfer(ALICE, BOB, 100, 3, 2), &ctx).unwrap();
+		settle_fees(&mut state, &mut ctx);
+		assert_eq!(state.balance(ALICE, 1), 900);
+		let mut ctx = BatchContext::new(BOB);
+		apply(&mut state, &transfer(ALICE, BOB, 100, 3, 2), &mut ctx).unwrap();
+		settle_fees(&mut state, &mut ctx);
 		assert_eq!(state.balance(ALICE, 1), 797);
 		assert_eq!(state.balance(BOB, 1), 1203);
+	}
+
+	/// `world` with tokens 3, 4 and 5 on chain 1, 100 of each deposited to Alice.
+	fn world_with_five_tokens() -> MemoryState {
+		let mut state = memory();
+		for token in 3..=5 {
+			state.registry_mut().register_token(C1, token).unwrap();
+			apply(
+				&mut state,
+				&deposit(C1, address(ALICE), token, 100),
+				&mut ctx(),
+			)
+			.unwrap();
+		}
+		state
+	}
+
+	fn transfer_in(token: TokenId, fee: u128, nonce: u32) -> Op {
+		Op::Transfer(Transfer {
+			from: ALICE,
+			to: BOB,
+			token,
+			amount: 1,
+			fee,
+			nonce,
+		})
+	}
+
+	#[test]
+	fn fees_are_collected_per_token_and_credited_once_when_settled() {
+		let mut state = world_with_five_tokens();
+		let mut batch = ctx();
+		for (nonce, (token, fee)) in [(1, 3), (2, 5), (1, 4), (3, 0)].into_iter().enumerate() {
+			apply(
+				&mut state,
+				&transfer_in(token, fee, nonce as u32 + 1),
+				&mut batch,
+			)
+			.unwrap();
+		}
+		// One register per token in the order they first paid; a zero fee takes none.
+		assert_eq!(batch.fees.registers(), [(1, 7), (2, 5)]);
+		assert_eq!((batch.fees.pending(1), batch.fees.pending(3)), (7, 0));
+		assert_eq!((state.balance(FEE, 1), state.balance(FEE, 2)), (1300, 500));
+		settle_fees(&mut state, &mut batch);
+		assert_eq!((state.balance(FEE, 1), state.balance(FEE, 2)), (1307, 505));
+		assert_eq!(batch, ctx());
+	}
+
+	#[test]
+	fn a_fifth_fee_token_is_refused_and_changes_nothing() {
+		let mut state = world_with_five_tokens();
+		let mut batch = ctx();
+		for token in 1..=4 {
+			apply(
+				&mut state,
+				&transfer_in(token, 1, u32::from(token)),
+				&mut batch,
+			)
+			.unwrap();
+		}
+		assert!(!batch.fees.can_collect(5) && batch.fees.can_collect(4));
+		assert_fails(
+			&mut state,
+			transfer_in(5, 1, 5),
+			batch,
+			StfError::FeeTokensFull,
+		);
+		// Without a fee it needs no register.
+		apply(&mut state, &transfer_in(5, 0, 5), &mut batch).unwrap();
+		settle_fees(&mut state, &mut batch);
+		// The next batch has four free registers again.
+		apply(&mut state, &transfer_in(5, 1, 6), &mut batch).unwrap();
+		assert_eq!(batch.fees.registers(), [(5, 1)]);
+	}
+
+	#[test]
+	fn the_fee_accounts_balance_and_pending_fees_stay_within_u128() {
+		// Bob, the fee account, holds u128::MAX − 10 of token 2 (deposited on chain 3).
+		let mut state = memory();
+		state.registry_mut().register_token(C3, 2).unwrap();
+		let topped_up = u128::MAX - 10 - 500;
+		apply(
+			&mut state,
+			&deposit(C3, address(BOB), 2, topped_up),
+			&mut ctx(),
+		)
+		.unwrap();
+		let mut batch = BatchContext::new(BOB);
+		let fee_of = |fee, nonce| {
+			Op::Transfer(Transfer {
+				from: ALICE,
+				to: CAROL,
+				token: 2,
+				amount: 0,
+				fee,
+				nonce,
+			})
+		};
+		apply(&mut state, &fee_of(6, 1), &mut batch).unwrap();
+		// A fee beyond the room left, and a credit that would leave no room for the pending
+		// fees, are refused.
+		assert_fails(&mut state, fee_of(5, 2), batch, StfError::AmountOverflow);
+		let alice_pays = |amount| {
+			Op::Transfer(Transfer {
+				from: ALICE,
+				to: BOB,
+				token: 2,
+				amount,
+				fee: 0,
+				nonce: 2,
+			})
+		};
+		assert_fails(&mut state, alice_pays(5), batch, StfError::AmountOverflow);
+		apply(&mut state, &alice_pays(4), &mut batch).unwrap();
+		settle_fees(&mut state, &mut batch);
+		assert_eq!(state.balance(BOB, 2), u128::MAX);
 	}
 
 	#[test]
@@ -1116,7 +1395,9 @@ mod tests {
 			fee: 5,
 			nonce: 1,
 		});
-		let applied = apply_signed(&mut state, &sign(BOB, op), &CTX).unwrap();
+		let mut batch = ctx();
+		let applied = apply_signed(&mut state, &sign(BOB, op), &mut batch).unwrap();
+		settle_fees(&mut state, &mut batch);
 		assert_eq!(applied.resolved_account(), Some(4));
 		assert_eq!(state.account_id_by_address(&new), Some(4));
 		assert_eq!(state.next_account_id(), 5);
@@ -1131,7 +1412,9 @@ mod tests {
 	fn withdraw_to_any_chain_with_liquidity() {
 		let mut state = memory();
 		let op = withdraw(ALICE, C2, 1, 250, 2);
-		let applied = apply_signed(&mut state, &sign(ALICE, op), &CTX).unwrap();
+		let mut batch = ctx();
+		let applied = apply_signed(&mut state, &sign(ALICE, op), &mut batch).unwrap();
+		settle_fees(&mut state, &mut batch);
 		assert_eq!(state.balance(ALICE, 1), 748);
 		assert_eq!(state.balance(FEE, 1), 1302);
 		assert_eq!(state.liquidity(C2, 1), 50);
@@ -1169,7 +1452,9 @@ mod tests {
 			op,
 			signature: new_key.sign(op.signed_message().unwrap()).pack(),
 		};
-		let applied = apply_signed(&mut state, &signed, &CTX).unwrap();
+		let mut batch = ctx();
+		let applied = apply_signed(&mut state, &signed, &mut batch).unwrap();
+		settle_fees(&mut state, &mut batch);
 		assert_eq!(applied.owner(), Some(address(ALICE)));
 		let account = state.account(ALICE).unwrap();
 		assert_eq!((account.pubkey, account.nonce), (new_key.public_key(), 2));
@@ -1185,7 +1470,7 @@ mod tests {
 			op: next,
 			signature: new_key.sign(next.signed_message().unwrap()).pack(),
 		};
-		apply_signed(&mut state, &by_new_key, &CTX).unwrap();
+		apply_signed(&mut state, &by_new_key, &mut ctx()).unwrap();
 		// An account without a key sets its first one.
 		let carol = SignedOp {
 			op: set_key(CAROL, 0),
@@ -1193,7 +1478,7 @@ mod tests {
 				.sign(set_key(CAROL, 0).signed_message().unwrap())
 				.pack(),
 		};
-		apply_signed(&mut state, &carol, &CTX).unwrap();
+		apply_signed(&mut state, &carol, &mut ctx()).unwrap();
 		assert_eq!(
 			state.account(CAROL).unwrap().pubkey,
 			key(CAROL).public_key()
@@ -1213,13 +1498,23 @@ mod tests {
 	#[test]
 	fn full_exit_withdraws_the_whole_balance() {
 		let mut state = memory();
-		let applied = apply(&mut state, &full_exit(C1, CAROL, address(CAROL), 2), &CTX).unwrap();
+		let applied = apply(
+			&mut state,
+			&full_exit(C1, CAROL, address(CAROL), 2),
+			&mut ctx(),
+		)
+		.unwrap();
 		assert_eq!(applied.exit_amount(), Some(500));
 		assert_eq!(applied.withdrawal().unwrap().to_address, address(CAROL));
 		assert_eq!(state.balance(CAROL, 2), 0);
 		assert_eq!(state.liquidity(C1, 2), 1500);
 		// Again: nothing left.
-		let applied = apply(&mut state, &full_exit(C1, CAROL, address(CAROL), 2), &CTX).unwrap();
+		let applied = apply(
+			&mut state,
+			&full_exit(C1, CAROL, address(CAROL), 2),
+			&mut ctx(),
+		)
+		.unwrap();
 		assert_eq!(applied.exit_amount(), Some(0));
 	}
 
@@ -1238,7 +1533,7 @@ mod tests {
 			full_exit(C1, 4, address(4), 1),
 			full_exit(C1, u32::MAX, [0; 20], 1),
 		] {
-			let applied = apply(&mut state, &op, &CTX).unwrap();
+			let applied = apply(&mut state, &op, &mut ctx()).unwrap();
 			assert_eq!(applied.exit_amount(), Some(0), "{op:?}");
 			assert_eq!(applied.withdrawal(), None);
 			assert_eq!(state, before, "{op:?}");
@@ -1249,7 +1544,10 @@ mod tests {
 	fn noop_changes_nothing() {
 		let mut state = memory();
 		let before = state.clone();
-		assert_eq!(apply(&mut state, &Op::Noop, &CTX).unwrap().op(), &Op::Noop);
+		assert_eq!(
+			apply(&mut state, &Op::Noop, &mut ctx()).unwrap().op(),
+			&Op::Noop
+		);
 		assert_eq!(state, before);
 	}
 
@@ -1257,9 +1555,9 @@ mod tests {
 	fn unknown_accounts() {
 		let mut state = memory();
 		let unknown = |id| StfError::UnknownAccount(id);
-		assert_fails(&mut state, transfer(9, BOB, 1, 0, 0), CTX, unknown(9));
-		assert_fails(&mut state, transfer(ALICE, 9, 1, 0, 1), CTX, unknown(9));
-		let no_fee_account = BatchContext { fee_account: 9 };
+		assert_fails(&mut state, transfer(9, BOB, 1, 0, 0), ctx(), unknown(9));
+		assert_fails(&mut state, transfer(ALICE, 9, 1, 0, 1), ctx(), unknown(9));
+		let no_fee_account = BatchContext::new(9);
 		assert_fails(
 			&mut state,
 			transfer(ALICE, BOB, 1, 0, 1),
@@ -1276,7 +1574,7 @@ mod tests {
 		assert_fails(
 			&mut state,
 			transfer(out_of_range, BOB, 1, 0, 0),
-			CTX,
+			ctx(),
 			unknown(out_of_range),
 		);
 		assert_eq!(
@@ -1298,17 +1596,17 @@ mod tests {
 				nonce: 1,
 			})
 		};
-		assert_fails(&mut state, with_token(9), CTX, StfError::UnknownToken(9));
+		assert_fails(&mut state, with_token(9), ctx(), StfError::UnknownToken(9));
 		assert_fails(
 			&mut state,
 			with_token(300),
-			CTX,
+			ctx(),
 			StfError::UnknownToken(300),
 		);
 		assert_fails(
 			&mut state,
 			deposit(C1, [1; 20], 9, 1),
-			CTX,
+			ctx(),
 			StfError::UnknownToken(9),
 		);
 		let chain = ChainId(9);
@@ -1316,13 +1614,13 @@ mod tests {
 		assert_fails(
 			&mut state,
 			deposit(chain, [1; 20], 1, 1),
-			CTX,
+			ctx(),
 			unknown_chain,
 		);
 		assert_fails(
 			&mut state,
 			withdraw(ALICE, chain, 1, 1, 0),
-			CTX,
+			ctx(),
 			unknown_chain,
 		);
 		let op = Op::ChangePubKey(ChangePubKey {
@@ -1332,18 +1630,23 @@ mod tests {
 				_ => unreachable!(),
 			}
 		});
-		assert_fails(&mut state, op, CTX, unknown_chain);
+		assert_fails(&mut state, op, ctx(), unknown_chain);
 		let not_on_chain = StfError::TokenNotOnChain {
 			chain: C2,
 			token: 2,
 		};
-		assert_fails(&mut state, deposit(C2, [1; 20], 2, 1), CTX, not_on_chain);
-		assert_fails(&mut state, withdraw(ALICE, C2, 2, 1, 0), CTX, not_on_chain);
+		assert_fails(&mut state, deposit(C2, [1; 20], 2, 1), ctx(), not_on_chain);
+		assert_fails(
+			&mut state,
+			withdraw(ALICE, C2, 2, 1, 0),
+			ctx(),
+			not_on_chain,
+		);
 		let not_on_c3 = StfError::TokenNotOnChain {
 			chain: C3,
 			token: 1,
 		};
-		assert_fails(&mut state, withdraw(ALICE, C3, 1, 1, 0), CTX, not_on_c3);
+		assert_fails(&mut state, withdraw(ALICE, C3, 1, 1, 0), ctx(), not_on_c3);
 		let registry = state.registry_mut();
 		assert_eq!(registry.register_token(chain, 1), Err(unknown_chain));
 		assert_eq!(
@@ -1364,26 +1667,26 @@ mod tests {
 		assert_fails(
 			&mut state,
 			transfer(ALICE, BOB, 1001, 0, 1),
-			CTX,
+			ctx(),
 			short(1000, 1001),
 		);
 		assert_fails(
 			&mut state,
 			transfer(ALICE, BOB, 1000, 1, 1),
-			CTX,
+			ctx(),
 			short(1000, 1001),
 		);
 		assert_fails(
 			&mut state,
 			withdraw(ALICE, C1, 1, 990, 11),
-			CTX,
+			ctx(),
 			short(1000, 1001),
 		);
 		// Alice holds enough, chain 2 does not.
 		assert_fails(
 			&mut state,
 			withdraw(ALICE, C2, 1, 301, 0),
-			CTX,
+			ctx(),
 			StfError::InsufficientChainLiquidity {
 				chain: C2,
 				token: 1,
@@ -1402,7 +1705,7 @@ mod tests {
 		assert_fails(
 			&mut state,
 			fee_too_high,
-			CTX,
+			ctx(),
 			StfError::InsufficientBalance {
 				account: ALICE,
 				token: 2,
@@ -1416,13 +1719,16 @@ mod tests {
 	fn nonces() {
 		let mut state = memory();
 		let bad = |expected, got| StfError::BadNonce { expected, got };
-		assert_fails(&mut state, transfer(ALICE, BOB, 1, 0, 0), CTX, bad(1, 0));
-		assert_fails(&mut state, transfer(ALICE, BOB, 1, 0, 2), CTX, bad(1, 2));
+		assert_fails(&mut state, transfer(ALICE, BOB, 1, 0, 0), ctx(), bad(1, 0));
+		assert_fails(&mut state, transfer(ALICE, BOB, 1, 0, 2), ctx(), bad(1, 2));
 		// A replay of an applied op.
 		let signed = sign(ALICE, transfer(ALICE, BOB, 1, 0, 1));
-		apply_signed(&mut state, &signed, &CTX).unwrap();
+		apply_signed(&mut state, &signed, &mut ctx()).unwrap();
 		let before = state.clone();
-		assert_eq!(apply_signed(&mut state, &signed, &CTX), Err(bad(2, 1)));
+		assert_eq!(
+			apply_signed(&mut state, &signed, &mut ctx()),
+			Err(bad(2, 1))
+		);
 		assert_eq!(state, before);
 		// The last nonce.
 		let mut account = state.account(BOB).unwrap();
@@ -1431,7 +1737,7 @@ mod tests {
 		assert_fails(
 			&mut state,
 			transfer(BOB, ALICE, 1, 0, u32::MAX),
-			CTX,
+			ctx(),
 			StfError::NonceOverflow,
 		);
 	}
@@ -1442,32 +1748,32 @@ mod tests {
 		assert_fails(
 			&mut state,
 			transfer(ALICE, BOB, u128::MAX, 1, 1),
-			CTX,
+			ctx(),
 			StfError::AmountOverflow,
 		);
 		// Bob's balance would overflow; the liquidity would too.
 		assert_fails(
 			&mut state,
 			deposit(C2, address(BOB), 1, u128::MAX - 500),
-			CTX,
+			ctx(),
 			StfError::AmountOverflow,
 		);
 		apply(
 			&mut state,
 			&deposit(C2, [0x99; 20], 1, u128::MAX - 300),
-			&CTX,
+			&mut ctx(),
 		)
 		.unwrap();
 		assert_fails(
 			&mut state,
 			deposit(C2, [0x98; 20], 1, 1),
-			CTX,
+			ctx(),
 			StfError::AmountOverflow,
 		);
 		assert_fails(
 			&mut state,
 			transfer(ALICE, 4, 301, 0, 1),
-			CTX,
+			ctx(),
 			StfError::AmountOverflow,
 		);
 	}
@@ -1488,30 +1794,30 @@ mod tests {
 		assert_fails(
 			&mut state,
 			to_new(address(BOB)),
-			CTX,
+			ctx(),
 			StfError::AddressAlreadyHasAccount(BOB),
 		);
 		assert_fails(
 			&mut state,
 			to_new(address(ALICE)),
-			CTX,
+			ctx(),
 			StfError::AddressAlreadyHasAccount(ALICE),
 		);
 		state.set_next_account_id(1 << ACCOUNT_ID_BITS);
 		assert_fails(
 			&mut state,
 			to_new([0x99; 20]),
-			CTX,
+			ctx(),
 			StfError::AccountIdsExhausted,
 		);
 		assert_fails(
 			&mut state,
 			deposit(C1, [0x99; 20], 1, 1),
-			CTX,
+			ctx(),
 			StfError::AccountIdsExhausted,
 		);
 		// Deposits to existing accounts still work.
-		apply(&mut state, &deposit(C1, address(BOB), 1, 1), &CTX).unwrap();
+		apply(&mut state, &deposit(C1, address(BOB), 1, 1), &mut ctx()).unwrap();
 	}
 
 	#[test]
@@ -1520,7 +1826,7 @@ mod tests {
 		assert_fails(
 			&mut state,
 			transfer(ALICE, ALICE, 1, 0, 1),
-			CTX,
+			ctx(),
 			StfError::SelfTransfer,
 		);
 	}
@@ -1529,7 +1835,7 @@ mod tests {
 	fn ops_from_accounts_without_a_key() {
 		let mut state = memory();
 		let op = transfer(CAROL, BOB, 1, 0, 0);
-		assert_fails(&mut state, op, CTX, StfError::PubkeyNotSet(CAROL));
+		assert_fails(&mut state, op, ctx(), StfError::PubkeyNotSet(CAROL));
 		assert_eq!(
 			verify_signature(&state, &sign(CAROL, op)),
 			Err(StfError::PubkeyNotSet(CAROL))
@@ -1551,7 +1857,7 @@ mod tests {
 					_ => unreachable!(),
 				}
 			});
-			assert_fails(&mut state, op, CTX, StfError::InvalidPubkey);
+			assert_fails(&mut state, op, ctx(), StfError::InvalidPubkey);
 			let signed = SignedOp {
 				op,
 				signature: key(ALICE).sign(op.signed_message().unwrap()).pack(),
@@ -1578,7 +1884,7 @@ mod tests {
 		] {
 			assert_eq!(verify_signature(&state, &bad), Err(StfError::BadSignature));
 			assert_eq!(
-				apply_signed(&mut state, &bad, &CTX),
+				apply_signed(&mut state, &bad, &mut ctx()),
 				Err(StfError::BadSignature)
 			);
 			assert_eq!(state, before);
@@ -1589,7 +1895,7 @@ mod tests {
 				signature: [0; 64],
 			};
 			assert_eq!(
-				apply_signed(&mut state, &unsigned, &CTX),
+				apply_signed(&mut state, &unsigned, &mut ctx()),
 				Err(StfError::NotSigned)
 			);
 		}
@@ -1693,6 +1999,7 @@ mod tests {
 	) -> usize {
 		let mut memory: MemoryState = world();
 		let mut tree: TreeState = world();
+		let (mut memory_ctx, mut tree_ctx) = (ctx(), ctx());
 		let addresses: Vec<[u8; 20]> = (0..7).map(address).collect();
 		let keys: Vec<[u8; 32]> = (0..7).map(|id| key(id).public_key().pack()).collect();
 		let mut successes = 0;
@@ -1748,19 +2055,26 @@ mod tests {
 				}),
 				_ => full_exit(chain, id, addresses[other as usize], token),
 			};
-			let ctx = BatchContext {
-				fee_account: rng.gen_range(0..5),
-			};
+			// Now and then a batch ends: its fees are settled, and the next one pays another
+			// fee account.
+			if rng.gen_bool(0.1) {
+				settle_fees(&mut memory, &mut memory_ctx);
+				settle_fees(&mut tree, &mut tree_ctx);
+				memory_ctx = BatchContext::new(rng.gen_range(0..5));
+				tree_ctx = memory_ctx;
+			}
 			let result = if op.signer().is_some() && rng.gen_bool(0.2) {
 				let signed = sign(id, op);
-				let result = apply_signed(&mut memory, &signed, &ctx);
-				assert_eq!(apply_signed(&mut tree, &signed, &ctx), result, "{op:?}");
+				let result = apply_signed(&mut memory, &signed, &mut memory_ctx);
+				let tree_result = apply_signed(&mut tree, &signed, &mut tree_ctx);
+				assert_eq!(tree_result, result, "{op:?}");
 				result
 			} else {
-				let result = apply(&mut memory, &op, &ctx);
-				assert_eq!(apply(&mut tree, &op, &ctx), result, "{op:?}");
+				let result = apply(&mut memory, &op, &mut memory_ctx);
+				assert_eq!(apply(&mut tree, &op, &mut tree_ctx), result, "{op:?}");
 				result
 			};
+			assert_eq!(memory_ctx, tree_ctx);
 			if let Ok(applied) = result {
 				successes += 1;
 				applied_kinds.insert(op.op_type());

@@ -139,7 +139,7 @@ pub const SLOTS_PER_BATCH: u32 = 8;
 
 impl pallet_concord_ledger::Config for Runtime {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
-	type OnApplied = crate::Batches;
+	type Batches = crate::Batches;
 	type MaxOpPriority = ConstU64<MAX_L2_OP_PRIORITY>;
 	type MaxOpsPerBlock = ConstU32<MAX_L2_OPS_PER_BLOCK>;
 	/// Every member signs each batch's execution for all chains in one `sign_execute`.
@@ -154,6 +154,7 @@ impl pallet_concord_batches::Config for Runtime {
 	type SlotsPerBatch = ConstU32<SLOTS_PER_BATCH>;
 	/// 30 seconds of 3-second blocks.
 	type SealInterval = ConstU32<10>;
+	type Fees = crate::Ledger;
 	type WeightInfo = crate::weights::pallet_concord_batches::WeightInfo<Runtime>;
 }
 

@@ -240,8 +240,12 @@ mod l2_ops {
 			// The runtime API serves the account by id and by address.
 			let view = crate::concord_queries::account(0).unwrap();
 			assert_eq!((view.l1_address, view.nonce), (alice_l1(), 1));
-			// Alice paid the fee to the fee account, which is hers.
-			assert_eq!(view.balances, vec![(DEV_FEE_TOKEN, DEPOSIT)]);
+			// Alice paid the fee; it reaches the fee account, hers, when the batch is sealed.
+			assert_eq!(view.balances, vec![(DEV_FEE_TOKEN, DEPOSIT - DEV_MIN_FEE)]);
+			let fees = pallet_concord_ledger::OpenBatchFees::<Runtime>::get()
+				.unwrap()
+				.fees;
+			assert_eq!(fees.registers(), [(DEV_FEE_TOKEN, DEV_MIN_FEE)]);
 			assert_eq!(
 				pallet_concord_ledger::PubkeyAuthorizations::<Runtime>::iter().count(),
 				1

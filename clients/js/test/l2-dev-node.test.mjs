@@ -66,6 +66,8 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
   let userKey;
   let operatorId;
   let userId;
+  /** The operator's balance once the transfer applied, before batch 1 credits its fees. */
+  let operatorBeforeFees;
   const sudo = (call) => sendInBlock(api, api.tx.sudo.sudo(call), alice);
 
   before(async () => {
@@ -148,7 +150,7 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
     assert.equal(await rpc.changePubKeyAuthorization(userId, 1), null);
   });
 
-  test('a transfer pays its fee to the fee account; bad ops are refused', STEP, async () => {
+  test('a transfer pays its fee into the batch\'s fees; bad ops are refused', STEP, async () => {
     const [userBefore, operatorBefore] = await Promise.all(
       [rpc.account(userId), rpc.account(operatorId)]);
     const amount = 2n * ETHER;
@@ -166,8 +168,10 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
       ({ nonce }) => nonce === 2, 30_000);
     const operatorAfter = await rpc.account(operatorId);
     assert.equal(userAfter.balances[TOKEN], userBefore.balances[TOKEN] - amount - fee);
-    // The operator is the fee account: it receives the amount and the fee.
-    assert.equal(operatorAfter.balances[TOKEN], operatorBefore.balances[TOKEN] + amount + fee);
+    // The operator, also the fee account, receives the amount now; the fees reach it when
+    // the batch is sealed.
+    assert.equal(operatorAfter.balances[TOKEN], operatorBefore.balances[TOKEN] + amount);
+    operatorBeforeFees = operatorAfter.balances[TOKEN];
 
     // A replay's bytes are the same: until its block is final, the pool still holds the
     // transaction and refuses them as already imported; then the runtime finds the nonce stale.
@@ -205,6 +209,10 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
       chains: { [CHAIN]: 'sealed' },
     });
     assert.ok(Number.isInteger(status.sealedAt) && status.sealedAt > 10, `${status.sealedAt}`);
+    // Sealing credited the batch's fees to the fee account: the key change's and the
+    // transfer's.
+    const operator = await rpc.account(operatorId);
+    assert.equal(operator.balances[TOKEN], operatorBeforeFees + MIN_FEE + 10n ** 15n);
 
     // A 16-byte header (the fee account, big-endian) and 8 slots of 80 bytes, each starting
     // with its op's type byte: Deposit 1, ChangePubKey 5, Transfer 2, then Noops.

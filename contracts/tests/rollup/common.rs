@@ -181,7 +181,7 @@ impl Sequencer {
 		for (op, signature) in ops {
 			builder.push(op, *signature).expect("op applies");
 		}
-		let (state, witness) = builder.finish();
+		let (state, witness) = builder.finish().expect("the batch settles its fees");
 		self.state = Some(state);
 		self.next += 1;
 		let pubdata = witness.pubdata();

@@ -161,6 +161,8 @@ pub mod pallet {
 		/// Noop padding.
 		#[pallet::constant]
 		type SealInterval: Get<BlockNumberFor<Self>>;
+		/// Credits a batch's fees to its fee account as it is sealed: the ledger.
+		type Fees: pallet_concord_ledger::SettleFees;
 		type WeightInfo: crate::WeightInfo;
 	}
 
@@ -239,8 +241,9 @@ pub mod pallet {
 			}
 		}
 
-		/// Seals `open` as the next batch and clears the open batch.
+		/// Seals `open` as the next batch, has its fees credited and clears the open batch.
 		fn seal(open: OpenBatch<T>) {
+			<T::Fees as pallet_concord_ledger::SettleFees>::settle_fees();
 			let number = LastSealed::<T>::get() + 1;
 			let pubdata = batch_pubdata_from_slots(
 				open.fee_account,
@@ -270,13 +273,14 @@ pub mod pallet {
 		}
 	}
 
-	impl<T: Config> pallet_concord_ledger::OnApplied for Pallet<T> {
+	impl<T: Config> pallet_concord_ledger::BatchSink for Pallet<T> {
 		fn on_applied(op: &AppliedOp, ctx: &BatchContext) {
 			let mut open = match Open::<T>::get() {
 				Some(open) if open.fee_account == ctx.fee_account => open,
 				other => {
+					// The circuit takes one fee account per batch (the ledger seals the open
+					// batch before an op for another one).
 					if let Some(open) = other {
-						// The circuit takes one fee account per batch.
 						Self::seal(open);
 					}
 					OpenBatch {
@@ -293,6 +297,12 @@ pub mod pallet {
 				Self::seal(open);
 			} else {
 				Open::<T>::put(open);
+			}
+		}
+
+		fn seal_open_batch() {
+			if let Some(open) = Open::<T>::get() {
+				Self::seal(open);
 			}
 		}
 	}

@@ -22,7 +22,26 @@ impl frame_system::Config for Test {
 impl crate::Config for Test {
 	type SlotsPerBatch = ConstU32<2>;
 	type SealInterval = ConstU64<3>;
+	type Fees = CountSettlements;
 	type WeightInfo = ();
+}
+
+thread_local! {
+	static SETTLEMENTS: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+}
+
+/// Counts the fee settlements the pallet asks for.
+pub struct CountSettlements;
+
+impl pallet_concord_ledger::SettleFees for CountSettlements {
+	fn settle_fees() {
+		SETTLEMENTS.with(|count| count.set(count.get() + 1));
+	}
+}
+
+/// How many times a batch's fees were settled.
+pub fn settlements() -> u32 {
+	SETTLEMENTS.with(|count| count.get())
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
@@ -30,6 +49,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		.build_storage()
 		.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		SETTLEMENTS.with(|count| count.set(0));
+	});
 	ext
 }

@@ -4,14 +4,14 @@ use concord_primitives::{
 	stf::{self, BatchContext, MemoryState},
 };
 use frame_support::traits::Hooks;
-use pallet_concord_ledger::OnApplied;
+use pallet_concord_ledger::BatchSink;
 
 /// Deposits applied by the STF (the only way to get applied ops), `count` of them.
 fn deposits(count: u64) -> Vec<concord_primitives::ops::AppliedOp> {
 	let mut state = MemoryState::new();
 	state.registry_mut().add_chain(ChainId(1));
 	state.registry_mut().register_token(ChainId(1), 1).unwrap();
-	let ctx = BatchContext { fee_account: 0 };
+	let mut ctx = BatchContext::new(0);
 	(0..count)
 		.map(|id| {
 			let op = Op::Deposit(Deposit {
@@ -21,13 +21,13 @@ fn deposits(count: u64) -> Vec<concord_primitives::ops::AppliedOp> {
 				token: 1,
 				amount: 10 + u128::from(id),
 			});
-			stf::apply(&mut state, &op, &ctx).unwrap()
+			stf::apply(&mut state, &op, &mut ctx).unwrap()
 		})
 		.collect()
 }
 
 fn apply(op: &concord_primitives::ops::AppliedOp, fee_account: u32) {
-	Batches::on_applied(op, &BatchContext { fee_account });
+	Batches::on_applied(op, &BatchContext::new(fee_account));
 }
 
 #[test]
@@ -134,5 +134,27 @@ fn l1_stages_only_advance() {
 			}
 		);
 		assert_eq!(L1Progress::<Test>::get(ChainId(1)).last(L1Stage::Proven), 0);
+	});
+}
+
+#[test]
+fn every_seal_has_the_batchs_fees_credited_once() {
+	new_test_ext().execute_with(|| {
+		let ops = deposits(5);
+		// Filled: sealed by the op that fills it.
+		apply(&ops[0], 7);
+		apply(&ops[1], 7);
+		assert_eq!(settlements(), 1);
+		// Asked by the ledger, for an op that cannot join it.
+		apply(&ops[2], 7);
+		Batches::seal_open_batch();
+		assert_eq!((LastSealed::<Test>::get(), settlements()), (2, 2));
+		// Nothing open: nothing sealed, nothing settled.
+		Batches::seal_open_batch();
+		assert_eq!((LastSealed::<Test>::get(), settlements()), (2, 2));
+		// Due.
+		apply(&ops[3], 7);
+		Batches::on_initialize(System::block_number() + 3);
+		assert_eq!((LastSealed::<Test>::get(), settlements()), (3, 3));
 	});
 }

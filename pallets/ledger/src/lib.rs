@@ -20,7 +20,11 @@
 //! - Priority ops (Deposit, FullExit) come from the L1 contracts through the oracle pallet,
 //!   which calls [`Pallet::apply_priority`] once a quorum attested them, strictly in each
 //!   chain's priority-id order.
-//! - Every applied op is handed to [`Config::OnApplied`] (the batches pallet), in order.
+//! - Every applied op is handed to [`Config::Batches`] (the batches pallet), in order. Fees are
+//!   not credited op by op: the STF collects them in the open batch's fee registers
+//!   ([`OpenBatchFees`]), and the batches pallet has them credited to the fee account when it
+//!   seals the batch ([`SettleFees`]). An op that cannot join the open batch (the fee account
+//!   changed, or its fee would need a fifth fee token) has the open batch sealed first.
 //!
 //! A rejected op returns a typed error and changes nothing: the STF checks everything before it
 //! writes.
@@ -45,14 +49,28 @@ pub use weights::WeightInfo;
 
 use concord_primitives::{ops::AppliedOp, stf::BatchContext};
 
-/// What receives the ops the ledger applies, in the order they were applied, with the context
-/// they were applied in (the fee account their fees went to).
-pub trait OnApplied {
+/// What seals the ledger's ops into batches: the batches pallet.
+pub trait BatchSink {
+	/// Receives an applied op, in order, with the context of the batch it joins (its fee
+	/// account and the fees collected so far, this op's included).
 	fn on_applied(op: &AppliedOp, ctx: &BatchContext);
+	/// Seals the open batch, if any, now: the next op cannot join it.
+	fn seal_open_batch();
 }
 
-impl OnApplied for () {
-	fn on_applied(_: &AppliedOp, _: &BatchContext) {}
+/// Credits the fees of the batch being sealed: the ledger, called by the batches pallet.
+pub trait SettleFees {
+	fn settle_fees();
+}
+
+impl SettleFees for () {
+	fn settle_fees() {}
+}
+
+impl<T: pallet::Config> SettleFees for pallet::Pallet<T> {
+	fn settle_fees() {
+		pallet::Pallet::<T>::settle_open_batch_fees()
+	}
 }
 
 #[frame_support::pallet]
@@ -61,7 +79,7 @@ pub mod pallet {
 	use concord_primitives::{
 		account::{AccountId as L2AccountId, TokenId, TOKEN_ID_BITS},
 		ops::{ChainId, Op, OpType, SignedOp},
-		stf::{self, BatchContext, StfError},
+		stf::{self, BatchContext, StfError, FEE_REGISTERS},
 	};
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
@@ -134,8 +152,8 @@ pub mod pallet {
 	pub trait Config: frame_system::Config {
 		/// Registers chains and tokens and sets the fee account (root on the dev chain).
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
-		/// Receives every applied op, in order: the batches pallet.
-		type OnApplied: OnApplied;
+		/// Receives every applied op, in order, and seals batches: the batches pallet.
+		type Batches: BatchSink;
 		/// The highest transaction-pool priority an L2 op can have, however large its fee. The
 		/// runtime keeps the oracle's, provers' and governance's calls above it.
 		#[pallet::constant]
@@ -201,6 +219,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type FeeAccount<T> = StorageValue<_, L2AccountId>;
 
+	/// The open batch's fee account and the fees its ops collected, by token: credited to
+	/// that account when the batch is sealed. Absent while no batch is open.
+	#[pallet::storage]
+	pub type OpenBatchFees<T> = StorageValue<_, BatchContext>;
+
 	/// The owners' Ethereum signatures of applied ChangePubKeys, by (account, nonce): the L1
 	/// contracts need them at commit.
 	#[pallet::storage]
@@ -249,6 +272,11 @@ pub mod pallet {
 		AccountCreated {
 			account: L2AccountId,
 			l1_address: [u8; 20],
+		},
+		/// A sealed batch's fees were credited to its fee account: (token, amount) per token.
+		FeesCredited {
+			account: L2AccountId,
+			fees: BoundedVec<(TokenId, u128), ConstU32<{ FEE_REGISTERS as u32 }>>,
 		},
 	}
 
@@ -321,6 +349,9 @@ pub mod pallet {
 		InvalidMinFee,
 		/// The chain id belonged to a removed chain: it is never registered again.
 		ChainRemoved,
+		/// The open batch collects fees in four other tokens already (the ledger seals it
+		/// before such an op, so only a bug reaches this).
+		FeeTokensFull,
 	}
 
 	impl<T> From<StfError> for Error<T> {
@@ -342,6 +373,7 @@ pub mod pallet {
 				StfError::InvalidPubkey => Error::InvalidPubkey,
 				StfError::NotSigned => Error::NotSigned,
 				StfError::BadSignature => Error::BadSignature,
+				StfError::FeeTokensFull => Error::FeeTokensFull,
 			}
 		}
 	}
@@ -583,13 +615,54 @@ pub mod pallet {
 		fn apply_signed(op: &SignedOp) -> DispatchResult {
 			Self::fee_multiple(&op.op)?;
 			let fee_account = FeeAccount::<T>::get().ok_or(Error::<T>::NoFeeAccount)?;
-			let ctx = BatchContext { fee_account };
+			let mut ctx = Self::join_batch(fee_account, op.op.fee());
 			let applied = Self::track_created(|state| {
-				stf::apply_signed_with(state, op, &ctx, concord_host::verify_eddsa_poseidon)
+				stf::apply_signed_with(state, op, &mut ctx, concord_host::verify_eddsa_poseidon)
 			})?;
 			OpsInBlock::<T>::mutate(|count| *count = count.saturating_add(1));
 			Self::applied(&applied, &ctx);
 			Ok(())
+		}
+
+		/// The context an op paying `fee` applies in with fees going to `fee_account`: the open
+		/// batch's if the op can join it (then `true`), else a new batch's.
+		fn batch_for(
+			fee_account: L2AccountId,
+			fee: Option<(TokenId, u128)>,
+		) -> (BatchContext, bool) {
+			match OpenBatchFees::<T>::get() {
+				Some(open)
+					if open.fee_account == fee_account
+						&& fee.is_none_or(|(token, _)| open.fees.can_collect(token)) =>
+				{
+					(open, true)
+				}
+				_ => (BatchContext::new(fee_account), false),
+			}
+		}
+
+		/// [`Self::batch_for`], sealing the open batch first if the op cannot join it.
+		fn join_batch(fee_account: L2AccountId, fee: Option<(TokenId, u128)>) -> BatchContext {
+			let (ctx, joins_open) = Self::batch_for(fee_account, fee);
+			if !joins_open {
+				T::Batches::seal_open_batch();
+			}
+			ctx
+		}
+
+		/// Credits the open batch's fees to its fee account: called as the batch is sealed.
+		pub fn settle_open_batch_fees() {
+			let Some(mut ctx) = OpenBatchFees::<T>::take() else {
+				return;
+			};
+			let fees = ctx.fees.registers().to_vec();
+			stf::settle_fees(&mut StorageState::<T>::new(), &mut ctx);
+			if !fees.is_empty() {
+				Self::deposit_event(Event::FeesCredited {
+					account: ctx.fee_account,
+					fees: BoundedVec::truncate_from(fees),
+				});
+			}
 		}
 
 		/// Checks that `eth_signature` is the Ethereum signature of the ChangePubKey `op` by
@@ -680,9 +753,11 @@ pub mod pallet {
 				// Applies now: reject it unless it would succeed.
 				let fee_account =
 					FeeAccount::<T>::get().ok_or(Self::refusal(Error::<T>::NoFeeAccount))?;
-				let ctx = BatchContext { fee_account };
+				// As `apply_signed` will: in the open batch if the op can join it, else in a
+				// new one.
+				let (mut ctx, _) = Self::batch_for(fee_account, op.op.fee());
 				frame_support::storage::with_transaction_unchecked(|| {
-					let result = stf::apply(&mut StorageState::<T>::new(), &op.op, &ctx);
+					let result = stf::apply(&mut StorageState::<T>::new(), &op.op, &mut ctx);
 					frame_support::storage::TransactionOutcome::Rollback(result)
 				})
 				.map_err(refused)?;
@@ -711,10 +786,8 @@ pub mod pallet {
 				NextPriorityId::<T>::get(chain) == priority_id,
 				Error::<T>::PriorityOutOfOrder
 			);
-			let ctx = BatchContext {
-				fee_account: FeeAccount::<T>::get().unwrap_or_default(),
-			};
-			let applied = Self::track_created(|state| stf::apply(state, op, &ctx))?;
+			let mut ctx = Self::join_batch(FeeAccount::<T>::get().unwrap_or_default(), None);
+			let applied = Self::track_created(|state| stf::apply(state, op, &mut ctx))?;
 			NextPriorityId::<T>::insert(chain, priority_id + 1);
 			Self::applied(&applied, &ctx);
 			Ok(applied)
@@ -738,7 +811,8 @@ pub mod pallet {
 		}
 
 		fn applied(applied: &AppliedOp, ctx: &BatchContext) {
-			T::OnApplied::on_applied(applied, ctx);
+			OpenBatchFees::<T>::put(ctx);
+			T::Batches::on_applied(applied, ctx);
 			Self::deposit_event(Event::OpApplied { op: *applied.op() });
 		}
 	}

@@ -1,4 +1,5 @@
-//! A runtime with System and the ledger, recording the ops the ledger hands on.
+//! A runtime with System and the ledger, recording the ops the ledger hands on and the
+//! batches it has sealed (each seal settles the batch's fees, as the batches pallet does).
 
 use crate as pallet_concord_ledger;
 use concord_primitives::{ops::AppliedOp, stf::BatchContext};
@@ -29,21 +30,43 @@ parameter_types! {
 }
 
 thread_local! {
-	/// The ops the ledger handed to `OnApplied`, in order.
+	/// The ops the ledger handed to `BatchSink`, in order.
 	pub static APPLIED: RefCell<Vec<AppliedOp>> = const { RefCell::new(Vec::new()) };
+	/// How many ops each sealed batch held.
+	pub static SEALED: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Records applied ops; seals when the ledger asks (or `seal` is called).
 pub struct RecordApplied;
 
-impl crate::OnApplied for RecordApplied {
+impl crate::BatchSink for RecordApplied {
 	fn on_applied(op: &AppliedOp, _: &BatchContext) {
 		APPLIED.with(|applied| applied.borrow_mut().push(*op));
 	}
+
+	fn seal_open_batch() {
+		seal();
+	}
+}
+
+/// Seals the ops applied since the last seal, if any, and settles their fees.
+pub fn seal() {
+	let sealed: usize = SEALED.with(|sealed| sealed.borrow().iter().sum());
+	let open = APPLIED.with(|applied| applied.borrow().len()) - sealed;
+	if open > 0 {
+		SEALED.with(|sealed| sealed.borrow_mut().push(open));
+		<Ledger as crate::SettleFees>::settle_fees();
+	}
+}
+
+/// How many ops each sealed batch held.
+pub fn sealed() -> Vec<usize> {
+	SEALED.with(|sealed| sealed.borrow().clone())
 }
 
 impl crate::Config for Test {
 	type GovernanceOrigin = EnsureRoot<u64>;
-	type OnApplied = RecordApplied;
+	type Batches = RecordApplied;
 	type MaxOpPriority = MaxOpPriority;
 	type MaxOpsPerBlock = MaxOpsPerBlock;
 	type MaxChains = ConstU32<3>;
@@ -76,6 +99,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		APPLIED.with(|applied| applied.borrow_mut().clear());
+		SEALED.with(|sealed| sealed.borrow_mut().clear());
 	});
 	ext
 }

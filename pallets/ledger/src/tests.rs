@@ -1,5 +1,6 @@
 use crate::{mock::*, pallet::*, Error, Event};
 use concord_primitives::{
+	account::TokenId,
 	eddsa::PrivateKey,
 	ops::{
 		eth_address, ChainId, ChangePubKey, Deposit, FullExit, Op, OpType, SignedOp, Transfer,
@@ -10,6 +11,7 @@ use frame_support::{
 	assert_noop, assert_ok,
 	pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
 	traits::Authorize,
+	BoundedVec,
 };
 use sp_runtime::DispatchError;
 
@@ -303,8 +305,24 @@ fn a_signed_transfer_applies_and_pays_its_fee() {
 		System::assert_last_event(Event::OpApplied { op: op.op }.into());
 		assert_eq!(Balances::<Test>::get(1, 1), 896);
 		assert_eq!(Balances::<Test>::get(2, 1), 149);
-		assert_eq!(Balances::<Test>::get(0, 1), 5);
 		assert_eq!(Accounts::<Test>::get(1).unwrap().nonce, 2);
+		// The fees (two key changes' and this one's) wait in the open batch until it is sealed.
+		assert_eq!(Balances::<Test>::get(0, 1), 0);
+		let open = OpenBatchFees::<Test>::get().unwrap();
+		assert_eq!(
+			(open.fee_account, open.fees.registers()),
+			(0, &[(1, 5)][..])
+		);
+		seal();
+		assert_eq!(Balances::<Test>::get(0, 1), 5);
+		assert_eq!(OpenBatchFees::<Test>::get(), None);
+		System::assert_last_event(
+			Event::FeesCredited {
+				account: 0,
+				fees: BoundedVec::truncate_from(vec![(1, 5)]),
+			}
+			.into(),
+		);
 		let kinds: Vec<u8> = APPLIED.with(|a| {
 			a.borrow()
 				.iter()
@@ -629,5 +647,92 @@ fn a_block_takes_at_most_max_ops_per_block_l2_ops_and_the_rest_wait() {
 		assert_eq!(OpsInBlock::<Test>::get(), 0);
 		assert!(authorize(&next).is_ok());
 		assert_ok!(submit(next));
+	});
+}
+
+/// Alice's transfer to Bob of 1 unit of `token`, paying `fee` in it.
+fn transfer_in(token: TokenId, fee: u128, nonce: u32) -> SignedOp {
+	let op = Op::Transfer(Transfer {
+		from: 1,
+		to: 2,
+		token,
+		amount: 1,
+		fee,
+		nonce,
+	});
+	signed(&key(1), op)
+}
+
+#[test]
+fn an_op_paying_in_a_fifth_fee_token_has_the_open_batch_sealed_first() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		funded();
+		// Tokens 2 to 5 on chain 2, 100 of each deposited to Alice, accepted for Transfer fees.
+		for token in 2..=5 {
+			if token > 2 {
+				assert_ok!(Ledger::register_token(
+					RuntimeOrigin::root(),
+					token,
+					ChainId(2),
+					[token as u8; 20],
+					18
+				));
+			}
+			let deposit = Op::Deposit(Deposit {
+				chain_id: ChainId(2),
+				priority_id: u64::from(token) - 2,
+				to_address: alice(),
+				token,
+				amount: 100,
+			});
+			assert_ok!(Ledger::apply_priority(&deposit));
+			assert_ok!(Ledger::set_min_fee(
+				RuntimeOrigin::root(),
+				OpType::Transfer,
+				token,
+				Some(1)
+			));
+		}
+		let open_before = APPLIED.with(|applied| applied.borrow().len());
+		assert!(sealed().is_empty());
+		// Tokens 1 (the key changes' fees), 2, 3 and 4 fill the four registers.
+		for token in 2..=4 {
+			assert_ok!(submit(transfer_in(token, 2, u32::from(token) - 1)));
+		}
+		assert!(sealed().is_empty());
+		let registers = OpenBatchFees::<Test>::get().unwrap().fees;
+		assert_eq!(registers.registers(), [(1, 2), (2, 2), (3, 2), (4, 2)]);
+		// The pool admits the fifth token's op (in a block with room): it will apply in a new
+		// batch.
+		Ledger::on_finalize(1);
+		System::set_block_number(2);
+		let fifth = transfer_in(5, 2, 4);
+		assert_eq!(authorize(&fifth).map(|_| ()), Ok(()));
+		assert_ok!(submit(fifth));
+		assert_eq!(sealed(), [open_before + 3]);
+		for token in 1..=4 {
+			assert_eq!(Balances::<Test>::get(0, token), 2);
+		}
+		let open = OpenBatchFees::<Test>::get().unwrap();
+		assert_eq!(open.fees.registers(), [(5, 2)]);
+		assert_eq!(Balances::<Test>::get(0, 5), 0);
+	});
+}
+
+#[test]
+fn a_new_fee_account_is_paid_from_the_next_batch_on() {
+	new_test_ext().execute_with(|| {
+		funded();
+		assert_ok!(submit(signed(&key(1), transfer(10, 3, 1))));
+		assert_ok!(Ledger::set_fee_account(RuntimeOrigin::root(), 2));
+		// The fee account of the open batch does not change: the next op seals it first.
+		assert_eq!(OpenBatchFees::<Test>::get().unwrap().fee_account, 0);
+		assert_ok!(submit(signed(&key(1), transfer(10, 4, 2))));
+		assert_eq!(sealed().len(), 1);
+		assert_eq!(Balances::<Test>::get(0, 1), 2 * MIN_FEE + 3);
+		assert_eq!(Balances::<Test>::get(2, 1), 50 - MIN_FEE + 10 + 10);
+		seal();
+		assert_eq!(Balances::<Test>::get(2, 1), 50 - MIN_FEE + 10 + 10 + 4);
 	});
 }

@@ -78,7 +78,7 @@ fn seal_open_batch() {
 /// Proves the batch `builder` holds, checks its pubdata is what the appchain sealed, submits
 /// the proof and returns the state after it.
 fn prove_and_submit(key: &prover::BatchProvingKey, builder: BatchBuilder, batch: u64) -> TreeState {
-	let (state, witness) = builder.finish();
+	let (state, witness) = builder.finish().unwrap();
 	let sealed = pallet_concord_batches::Pubdata::<Test>::get(batch).expect("sealed");
 	assert_eq!(
 		witness.pubdata(),
@@ -461,7 +461,7 @@ fn the_runtime_and_the_provers_witness_path_agree_on_random_ops() {
 			}
 			if ops_in_batch == SLOTS {
 				let batch = pallet_concord_batches::LastSealed::<Test>::get();
-				let (state, witness) = builder.finish();
+				let (state, witness) = builder.finish().unwrap();
 				assert_eq!(
 					witness.pubdata(),
 					pallet_concord_batches::Pubdata::<Test>::get(batch)
@@ -481,7 +481,9 @@ fn the_runtime_and_the_provers_witness_path_agree_on_random_ops() {
 			rejected >= 5,
 			"the sequence exercises refusals ({rejected})"
 		);
-		let (state, _) = builder.finish();
+		// Both sides seal the last batch, crediting its fees.
+		seal_open_batch();
+		let (state, _) = builder.finish().unwrap();
 		assert_same_state(&StorageState::<Test>::new(), &state);
 	});
 }

@@ -43,7 +43,7 @@ parameter_types! {
 
 impl pallet_concord_ledger::Config for Test {
 	type GovernanceOrigin = EnsureRoot<u64>;
-	type OnApplied = Batches;
+	type Batches = Batches;
 	type MaxOpPriority = MaxOpPriority;
 	type MaxOpsPerBlock = MaxOpsPerBlock;
 	type MaxChains = ConstU32<4>;
@@ -61,6 +61,7 @@ pub const SLOTS: u32 = 4;
 impl pallet_concord_batches::Config for Test {
 	type SlotsPerBatch = ConstU32<SLOTS>;
 	type SealInterval = ConstU64<3>;
+	type Fees = Ledger;
 	type WeightInfo = ();
 }
 

@@ -13,7 +13,7 @@ use frame_support::{
 	traits::{fungible::Inspect, Get},
 	BoundedVec,
 };
-use pallet_concord_ledger::OnApplied;
+use pallet_concord_ledger::BatchSink;
 use sp_runtime::DispatchError;
 
 const PROVER: u64 = 7;
@@ -39,9 +39,9 @@ fn registry_state() -> TreeState {
 /// pallet, as the ledger hands ops over.
 fn seal(count: u64) {
 	let mut state = registry_state();
-	let ctx = BatchContext { fee_account: 0 };
+	let mut ctx = BatchContext::new(0);
 	for id in 0..count {
-		let applied = concord_primitives::stf::apply(&mut state, &deposit(id), &ctx).unwrap();
+		let applied = concord_primitives::stf::apply(&mut state, &deposit(id), &mut ctx).unwrap();
 		Batches::on_applied(&applied, &ctx);
 	}
 	assert_eq!(pallet_concord_batches::LastSealed::<Test>::get(), count);
@@ -226,8 +226,8 @@ fn a_real_proof_of_a_sealed_batch_is_accepted() {
 	new_test_ext(key_bytes).execute_with(|| {
 		let mut builder = BatchBuilder::new(registry_state(), 1, 0, 1);
 		let applied = builder.push(&deposit(0), None).unwrap();
-		Batches::on_applied(&applied, &BatchContext { fee_account: 0 });
-		let (_, witness) = builder.finish();
+		Batches::on_applied(&applied, &BatchContext::new(0));
+		let (_, witness) = builder.finish().unwrap();
 		let header = pallet_concord_batches::Headers::<Test>::get(1).unwrap();
 		assert_eq!(
 			header.pubdata_hash,

@@ -34,17 +34,18 @@ pub fn is_mine(batch: u64, size: u64, index: u64) -> bool {
 }
 
 /// Applies a batch's ops without their signatures (they were checked when the batch was
-/// built; the proof checks them again): how a prover or auditor catches up on batches it
-/// does not prove.
+/// built; the proof checks them again), then credits its fees: how a prover or auditor
+/// catches up on batches it does not prove.
 pub fn replay(
 	state: &mut TreeState,
 	fee_account: AccountId,
 	ops: &[Op],
 ) -> Result<(), stf::StfError> {
-	let ctx = BatchContext { fee_account };
+	let mut ctx = BatchContext::new(fee_account);
 	for op in ops {
-		stf::apply(state, op, &ctx)?;
+		stf::apply(state, op, &mut ctx)?;
 	}
+	stf::settle_fees(state, &mut ctx);
 	Ok(())
 }
 
@@ -244,7 +245,10 @@ impl Prover {
 					reason: format!("witness of {op:?}: {error:?}"),
 				})?;
 		}
-		let (state, witness) = builder.finish();
+		let (state, witness) = builder.finish().map_err(|error| RelayerError::Batch {
+			batch,
+			reason: format!("fee settlement: {error}"),
+		})?;
 		let new_root = fr_to_be_bytes(&witness.new_root);
 		tracing::info!(batch, ops = ops.len(), "proving");
 		let started = std::time::Instant::now();

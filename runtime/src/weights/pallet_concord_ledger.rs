@@ -106,6 +106,10 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 			.saturating_add(T::DbWeight::get().writes(4))
 			// Ledger::MinFees (r:1) and Ledger::OpsInBlock (r:1 w:1), added to the benchmarked figure.
 			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
+			// Ledger::OpenBatchFees (r:1 w:1), and the seal of the open batch an op cannot join,
+			// added until the next benchmark run.
+			.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+			.saturating_add(<super::pallet_concord_batches::WeightInfo<T> as pallet_concord_batches::WeightInfo>::seal_on_initialize())
 	}
 	/// Storage: `Ledger::Accounts` (r:2 w:1)
 	/// Proof: `Ledger::Accounts` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
@@ -134,6 +138,10 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 			.saturating_add(T::DbWeight::get().writes(5))
 			// Ledger::MinFees (r:1) and Ledger::OpsInBlock (r:1 w:1), added to the benchmarked figure.
 			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
+			// Ledger::OpenBatchFees (r:1 w:1), and the seal of the open batch an op cannot join,
+			// added until the next benchmark run.
+			.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+			.saturating_add(<super::pallet_concord_batches::WeightInfo<T> as pallet_concord_batches::WeightInfo>::seal_on_initialize())
 	}
 	/// Storage: `Ledger::Accounts` (r:2 w:0)
 	/// Proof: `Ledger::Accounts` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
