@@ -16,10 +16,11 @@ import { ethers } from "ethers";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "primitives", "test-vectors", "circomlib.json");
 
-// Must equal `concord_primitives::eddsa::L2_KEY_MESSAGE`.
+// Must equal `concord_primitives::eddsa::l2_key_message(network)`.
+const L2_KEY_NETWORK = 0x0102_0304;
 const L2_KEY_MESSAGE =
-	"Concord L2 key: sign this message to control your Concord account on every chain. " +
-	"Only sign it on a Concord site.";
+	`Concord L2 key for network 0x${L2_KEY_NETWORK.toString(16).padStart(8, "0")}: sign this ` +
+	"message to control your Concord account on every chain. Only sign it on a Concord site.";
 
 const poseidon = await buildPoseidon();
 const eddsa = await buildEddsa();
@@ -92,8 +93,9 @@ function keyVector(prv, k) {
 
 const eddsaVectors = privateKeys.map(keyVector);
 
-// L2 key derivation: an Ethereum key signs L2_KEY_MESSAGE (EIP-191 personal_sign); the L2
-// private key is keccak256 of the 65-byte signature r || s || v with v in {27, 28}.
+// L2 key derivation: an Ethereum key signs L2_KEY_MESSAGE, the key message of network
+// L2_KEY_NETWORK (EIP-191 personal_sign); the L2 private key is keccak256 of the 65-byte
+// signature r || s || v with v in {27, 28}.
 const ethWallet = new ethers.Wallet(ethers.utils.hexlify(keccak("concord/l2-key/eth-wallet")));
 const ethSignature = ethers.utils.arrayify(await ethWallet.signMessage(L2_KEY_MESSAGE));
 check(ethSignature.length === 65 && (ethSignature[64] === 27 || ethSignature[64] === 28), "65-byte signature");
@@ -109,6 +111,7 @@ const vectors = {
 	blake512: blakeVectors,
 	eddsa: eddsaVectors,
 	l2_key: {
+		network: L2_KEY_NETWORK,
 		message: L2_KEY_MESSAGE,
 		eth_address: ethWallet.address,
 		eth_signature: hex(ethSignature),

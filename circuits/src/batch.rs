@@ -22,8 +22,9 @@
 //!   its address or on an empty one, which it then owns; a ChangePubKey's owner in the pubdata
 //!   is the account's address and its new key unpacks to a curve point; a FullExit withdraws
 //!   either nothing or the whole balance, and the whole balance only to the account's owner;
-//! - the commitment `sha256(batch_number ‖ old_root ‖ new_root ‖ sha256(pubdata)) mod 2^253`
-//!   is the public input.
+//! - every L2 signature is over the op's message on the batch's network;
+//! - the commitment `sha256(batch_number ‖ network ‖ old_root ‖ new_root ‖ sha256(pubdata))
+//!   mod 2^253` is the public input.
 //!
 //! What only the appchain checks, because it is not part of the tree: the chain and token
 //! registries, per-chain liquidity, that new account ids are allocated in order and that an
@@ -68,7 +69,7 @@ impl BatchCircuit {
 	/// A circuit of `slots` Noop slots on the empty state: the shape for the key setup, which
 	/// reads no witness values.
 	pub fn blank(slots: usize) -> Self {
-		let (_, witness) = BatchBuilder::new(TreeState::<MemoryStore>::new(), 0, 0, slots)
+		let (_, witness) = BatchBuilder::new(TreeState::<MemoryStore>::new(), 0, 0, 0, slots)
 			.finish()
 			.expect("Noops on the empty state");
 		BatchCircuit { witness }
@@ -85,6 +86,8 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
 		let w = &self.witness;
 		let commitment = FpVar::new_input(cs.clone(), || Ok(w.commitment()))?;
 		let batch_number = UInt64::new_witness(cs.clone(), || Ok(w.batch_number))?;
+		let network = UInt32::new_witness(cs.clone(), || Ok(w.network))?;
+		let network_value = Boolean::le_bits_to_fp(&network.to_bits_le()?)?;
 		let fee_account = uint_bits(cs.clone(), u64::from(w.fee_account), ACCOUNT_ID_BITS)?;
 		let fee_account_digits = digits_from_bits(&fee_account)?;
 		let old_root = FpVar::new_witness(cs.clone(), || Ok(w.old_root))?;
@@ -99,8 +102,14 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
 		let mut root = old_root.clone();
 		let mut collected = vec![FpVar::zero(); FEE_REGISTERS];
 		for slot in &w.slots {
-			let (slot_root, bytes) =
-				slot_constraints(cs.clone(), &root, &register_tokens, &mut collected, slot)?;
+			let (slot_root, bytes) = slot_constraints(
+				cs.clone(),
+				&root,
+				&network_value,
+				&register_tokens,
+				&mut collected,
+				slot,
+			)?;
 			root = slot_root;
 			pubdata.extend(bytes);
 		}
@@ -115,6 +124,7 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
 
 		let pubdata_hash = Sha256Gadget::digest(&pubdata)?;
 		let mut preimage = batch_number.to_bytes_be()?;
+		preimage.extend(network.to_bytes_be()?);
 		preimage.extend(be_bytes(&old_root)?);
 		preimage.extend(be_bytes(&new_root)?);
 		preimage.extend(pubdata_hash.0);
@@ -268,6 +278,7 @@ impl RegisterToken {
 fn slot_constraints(
 	cs: ConstraintSystemRef<Fr>,
 	root: &FpVar<Fr>,
+	network: &FpVar<Fr>,
 	register_tokens: &[RegisterToken],
 	collected: &mut [FpVar<Fr>],
 	slot: &SlotWitness,
@@ -329,7 +340,7 @@ fn slot_constraints(
 		y: a_new.pubkey_y.clone(),
 	};
 	let signature = SignatureVar::new_witness(cs.clone(), || Ok(slot.signature))?;
-	let valid = key.verify(&signed_message(&f)?, &signature)?;
+	let valid = key.verify(&signed_message(&f, network)?, &signature)?;
 	enforce_zero_if(&signed, &(FpVar::one() - FpVar::from(valid)))?;
 
 	// Touch B: the recipient.
@@ -420,9 +431,9 @@ fn settle_fees(
 	account_path.root(fee_account, &account.leaf(new_balance_root)?)
 }
 
-/// The signed message of the slot's op, as `Op::signed_message` (meaningful for L2-signed ops
-/// only; other slots do not check a signature).
-fn signed_message(f: &SlotFieldsVar) -> Result<FpVar<Fr>, SynthesisError> {
+/// The signed message of the slot's op on `network`, as `Op::signed_message` (meaningful for
+/// L2-signed ops only; other slots do not check a signature).
+fn signed_message(f: &SlotFieldsVar, network: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
 	use OpType::*;
 	let shift = |bits: u64| Fr::from(2u8).pow([bits]);
 	let chain = f.is_any(&[Withdraw, ChangePubKey]) * f.value(Field::Chain)?;
@@ -432,7 +443,8 @@ fn signed_message(f: &SlotFieldsVar) -> Result<FpVar<Fr>, SynthesisError> {
 		+ f.value(Field::Token)? * shift(40)
 		+ f.value(Field::Nonce)? * shift(56)
 		+ chain * shift(88)
-		+ to * shift(96);
+		+ to * shift(96)
+		+ network * shift(128);
 	let address = f.is_any(&[TransferToNew, Withdraw]) * f.value(Field::Address)?;
 	let amount = f.is_any(&[Transfer, TransferToNew, Withdraw]) * f.value(Field::Amount)?;
 	poseidon::hash(&[packed, address, amount, f.value(Field::Fee)?])
@@ -473,7 +485,7 @@ fn unpack_key(
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::request::{example_keys, example_request};
+	use crate::request::{example_keys, example_request, EXAMPLE_NETWORK};
 	use ark_relations::gr1cs::ConstraintSystem;
 	use concord_primitives::{
 		commitment::batch_commitment,
@@ -513,7 +525,11 @@ mod tests {
 		slot.fields.amount = tampered.amount;
 		slot.fields.fee = tampered.fee;
 		slot.fields.nonce = tampered.nonce;
-		slot.signature = key.sign(Op::Transfer(tampered).signed_message().unwrap());
+		slot.signature = key.sign(
+			Op::Transfer(tampered)
+				.signed_message(EXAMPLE_NETWORK)
+				.unwrap(),
+		);
 		witness
 	}
 
@@ -521,7 +537,7 @@ mod tests {
 	fn a_batch_with_every_op_kind_is_satisfiable_and_matches_the_state() {
 		let request = example_request(8);
 		let pre_root = request.pre_state().unwrap().tree().root();
-		let mut builder = BatchBuilder::new(request.pre_state().unwrap(), 1, 0, 8);
+		let mut builder = BatchBuilder::new(request.pre_state().unwrap(), 1, EXAMPLE_NETWORK, 0, 8);
 		for (op, signature) in &request.ops {
 			builder.push(op, *signature).unwrap();
 		}
@@ -545,7 +561,13 @@ mod tests {
 		);
 		assert_eq!(
 			witness.commitment(),
-			batch_commitment(1, witness.old_root, witness.new_root, &witness.pubdata())
+			batch_commitment(
+				1,
+				EXAMPLE_NETWORK,
+				witness.old_root,
+				witness.new_root,
+				&witness.pubdata()
+			)
 		);
 		let (satisfied, constraints) = synthesize(witness);
 		assert!(satisfied);
@@ -581,10 +603,17 @@ mod tests {
 		};
 		let signed = |op: Transfer| {
 			let op = Op::Transfer(op);
-			(op, Some(alice.sign(op.signed_message().unwrap()).pack()))
+			(
+				op,
+				Some(
+					alice
+						.sign(op.signed_message(EXAMPLE_NETWORK).unwrap())
+						.pack(),
+				),
+			)
 		};
 		request.ops = vec![signed(transfer), signed(in_token_2)];
-		let mut builder = BatchBuilder::new(request.pre_state().unwrap(), 1, 0, 3);
+		let mut builder = BatchBuilder::new(request.pre_state().unwrap(), 1, EXAMPLE_NETWORK, 0, 3);
 		for (op, signature) in &request.ops {
 			builder.push(op, *signature).unwrap();
 		}
@@ -684,7 +713,7 @@ mod tests {
 			Op::Transfer(valid),
 			Some(
 				alice
-					.sign(Op::Transfer(valid).signed_message().unwrap())
+					.sign(Op::Transfer(valid).signed_message(EXAMPLE_NETWORK).unwrap())
 					.pack(),
 			),
 		)];
@@ -715,6 +744,20 @@ mod tests {
 		bytes[1 + 4 + 4 + 2 + 15] += 1;
 		witness.slots[0].op = AppliedOp::decode_pubdata(&bytes).unwrap().0;
 		assert!(!synthesize(witness).0);
+	}
+
+	#[test]
+	fn ops_signed_for_another_network_are_unsatisfiable() {
+		// A prover replaying ops signed on one network in a batch of another: the commitment
+		// names the other network, and the signatures are not over its messages.
+		let witness = transfer_batch();
+		assert!(synthesize(witness.clone()).0);
+		let replayed = BatchWitness {
+			network: EXAMPLE_NETWORK + 1,
+			..witness
+		};
+		assert_ne!(replayed.commitment(), transfer_batch().commitment());
+		assert!(!synthesize(replayed).0);
 	}
 
 	#[test]

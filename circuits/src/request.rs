@@ -8,7 +8,9 @@ use codec::{Decode, Encode};
 use concord_primitives::{
 	account::{AccountId, TokenId},
 	eddsa::PrivateKey,
-	ops::{ChainId, ChangePubKey, Deposit, FullExit, Op, Transfer, TransferToNew, Withdraw},
+	ops::{
+		ChainId, ChangePubKey, Deposit, FullExit, NetworkId, Op, Transfer, TransferToNew, Withdraw,
+	},
 	stf::{self, BatchContext, StfError, TreeState},
 };
 use core::fmt;
@@ -24,6 +26,8 @@ pub struct BatchRequest {
 	/// Ops applied before the batch, in order (the state the batch starts from).
 	pub history: Vec<RequestOp>,
 	pub batch_number: u64,
+	/// The network the ops are signed for.
+	pub network: NetworkId,
 	pub fee_account: AccountId,
 	/// The batch's ops, at most one per slot.
 	pub ops: Vec<RequestOp>,
@@ -70,7 +74,7 @@ impl BatchRequest {
 		}
 		for (index, (op, signature)) in self.history.iter().enumerate() {
 			// Each history op as a batch of its own, its fee settled at once.
-			let mut ctx = BatchContext::new(self.fee_account);
+			let mut ctx = BatchContext::new(self.network, self.fee_account);
 			let result = match signature {
 				Some(signature) => stf::apply_signed(
 					&mut state,
@@ -93,6 +97,7 @@ impl BatchRequest {
 		let mut builder = BatchBuilder::new(
 			self.pre_state()?,
 			self.batch_number,
+			self.network,
 			self.fee_account,
 			slots,
 		);
@@ -108,6 +113,8 @@ impl BatchRequest {
 /// The chain and token of the example.
 pub const EXAMPLE_CHAIN: ChainId = ChainId(1);
 pub const EXAMPLE_TOKEN: TokenId = 1;
+/// The network the example's ops are signed for.
+pub const EXAMPLE_NETWORK: NetworkId = 0x0c0c_0001;
 
 /// The example's L2 keys: Alice's and Bob's (accounts 1 and 2), Carol's (account 3).
 pub fn example_keys() -> [PrivateKey; 3] {
@@ -119,7 +126,7 @@ pub fn example_keys() -> [PrivateKey; 3] {
 }
 
 fn signed(key: &PrivateKey, op: Op) -> RequestOp {
-	let message = op.signed_message().expect("an L2-signed op");
+	let message = op.signed_message(EXAMPLE_NETWORK).expect("an L2-signed op");
 	(op, Some(key.sign(message).pack()))
 }
 
@@ -219,6 +226,7 @@ pub fn example_request(slots: usize) -> BatchRequest {
 		chains: vec![(EXAMPLE_CHAIN, vec![EXAMPLE_TOKEN])],
 		history,
 		batch_number: 1,
+		network: EXAMPLE_NETWORK,
 		fee_account: 0,
 		ops: ops.into_iter().take(slots).collect(),
 	}

@@ -16,7 +16,7 @@ use concord_primitives::{
 	},
 	commitment::batch_commitment,
 	eddsa::{PublicKey, Signature},
-	ops::{batch_pubdata, AppliedOp, Op, OpType, SignedOp},
+	ops::{batch_pubdata, AppliedOp, NetworkId, Op, OpType, SignedOp},
 	stf::{self, BatchContext, BatchFees, StfError, TreeState, FEE_REGISTERS},
 	tree::{MembershipProof, MemoryStore, NodeStore},
 };
@@ -178,6 +178,8 @@ pub struct FeeSettlement {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchWitness {
 	pub batch_number: u64,
+	/// The network whose signatures the batch's ops carry; the commitment binds it.
+	pub network: NetworkId,
 	pub fee_account: AccountId,
 	pub old_root: Fr,
 	pub new_root: Fr,
@@ -201,6 +203,7 @@ impl BatchWitness {
 	pub fn commitment(&self) -> Fr {
 		batch_commitment(
 			self.batch_number,
+			self.network,
 			self.old_root,
 			self.new_root,
 			&self.pubdata(),
@@ -259,11 +262,12 @@ pub struct BatchBuilder<S: NodeStore + Default + Clone = MemoryStore> {
 }
 
 impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
-	/// Starts batch `batch_number` of a circuit with `slots` slots on `state`, with fees going
-	/// to `fee_account`.
+	/// Starts batch `batch_number` of network `network` for a circuit with `slots` slots on
+	/// `state`, with fees going to `fee_account`.
 	pub fn new(
 		state: TreeState<S>,
 		batch_number: u64,
+		network: NetworkId,
 		fee_account: AccountId,
 		slots: usize,
 	) -> Self {
@@ -273,7 +277,7 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			state,
 			tree,
 			batch_number,
-			ctx: BatchContext::new(fee_account),
+			ctx: BatchContext::new(network, fee_account),
 			capacity: slots,
 			old_root,
 			slots: Vec::with_capacity(slots),
@@ -328,6 +332,7 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 		let fee_settlement = self.witness_settlement(&fees)?;
 		let witness = BatchWitness {
 			batch_number: self.batch_number,
+			network: self.ctx.network,
 			fee_account: self.ctx.fee_account,
 			old_root: self.old_root,
 			new_root: self.tree.root(),

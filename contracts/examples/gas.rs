@@ -30,12 +30,14 @@ use concord_contracts::{
 use concord_primitives::{
 	commitment::fr_to_be_bytes,
 	eddsa::PrivateKey,
-	ops::{ChainId, ChangePubKey, Deposit, FullExit, Op, Transfer, Withdraw},
+	ops::{ChainId, ChangePubKey, Deposit, FullExit, NetworkId, Op, Transfer, Withdraw},
 	stf::TreeState,
 };
 use sha2::{Digest, Sha256};
 use std::time::Instant;
 
+/// The network the example's contract is deployed for and its ops are signed on.
+const NETWORK: NetworkId = 1;
 const CHAIN: ChainId = ChainId(1);
 const ETH: u16 = 0;
 const DEPOSIT: u128 = 1_000_000_000_000_000_000;
@@ -128,7 +130,7 @@ async fn main() {
 	let sign_l2 = |i: usize, op: Op| {
 		(
 			op,
-			Some(l2_key(i).sign(op.signed_message().unwrap()).pack()),
+			Some(l2_key(i).sign(op.signed_message(NETWORK).unwrap()).pack()),
 		)
 	};
 	let mut kinds: Vec<(&'static str, Vec<SignedOp>, Vec<Bytes>)> = Vec::new();
@@ -169,7 +171,9 @@ async fn main() {
 			.iter()
 			.enumerate()
 			.map(|(i, change)| {
-				let signature = users[i].sign_message_sync(&change.eth_message()).unwrap();
+				let signature = users[i]
+					.sign_message_sync(&change.eth_message(NETWORK))
+					.unwrap();
 				Bytes::from(signature.as_bytes().to_vec())
 			})
 			.collect(),
@@ -231,7 +235,7 @@ async fn main() {
 	));
 	let mut batches = Vec::new();
 	for (number, (kind, ops, signatures)) in kinds.into_iter().enumerate() {
-		let mut builder = BatchBuilder::new(state, number as u64 + 1, 0, slots);
+		let mut builder = BatchBuilder::new(state, number as u64 + 1, NETWORK, 0, slots);
 		for (op, signature) in &ops {
 			builder.push(op, *signature).expect("op applies");
 		}
@@ -284,6 +288,7 @@ async fn main() {
 		provider.clone(),
 		Config {
 			verifier,
+			networkId: NETWORK,
 			chainId: CHAIN.0,
 			chainIds: vec![CHAIN.0],
 			priorityExpiry: 3600,

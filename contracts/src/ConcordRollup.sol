@@ -21,6 +21,8 @@ contract ConcordRollup {
 
     /// @notice Deployment parameters.
     /// @param verifier The generated Groth16 verifier of the batch circuit.
+    /// @param networkId The Concord network's id (its appchain's `Ledger::Network`): the batch
+    /// commitment and every ChangePubKey authorisation include it.
     /// @param chainId This chain's Concord chain id (not its EVM chain id): the pubdata's ops
     /// with this id are this contract's.
     /// @param chainIds Every Concord chain id of the system, this one included, distinct: an op
@@ -37,6 +39,7 @@ contract ConcordRollup {
     /// @param tokenAddresses their ERC-20s (address(0): the native coin).
     struct Config {
         IConcordVerifier verifier;
+        uint32 networkId;
         uint8 chainId;
         uint8[] chainIds;
         uint64 priorityExpiry;
@@ -158,6 +161,7 @@ contract ConcordRollup {
     // ------------------------------------------------------------------ state
 
     IConcordVerifier public immutable verifier;
+    uint32 public immutable networkId;
     uint8 public immutable chainId;
     uint64 public immutable priorityExpiry;
     /// @notice Wei each priority request pays (see `Config.requestFee`).
@@ -308,6 +312,7 @@ contract ConcordRollup {
             revert TokenListMismatch(config.tokenIds.length, config.tokenAddresses.length);
         }
         verifier = config.verifier;
+        networkId = config.networkId;
         chainId = config.chainId;
         priorityExpiry = config.priorityExpiry;
         requestFee = config.requestFee;
@@ -545,11 +550,12 @@ contract ConcordRollup {
 
     /// ChangePubKey's owner (the account's L1 address, in the pubdata) must have signed the
     /// key change; the circuit cannot check an ECDSA signature, so this contract does.
-    function _checkChangePubKey(bytes calldata op, uint256 slot, bytes calldata signature) internal pure {
+    function _checkChangePubKey(bytes calldata op, uint256 slot, bytes calldata signature) internal view {
         bytes32 digest = Pubdata.changePubKeyMessageHash(
             bytes32(Pubdata.uintAt(op, Pubdata.CPK_PUBKEY, 256)),
             uint32(Pubdata.uintAt(op, Pubdata.CPK_NONCE, 32)),
-            uint32(Pubdata.uintAt(op, Pubdata.CPK_ACCOUNT, 32))
+            uint32(Pubdata.uintAt(op, Pubdata.CPK_ACCOUNT, 32)),
+            networkId
         );
         address signer = Signatures.recover(digest, signature);
         if (signer == address(0) || signer != Pubdata.addressAt(op, Pubdata.CPK_OWNER)) {
@@ -584,7 +590,8 @@ contract ConcordRollup {
     // ------------------------------------------------------------------ prove
 
     /// @notice Proves committed batches in order (anyone). Each proof is checked against the
-    /// commitment recomputed here, sha256(n ‖ oldRoot ‖ newRoot ‖ sha256(pubdata)) mod 2^253,
+    /// commitment recomputed here, sha256(n ‖ networkId ‖ oldRoot ‖ newRoot ‖ sha256(pubdata))
+    /// mod 2^253,
     /// where oldRoot is the previous batch's proven root; the batch's sync hash chains the
     /// previous one's.
     function proveBatches(ProveBatchInfo[] calldata batches) external active {
@@ -602,7 +609,7 @@ contract ConcordRollup {
             if (uint256(batch.newRoot) >= R) revert RootNotInField(batch.newRoot);
             StoredBatch storage stored = _batches[number];
             uint256 commitment = uint256(
-                sha256(abi.encodePacked(number, root, batch.newRoot, stored.pubdataHash))
+                sha256(abi.encodePacked(number, networkId, root, batch.newRoot, stored.pubdataHash))
             ) & COMMITMENT_MASK;
             input[0] = commitment;
             if (!verifier.verifyProof(batch.proof, input)) revert InvalidProof(number);
@@ -974,13 +981,13 @@ contract ConcordRollup {
         return entry.id;
     }
 
-    /// @notice The digest an account's owner signs to authorize a ChangePubKey (see
-    /// `Pubdata.changePubKeyMessageHash`).
+    /// @notice The digest an account's owner signs to authorize a ChangePubKey on this
+    /// contract's network (see `Pubdata.changePubKeyMessageHash`).
     function changePubKeyMessageHash(bytes32 newPubkey, uint32 nonce, uint32 accountId)
         external
-        pure
+        view
         returns (bytes32)
     {
-        return Pubdata.changePubKeyMessageHash(newPubkey, nonce, accountId);
+        return Pubdata.changePubKeyMessageHash(newPubkey, nonce, accountId, networkId);
     }
 }

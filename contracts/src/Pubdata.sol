@@ -48,15 +48,16 @@ library Pubdata {
 
     /// @notice The EIP-191 digest of ChangePubKey's Ethereum message, as
     /// `concord_primitives::ops::ChangePubKey::eth_message_hash` (docs/protocol.md, "Signed
-    /// message"): a fixed 191-byte text with the key, nonce and account in lowercase hex.
-    function changePubKeyMessageHash(bytes32 newPubkey, uint32 nonce, uint32 accountId)
+    /// message"): a fixed 211-byte text with the key, nonce, account and network id in
+    /// lowercase hex.
+    function changePubKeyMessageHash(bytes32 newPubkey, uint32 nonce, uint32 accountId, uint32 networkId)
         internal
         pure
         returns (bytes32)
     {
         return keccak256(
             abi.encodePacked(
-                "\x19Ethereum Signed Message:\n191",
+                "\x19Ethereum Signed Message:\n211",
                 "Concord: set the L2 key of your account\nkey: 0x",
                 _hex16(bytes16(newPubkey)),
                 _hex16(bytes16(uint128(uint256(newPubkey)))),
@@ -64,6 +65,8 @@ library Pubdata {
                 bytes8(_hex16(bytes16(bytes4(nonce)))),
                 "\naccount: 0x",
                 bytes8(_hex16(bytes16(bytes4(accountId)))),
+                "\nnetwork: 0x",
+                bytes8(_hex16(bytes16(bytes4(networkId)))),
                 "\nOnly sign this message on a Concord site."
             )
         );

@@ -32,12 +32,12 @@ const bytesFrom = (label, length) => {
 	return Buffer.from(out.slice(0, length));
 };
 
-// sha256(uint64 batchNumber ‖ bytes32 oldRoot ‖ bytes32 newRoot ‖ bytes32 sha256(pubdata)),
-// big-endian, reduced modulo 2^253 by clearing the top three bits.
-function commitment(batchNumber, oldRoot, newRoot, pubdata) {
+// sha256(uint64 batchNumber ‖ uint32 network ‖ bytes32 oldRoot ‖ bytes32 newRoot ‖
+// bytes32 sha256(pubdata)), big-endian, reduced modulo 2^253 by clearing the top three bits.
+function commitment(batchNumber, network, oldRoot, newRoot, pubdata) {
 	const packed = ethers.utils.solidityPack(
-		["uint64", "bytes32", "bytes32", "bytes32"],
-		[batchNumber, hex32(oldRoot), hex32(newRoot), sha256(pubdata)],
+		["uint64", "uint32", "bytes32", "bytes32", "bytes32"],
+		[batchNumber, network, hex32(oldRoot), hex32(newRoot), sha256(pubdata)],
 	);
 	return BigInt("0x" + sha256(ethers.utils.arrayify(packed)).toString("hex")) & MASK_253;
 }
@@ -50,14 +50,21 @@ const syncHash = (prev, batchNumber, commitmentValue) =>
 	);
 
 const cases = [
-	{ batch_number: 0n, old_root: 0n, new_root: 0n, pubdata: Buffer.alloc(0) },
-	{ batch_number: 1n, old_root: 1n, new_root: 2n, pubdata: Buffer.from([0]) },
-	{ batch_number: U64_MAX, old_root: Q - 1n, new_root: Q - 1n, pubdata: Buffer.alloc(64, 0xff) },
+	{ batch_number: 0n, network: 0, old_root: 0n, new_root: 0n, pubdata: Buffer.alloc(0) },
+	{ batch_number: 1n, network: 1, old_root: 1n, new_root: 2n, pubdata: Buffer.from([0]) },
+	{
+		batch_number: U64_MAX,
+		network: 0xffffffff,
+		old_root: Q - 1n,
+		new_root: Q - 1n,
+		pubdata: Buffer.alloc(64, 0xff),
+	},
 ];
 // Pubdata lengths around SHA-256's block and padding boundaries (55/56/64 bytes) and larger.
 for (const [k, length] of [1, 55, 56, 63, 64, 65, 119, 120, 1000].entries()) {
 	cases.push({
 		batch_number: BigInt(keccakLabel(`commitment/${k}/batch`)) & U64_MAX,
+		network: Number(BigInt(keccakLabel(`commitment/${k}/network`)) & 0xffffffffn),
 		old_root: fieldFrom(`commitment/${k}/old_root`),
 		new_root: fieldFrom(`commitment/${k}/new_root`),
 		pubdata: bytesFrom(`commitment/${k}/pubdata`, length),
@@ -65,9 +72,10 @@ for (const [k, length] of [1, 55, 56, 63, 64, 65, 119, 120, 1000].entries()) {
 }
 
 const commitments = cases.map((c) => {
-	const value = commitment(c.batch_number, c.old_root, c.new_root, c.pubdata);
+	const value = commitment(c.batch_number, c.network, c.old_root, c.new_root, c.pubdata);
 	return {
 		batch_number: c.batch_number.toString(),
+		network: c.network,
 		old_root: c.old_root.toString(),
 		new_root: c.new_root.toString(),
 		pubdata: c.pubdata.toString("hex"),

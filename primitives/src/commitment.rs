@@ -8,7 +8,7 @@
 //! Every field element is written as its canonical integer in 32 big-endian bytes, the EVM's
 //! word order (`bytes32(uint256(x))` in Solidity).
 
-use crate::Fr;
+use crate::{ops::NetworkId, Fr};
 use alloc::vec::Vec;
 use ark_ff::{BigInt, PrimeField};
 use sha2::{Digest, Sha256};
@@ -44,31 +44,42 @@ pub fn fr_from_be_bytes(bytes: &[u8; 32]) -> Option<Fr> {
 /// The batch commitment in 32 big-endian bytes, as the L1 contract stores it:
 ///
 /// ```text
-/// digest = sha256(batch_number ‖ old_root ‖ new_root ‖ sha256(pubdata))   (104 bytes hashed)
+/// digest = sha256(batch_number ‖ network ‖ old_root ‖ new_root ‖ sha256(pubdata))   (108 bytes)
 ///          batch_number: 8 bytes, big-endian (Solidity uint64)
+///          network: the network id, 4 bytes, big-endian (Solidity uint32)
 ///          old_root, new_root: 32 bytes each, big-endian canonical field elements
 ///          sha256(pubdata): 32 bytes
 /// commitment = digest with the top 3 bits of byte 0 cleared (digest mod 2^253)
 /// ```
 ///
-/// In Solidity: `uint256(sha256(abi.encodePacked(uint64(n), oldRoot, newRoot,
-/// sha256(pubdata)))) & ((1 << 253) - 1)`. Reducing modulo 2^253 rather than modulo the field
-/// order keeps every 253-bit value below the BN254 scalar modulus (which exceeds 2^253) with a
-/// single mask, so the circuit and the contract need no modular reduction (the zkSync pattern).
-pub fn commitment_bytes(batch_number: u64, old_root: Fr, new_root: Fr, pubdata: &[u8]) -> [u8; 32] {
+/// In Solidity: `uint256(sha256(abi.encodePacked(uint64(n), uint32(networkId), oldRoot,
+/// newRoot, sha256(pubdata)))) & ((1 << 253) - 1)`. Reducing modulo 2^253 rather than modulo
+/// the field order keeps every 253-bit value below the BN254 scalar modulus (which exceeds
+/// 2^253) with a single mask, so the circuit and the contract need no modular reduction (the
+/// zkSync pattern). The network id is the one the batch's signatures were checked against: a
+/// proof made for one network's batch verifies on no other network.
+pub fn commitment_bytes(
+	batch_number: u64,
+	network: NetworkId,
+	old_root: Fr,
+	new_root: Fr,
+	pubdata: &[u8],
+) -> [u8; 32] {
 	let pubdata_hash: [u8; 32] = Sha256::digest(pubdata).into();
-	commitment_bytes_of_hash(batch_number, old_root, new_root, &pubdata_hash)
+	commitment_bytes_of_hash(batch_number, network, old_root, new_root, &pubdata_hash)
 }
 
 /// [`commitment_bytes`] from `sha256(pubdata)`, which is what the appchain stores of a batch.
 pub fn commitment_bytes_of_hash(
 	batch_number: u64,
+	network: NetworkId,
 	old_root: Fr,
 	new_root: Fr,
 	pubdata_hash: &[u8; 32],
 ) -> [u8; 32] {
 	let digest = Sha256::new()
 		.chain_update(batch_number.to_be_bytes())
+		.chain_update(network.to_be_bytes())
 		.chain_update(fr_to_be_bytes(&old_root))
 		.chain_update(fr_to_be_bytes(&new_root))
 		.chain_update(pubdata_hash)
@@ -80,19 +91,26 @@ pub fn commitment_bytes_of_hash(
 
 /// The batch commitment as a field element: the public input of the batch's Groth16 proof.
 /// See [`commitment_bytes`] for the exact layout.
-pub fn batch_commitment(batch_number: u64, old_root: Fr, new_root: Fr, pubdata: &[u8]) -> Fr {
-	let bytes = commitment_bytes(batch_number, old_root, new_root, pubdata);
+pub fn batch_commitment(
+	batch_number: u64,
+	network: NetworkId,
+	old_root: Fr,
+	new_root: Fr,
+	pubdata: &[u8],
+) -> Fr {
+	let bytes = commitment_bytes(batch_number, network, old_root, new_root, pubdata);
 	fr_from_be_bytes(&bytes).expect("a 253-bit integer is below the BN254 scalar modulus")
 }
 
 /// [`batch_commitment`] from `sha256(pubdata)`.
 pub fn batch_commitment_of_hash(
 	batch_number: u64,
+	network: NetworkId,
 	old_root: Fr,
 	new_root: Fr,
 	pubdata_hash: &[u8; 32],
 ) -> Fr {
-	let bytes = commitment_bytes_of_hash(batch_number, old_root, new_root, pubdata_hash);
+	let bytes = commitment_bytes_of_hash(batch_number, network, old_root, new_root, pubdata_hash);
 	fr_from_be_bytes(&bytes).expect("a 253-bit integer is below the BN254 scalar modulus")
 }
 
@@ -316,15 +334,16 @@ mod tests {
 			.unwrap();
 		assert!(vectors.len() >= 10);
 		for vector in vectors {
-			let (batch_number, old_root, new_root) = (
+			let (batch_number, network, old_root, new_root) = (
 				u64_of(&vector["batch_number"]),
+				vector["network"].as_u64().expect("network id") as NetworkId,
 				test_vectors::fr(&vector["old_root"]),
 				test_vectors::fr(&vector["new_root"]),
 			);
 			let pubdata = hex::decode(vector["pubdata"].as_str().unwrap()).unwrap();
-			let bytes = commitment_bytes(batch_number, old_root, new_root, &pubdata);
+			let bytes = commitment_bytes(batch_number, network, old_root, new_root, &pubdata);
 			assert_eq!(bytes, bytes32(&vector["commitment_bytes"]), "{vector}");
-			let commitment = batch_commitment(batch_number, old_root, new_root, &pubdata);
+			let commitment = batch_commitment(batch_number, network, old_root, new_root, &pubdata);
 			assert_eq!(
 				commitment,
 				test_vectors::fr(&vector["commitment"]),
@@ -358,8 +377,8 @@ mod tests {
 		let mut rng = ark_std::test_rng();
 		let mut seen_bit_252 = false;
 		for n in 0..200u64 {
-			let bytes =
-				commitment_bytes(n, Fr::rand(&mut rng), Fr::rand(&mut rng), &n.to_le_bytes());
+			let (old_root, new_root) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+			let bytes = commitment_bytes(n, n as NetworkId, old_root, new_root, &n.to_le_bytes());
 			assert_eq!(bytes[0] & 0xe0, 0);
 			seen_bit_252 |= bytes[0] & 0x10 != 0;
 		}
@@ -370,17 +389,19 @@ mod tests {
 	fn changing_any_commitment_input_changes_it() {
 		let (old_root, new_root) = (Fr::from(11u64), Fr::from(12u64));
 		let pubdata: Vec<u8> = (0..40).collect();
-		let base = batch_commitment(7, old_root, new_root, &pubdata);
+		let base = batch_commitment(7, 1, old_root, new_root, &pubdata);
 		let mut altered_pubdata = pubdata.clone();
 		altered_pubdata[39] ^= 1;
 		for altered in [
-			batch_commitment(8, old_root, new_root, &pubdata),
-			batch_commitment(7, new_root, new_root, &pubdata),
-			batch_commitment(7, old_root, old_root, &pubdata),
-			batch_commitment(7, new_root, old_root, &pubdata),
-			batch_commitment(7, old_root, new_root, &altered_pubdata),
-			batch_commitment(7, old_root, new_root, &pubdata[..39]),
-			batch_commitment(7, old_root, new_root, &[]),
+			batch_commitment(8, 1, old_root, new_root, &pubdata),
+			batch_commitment(7, 2, old_root, new_root, &pubdata),
+			batch_commitment(7, 1 << 24, old_root, new_root, &pubdata),
+			batch_commitment(7, 1, new_root, new_root, &pubdata),
+			batch_commitment(7, 1, old_root, old_root, &pubdata),
+			batch_commitment(7, 1, new_root, old_root, &pubdata),
+			batch_commitment(7, 1, old_root, new_root, &altered_pubdata),
+			batch_commitment(7, 1, old_root, new_root, &pubdata[..39]),
+			batch_commitment(7, 1, old_root, new_root, &[]),
 		] {
 			assert_ne!(altered, base);
 		}

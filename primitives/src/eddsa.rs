@@ -9,8 +9,10 @@
 use crate::{
 	babyjubjub::{le_bytes_to_bigint, to_le_bytes, Point, Scalar, BASE8},
 	blake512::blake512,
+	ops::NetworkId,
 	poseidon, Fr,
 };
+use alloc::string::String;
 use ark_ff::PrimeField;
 use core::fmt;
 
@@ -180,16 +182,30 @@ impl Signature {
 	}
 }
 
-/// The message an Ethereum wallet signs (EIP-191 `personal_sign`) to derive its Concord L2 key.
-/// It is part of the protocol: changing it changes every user's L2 key.
-pub const L2_KEY_MESSAGE: &str = "Concord L2 key: sign this message to control your Concord \
-	account on every chain. Only sign it on a Concord site.";
+/// The message an Ethereum wallet signs (EIP-191 `personal_sign`) to derive its Concord L2 key
+/// on `network`:
+///
+/// ```text
+/// Concord L2 key for network 0x<network id, 8 hex digits>: sign this message to control your
+/// Concord account on every chain. Only sign it on a Concord site.
+/// ```
+///
+/// (one line). It is part of the protocol: changing it changes every user's L2 key. The network
+/// id gives one Ethereum key a different L2 key on every Concord network, so a key used on a
+/// testnet (or leaked there) is worth nothing on mainnet.
+pub fn l2_key_message(network: NetworkId) -> String {
+	alloc::format!(
+		"Concord L2 key for network 0x{network:08x}: sign this message to control your \
+		 Concord account on every chain. Only sign it on a Concord site."
+	)
+}
 
 /// The L2 private key of an Ethereum account: `keccak256(r ‖ s ‖ v)` of its 65-byte signature
-/// of [`L2_KEY_MESSAGE`], with `v` normalised to 27 or 28 (some wallets return 0 or 1).
+/// of [`l2_key_message`], with `v` normalised to 27 or 28 (some wallets return 0 or 1).
 ///
 /// Wallets sign deterministically (RFC 6979), so one Ethereum key gives the same L2 key on
-/// every chain and every device, and nobody without the Ethereum key can compute it.
+/// every chain of a network and on every device, and nobody without the Ethereum key can
+/// compute it.
 pub fn l2_private_key_from_eth_signature(signature: &[u8; 65]) -> PrivateKey {
 	let mut normalised = *signature;
 	if normalised[64] <= 1 {
@@ -363,7 +379,9 @@ mod tests {
 	#[test]
 	fn l2_key_derivation_matches_the_javascript_rule() {
 		let vector = &test_vectors::get()["l2_key"];
-		assert_eq!(vector["message"].as_str().unwrap(), L2_KEY_MESSAGE);
+		let network = vector["network"].as_u64().unwrap() as NetworkId;
+		assert_eq!(vector["message"].as_str().unwrap(), l2_key_message(network));
+		assert!(l2_key_message(0x0102_0304).starts_with("Concord L2 key for network 0x01020304: "));
 		let signature: [u8; 65] = bytes(&vector["eth_signature"]);
 		let key = l2_private_key_from_eth_signature(&signature);
 		assert_eq!(key.0, bytes::<32>(&vector["l2_private_key"]));

@@ -42,6 +42,12 @@ use tiny_keccak::{Hasher, Keccak};
 )]
 pub struct ChainId(pub u8);
 
+/// The id of a Concord network (set in its appchain's genesis, different for every network:
+/// mainnet, each testnet, each development chain). Every L2 signature, every ChangePubKey
+/// authorisation, the L2 key derivation and the batch commitment include it, so nothing signed
+/// or proved for one network is valid on another.
+pub type NetworkId = u32;
+
 /// Bytes per pubdata chunk.
 ///
 /// 16 bytes: every op's layout (see [`OpType::chunks`]) then wastes at most 13 bytes of
@@ -421,6 +427,7 @@ impl Op {
 	///         | nonce << 56        bits  56..88
 	///         | chain << 88        bits  88..96   (Withdraw: to_chain; ChangePubKey: chain_id)
 	///         | to << 96           bits 96..128   (Transfer only)
+	///         | network << 128     bits 128..160  (the network's id)
 	/// address = to_address as a big-endian integer (TransferToNew, Withdraw)
 	/// ```
 	///
@@ -428,8 +435,10 @@ impl Op {
 	/// four-input hash, so the circuit needs one gadget for all of them, and the op type in the
 	/// low byte keeps a signature of one kind of op from being valid for another with the same
 	/// numbers. ChangePubKey's new key is not in the message: its signature is checked against
-	/// that key, which EdDSA's challenge already binds.
-	pub fn signed_message(&self) -> Option<Fr> {
+	/// that key, which EdDSA's challenge already binds. The network id keeps an op signed on
+	/// one network (a testnet) from being replayed on another, where the same Ethereum key
+	/// owns an account with the same id.
+	pub fn signed_message(&self, network: NetworkId) -> Option<Fr> {
 		let fields = self.signed_fields()?;
 		let packed = u128::from(fields.op_type as u8)
 			| u128::from(fields.account) << 8
@@ -437,8 +446,9 @@ impl Op {
 			| u128::from(fields.nonce) << 56
 			| u128::from(fields.chain.0) << 88
 			| u128::from(fields.to) << 96;
+		let two_to_128 = Fr::from(u128::MAX) + Fr::from(1u8);
 		Some(poseidon::hash(&[
-			Fr::from(packed),
+			Fr::from(packed) + Fr::from(network) * two_to_128,
 			address_to_fr(&fields.address),
 			Fr::from(fields.amount),
 			Fr::from(fields.fee),
@@ -466,11 +476,11 @@ pub struct SignedOp {
 }
 
 impl SignedOp {
-	/// Whether `signature` is `pubkey`'s signature of the op's [`Op::signed_message`]; false for
-	/// ops no L2 key signs and for signatures that do not unpack.
-	pub fn verify(&self, pubkey: &PublicKey) -> bool {
+	/// Whether `signature` is `pubkey`'s signature of the op's [`Op::signed_message`] on
+	/// `network`; false for ops no L2 key signs and for signatures that do not unpack.
+	pub fn verify(&self, pubkey: &PublicKey, network: NetworkId) -> bool {
 		self.op
-			.signed_message()
+			.signed_message(network)
 			.is_some_and(|message| Self::check_signature(pubkey, message, &self.signature))
 	}
 
@@ -495,14 +505,16 @@ impl ChangePubKey {
 	/// key: 0x<new_pubkey, 64 lowercase hex digits>
 	/// nonce: 0x<nonce, 8 hex digits>
 	/// account: 0x<account id, 8 hex digits>
+	/// network: 0x<network id, 8 hex digits>
 	/// Only sign this message on a Concord site.
 	/// ```
 	///
 	/// Lines end with `\n`, the last one without. Every field has a fixed width, so the
 	/// message always has the same length and the L1 contract rebuilds it with fixed-width hex
-	/// encoding. The nonce makes an authorisation single-use.
-	pub fn eth_message(&self) -> Vec<u8> {
-		let mut message = Vec::with_capacity(180);
+	/// encoding. The nonce makes an authorisation single-use; the network id keeps it from
+	/// being replayed on another Concord network.
+	pub fn eth_message(&self, network: NetworkId) -> Vec<u8> {
+		let mut message = Vec::with_capacity(200);
 		message.extend_from_slice(ETH_MESSAGE_TITLE.as_bytes());
 		message.extend_from_slice(b"key: 0x");
 		push_hex(&mut message, &self.new_pubkey);
@@ -510,6 +522,8 @@ impl ChangePubKey {
 		push_hex(&mut message, &self.nonce.to_be_bytes());
 		message.extend_from_slice(b"\naccount: 0x");
 		push_hex(&mut message, &self.account.to_be_bytes());
+		message.extend_from_slice(b"\nnetwork: 0x");
+		push_hex(&mut message, &network.to_be_bytes());
 		message.push(b'\n');
 		message.extend_from_slice(ETH_MESSAGE_WARNING.as_bytes());
 		message
@@ -517,15 +531,20 @@ impl ChangePubKey {
 
 	/// The digest the owner's Ethereum key signs: [`eth_signed_message_hash`] of
 	/// [`eth_message`](Self::eth_message).
-	pub fn eth_message_hash(&self) -> [u8; 32] {
-		eth_signed_message_hash(&self.eth_message())
+	pub fn eth_message_hash(&self, network: NetworkId) -> [u8; 32] {
+		eth_signed_message_hash(&self.eth_message(network))
 	}
 
 	/// Whether `signature` (65 bytes `r ‖ s ‖ v`, `v` 27/28 or 0/1) is `owner`'s Ethereum
 	/// signature of [`eth_message`](Self::eth_message), with the rules of OpenZeppelin's
 	/// `ECDSA.recover` that the L1 contract applies: `s` in the lower half of the order.
-	pub fn verify_eth_authorization(&self, owner: &[u8; 20], signature: &[u8; 65]) -> bool {
-		recover_eth_signer(&self.eth_message_hash(), signature).as_ref() == Some(owner)
+	pub fn verify_eth_authorization(
+		&self,
+		owner: &[u8; 20],
+		signature: &[u8; 65],
+		network: NetworkId,
+	) -> bool {
+		recover_eth_signer(&self.eth_message_hash(network), signature).as_ref() == Some(owner)
 	}
 }
 
@@ -1045,6 +1064,7 @@ mod tests {
 	use k256::ecdsa::SigningKey;
 
 	const ALICE: [u8; 20] = [0xa1; 20];
+	const NET: NetworkId = 0x0102_0304;
 
 	fn transfer() -> Transfer {
 		Transfer {
@@ -1384,24 +1404,26 @@ mod tests {
 	fn signed_message_packs_the_documented_layout() {
 		let op = transfer();
 		let packed = 2u128 | 1 << 8 | 3 << 40 | 6 << 56 | 2 << 96;
+		// The network id above bit 128: 0x0102_0304 << 128.
+		let network = Fr::from(0x0102_0304u64) * Fr::from(1u128 << 64) * Fr::from(1u128 << 64);
 		let expected = poseidon::hash(&[
-			Fr::from(packed),
+			Fr::from(packed) + network,
 			Fr::from(0u64),
 			Fr::from(4u64),
 			Fr::from(5u64),
 		]);
-		assert_eq!(Op::Transfer(op).signed_message(), Some(expected));
+		assert_eq!(Op::Transfer(op).signed_message(NET), Some(expected));
 		let cpk = change_pubkey();
 		let packed = 5u128 | 0x2a << 8 | 1 << 40 | 7 << 56 | 2 << 88;
 		let expected = poseidon::hash(&[
-			Fr::from(packed),
+			Fr::from(packed) + network,
 			Fr::from(0u64),
 			Fr::from(0u64),
 			Fr::from(10u64),
 		]);
-		assert_eq!(Op::ChangePubKey(cpk).signed_message(), Some(expected));
+		assert_eq!(Op::ChangePubKey(cpk).signed_message(NET), Some(expected));
 		for op in [Op::Noop, *samples()[1].op(), *samples()[6].op()] {
-			assert_eq!(op.signed_message(), None);
+			assert_eq!(op.signed_message(NET), None);
 			assert_eq!(op.signer(), None);
 		}
 		assert_eq!(Op::Transfer(op).signer(), Some((1, 6)));
@@ -1435,7 +1457,10 @@ mod tests {
 				nonce: 6,
 			}),
 		];
-		let messages: Vec<Fr> = ops.iter().map(|op| op.signed_message().unwrap()).collect();
+		let messages: Vec<Fr> = ops
+			.iter()
+			.map(|op| op.signed_message(NET).unwrap())
+			.collect();
 		for (i, a) in messages.iter().enumerate() {
 			for b in &messages[i + 1..] {
 				assert_ne!(a, b);
@@ -1453,7 +1478,24 @@ mod tests {
 			chain_id: ChainId(0),
 			..change_pubkey()
 		});
-		assert_ne!(cpk.signed_message(), transfer_fee_only.signed_message());
+		assert_ne!(
+			cpk.signed_message(NET),
+			transfer_fee_only.signed_message(NET)
+		);
+	}
+
+	#[test]
+	fn signed_messages_are_separated_by_network() {
+		let op = Op::Transfer(transfer());
+		assert_ne!(op.signed_message(NET), op.signed_message(NET + 1));
+		assert_ne!(op.signed_message(0), op.signed_message(u32::MAX));
+		let alice = PrivateKey([1; 32]);
+		let on_one = SignedOp {
+			op,
+			signature: alice.sign(op.signed_message(NET).unwrap()).pack(),
+		};
+		assert!(on_one.verify(&alice.public_key(), NET));
+		assert!(!on_one.verify(&alice.public_key(), NET + 1));
 	}
 
 	#[test]
@@ -1463,10 +1505,10 @@ mod tests {
 		let op = Op::Transfer(transfer());
 		let signed = SignedOp {
 			op,
-			signature: alice.sign(op.signed_message().unwrap()).pack(),
+			signature: alice.sign(op.signed_message(NET).unwrap()).pack(),
 		};
-		assert!(signed.verify(&alice.public_key()));
-		assert!(!signed.verify(&bob.public_key()));
+		assert!(signed.verify(&alice.public_key(), NET));
+		assert!(!signed.verify(&bob.public_key(), NET));
 		let tampered = SignedOp {
 			op: Op::Transfer(Transfer {
 				amount: 5,
@@ -1474,28 +1516,29 @@ mod tests {
 			}),
 			..signed
 		};
-		assert!(!tampered.verify(&alice.public_key()));
+		assert!(!tampered.verify(&alice.public_key(), NET));
 		let garbage = SignedOp {
 			signature: [0xff; 64],
 			..signed
 		};
-		assert!(!garbage.verify(&alice.public_key()));
+		assert!(!garbage.verify(&alice.public_key(), NET));
 		let unsigned = SignedOp {
 			op: Op::Noop,
 			..signed
 		};
-		assert!(!unsigned.verify(&alice.public_key()));
+		assert!(!unsigned.verify(&alice.public_key(), NET));
 	}
 
 	#[test]
 	fn eth_message_text() {
 		let op = change_pubkey();
-		let text = String::from_utf8(op.eth_message()).unwrap();
+		let text = String::from_utf8(op.eth_message(NET)).unwrap();
 		assert_eq!(
 			text,
 			std::format!(
 				"Concord: set the L2 key of your account\nkey: 0x{}\nnonce: 0x00000007\n\
-				 account: 0x0000002a\nOnly sign this message on a Concord site.",
+				 account: 0x0000002a\nnetwork: 0x01020304\n\
+				 Only sign this message on a Concord site.",
 				hex::encode(op.new_pubkey)
 			)
 		);
@@ -1505,7 +1548,11 @@ mod tests {
 			new_pubkey: [0xff; 32],
 			..op
 		};
-		assert_eq!(other.eth_message().len(), text.len(), "fixed length");
+		assert_eq!(
+			other.eth_message(u32::MAX).len(),
+			text.len(),
+			"fixed length"
+		);
 	}
 
 	/// The example of web3.js's `eth.accounts.sign("Some data", key)` documentation.
@@ -1533,17 +1580,18 @@ mod tests {
 		let key = SigningKey::from_slice(&[0x42; 32]).unwrap();
 		let owner = eth_address(key.verifying_key());
 		let op = change_pubkey();
-		let signature = eth_sign(&key, &op.eth_message_hash());
-		assert!(op.verify_eth_authorization(&owner, &signature));
+		let signature = eth_sign(&key, &op.eth_message_hash(NET));
+		assert!(op.verify_eth_authorization(&owner, &signature, NET));
+		assert!(!op.verify_eth_authorization(&owner, &signature, NET + 1));
 		let mut raw_v = signature;
 		raw_v[64] -= 27;
-		assert!(op.verify_eth_authorization(&owner, &raw_v));
-		assert!(!op.verify_eth_authorization(&[1; 20], &signature));
+		assert!(op.verify_eth_authorization(&owner, &raw_v, NET));
+		assert!(!op.verify_eth_authorization(&[1; 20], &signature, NET));
 		let next = ChangePubKey { nonce: 8, ..op };
-		assert!(!next.verify_eth_authorization(&owner, &signature));
+		assert!(!next.verify_eth_authorization(&owner, &signature, NET));
 		let mut bad_v = signature;
 		bad_v[64] = 29;
-		assert!(!op.verify_eth_authorization(&owner, &bad_v));
+		assert!(!op.verify_eth_authorization(&owner, &bad_v, NET));
 
 		// The malleated twin (n − s, other parity) recovers the same key on the EVM's
 		// ecrecover, but OpenZeppelin's ECDSA, and so the contract, rejects it.
@@ -1552,6 +1600,6 @@ mod tests {
 		let mut malleated = signature;
 		malleated[..64].copy_from_slice(&twin.to_bytes());
 		malleated[64] ^= 1;
-		assert!(!op.verify_eth_authorization(&owner, &malleated));
+		assert!(!op.verify_eth_authorization(&owner, &malleated, NET));
 	}
 }

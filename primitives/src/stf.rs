@@ -12,7 +12,7 @@
 use crate::{
 	account::{Account, AccountId, TokenId, ACCOUNT_ID_BITS, TOKEN_ID_BITS},
 	eddsa::PublicKey,
-	ops::{AppliedOp, ChainId, Op, Resolved, SignedOp},
+	ops::{AppliedOp, ChainId, NetworkId, Op, Resolved, SignedOp},
 	tree::{MemoryStore, NodeStore},
 	Fr,
 };
@@ -141,6 +141,8 @@ impl BatchFees {
 	codec::MaxEncodedLen,
 )]
 pub struct BatchContext {
+	/// The network whose L2 signatures the batch accepts ([`Op::signed_message`]).
+	pub network: NetworkId,
 	/// The account that receives every fee of the batch (the operator's or the prover's).
 	pub fee_account: AccountId,
 	/// The fees collected by the batch's ops so far.
@@ -148,9 +150,10 @@ pub struct BatchContext {
 }
 
 impl BatchContext {
-	/// The context of a batch that has collected nothing yet.
-	pub const fn new(fee_account: AccountId) -> Self {
+	/// The context of a batch on `network` that has collected nothing yet.
+	pub const fn new(network: NetworkId, fee_account: AccountId) -> Self {
 		BatchContext {
+			network,
 			fee_account,
 			fees: BatchFees {
 				registers: [(0, 0); FEE_REGISTERS],
@@ -273,8 +276,12 @@ impl core::error::Error for StfError {}
 /// stored key, or for ChangePubKey the new key (which thereby authorises the fee; the owner's
 /// Ethereum signature is checked by the runtime and the L1 contract, see
 /// [`crate::ops::ChangePubKey`]). Reads the state only.
-pub fn verify_signature(state: &impl State, signed: &SignedOp) -> Result<(), StfError> {
-	verify_signature_with(state, signed, SignedOp::check_signature)
+pub fn verify_signature(
+	state: &impl State,
+	signed: &SignedOp,
+	network: NetworkId,
+) -> Result<(), StfError> {
+	verify_signature_with(state, signed, network, SignedOp::check_signature)
 }
 
 /// [`verify_signature`] with the EdDSA-Poseidon check done by `check(key, message, signature)`
@@ -283,6 +290,7 @@ pub fn verify_signature(state: &impl State, signed: &SignedOp) -> Result<(), Stf
 pub fn verify_signature_with(
 	state: &impl State,
 	signed: &SignedOp,
+	network: NetworkId,
 	check: impl FnOnce(&PublicKey, Fr, &[u8; 64]) -> bool,
 ) -> Result<(), StfError> {
 	let (signer, _) = signed.op.signer().ok_or(StfError::NotSigned)?;
@@ -291,7 +299,10 @@ pub fn verify_signature_with(
 		Op::ChangePubKey(op) => PublicKey::unpack(&op.new_pubkey).ok_or(StfError::InvalidPubkey)?,
 		_ => stored_key(signer, &account)?,
 	};
-	let message = signed.op.signed_message().ok_or(StfError::NotSigned)?;
+	let message = signed
+		.op
+		.signed_message(network)
+		.ok_or(StfError::NotSigned)?;
 	if check(&key, message, &signed.signature) {
 		Ok(())
 	} else {
@@ -315,7 +326,7 @@ pub fn apply_signed_with(
 	ctx: &mut BatchContext,
 	check: impl FnOnce(&PublicKey, Fr, &[u8; 64]) -> bool,
 ) -> Result<AppliedOp, StfError> {
-	verify_signature_with(state, signed, check)?;
+	verify_signature_with(state, signed, ctx.network, check)?;
 	apply(state, &signed.op, ctx)
 }
 
@@ -1053,9 +1064,11 @@ mod tests {
 	const ALICE: AccountId = 1;
 	const BOB: AccountId = 2;
 	const CAROL: AccountId = 3;
+	/// The network the tests' ops are signed for.
+	const NET: NetworkId = 7;
 	/// A batch that has collected nothing yet, with fees going to `FEE`.
 	fn ctx() -> BatchContext {
-		BatchContext::new(FEE)
+		BatchContext::new(NET, FEE)
 	}
 
 	fn address(id: AccountId) -> [u8; 20] {
@@ -1106,7 +1119,7 @@ mod tests {
 	fn sign(id: AccountId, op: Op) -> SignedOp {
 		SignedOp {
 			op,
-			signature: key(id).sign(op.signed_message().unwrap()).pack(),
+			signature: key(id).sign(op.signed_message(NET).unwrap()).pack(),
 		}
 	}
 
@@ -1240,7 +1253,7 @@ mod tests {
 	#[test]
 	fn fee_account_may_be_the_sender_or_the_receiver() {
 		let mut state = memory();
-		let mut ctx = BatchContext::new(ALICE);
+		let mut ctx = BatchContext::new(NET, ALICE);
 		apply(&mut state, &transfer(ALICE, BOB, 100, 3, 1), &mut ctx).unwrap();
 		assert_eq!(state.balance(ALICE, 1), 897);
 		assert_eq!(state.balance(BOB, 1), 1100);
@@ -1259,7 +1272,7 @@ mod tests {
 		);
 		settle_fees(&mut state, &mut ctx);
 		assert_eq!(state.balance(ALICE, 1), 900);
-		let mut ctx = BatchContext::new(BOB);
+		let mut ctx = BatchContext::new(NET, BOB);
 		apply(&mut state, &transfer(ALICE, BOB, 100, 3, 2), &mut ctx).unwrap();
 		settle_fees(&mut state, &mut ctx);
 		assert_eq!(state.balance(ALICE, 1), 797);
@@ -1352,7 +1365,7 @@ mod tests {
 			&mut ctx(),
 		)
 		.unwrap();
-		let mut batch = BatchContext::new(BOB);
+		let mut batch = BatchContext::new(NET, BOB);
 		let fee_of = |fee, nonce| {
 			Op::Transfer(Transfer {
 				from: ALICE,
@@ -1445,12 +1458,12 @@ mod tests {
 		});
 		// Signed by the old key: rejected, the new key must sign.
 		assert_eq!(
-			verify_signature(&state, &sign(ALICE, op)),
+			verify_signature(&state, &sign(ALICE, op), NET),
 			Err(StfError::BadSignature)
 		);
 		let signed = SignedOp {
 			op,
-			signature: new_key.sign(op.signed_message().unwrap()).pack(),
+			signature: new_key.sign(op.signed_message(NET).unwrap()).pack(),
 		};
 		let mut batch = ctx();
 		let applied = apply_signed(&mut state, &signed, &mut batch).unwrap();
@@ -1463,19 +1476,19 @@ mod tests {
 		// The old key no longer signs for Alice; the new one does.
 		let next = transfer(ALICE, BOB, 1, 0, 2);
 		assert_eq!(
-			verify_signature(&state, &sign(ALICE, next)),
+			verify_signature(&state, &sign(ALICE, next), NET),
 			Err(StfError::BadSignature)
 		);
 		let by_new_key = SignedOp {
 			op: next,
-			signature: new_key.sign(next.signed_message().unwrap()).pack(),
+			signature: new_key.sign(next.signed_message(NET).unwrap()).pack(),
 		};
 		apply_signed(&mut state, &by_new_key, &mut ctx()).unwrap();
 		// An account without a key sets its first one.
 		let carol = SignedOp {
 			op: set_key(CAROL, 0),
 			signature: key(CAROL)
-				.sign(set_key(CAROL, 0).signed_message().unwrap())
+				.sign(set_key(CAROL, 0).signed_message(NET).unwrap())
 				.pack(),
 		};
 		apply_signed(&mut state, &carol, &mut ctx()).unwrap();
@@ -1557,7 +1570,7 @@ mod tests {
 		let unknown = |id| StfError::UnknownAccount(id);
 		assert_fails(&mut state, transfer(9, BOB, 1, 0, 0), ctx(), unknown(9));
 		assert_fails(&mut state, transfer(ALICE, 9, 1, 0, 1), ctx(), unknown(9));
-		let no_fee_account = BatchContext::new(9);
+		let no_fee_account = BatchContext::new(NET, 9);
 		assert_fails(
 			&mut state,
 			transfer(ALICE, BOB, 1, 0, 1),
@@ -1578,7 +1591,7 @@ mod tests {
 			unknown(out_of_range),
 		);
 		assert_eq!(
-			verify_signature(&state, &sign(ALICE, transfer(9, BOB, 1, 0, 0))),
+			verify_signature(&state, &sign(ALICE, transfer(9, BOB, 1, 0, 0)), NET),
 			Err(unknown(9))
 		);
 	}
@@ -1837,7 +1850,7 @@ mod tests {
 		let op = transfer(CAROL, BOB, 1, 0, 0);
 		assert_fails(&mut state, op, ctx(), StfError::PubkeyNotSet(CAROL));
 		assert_eq!(
-			verify_signature(&state, &sign(CAROL, op)),
+			verify_signature(&state, &sign(CAROL, op), NET),
 			Err(StfError::PubkeyNotSet(CAROL))
 		);
 	}
@@ -1860,10 +1873,10 @@ mod tests {
 			assert_fails(&mut state, op, ctx(), StfError::InvalidPubkey);
 			let signed = SignedOp {
 				op,
-				signature: key(ALICE).sign(op.signed_message().unwrap()).pack(),
+				signature: key(ALICE).sign(op.signed_message(NET).unwrap()).pack(),
 			};
 			assert_eq!(
-				verify_signature(&state, &signed),
+				verify_signature(&state, &signed, NET),
 				Err(StfError::InvalidPubkey)
 			);
 		}
@@ -1882,7 +1895,10 @@ mod tests {
 				signature: [0xff; 64],
 			},
 		] {
-			assert_eq!(verify_signature(&state, &bad), Err(StfError::BadSignature));
+			assert_eq!(
+				verify_signature(&state, &bad, NET),
+				Err(StfError::BadSignature)
+			);
 			assert_eq!(
 				apply_signed(&mut state, &bad, &mut ctx()),
 				Err(StfError::BadSignature)
@@ -1900,7 +1916,21 @@ mod tests {
 			);
 		}
 		assert_eq!(state, before);
-		verify_signature(&state, &sign(ALICE, op)).unwrap();
+		verify_signature(&state, &sign(ALICE, op), NET).unwrap();
+		// The same signed op on another network: void there.
+		assert_eq!(
+			verify_signature(&state, &sign(ALICE, op), NET + 1),
+			Err(StfError::BadSignature)
+		);
+		assert_eq!(
+			apply_signed(
+				&mut state,
+				&sign(ALICE, op),
+				&mut BatchContext::new(NET + 1, FEE)
+			),
+			Err(StfError::BadSignature)
+		);
+		assert_eq!(state, before);
 		assert_eq!(
 			std::format!(
 				"{}",
@@ -2060,7 +2090,7 @@ mod tests {
 			if rng.gen_bool(0.1) {
 				settle_fees(&mut memory, &mut memory_ctx);
 				settle_fees(&mut tree, &mut tree_ctx);
-				memory_ctx = BatchContext::new(rng.gen_range(0..5));
+				memory_ctx = BatchContext::new(NET, rng.gen_range(0..5));
 				tree_ctx = memory_ctx;
 			}
 			let result = if op.signer().is_some() && rng.gen_bool(0.2) {

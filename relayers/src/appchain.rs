@@ -4,7 +4,10 @@
 //! member's appchain account.
 
 use codec::{Decode, Encode};
-use concord_primitives::{account::TokenId, ops::ChainId};
+use concord_primitives::{
+	account::TokenId,
+	ops::{ChainId, NetworkId},
+};
 use concord_runtime::{
 	AccountId, BlockNumber, Header, Nonce, Runtime, RuntimeCall, SignedPayload, UncheckedExtrinsic,
 };
@@ -67,6 +70,8 @@ pub struct Appchain {
 	submit_lock: Mutex<()>,
 	/// The genesis hash, which every signed extrinsic commits to (read once at connect).
 	genesis: H256,
+	/// The network id, set at genesis (read once at connect).
+	network: NetworkId,
 }
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -83,8 +88,17 @@ impl Appchain {
 			signer,
 			submit_lock: Mutex::new(()),
 			genesis: H256::zero(),
+			network: 0,
 		};
 		appchain.genesis = appchain.block_hash(0).await?;
+		// Read at the best block, not at genesis, whose state a pruning node no longer has: the
+		// value never changes after genesis.
+		let key = pallet_concord_ledger::Network::<Runtime>::hashed_key().to_vec();
+		let best = appchain.best().await?;
+		appchain.network = appchain
+			.storage("Ledger.Network", key, best)
+			.await?
+			.unwrap_or_default();
 		Ok(appchain)
 	}
 
@@ -247,6 +261,12 @@ impl Appchain {
 	}
 
 	// ---------------------------------------------------------------- typed reads
+
+	/// This network's id (`Ledger::Network`, set at genesis and never changed): L2
+	/// signatures, ChangePubKey authorisations and batch commitments include it.
+	pub fn network(&self) -> NetworkId {
+		self.network
+	}
 
 	pub async fn last_sealed(&self, at: H256) -> Result<u64, AppchainError> {
 		let key = pallet_concord_batches::LastSealed::<Runtime>::hashed_key().to_vec();

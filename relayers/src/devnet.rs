@@ -20,7 +20,7 @@ use concord_primitives::{
 	account::EMPTY_ACCOUNT_TREE_ROOT,
 	commitment::fr_to_be_bytes,
 	eddsa::PrivateKey,
-	ops::{eth_sign, ChainId, ChangePubKey, Op, SignedOp},
+	ops::{eth_sign, ChainId, ChangePubKey, NetworkId, Op, SignedOp},
 };
 use concord_runtime::{RuntimeCall, UncheckedExtrinsic};
 use sp_core::H256;
@@ -343,10 +343,12 @@ pub fn member_addresses(members: usize) -> Vec<Address> {
 }
 
 /// Deploys the verifier `verifier` (creation bytecode) and a rollup for Concord chain `chain`
-/// (oracle set `oracles` with `threshold`, token [`NATIVE_TOKEN`] = the native coin), gives
-/// each of `funded` (and the deployer) 1000 ETH, and returns a provider that signs for them.
+/// of network `network` (oracle set `oracles` with `threshold`, token [`NATIVE_TOKEN`] = the
+/// native coin), gives each of `funded` (and the deployer) 1000 ETH, and returns a provider
+/// that signs for them.
 pub async fn deploy(
 	anvil: &Anvil,
+	network: NetworkId,
 	chain: u8,
 	verifier: &Bytes,
 	(oracles, threshold): (Vec<Address>, u64),
@@ -384,6 +386,7 @@ pub async fn deploy(
 		.ok_or_else(|| error(&"the verifier's deployment created no contract"))?;
 	let config = ConcordRollup::Config {
 		verifier,
+		networkId: network,
 		chainId: chain,
 		priorityExpiry: 86_400,
 		slotsPerBatch: SLOTS as u32,
@@ -425,7 +428,15 @@ pub async fn deploy_and_register(
 		.zip(DEVNET_CHAIN_IDS)
 		.zip(DEVNET_EVM_CHAIN_IDS)
 	{
-		let deployed = deploy(anvil, id, verifier, oracle.clone(), funded).await?;
+		let deployed = deploy(
+			anvil,
+			appchain.network(),
+			id,
+			verifier,
+			oracle.clone(),
+			funded,
+		)
+		.await?;
 		let entry = ChainEntry {
 			id,
 			rpc_port: anvil.port(),
@@ -554,9 +565,10 @@ pub async fn submit_l2(appchain: &Appchain, call: RuntimeCall) -> Result<(), Dev
 		.map_err(|e| failed("submitting an L2 operation")(e.to_string()))
 }
 
-/// `op` signed with `l2_key`; `None` for priority ops, which carry no L2 signature.
-fn sign(l2_key: &PrivateKey, op: Op) -> Option<SignedOp> {
-	let message = op.signed_message()?;
+/// `op` signed with `l2_key` for `network`; `None` for priority ops, which carry no L2
+/// signature.
+fn sign(l2_key: &PrivateKey, op: Op, network: NetworkId) -> Option<SignedOp> {
+	let message = op.signed_message(network)?;
 	Some(SignedOp {
 		op,
 		signature: l2_key.sign(message).pack(),
@@ -569,7 +581,7 @@ pub async fn submit_op(
 	l2_key: &PrivateKey,
 	op: Op,
 ) -> Result<(), DevnetError> {
-	let signed = sign(l2_key, op).ok_or_else(|| {
+	let signed = sign(l2_key, op, appchain.network()).ok_or_else(|| {
 		failed("signing an L2 operation")("a priority operation is not L2-signed".into())
 	})?;
 	submit_l2(
@@ -598,12 +610,13 @@ pub async fn change_pubkey(
 		fee: MIN_FEE,
 		nonce,
 	};
-	let op = sign(l2_key, Op::ChangePubKey(change)).expect("a ChangePubKey is L2-signed");
+	let network = appchain.network();
+	let op = sign(l2_key, Op::ChangePubKey(change), network).expect("a ChangePubKey is L2-signed");
 	let owner = k256::ecdsa::SigningKey::from_slice(&owner.to_bytes()[..])
 		.expect("an alloy key is a valid k256 key");
 	let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::change_pubkey {
 		op,
-		eth_signature: eth_sign(&owner, &change.eth_message_hash()),
+		eth_signature: eth_sign(&owner, &change.eth_message_hash(network)),
 	});
 	submit_l2(appchain, call).await
 }

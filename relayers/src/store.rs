@@ -108,7 +108,7 @@ mod tests {
 		assert!(store.load().unwrap().is_none());
 		let mut state = crate::test_state::registered();
 		let deposit = crate::test_state::deposit([7; 20], 5);
-		stf::apply(&mut state, &deposit, &mut BatchContext::new(0)).unwrap();
+		stf::apply(&mut state, &deposit, &mut BatchContext::new(0, 0)).unwrap();
 		store.save(3, &state).unwrap();
 		let (batch, loaded) = store.load().unwrap().unwrap();
 		assert_eq!(batch, 3);

@@ -164,6 +164,7 @@ impl pallet_concord_proofs::Config for Runtime {
 	/// Minted per proven batch: well above the fee of a `submit_proof`.
 	type ProverReward = ConstU128<{ UNIT }>;
 	type PublicSetupKey = DevelopmentVerifyingKey;
+	type Network = pallet_concord_ledger::NetworkOf<Runtime>;
 	type WeightInfo = crate::weights::pallet_concord_proofs::WeightInfo<Runtime>;
 }
 

@@ -17,7 +17,7 @@ use crate::{
 	SudoConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
-use concord_primitives::ops::OpType;
+use concord_primitives::ops::{NetworkId, OpType};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -32,6 +32,12 @@ pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
 /// devnets' native coin, 18 decimals): 10^12 wei, a millionth of an ETH. Other fee tokens are
 /// accepted once governance sets their minimums (`Ledger::set_min_fee`).
 pub const DEV_MIN_FEE: u128 = 1_000_000_000_000;
+
+/// The network id of the `dev` preset (one node, `concord-node --dev`).
+pub const DEV_NETWORK: NetworkId = 0x0c0d_0001;
+
+/// The network id of the `local_testnet` preset (four validators, the zombienet network).
+pub const LOCAL_NETWORK: NetworkId = 0x0c0d_0002;
 
 /// The L2 token whose minimum fees the development presets set.
 pub const DEV_FEE_TOKEN: u16 = 0;
@@ -65,6 +71,7 @@ const fn address(hex: &str) -> [u8; 20] {
 }
 
 fn testnet_genesis(
+	network: NetworkId,
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	oracle_members: Vec<(AccountId, [u8; 20])>,
 	endowed_accounts: Vec<AccountId>,
@@ -98,6 +105,7 @@ fn testnet_genesis(
 			members: oracle_members,
 		},
 		ledger: LedgerConfig {
+			network,
 			min_fees: [
 				OpType::Transfer,
 				OpType::TransferToNew,
@@ -118,6 +126,7 @@ fn authority_keys(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, Gra
 /// Alice authors and finalizes alone; the well-known dev accounts are endowed.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
+		DEV_NETWORK,
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		vec![(Sr25519Keyring::Alice.to_account_id(), ANVIL_ADDRESSES[0])],
 		Sr25519Keyring::well_known()
@@ -131,6 +140,7 @@ pub fn development_config_genesis() -> Value {
 /// well-known dev accounts are endowed.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
+		LOCAL_NETWORK,
 		vec![
 			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),

@@ -1,7 +1,7 @@
 //! Genesis presets build a valid genesis state with the intended validators and balances.
 
 use crate::{
-	genesis_config_presets::{get_preset, preset_names, ENDOWMENT},
+	genesis_config_presets::{get_preset, preset_names, DEV_NETWORK, ENDOWMENT},
 	Runtime, RuntimeGenesisConfig,
 };
 use frame_support::genesis_builder_helper::build_state;
@@ -68,6 +68,10 @@ fn development_genesis_has_alice_as_sole_validator_and_sudo() {
 		assert_eq!(
 			members[0].l1_address,
 			crate::genesis_config_presets::ANVIL_ADDRESSES[0]
+		);
+		assert_eq!(
+			pallet_concord_ledger::Network::<Runtime>::get(),
+			DEV_NETWORK
 		);
 	});
 }
@@ -146,7 +150,7 @@ mod l2_ops {
 
 	use super::genesis_of;
 	use crate::{
-		genesis_config_presets::{DEV_FEE_TOKEN, DEV_MIN_FEE},
+		genesis_config_presets::{DEV_FEE_TOKEN, DEV_MIN_FEE, DEV_NETWORK},
 		Executive, Ledger, Runtime, RuntimeCall, RuntimeOrigin, System, UncheckedExtrinsic,
 	};
 	use concord_primitives::{
@@ -182,10 +186,12 @@ mod l2_ops {
 			fee: DEV_MIN_FEE,
 			nonce: 0,
 		};
-		let eth_signature =
-			concord_primitives::ops::eth_sign(&alice_l1_key(), &change.eth_message_hash());
+		let eth_signature = concord_primitives::ops::eth_sign(
+			&alice_l1_key(),
+			&change.eth_message_hash(DEV_NETWORK),
+		);
 		let op = Op::ChangePubKey(change);
-		let signature = signer.sign(op.signed_message().unwrap()).pack();
+		let signature = signer.sign(op.signed_message(DEV_NETWORK).unwrap()).pack();
 		let call = RuntimeCall::Ledger(pallet_concord_ledger::Call::change_pubkey {
 			op: SignedOp { op, signature },
 			eth_signature,
@@ -309,7 +315,7 @@ mod l2_ops {
 			nonce: 1,
 		});
 		let signature = PrivateKey([1; 32])
-			.sign(op.signed_message().unwrap())
+			.sign(op.signed_message(DEV_NETWORK).unwrap())
 			.pack();
 		SignedOp { op, signature }
 	}

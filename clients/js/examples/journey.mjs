@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { JsonRpcProvider, Wallet } from 'ethers6';
-import { authorizeChangePubKey, concordRpc, deriveL2Key, signOp, submitL2Op } from '../src/l2.mjs';
+import {
+  authorizeChangePubKey, concordRpc, deriveL2Key, networkId, signOp, submitL2Op,
+} from '../src/l2.mjs';
 import { claim, depositNative, pendingBalance, rollup } from '../src/l1.mjs';
 
 const ETHER = 10n ** 18n;
@@ -71,16 +73,17 @@ export async function runJourney(devnet, { log = console.log } = {}) {
       Withdraw: await minFee('Withdraw'),
     };
 
-    // 2. The L2 key, derived from an Ethereum signature, set by ChangePubKey.
-    const l2Key = await deriveL2Key(user);
+    // 2. The L2 key on this network, derived from an Ethereum signature, set by ChangePubKey.
+    const network = await networkId(api);
+    const l2Key = await deriveL2Key(user, network);
     const changePubKey = {
       ChangePubKey: {
         chainId: chainA.id, account: accountId, newPubkey: l2Key.packedPublicKey, feeToken: token,
         fee: fees.ChangePubKey, nonce: 0,
       },
     };
-    await submitL2Op(api, await signOp(l2Key, changePubKey),
-      { ethSignature: await authorizeChangePubKey(user, changePubKey) });
+    await submitL2Op(api, await signOp(l2Key, changePubKey, network),
+      { ethSignature: await authorizeChangePubKey(user, changePubKey, network) });
     const nonceIs = (nonce) => (account) => account.nonce === nonce;
     await waitFor('L2 key set', () => rpc.account(accountId), nonceIs(1), 60_000, log);
 
@@ -89,14 +92,14 @@ export async function runJourney(devnet, { log = console.log } = {}) {
       TransferToNew: {
         from: accountId, toAddress: recipient, token, amount: ETHER / 2n, fee: fees.TransferToNew, nonce: 1,
       },
-    }));
+    }, network));
     await waitFor('transfer applied', () => rpc.account(accountId), nonceIs(2), 60_000, log);
     await submitL2Op(api, await signOp(l2Key, {
       Withdraw: {
         from: accountId, toChain: chainB.id, toAddress: user.address, token, amount: ETHER,
         fee: fees.Withdraw, nonce: 2,
       },
-    }));
+    }, network));
     const after = await waitFor('withdrawal applied', () => rpc.account(accountId), nonceIs(3), 60_000, log);
 
     // 4. Sealed, proven, committed and proven on both chains, synced, executed: credited on B.

@@ -4,12 +4,18 @@ import { concat, getBytes, hexlify, keccak256, toBeHex } from 'ethers6';
 import { circomlib } from './circomlib.mjs';
 
 /**
- * The message an Ethereum wallet signs (EIP-191 `personal_sign`) to derive its L2 key; equal to
- * `concord_primitives::eddsa::L2_KEY_MESSAGE`. Part of the protocol: changing it changes every
- * user's L2 key.
+ * The message an Ethereum wallet signs (EIP-191 `personal_sign`) to derive its L2 key on
+ * network `network` (a u32, the appchain's `Ledger.Network`); equal to
+ * `concord_primitives::eddsa::l2_key_message`. Part of the protocol: changing it changes every
+ * user's L2 key. One Ethereum key has a different L2 key on every network.
  */
-export const L2_KEY_MESSAGE = 'Concord L2 key: sign this message to control your Concord '
-  + 'account on every chain. Only sign it on a Concord site.';
+export function l2KeyMessage(network) {
+  if (!Number.isSafeInteger(network) || network < 0 || network > 0xffffffff) {
+    throw new RangeError(`a network id is a u32, got ${network}`);
+  }
+  return `Concord L2 key for network 0x${network.toString(16).padStart(8, '0')}: sign this `
+    + 'message to control your Concord account on every chain. Only sign it on a Concord site.';
+}
 
 /**
  * An EdDSA-Poseidon key on Baby Jubjub. The private key is a private field so that logging the
@@ -53,18 +59,18 @@ export class L2Key {
 }
 
 /**
- * The L2 key of the Ethereum account behind `ethSigner`: anything with ethers' `signMessage`
- * (an ethers `Wallet`, or a `JsonRpcSigner` of a browser wallet, which uses `personal_sign`).
- * Wallets sign deterministically (RFC 6979), so the same Ethereum key always gives the same L2
- * key, on every chain and device.
+ * The L2 key on network `network` of the Ethereum account behind `ethSigner`: anything with
+ * ethers' `signMessage` (an ethers `Wallet`, or a `JsonRpcSigner` of a browser wallet, which
+ * uses `personal_sign`). Wallets sign deterministically (RFC 6979), so the same Ethereum key
+ * always gives the same L2 key on a network, on every chain and device.
  */
-export async function deriveL2Key(ethSigner) {
-  return l2KeyFromEthSignature(await ethSigner.signMessage(L2_KEY_MESSAGE));
+export async function deriveL2Key(ethSigner, network) {
+  return l2KeyFromEthSignature(await ethSigner.signMessage(l2KeyMessage(network)));
 }
 
 /**
- * The L2 key of a 65-byte signature `r ‖ s ‖ v` of `L2_KEY_MESSAGE`: keccak256 of the signature
- * with `v` normalised to 27 or 28, since some wallets return 0 or 1 for the same signature.
+ * The L2 key of a 65-byte signature `r ‖ s ‖ v` of `l2KeyMessage(network)`: keccak256 of the
+ * signature with `v` normalised to 27 or 28, since some wallets return 0 or 1 for the same signature.
  */
 export async function l2KeyFromEthSignature(signature) {
   const bytes = new Uint8Array(getBytes(signature));

@@ -1,6 +1,7 @@
 // L2 operations as primitives/src/ops.rs defines them: the field element an op's signer signs
 // (`Op::signed_message`), the `SignedOp` that `Ledger.submit` takes, and ChangePubKey's
-// Ethereum authorization (`ChangePubKey::eth_message`).
+// Ethereum authorization (`ChangePubKey::eth_message`). Each binds the network id
+// (`Ledger.Network`), so nothing signed for one Concord network is valid on another.
 //
 // An op is the object polkadot.js encodes as `concord_primitives::ops::Op`: a single entry
 // `{ Kind: fields }` with the Rust variant name and the struct's fields in camelCase, e.g.
@@ -57,40 +58,50 @@ function common({ token, amount, fee, nonce }) {
 }
 
 /**
- * The field element the op's signer signs with EdDSA-Poseidon (`Op::signed_message`), as a
- * bigint:
+ * The field element the op's signer signs with EdDSA-Poseidon on network `network`
+ * (`Op::signed_message`), as a bigint:
  *
  *   Poseidon(packed, address, amount, fee)
  *   packed = op_type | account << 8 | token << 40 | nonce << 56 | chain << 88 | to << 96
+ *            | network << 128
  *
- * Throws for ops no L2 key signs (Noop, Deposit, FullExit) and for malformed fields.
+ * `network` is the appchain's `Ledger.Network` (`networkId(api)`). Throws for ops no L2 key
+ * signs (Noop, Deposit, FullExit) and for malformed fields.
  */
-export async function signedMessage(op) {
-  return messageOf(await circomlib(), parseOp(op));
+export async function signedMessage(op, network) {
+  return messageOf(await circomlib(), parseOp(op), parseNetwork(network));
+}
+
+/** The appchain's network id (`Ledger.Network`, set at genesis), which every L2 signature binds. */
+export async function networkId(api) {
+  return (await api.query.ledger.network()).toNumber();
 }
 
 /**
  * The `SignedOp` argument of `Ledger.submit`, `{ op, signature }`: the op with its fields
  * checked and normalised (integers as bigints, byte arrays as lowercase 0x-hex) and `l2Key`'s
- * packed signature of its signed message. A ChangePubKey must be signed by its new key, the one
- * the runtime checks its signature against.
+ * packed signature of its signed message on `network`. A ChangePubKey must be signed by its new
+ * key, the one the runtime checks its signature against.
  */
-export async function signOp(l2Key, op) {
+export async function signOp(l2Key, op, network) {
   const parsed = parseOp(op);
+  const parsedNetwork = parseNetwork(network);
   if (parsed.kind === 'ChangePubKey' && parsed.fields.newPubkey !== l2Key.packedPublicKey) {
     throw new Error(`a ChangePubKey is signed by its new key: newPubkey ${parsed.fields.newPubkey} `
       + `is not this key's ${l2Key.packedPublicKey}`);
   }
-  const signature = l2Key.sign(messageOf(await circomlib(), parsed));
+  const signature = l2Key.sign(messageOf(await circomlib(), parsed, parsedNetwork));
   return { op: { [parsed.kind]: parsed.fields }, signature };
 }
 
 /**
- * The text the account's owner signs with `personal_sign` to authorise a ChangePubKey
- * (`ChangePubKey::eth_message`): fixed-width fields, lines joined by `\n`, none after the last.
+ * The text the account's owner signs with `personal_sign` to authorise a ChangePubKey on
+ * network `network` (`ChangePubKey::eth_message`): fixed-width fields, lines joined by `\n`,
+ * none after the last.
  */
-export function changePubKeyEthMessage(op) {
+export function changePubKeyEthMessage(op, network) {
   const { kind, fields } = parseOp(op);
+  const parsedNetwork = parseNetwork(network);
   if (kind !== 'ChangePubKey') {
     throw new TypeError(`only a ChangePubKey has an Ethereum authorization, not a ${kind}`);
   }
@@ -99,29 +110,39 @@ export function changePubKeyEthMessage(op) {
     `key: ${fields.newPubkey}`,
     `nonce: 0x${fields.nonce.toString(16).padStart(8, '0')}`,
     `account: 0x${fields.account.toString(16).padStart(8, '0')}`,
+    `network: 0x${parsedNetwork.toString(16).padStart(8, '0')}`,
     'Only sign this message on a Concord site.',
   ].join('\n');
 }
 
 /**
- * The owner's Ethereum authorization of a ChangePubKey: `ethSigner`'s EIP-191 signature of
- * `changePubKeyEthMessage(op)`, 65 bytes `r ‖ s ‖ v` as 0x-hex. The L1 contract of the op's
- * `chainId` checks it at commit; `ethSigner` must be the account's L1 address.
+ * The owner's Ethereum authorization of a ChangePubKey on network `network`: `ethSigner`'s
+ * EIP-191 signature of `changePubKeyEthMessage(op, network)`, 65 bytes `r ‖ s ‖ v` as 0x-hex.
+ * The appchain and every L1 contract check it; `ethSigner` must be the account's L1 address.
  */
-export async function authorizeChangePubKey(ethSigner, op) {
-  const signature = getBytes(await ethSigner.signMessage(changePubKeyEthMessage(op)));
+export async function authorizeChangePubKey(ethSigner, op, network) {
+  const signature = getBytes(await ethSigner.signMessage(changePubKeyEthMessage(op, network)));
   if (signature.length !== 65) {
     throw new Error(`the wallet returned a ${signature.length}-byte signature, not 65 bytes r ‖ s ‖ v`);
   }
   return hexlify(signature);
 }
 
-function messageOf({ poseidon, F }, { spec, fields }) {
+function messageOf({ poseidon, F }, { spec, fields }, network) {
   const {
     account, token, nonce, chain = 0n, to = 0n, address = 0n, amount = 0n, fee,
   } = spec.signed(fields);
-  const packed = spec.type | account << 8n | token << 40n | nonce << 56n | chain << 88n | to << 96n;
+  const packed = spec.type | account << 8n | token << 40n | nonce << 56n | chain << 88n | to << 96n
+    | network << 128n;
   return F.toObject(poseidon([packed, address, amount, fee]));
+}
+
+/** A network id as a bigint, checked to be a u32 (`NetworkId`). */
+function parseNetwork(network) {
+  if (network === undefined) {
+    throw new TypeError('the network id is required (networkId(api) reads the appchain\'s)');
+  }
+  return normalizeField('network', network, u32);
 }
 
 /** The op's kind, its spec and its fields checked against the Rust types and normalised. */

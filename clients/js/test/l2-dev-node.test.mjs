@@ -10,7 +10,8 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { Wallet, getBytes } from 'ethers6';
 import {
-  authorizeChangePubKey, concordRpc, deriveL2Key, signOp, submitGeneralExtrinsic, submitL2Op,
+  authorizeChangePubKey, concordRpc, deriveL2Key, networkId, signOp, submitGeneralExtrinsic,
+  submitL2Op,
 } from '../src/l2.mjs';
 import { startDevNode } from '../testing/dev-node.mjs';
 import { sendInBlock } from '../testing/signed-tx.mjs';
@@ -64,6 +65,7 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
   let rpc;
   let alice;
   let userKey;
+  let network;
   let operatorId;
   let userId;
   /** The operator's balance once the transfer applied, before batch 1 credits its fees. */
@@ -75,7 +77,8 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
     api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
     rpc = concordRpc(api);
     alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
-    userKey = await deriveL2Key(user);
+    network = await networkId(api);
+    userKey = await deriveL2Key(user, network);
   }, { timeout: 120_000 });
 
   after(async () => {
@@ -129,15 +132,15 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
         fee: MIN_FEE, nonce: 0,
       },
     };
-    const signed = await signOp(userKey, changeKey);
-    const ethSignature = await authorizeChangePubKey(user, changeKey);
+    const signed = await signOp(userKey, changeKey, network);
+    const ethSignature = await authorizeChangePubKey(user, changeKey, network);
 
     await assert.rejects(submitL2Op(api, signed), /needs its owner's Ethereum authorization/);
     const viaSubmit = await refusal(
       submitGeneralExtrinsic(api, api.tx.ledger.submit(signed).method));
     // The pool names the ledger's rule (a custom validity code resolved through the metadata).
     assert.match(viaSubmit.message, /^the node refused ledger\.submit: 1010: Invalid Transaction: .*\(ledger\.EthAuthorizationRequired: A ChangePubKey sent to `submit`/);
-    const strangers = await authorizeChangePubKey(stranger, changeKey);
+    const strangers = await authorizeChangePubKey(stranger, changeKey, network);
     const notOwners = await refusal(submitL2Op(api, signed, { ethSignature: strangers }));
     assert.equal(notOwners.message, 'the node refused Ledger.change_pubkey(ChangePubKey of account '
       + `${userId}, nonce 0): 1010: Invalid Transaction: Transaction has a bad signature`);
@@ -158,11 +161,11 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
     const transfer = { from: userId, to: operatorId, token: TOKEN, amount, fee, nonce: 1 };
     // Below the minimum fee (or free): refused by the pool, which names the rule.
     for (const low of [0n, MIN_FEE - 1n]) {
-      const cheap = await signOp(userKey, { Transfer: { ...transfer, fee: low } });
+      const cheap = await signOp(userKey, { Transfer: { ...transfer, fee: low } }, network);
       const refused = await refusal(submitL2Op(api, cheap));
       assert.match(refused.message, /: 1010: Invalid Transaction: .*\(ledger\.FeeBelowMinimum: /);
     }
-    const signed = await signOp(userKey, { Transfer: transfer });
+    const signed = await signOp(userKey, { Transfer: transfer }, network);
     await submitL2Op(api, signed);
     const userAfter = await waitFor('the transfer applied', () => rpc.account(userId),
       ({ nonce }) => nonce === 2, 30_000);
@@ -179,15 +182,19 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
       async () => (await refusal(submitL2Op(api, signed))).message,
       (message) => !message.endsWith(': 1013: Transaction Already Imported: Any { .. }'), 30_000);
     assert.match(replay, /: 1010: Invalid Transaction: Transaction is outdated$/);
-    const forged = await signOp(await deriveL2Key(stranger), { Transfer: { ...transfer, nonce: 2 } });
+    const next = { Transfer: { ...transfer, nonce: 2 } };
+    const forged = await signOp(await deriveL2Key(stranger, network), next, network);
     const forgery = await refusal(submitL2Op(api, forged));
     assert.match(forgery.message, /: 1010: Invalid Transaction: Transaction has a bad signature$/);
+    // The user's own op, signed for another Concord network: void here.
+    const elsewhere = await refusal(submitL2Op(api, await signOp(userKey, next, network + 1)));
+    assert.match(elsewhere.message, /: 1010: Invalid Transaction: Transaction has a bad signature$/);
     const overdraft = await signOp(userKey, {
       Withdraw: {
         from: userId, toChain: CHAIN, toAddress: user.address, token: TOKEN,
         amount: userAfter.balances[TOKEN] + 1n, fee: MIN_FEE, nonce: 2,
       },
-    });
+    }, network);
     const overdrawn = await refusal(submitL2Op(api, overdraft));
     assert.match(overdrawn.message, /: 1010: Invalid Transaction: .*\(ledger\.InsufficientBalance: The account holds less/);
     assert.deepEqual(await rpc.account(userId), userAfter);

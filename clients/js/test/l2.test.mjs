@@ -1,15 +1,17 @@
 // The L2 client against concord-primitives, the code the runtime and the prover run.
 //
 // The expected values in RUST were printed by a throwaway Rust program (not in the repo)
-// calling concord-primitives as of commit a48b2be, with the Ethereum key ETH_KEY:
+// calling concord-primitives as of the commit that added the network id, with the Ethereum key
+// ETH_KEY and the network id NETWORK:
 // - keySignature: k256 `SigningKey::sign_prehash_recoverable` (RFC 6979, as ethers signs) of
-//   `ops::eth_signed_message_hash(eddsa::L2_KEY_MESSAGE)`, as `r ‖ s ‖ 27 + recovery id`;
+//   `ops::eth_signed_message_hash(eddsa::l2_key_message(NETWORK))`, as `r ‖ s ‖ 27 + recovery
+//   id`;
 // - privateKey: `eddsa::l2_private_key_from_eth_signature(keySignature)`;
 // - publicKey, packedPublicKey, coordinates: that key's `public_key()`, `.pack()` and
 //   `.to_coordinate_bytes()`;
-// - for each op of OPS: `Op::signed_message` (message), `PrivateKey::sign(message).pack()` with
+// - for each op of OPS: `Op::signed_message(NETWORK)` (message), `PrivateKey::sign(message).pack()` with
 //   privateKey (signature) and `SignedOp { op, signature }.encode()` (scale, its SCALE bytes);
-// - for the ChangePubKey: `ChangePubKey::eth_message`, `eth_message_hash`, and the k256
+// - for the ChangePubKey: `ChangePubKey::eth_message(NETWORK)`, `eth_message_hash`, and the k256
 //   signature of that hash with ETH_KEY, which `verify_eth_authorization` accepts.
 //
 // The test against a node runs when CONCORD_NODE_BIN points at concord-node (scripts/test.sh
@@ -23,26 +25,28 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Metadata, TypeRegistry } from '@polkadot/types';
 import { Wallet, getBytes, hashMessage, verifyMessage } from 'ethers6';
 import {
-  L2_KEY_MESSAGE, authorizeChangePubKey, buildL2Extrinsic, changePubKeyEthMessage, deriveL2Key,
-  l2KeyFromEthSignature, signOp, signedMessage, submitL2Op,
+  authorizeChangePubKey, buildL2Extrinsic, changePubKeyEthMessage, deriveL2Key, l2KeyFromEthSignature,
+  l2KeyMessage, signOp, signedMessage, submitL2Op,
 } from '../src/l2.mjs';
 import { startDevNode } from '../testing/dev-node.mjs';
 
 // The example key of web3.js's `eth.accounts.sign` documentation.
 const ETH_KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
+// The dev chain's network id (`genesis_config_presets::DEV_NETWORK`).
+const NETWORK = 0x0c0d0001;
 
 const RUST = {
   ethAddress: '0x2c7536e3605d9c16a7a3d7b1898e529396a65c23',
-  keySignature: '0xc96fe3554418a14cd7fd148b278d76f01c0b5f15800fd41016753faea820659f'
-    + '2bbe3f85dd43e6e7ff9a35ca3c29e01b80098dc57a2b0d00f39cad0e898ee5381b',
-  privateKey: '0x82951adb70f70d3331034613ccc2294d2cb5a18281469fa6f2ca23bb7e996525',
+  keySignature: '0xb229e33ec5bed60ad6fcb7a613aa6eba84e1560e5245d29338ad98e765741051'
+    + '33278e9c30105491069fdcd166f45843303cf586e1dfdd9cfd3273d5063e62fa1c',
+  privateKey: '0xc48ca8271d56409bd8ab556c1b1df21b96b9be5135bd41beecdb8d6830426028',
   publicKey: {
-    x: 8465029118666021261248624124571533976067640273495010122896168696856424823258n,
-    y: 20268630684486321461448387461306121746313325518889108130612578654689179701997n,
+    x: 14940268223897742234010617030832984024016503730780223920631455178480910831816n,
+    y: 14949014112354608281413170628199334795565133440874923766417226972666094879275n,
   },
-  packedPublicKey: '0xed927b085822ed57ce06d98d5e10913bad629524d453ffaddb5e530270a3cf2c',
-  coordinates: '0xda392dc206de476aaf3c0aa8103371bea734490edff28b5f94601fba6409b712'
-    + 'ed927b085822ed57ce06d98d5e10913bad629524d453ffaddb5e530270a3cf2c',
+  packedPublicKey: '0x2b02f3477758154c95ebde36c11cd98d68df0ce3b4ea678521b62eec96d70ca1',
+  coordinates: '0xc89093f586ea4b325b3085af81b6247c1712b7887634fafb72ebd7e363e40721'
+    + '2b02f3477758154c95ebde36c11cd98d68df0ce3b4ea678521b62eec96d70c21',
 };
 
 const OPS = {
@@ -53,12 +57,12 @@ const OPS = {
         fee: 1n << 100n | 7n, nonce: 0xfffffffe,
       },
     },
-    message: 16246979048104540804170032945204307622135634232019689124805494200405610997962n,
-    signature: '0xcb467c50d37212c3ccf73c8798afe974c228f9ba71d6373005b7b3c0c743d595'
-      + '58c96c0666a318bb3282c4ccf6f585d48b9b3bfb821f9c48626edde257bb7605',
-    scale: '02efcdab0056341200c300c6cfffffffffffffffffffffffffffff07000000000000000000000010000000'
-      + 'feffffffcb467c50d37212c3ccf73c8798afe974c228f9ba71d6373005b7b3c0c743d59558c96c0666a318'
-      + 'bb3282c4ccf6f585d48b9b3bfb821f9c48626edde257bb7605',
+    message: 12378214952796574241235259069282918112357913067873336570692039629519644121429n,
+    signature: '0xf18679463c04dfb07cc0a2a658070d9ba7ef21c39b7abd390730aed1375bfe9f'
+      + 'ed0ab85ae35b5a2407942df800b3703218a1f84252f80e24c785d7be22a06904',
+    scale: '02efcdab0056341200c300c6cfffffffffffffffffffffffffffff07000000000000000000000010000000fe'
+      + 'fffffff18679463c04dfb07cc0a2a658070d9ba7ef21c39b7abd390730aed1375bfe9fed0ab85ae35b5a2407'
+      + '942df800b3703218a1f84252f80e24c785d7be22a06904',
   },
   TransferToNew: {
     op: {
@@ -67,12 +71,12 @@ const OPS = {
         amount: 10n ** 18n, fee: 10n ** 15n, nonce: 3,
       },
     },
-    message: 13756088161378594128385112884966799025666063136701203688718392050639982893503n,
-    signature: '0x33fb6c145299a0a21057b632998e6b9d277033306c83879b6252dac4cefbc91a'
-      + '356a4ad5b106d3ddc8055650eb3b8c301b737dc2d323815046ccfdf6c1e51f02',
+    message: 5571235945078941371884029795039383611282337464690247707441824340246336463285n,
+    signature: '0x288113b624f99b6d952f4b10a42c31c33e5b597bd75706747d4542c3c166d820'
+      + '63caeb67689f292cdc631c88690be4b2f0f6a0f59e4d2be9345d7c465a75a300',
     scale: '0307000000ffeeddccbbaa99887766554433221100a1b2c3d40200000064a7b3b6e00d000000000000000000'
-      + '80c6a47e8d030000000000000000000300000033fb6c145299a0a21057b632998e6b9d277033306c83879b62'
-      + '52dac4cefbc91a356a4ad5b106d3ddc8055650eb3b8c301b737dc2d323815046ccfdf6c1e51f02',
+      + '80c6a47e8d0300000000000000000003000000288113b624f99b6d952f4b10a42c31c33e5b597bd75706747d'
+      + '4542c3c166d82063caeb67689f292cdc631c88690be4b2f0f6a0f59e4d2be9345d7c465a75a300',
   },
   Withdraw: {
     op: {
@@ -81,12 +85,12 @@ const OPS = {
         token: 1, amount: 123_456_789n, fee: 1000n, nonce: 0x80000000,
       },
     },
-    message: 3498536808694696240962153657640578954189548940164373206037210855294539914223n,
-    signature: '0x01d1c9a6e7c8f2bc79704a4ea285438b70677f67ec4451e4fe71088602b5a715'
-      + '349ef0fb4844abf277919f6f6abbe0d5698d6cb62c3aa2493afe9741e4ffbe02',
+    message: 14197382944744548346183806282395971186157573546903184163677521741522952347173n,
+    signature: '0x8d176a7c919b4a44df564108258d889283d603907ea62c240944b7d27525d5a5'
+      + '61162bbeecb3c0b77d9e38df075b75ef9766500b9126980eebfe66fb27ba5903',
     scale: '04feffff00fe8ba1f109551bd432803012645ac136ddd64dba72010015cd5b07000000000000000000000000'
-      + 'e80300000000000000000000000000000000008001d1c9a6e7c8f2bc79704a4ea285438b70677f67ec4451e4'
-      + 'fe71088602b5a715349ef0fb4844abf277919f6f6abbe0d5698d6cb62c3aa2493afe9741e4ffbe02',
+      + 'e8030000000000000000000000000000000000808d176a7c919b4a44df564108258d889283d603907ea62c24'
+      + '0944b7d27525d5a561162bbeecb3c0b77d9e38df075b75ef9766500b9126980eebfe66fb27ba5903',
   },
   ChangePubKey: {
     op: {
@@ -94,22 +98,23 @@ const OPS = {
         chainId: 3, account: 0x2a, newPubkey: RUST.packedPublicKey, feeToken: 1, fee: 10n, nonce: 0,
       },
     },
-    message: 19422503286878858237586886335536866424273247636860958116977336424156349429413n,
-    signature: '0xc498ce8b9a74b2e698b4d57be7b3340825147111f3de1e5aec8113a5500d32a0'
-      + 'c062092c590eb15fb9e2b1bfeb9e83eca296d3c4604c2e3e44154530afdbb101',
-    scale: '05032a000000ed927b085822ed57ce06d98d5e10913bad629524d453ffaddb5e530270a3cf2c01000a000000'
-      + '00000000000000000000000000000000c498ce8b9a74b2e698b4d57be7b3340825147111f3de1e5aec8113a5'
-      + '500d32a0c062092c590eb15fb9e2b1bfeb9e83eca296d3c4604c2e3e44154530afdbb101',
+    message: 10889158475102221309572083529770116182180257961539375250331937330721777979229n,
+    signature: '0x7d5ee19e28a2833693cf13bbfbe71eb88d1747f33335a4f77638b158701b9c1b'
+      + '4f1fca0098d70c6f267ad7bbb5aa51bd5762acfb829da82763e2c2e2558c6101',
+    scale: '05032a0000002b02f3477758154c95ebde36c11cd98d68df0ce3b4ea678521b62eec96d70ca101000a000000'
+      + '000000000000000000000000000000007d5ee19e28a2833693cf13bbfbe71eb88d1747f33335a4f77638b158'
+      + '701b9c1b4f1fca0098d70c6f267ad7bbb5aa51bd5762acfb829da82763e2c2e2558c6101',
   },
 };
 
 const RUST_ETH_AUTHORIZATION = {
   message: 'Concord: set the L2 key of your account\n'
-    + 'key: 0xed927b085822ed57ce06d98d5e10913bad629524d453ffaddb5e530270a3cf2c\n'
-    + 'nonce: 0x00000000\naccount: 0x0000002a\nOnly sign this message on a Concord site.',
-  hash: '0xcf96b2fcec49181f40bba552e3f4cf4a9cee65f93c0098fd922bc2d3bb66a2ce',
-  signature: '0xd77c57d4b3eabd3299884c7ea4f2d17631bf325386fc73e1f0f7ea5c05a52ff3'
-    + '01a69172cbe105e6e2d1b84c96cb26b3ce87e74df0ebfdb676566727b92c12c71c',
+    + 'key: 0x2b02f3477758154c95ebde36c11cd98d68df0ce3b4ea678521b62eec96d70ca1\n'
+    + 'nonce: 0x00000000\naccount: 0x0000002a\nnetwork: 0x0c0d0001\n'
+    + 'Only sign this message on a Concord site.',
+  hash: '0x6714ff2011448b481c56b47b9378f6ce07cfad3ff43adab92e7780f48bbaf9da',
+  signature: '0xd93ffa3ef345fecf4235bd7b4c4ea065167555276d96117e9f71f94283e828f8'
+    + '787a99f79d26a7d3ba77f7600e42fd36374908cfd7935b84da0e0f4d1914c4d71b',
 };
 
 // The runtime's metadata (v16) at spec_version 103, which has Ledger.submit at call index
@@ -147,11 +152,11 @@ function expectedExtrinsic(signedOpScale, ethSignature) {
 describe('L2 key', () => {
   test('ethers signs the key message as k256 does', async () => {
     assert.equal(wallet.address.toLowerCase(), RUST.ethAddress);
-    assert.equal(await wallet.signMessage(L2_KEY_MESSAGE), RUST.keySignature);
+    assert.equal(await wallet.signMessage(l2KeyMessage(NETWORK)), RUST.keySignature);
   });
 
   test("deriveL2Key gives Rust's key", async () => {
-    const key = await deriveL2Key(wallet);
+    const key = await deriveL2Key(wallet, NETWORK);
     assert.equal(hex(key.privateKey), RUST.privateKey);
     assert.deepEqual(key.publicKey, RUST.publicKey);
     assert.equal(key.packedPublicKey, RUST.packedPublicKey);
@@ -159,13 +164,13 @@ describe('L2 key', () => {
   });
 
   test('the key does not show in logs', async () => {
-    const shown = inspect(await deriveL2Key(wallet), { showHidden: true, depth: 5 });
+    const shown = inspect(await deriveL2Key(wallet, NETWORK), { showHidden: true, depth: 5 });
     assert.ok(!shown.includes(RUST.privateKey.slice(2)), shown);
   });
 
   test('v as 0/1 gives the same key; other signatures are refused', async () => {
-    const rs = RUST.keySignature.slice(0, -2); // v is 0x1b (27)
-    assert.equal(hex((await l2KeyFromEthSignature(`${rs}00`)).privateKey), RUST.privateKey);
+    const rs = RUST.keySignature.slice(0, -2); // v is 0x1c (28)
+    assert.equal(hex((await l2KeyFromEthSignature(`${rs}01`)).privateKey), RUST.privateKey);
     await assert.rejects(l2KeyFromEthSignature(rs), /65 bytes r ‖ s ‖ v, got 64/);
     await assert.rejects(l2KeyFromEthSignature(`${rs}1d`), /v is 27 or 28 .* got 29/);
   });
@@ -175,7 +180,7 @@ describe('L2 key', () => {
   test('matches the l2_key vector of primitives/test-vectors/circomlib.json', async () => {
     const vectors = new URL('../../../primitives/test-vectors/circomlib.json', import.meta.url);
     const vector = JSON.parse(readFileSync(vectors, 'utf8')).l2_key;
-    assert.equal(vector.message, L2_KEY_MESSAGE);
+    assert.equal(vector.message, l2KeyMessage(vector.network));
     const key = await l2KeyFromEthSignature(`0x${vector.eth_signature}`);
     assert.equal(hex(key.privateKey), `0x${vector.l2_private_key}`);
     const { x, y } = vector.public_key;
@@ -187,14 +192,14 @@ describe('signed ops', () => {
   let key;
   let registry;
   before(async () => {
-    key = await deriveL2Key(wallet);
+    key = await deriveL2Key(wallet, NETWORK);
     registry = offlineRegistry();
   });
 
   for (const [kind, vector] of Object.entries(OPS)) {
     test(`${kind}: signed message, signature and SCALE bytes are Rust's`, async () => {
-      assert.equal(await signedMessage(vector.op), vector.message);
-      const signed = await signOp(key, vector.op);
+      assert.equal(await signedMessage(vector.op, NETWORK), vector.message);
+      const signed = await signOp(key, vector.op, NETWORK);
       assert.equal(signed.signature, vector.signature);
       // polkadot.js's encoding of the SignedOp inside the ledger call is Rust's SCALE encoding.
       const ethSignature = kind === 'ChangePubKey' ? RUST_ETH_AUTHORIZATION.signature : undefined;
@@ -204,7 +209,7 @@ describe('signed ops', () => {
   }
 
   test('the extrinsic decodes as a general Ledger.submit of the same op', async () => {
-    const signed = await signOp(key, OPS.Withdraw.op);
+    const signed = await signOp(key, OPS.Withdraw.op, NETWORK);
     const extrinsic = registry.createType('Extrinsic', buildL2Extrinsic(registry, signed));
     assert.ok(extrinsic.isGeneral());
     assert.equal(`${extrinsic.method.section}.${extrinsic.method.method}`, 'ledger.submit');
@@ -212,7 +217,7 @@ describe('signed ops', () => {
   });
 
   test('a ChangePubKey decodes as Ledger.change_pubkey with the Ethereum signature', async () => {
-    const signed = await signOp(key, OPS.ChangePubKey.op);
+    const signed = await signOp(key, OPS.ChangePubKey.op, NETWORK);
     const ethSignature = RUST_ETH_AUTHORIZATION.signature;
     const extrinsic = registry.createType('Extrinsic',
       buildL2Extrinsic(registry, signed, { ethSignature }));
@@ -222,8 +227,8 @@ describe('signed ops', () => {
   });
 
   test('the Ethereum signature goes with a ChangePubKey only, as 65 bytes', async () => {
-    const changeKey = await signOp(key, OPS.ChangePubKey.op);
-    const transfer = await signOp(key, OPS.Transfer.op);
+    const changeKey = await signOp(key, OPS.ChangePubKey.op, NETWORK);
+    const transfer = await signOp(key, OPS.Transfer.op, NETWORK);
     const ethSignature = RUST_ETH_AUTHORIZATION.signature;
     // No node: the refusal comes before the node would be asked.
     const offline = { registry, rpc: () => assert.fail('the node was contacted') };
@@ -241,7 +246,7 @@ describe('signed ops', () => {
     const { ChangePubKey: fields } = OPS.ChangePubKey.op;
     const signed = await signOp(key, {
       ChangePubKey: { ...fields, fee: 10, newPubkey: getBytes(fields.newPubkey) },
-    });
+    }, BigInt(NETWORK));
     assert.deepEqual(signed, {
       op: { ChangePubKey: { ...fields, chainId: 3n, account: 42n, feeToken: 1n, nonce: 0n } },
       signature: OPS.ChangePubKey.signature,
@@ -265,26 +270,26 @@ describe('signed ops', () => {
       [{ ...OPS.Transfer.op, ...OPS.Withdraw.op }, /one \{ Kind: fields \} entry, got keys \[Transfer, W/],
     ];
     for (const [op, error] of cases) {
-      await assert.rejects(signedMessage(op), error);
-      await assert.rejects(signOp(key, op), error);
+      await assert.rejects(signedMessage(op, NETWORK), error);
+      await assert.rejects(signOp(key, op, NETWORK), error);
     }
   });
 
   test('a ChangePubKey is signed by its new key only', async () => {
-    const other = await deriveL2Key(new Wallet(`0x${'11'.repeat(32)}`));
-    await assert.rejects(signOp(other, OPS.ChangePubKey.op), /signed by its new key/);
+    const other = await deriveL2Key(new Wallet(`0x${'11'.repeat(32)}`), NETWORK);
+    await assert.rejects(signOp(other, OPS.ChangePubKey.op, NETWORK), /signed by its new key/);
   });
 });
 
 describe('ChangePubKey Ethereum authorization', () => {
   test("the message and its EIP-191 hash are Rust's", () => {
-    const message = changePubKeyEthMessage(OPS.ChangePubKey.op);
+    const message = changePubKeyEthMessage(OPS.ChangePubKey.op, NETWORK);
     assert.equal(message, RUST_ETH_AUTHORIZATION.message);
     assert.equal(hashMessage(message), RUST_ETH_AUTHORIZATION.hash);
   });
 
   test("the owner's signature is Rust's and recovers to the owner", async () => {
-    const signature = await authorizeChangePubKey(wallet, OPS.ChangePubKey.op);
+    const signature = await authorizeChangePubKey(wallet, OPS.ChangePubKey.op, NETWORK);
     assert.equal(signature, RUST_ETH_AUTHORIZATION.signature);
     const recovered = verifyMessage(RUST_ETH_AUTHORIZATION.message, signature);
     assert.equal(recovered.toLowerCase(), RUST.ethAddress);
@@ -293,13 +298,22 @@ describe('ChangePubKey Ethereum authorization', () => {
   test('fields are fixed-width', () => {
     const message = changePubKeyEthMessage({
       ChangePubKey: { ...OPS.ChangePubKey.op.ChangePubKey, account: 0xffffff, nonce: 0xffffffff },
-    });
-    assert.match(message, /\nnonce: 0xffffffff\naccount: 0x00ffffff\n/);
+    }, 0xffffffff);
+    assert.match(message, /\nnonce: 0xffffffff\naccount: 0x00ffffff\nnetwork: 0xffffffff\n/);
     assert.equal(message.length, RUST_ETH_AUTHORIZATION.message.length);
   });
 
+  test('the network id is required and bound', async () => {
+    assert.throws(() => changePubKeyEthMessage(OPS.ChangePubKey.op), /network id is required/);
+    await assert.rejects(signedMessage(OPS.Transfer.op), /network id is required/);
+    await assert.rejects(signedMessage(OPS.Transfer.op, 2 ** 32), /network: 4294967296 does not fit in a u32/);
+    assert.notEqual(await signedMessage(OPS.Transfer.op, NETWORK + 1), OPS.Transfer.message);
+    assert.throws(() => l2KeyMessage(-1), /a network id is a u32/);
+    assert.notEqual(hex((await deriveL2Key(wallet, NETWORK + 1)).privateKey), RUST.privateKey);
+  });
+
   test('only a ChangePubKey has one', () => {
-    assert.throws(() => changePubKeyEthMessage(OPS.Transfer.op),
+    assert.throws(() => changePubKeyEthMessage(OPS.Transfer.op, NETWORK),
       /only a ChangePubKey .* not a Transfer/);
   });
 });
@@ -313,7 +327,7 @@ describe('against the dev node', { skip: nodeless }, () => {
   before(async () => {
     node = await startDevNode();
     api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
-    key = await deriveL2Key(wallet);
+    key = await deriveL2Key(wallet, NETWORK);
   });
   after(async () => {
     await api?.disconnect();
@@ -323,10 +337,10 @@ describe('against the dev node', { skip: nodeless }, () => {
   test("the node's metadata encodes the extrinsics as the fixture does", async () => {
     const changed = `the runtime (spec_version ${api.runtimeVersion.specVersion}) changed the `
       + 'extrinsic: rewrite test/fixtures from its metadata';
-    const transfer = await signOp(key, OPS.Transfer.op);
+    const transfer = await signOp(key, OPS.Transfer.op, NETWORK);
     assert.equal(buildL2Extrinsic(api.registry, transfer), expectedExtrinsic(OPS.Transfer.scale),
       changed);
-    const changeKey = await signOp(key, OPS.ChangePubKey.op);
+    const changeKey = await signOp(key, OPS.ChangePubKey.op, NETWORK);
     const ethSignature = RUST_ETH_AUTHORIZATION.signature;
     assert.equal(buildL2Extrinsic(api.registry, changeKey, { ethSignature }),
       expectedExtrinsic(OPS.ChangePubKey.scale, ethSignature), changed);
@@ -341,7 +355,7 @@ describe('against the dev node', { skip: nodeless }, () => {
   test('the node decodes the general extrinsics and refuses the ops as invalid', async (t) => {
     const refusal = (signedOp, options) => submitL2Op(api, signedOp, options)
       .then(() => assert.fail('the node accepted the op'), (error) => error);
-    const signed = await signOp(key, OPS.Transfer.op);
+    const signed = await signOp(key, OPS.Transfer.op, NETWORK);
     const signedError = await refusal(signed);
     t.diagnostic(`signed Transfer: ${signedError.message}`);
     assert.match(signedError.message,
@@ -355,7 +369,7 @@ describe('against the dev node', { skip: nodeless }, () => {
     assert.notEqual(noopError.cause.message, signedError.cause.message);
 
     // change_pubkey checks the owner's Ethereum signature first: account 42 has no owner.
-    const changeKeyError = await refusal(await signOp(key, OPS.ChangePubKey.op),
+    const changeKeyError = await refusal(await signOp(key, OPS.ChangePubKey.op, NETWORK),
       { ethSignature: RUST_ETH_AUTHORIZATION.signature });
     t.diagnostic(`ChangePubKey: ${changeKeyError.message}`);
     assert.equal(changeKeyError.message, 'the node refused Ledger.change_pubkey(ChangePubKey of '

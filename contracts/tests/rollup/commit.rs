@@ -77,7 +77,7 @@ async fn other_chains_ops_are_hashed_and_their_key_changes_checked() {
 	chain.commit(&[&b1]).await;
 	let by_bob = Bytes::from(
 		bob()
-			.sign_message_sync(&change.eth_message())
+			.sign_message_sync(&change.eth_message(NETWORK))
 			.unwrap()
 			.as_bytes()
 			.to_vec(),
@@ -353,9 +353,16 @@ async fn commit_rejects_bad_batches() {
 	});
 	// Signed by Bob, not by the owner Alice.
 	let (_, change, _) = alice_change_pubkey(CHAIN);
-	let by_bob = bob().sign_message_sync(&change.eth_message()).unwrap();
+	let by_bob = bob()
+		.sign_message_sync(&change.eth_message(NETWORK))
+		.unwrap();
+	// Alice's authorisation of the same key change on another Concord network.
+	let elsewhere = alice()
+		.sign_message_sync(&change.eth_message(NETWORK + 1))
+		.unwrap();
 	for signature in [
 		Bytes::from(by_bob.as_bytes().to_vec()),
+		Bytes::from(elsewhere.as_bytes().to_vec()),
 		malleated(&b2.change_pubkey_signatures[0]),
 		Bytes::from(vec![0u8; 65]),
 		Bytes::from(b2.change_pubkey_signatures[0][..64].to_vec()),
@@ -367,7 +374,7 @@ async fn commit_rejects_bad_batches() {
 	// Alice's signature of another nonce does not authorise this key change.
 	let other_nonce = ChangePubKey { nonce: 1, ..change };
 	let stale = alice()
-		.sign_message_sync(&other_nonce.eth_message())
+		.sign_message_sync(&other_nonce.eth_message(NETWORK))
 		.unwrap();
 	let mut info = chain.commit_info(&b2);
 	info.changePubKeySignatures = vec![Bytes::from(stale.as_bytes().to_vec())];

@@ -30,7 +30,7 @@ use concord_primitives::{
 	account::TokenId,
 	commitment::{fr_to_be_bytes, sync_hash, GENESIS_SYNC_HASH},
 	eddsa::PrivateKey,
-	ops::{ChainId, ChangePubKey, Deposit, FullExit, Op, Withdraw},
+	ops::{ChainId, ChangePubKey, Deposit, FullExit, NetworkId, Op, Withdraw},
 	stf::TreeState,
 	Fr,
 };
@@ -41,6 +41,8 @@ use std::sync::OnceLock;
 pub const SLOTS: usize = 2;
 /// This contract's Concord chain id, and another chain of the system, whose ops it only
 /// hashes (key changes excepted: it checks their owners' signatures too).
+/// The network the tests' contract is deployed for and their ops are signed on.
+pub const NETWORK: NetworkId = 0x0c0d_0005;
 pub const CHAIN: ChainId = ChainId(1);
 pub const OTHER_CHAIN: ChainId = ChainId(2);
 /// A chain id the contract does not know.
@@ -177,7 +179,7 @@ impl Sequencer {
 	/// Seals the next batch of `ops` (with their L2 signatures), fees to account 0.
 	pub fn batch(&mut self, ops: &[(Op, Option<[u8; 64]>)], signatures: Vec<Bytes>) -> Batch {
 		let state = self.state.take().expect("state");
-		let mut builder = BatchBuilder::new(state, self.next, 0, SLOTS);
+		let mut builder = BatchBuilder::new(state, self.next, NETWORK, 0, SLOTS);
 		for (op, signature) in ops {
 			builder.push(op, *signature).expect("op applies");
 		}
@@ -214,13 +216,15 @@ pub fn alice_change_pubkey(chain: ChainId) -> ((Op, Option<[u8; 64]>), ChangePub
 		nonce: 0,
 	};
 	let op = Op::ChangePubKey(change);
-	let l2 = alice_l2().sign(op.signed_message().unwrap()).pack();
-	let eth = alice().sign_message_sync(&change.eth_message()).unwrap();
+	let l2 = alice_l2().sign(op.signed_message(NETWORK).unwrap()).pack();
+	let eth = alice()
+		.sign_message_sync(&change.eth_message(NETWORK))
+		.unwrap();
 	((op, Some(l2)), change, Bytes::from(eth.as_bytes().to_vec()))
 }
 
 pub fn l2_signed(op: Op) -> (Op, Option<[u8; 64]>) {
-	let signature = alice_l2().sign(op.signed_message().unwrap()).pack();
+	let signature = alice_l2().sign(op.signed_message(NETWORK).unwrap()).pack();
 	(op, Some(signature))
 }
 
@@ -397,6 +401,7 @@ pub async fn deploy_code(provider: &DynProvider, code: Bytes) -> Address {
 pub fn config(verifier: Address, token: Address, no_bool: Address) -> Config {
 	Config {
 		verifier,
+		networkId: NETWORK,
 		chainId: CHAIN.0,
 		chainIds: vec![CHAIN.0, OTHER_CHAIN.0],
 		priorityExpiry: EXPIRY,

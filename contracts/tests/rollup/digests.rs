@@ -151,6 +151,6 @@ async fn change_pubkey_message_matches_the_primitives() {
 			.call()
 			.await
 			.unwrap();
-		assert_eq!(onchain.0, op.eth_message_hash(), "{op:?}");
+		assert_eq!(onchain.0, op.eth_message_hash(NETWORK), "{op:?}");
 	}
 }

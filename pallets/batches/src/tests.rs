@@ -6,12 +6,15 @@ use concord_primitives::{
 use frame_support::traits::Hooks;
 use pallet_concord_ledger::BatchSink;
 
+/// The batches pallet never reads the network id: any will do.
+const NETWORK: concord_primitives::ops::NetworkId = 1;
+
 /// Deposits applied by the STF (the only way to get applied ops), `count` of them.
 fn deposits(count: u64) -> Vec<concord_primitives::ops::AppliedOp> {
 	let mut state = MemoryState::new();
 	state.registry_mut().add_chain(ChainId(1));
 	state.registry_mut().register_token(ChainId(1), 1).unwrap();
-	let mut ctx = BatchContext::new(0);
+	let mut ctx = BatchContext::new(NETWORK, 0);
 	(0..count)
 		.map(|id| {
 			let op = Op::Deposit(Deposit {
@@ -27,7 +30,7 @@ fn deposits(count: u64) -> Vec<concord_primitives::ops::AppliedOp> {
 }
 
 fn apply(op: &concord_primitives::ops::AppliedOp, fee_account: u32) {
-	Batches::on_applied(op, &BatchContext::new(fee_account));
+	Batches::on_applied(op, &BatchContext::new(NETWORK, fee_account));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Benchmarks of the ledger's calls; `concord-node benchmark pallet` turns them into the
 //! runtime's weights.
 
-use crate::pallet::{Call, Config, FeeAccount, MinFees, NextAccountId, Pallet};
+use crate::pallet::{Call, Config, FeeAccount, MinFees, Network, NextAccountId, Pallet};
 use concord_primitives::{
 	eddsa::PrivateKey,
 	ops::{eth_address, ChainId, ChangePubKey, Deposit, Op, OpType, SignedOp, Transfer},
@@ -48,7 +48,7 @@ fn accounts<T: Config>() -> (PrivateKey, u32, u32) {
 }
 
 /// The payer's ChangePubKey to `key`, signed by `key` and authorised by [`owner_key`].
-fn key_change(key: &PrivateKey, payer: u32) -> (SignedOp, [u8; 65]) {
+fn key_change<T: Config>(key: &PrivateKey, payer: u32) -> (SignedOp, [u8; 65]) {
 	let change = ChangePubKey {
 		chain_id: CHAIN,
 		account: payer,
@@ -57,11 +57,16 @@ fn key_change(key: &PrivateKey, payer: u32) -> (SignedOp, [u8; 65]) {
 		fee: 1,
 		nonce: 0,
 	};
-	let eth_signature = concord_primitives::ops::eth_sign(&owner_key(), &change.eth_message_hash());
+	let eth_signature = concord_primitives::ops::eth_sign(
+		&owner_key(),
+		&change.eth_message_hash(Network::<T>::get()),
+	);
 	let op = Op::ChangePubKey(change);
 	let signed = SignedOp {
 		op,
-		signature: key.sign(op.signed_message().unwrap()).pack(),
+		signature: key
+			.sign(op.signed_message(Network::<T>::get()).unwrap())
+			.pack(),
 	};
 	(signed, eth_signature)
 }
@@ -70,7 +75,7 @@ fn key_change(key: &PrivateKey, payer: u32) -> (SignedOp, [u8; 65]) {
 /// account runs in.
 fn funded<T: Config>() -> (PrivateKey, u32, u32) {
 	let (key, fees, payer) = accounts::<T>();
-	let (op, eth_signature) = key_change(&key, payer);
+	let (op, eth_signature) = key_change::<T>(&key, payer);
 	Pallet::<T>::change_pubkey(
 		frame_system::RawOrigin::Authorized.into(),
 		op,
@@ -80,7 +85,7 @@ fn funded<T: Config>() -> (PrivateKey, u32, u32) {
 	(key, fees, payer)
 }
 
-fn signed_transfer((key, fees, payer): (PrivateKey, u32, u32)) -> SignedOp {
+fn signed_transfer<T: Config>((key, fees, payer): (PrivateKey, u32, u32)) -> SignedOp {
 	let op = Op::Transfer(Transfer {
 		from: payer,
 		to: fees,
@@ -91,7 +96,9 @@ fn signed_transfer((key, fees, payer): (PrivateKey, u32, u32)) -> SignedOp {
 	});
 	SignedOp {
 		op,
-		signature: key.sign(op.signed_message().unwrap()).pack(),
+		signature: key
+			.sign(op.signed_message(Network::<T>::get()).unwrap())
+			.pack(),
 	}
 }
 
@@ -144,7 +151,7 @@ mod benchmarks {
 	fn submit() {
 		let accounts = funded::<T>();
 		FeeAccount::<T>::put(accounts.2);
-		let op = signed_transfer(accounts);
+		let op = signed_transfer::<T>(accounts);
 		#[extrinsic_call]
 		_(frame_system::RawOrigin::Authorized, op);
 	}
@@ -154,7 +161,7 @@ mod benchmarks {
 	#[benchmark]
 	fn change_pubkey() {
 		let (key, _, payer) = accounts::<T>();
-		let (op, eth_signature) = key_change(&key, payer);
+		let (op, eth_signature) = key_change::<T>(&key, payer);
 		#[extrinsic_call]
 		_(frame_system::RawOrigin::Authorized, op, eth_signature);
 	}
@@ -163,7 +170,7 @@ mod benchmarks {
 	#[benchmark]
 	fn authorize_submit() -> Result<(), BenchmarkError> {
 		let call = Call::<T>::submit {
-			op: signed_transfer(funded::<T>()),
+			op: signed_transfer::<T>(funded::<T>()),
 		};
 		#[block]
 		{
@@ -178,7 +185,7 @@ mod benchmarks {
 	#[benchmark]
 	fn authorize_change_pubkey() -> Result<(), BenchmarkError> {
 		let (key, _, payer) = accounts::<T>();
-		let (op, eth_signature) = key_change(&key, payer);
+		let (op, eth_signature) = key_change::<T>(&key, payer);
 		let call = Call::<T>::change_pubkey { op, eth_signature };
 		#[block]
 		{

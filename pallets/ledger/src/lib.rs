@@ -73,12 +73,24 @@ impl<T: pallet::Config> SettleFees for pallet::Pallet<T> {
 	}
 }
 
+/// This network's id ([`pallet::Network`]), for the pallets that bind it (the proofs pallet's
+/// batch commitment).
+pub struct NetworkOf<T>(core::marker::PhantomData<T>);
+
+impl<T: pallet::Config> frame_support::traits::Get<concord_primitives::ops::NetworkId>
+	for NetworkOf<T>
+{
+	fn get() -> concord_primitives::ops::NetworkId {
+		pallet::Network::<T>::get()
+	}
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 	use concord_primitives::{
 		account::{AccountId as L2AccountId, TokenId, TOKEN_ID_BITS},
-		ops::{ChainId, Op, OpType, SignedOp},
+		ops::{ChainId, NetworkId, Op, OpType, SignedOp},
 		stf::{self, BatchContext, StfError, FEE_REGISTERS},
 	};
 	use frame_support::pallet_prelude::*;
@@ -218,6 +230,12 @@ pub mod pallet {
 	/// set.
 	#[pallet::storage]
 	pub type FeeAccount<T> = StorageValue<_, L2AccountId>;
+
+	/// This network's id, set at genesis and never changed: every L2 signature, ChangePubKey
+	/// authorisation and batch commitment includes it, so nothing signed or proved for another
+	/// Concord network (a testnet) is valid here.
+	#[pallet::storage]
+	pub type Network<T> = StorageValue<_, NetworkId, ValueQuery>;
 
 	/// The open batch's fee account and the fees its ops collected, by token: credited to
 	/// that account when the batch is sealed. Absent while no batch is open.
@@ -381,6 +399,8 @@ pub mod pallet {
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
+		/// The network's id ([`Network`]): different for every Concord network.
+		pub network: NetworkId,
 		/// Chains to register: (chain id, EVM chain id, contract address).
 		pub chains: alloc::vec::Vec<(u8, u64, [u8; 20])>,
 		/// Tokens to register: (token id, chain id, token address, decimals).
@@ -394,6 +414,7 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			Network::<T>::put(self.network);
 			for &(chain, evm_chain_id, contract) in &self.chains {
 				Pallet::<T>::do_register_chain(
 					ChainId(chain),
@@ -637,7 +658,7 @@ pub mod pallet {
 				{
 					(open, true)
 				}
-				_ => (BatchContext::new(fee_account), false),
+				_ => (BatchContext::new(Network::<T>::get(), fee_account), false),
 			}
 		}
 
@@ -665,8 +686,8 @@ pub mod pallet {
 			}
 		}
 
-		/// Checks that `eth_signature` is the Ethereum signature of the ChangePubKey `op` by
-		/// the owner of its account; returns the account and the op's nonce.
+		/// Checks that `eth_signature` is the Ethereum signature of the ChangePubKey `op` on this
+		/// network by the owner of its account; returns the account and the op's nonce.
 		pub fn check_eth_authorization(
 			op: &Op,
 			eth_signature: &[u8; 65],
@@ -678,7 +699,7 @@ pub mod pallet {
 				.ok_or(Error::<T>::UnknownAccount)?
 				.l1_address;
 			ensure!(
-				change.verify_eth_authorization(&owner, eth_signature),
+				change.verify_eth_authorization(&owner, eth_signature, Network::<T>::get()),
 				Error::<T>::BadEthAuthorization
 			);
 			Ok((change.account, change.nonce))
@@ -735,12 +756,12 @@ pub mod pallet {
 			let multiple = Self::fee_multiple(&op.op).map_err(Self::refusal)?;
 			let state = StorageState::<T>::new();
 			// The EdDSA check runs natively, as a host function of the node, not in wasm.
-			stf::verify_signature_with(&state, op, concord_host::verify_eddsa_poseidon).map_err(
-				|error| match error {
+			let network = Network::<T>::get();
+			stf::verify_signature_with(&state, op, network, concord_host::verify_eddsa_poseidon)
+				.map_err(|error| match error {
 					StfError::BadSignature => invalid(InvalidTransaction::BadProof),
 					other => refused(other),
-				},
-			)?;
+				})?;
 			let current = Accounts::<T>::get(signer).map_or(0, |account| account.nonce);
 			let mut validity = ValidTransaction::with_tag_prefix("ConcordLedger")
 				.priority(Self::op_priority(multiple))

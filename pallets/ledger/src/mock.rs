@@ -78,12 +78,16 @@ impl crate::Config for Test {
 /// The minimum fee of every L2-signed op paid in token 1; token 2 is not accepted for fees.
 pub const MIN_FEE: u128 = 1;
 
+/// The mock network's id: every L2 signature in the tests is for it.
+pub const NETWORK: concord_primitives::ops::NetworkId = 0x0c0d_0009;
+
 /// Chain 1 (EVM 31337) with token 1, chain 2 (EVM 31338) with tokens 1 and 2.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default()
 		.build_storage()
 		.unwrap();
 	pallet_concord_ledger::GenesisConfig::<Test> {
+		network: NETWORK,
 		chains: vec![(1, 31337, [0xc1; 20]), (2, 31338, [0xc2; 20])],
 		tokens: vec![
 			(1, 1, [0; 20], 18),

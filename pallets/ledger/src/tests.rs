@@ -49,7 +49,7 @@ fn deposit(chain: u8, priority_id: u64, to: [u8; 20], amount: u128) -> Op {
 }
 
 fn signed(key: &PrivateKey, op: Op) -> SignedOp {
-	let signature = key.sign(op.signed_message().unwrap()).pack();
+	let signature = key.sign(op.signed_message(NETWORK).unwrap()).pack();
 	SignedOp { op, signature }
 }
 
@@ -76,7 +76,7 @@ fn set_key_paying(
 		nonce,
 	};
 	let eth_signature =
-		concord_primitives::ops::eth_sign(&owner(owner_seed), &change.eth_message_hash());
+		concord_primitives::ops::eth_sign(&owner(owner_seed), &change.eth_message_hash(NETWORK));
 	(signed(key, Op::ChangePubKey(change)), eth_signature)
 }
 

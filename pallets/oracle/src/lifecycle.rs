@@ -37,7 +37,7 @@ fn prover_state() -> TreeState {
 fn sign(key: &PrivateKey, op: Op) -> SignedOp {
 	SignedOp {
 		op,
-		signature: key.sign(op.signed_message().unwrap()).pack(),
+		signature: key.sign(op.signed_message(NETWORK).unwrap()).pack(),
 	}
 }
 
@@ -56,8 +56,10 @@ fn submit_as(signed: SignedOp, owner_seed: u8) -> Result<(), DispatchError> {
 	let origin = || frame_system::RawOrigin::Authorized.into();
 	match signed.op {
 		Op::ChangePubKey(change) => {
-			let eth_signature =
-				concord_primitives::ops::eth_sign(&owner(owner_seed), &change.eth_message_hash());
+			let eth_signature = concord_primitives::ops::eth_sign(
+				&owner(owner_seed),
+				&change.eth_message_hash(NETWORK),
+			);
 			pallet_concord_ledger::Pallet::<Test>::change_pubkey(origin(), signed, eth_signature)
 		}
 		_ => pallet_concord_ledger::Pallet::<Test>::submit(origin(), signed),
@@ -111,7 +113,7 @@ fn a_batch_lives_from_deposit_attestation_to_execute_signatures() {
 			deposit_to(ChainId(1), 1, bob, 500),
 		];
 		// The prover follows the same ops.
-		let mut builder = BatchBuilder::new(prover_state(), 1, 0, SLOTS as usize);
+		let mut builder = BatchBuilder::new(prover_state(), 1, NETWORK, 0, SLOTS as usize);
 		for op in deposits {
 			attest_all(&[1, 2], Attestation::Priority(op));
 			builder.push(&op, None).unwrap();
@@ -179,7 +181,7 @@ fn a_batch_lives_from_deposit_attestation_to_execute_signatures() {
 			Attestation::Priority(deposit_to(ChainId(2), 0, bob, 70)),
 		);
 		assert_ok!(submit(withdraw));
-		let mut builder = BatchBuilder::new(state, 2, alice_id, SLOTS as usize);
+		let mut builder = BatchBuilder::new(state, 2, NETWORK, alice_id, SLOTS as usize);
 		builder
 			.push(&deposit_to(ChainId(2), 0, bob, 70), None)
 			.unwrap();
@@ -334,7 +336,7 @@ fn the_runtime_and_the_provers_witness_path_agree_on_random_ops() {
 		let mut random = Random(0x00c0_ffee_d15c_0123);
 		let keys: Vec<PrivateKey> = (1..=4).map(|i| PrivateKey([i; 32])).collect();
 		let address = |i: usize| address(0x10 + i as u8);
-		let mut builder = BatchBuilder::new(prover_state(), 1, 0, SLOTS as usize);
+		let mut builder = BatchBuilder::new(prover_state(), 1, NETWORK, 0, SLOTS as usize);
 		// Account 0, the operator's, collects the fees on both sides.
 		let operator = deposit_to(ChainId(1), 0, [0x0f; 20], 0);
 		assert_ok!(pallet_concord_ledger::Pallet::<Test>::apply_priority(
@@ -469,7 +471,7 @@ fn the_runtime_and_the_provers_witness_path_agree_on_random_ops() {
 						.into_inner(),
 					"batch {batch}"
 				);
-				builder = BatchBuilder::new(state, batch + 1, 0, SLOTS as usize);
+				builder = BatchBuilder::new(state, batch + 1, NETWORK, 0, SLOTS as usize);
 				ops_in_batch = 0;
 			}
 		}

@@ -58,6 +58,9 @@ pub const MAX_OPEN_REQUESTS: u64 = 4;
 /// The mock's slots per batch: the circuit size of the lifecycle test's real proofs.
 pub const SLOTS: u32 = 4;
 
+/// The mock network's id: every L2 signature in the tests is for it.
+pub const NETWORK: concord_primitives::ops::NetworkId = 0x0c0d_0009;
+
 impl pallet_concord_batches::Config for Test {
 	type SlotsPerBatch = ConstU32<SLOTS>;
 	type SealInterval = ConstU64<3>;
@@ -70,6 +73,7 @@ impl pallet_concord_proofs::Config for Test {
 	type Currency = Balances;
 	type ProverReward = ConstU64<50>;
 	type PublicSetupKey = NoPublicSetupKey;
+	type Network = pallet_concord_ledger::NetworkOf<Test>;
 	type WeightInfo = ();
 }
 
@@ -107,6 +111,7 @@ pub fn new_test_ext(key: Vec<u8>) -> sp_io::TestExternalities {
 		.build_storage()
 		.unwrap();
 	pallet_concord_ledger::GenesisConfig::<Test> {
+		network: NETWORK,
 		chains: CHAINS.to_vec(),
 		tokens: vec![(1, 1, [0; 20], 18), (1, 2, [0x70; 20], 18)],
 		// Token 1 pays the fees of every L2-signed op, at least 1.

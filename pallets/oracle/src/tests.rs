@@ -273,8 +273,13 @@ fn sealed_and_proven_batch() -> [u8; 32] {
 	Batches::on_initialize(4);
 	let header = pallet_concord_batches::Headers::<Test>::get(1).expect("sealed");
 	let new_root = Fr::from(77u8);
-	let commitment =
-		batch_commitment_of_hash(1, EMPTY_ACCOUNT_TREE_ROOT, new_root, &header.pubdata_hash);
+	let commitment = batch_commitment_of_hash(
+		1,
+		NETWORK,
+		EMPTY_ACCOUNT_TREE_ROOT,
+		new_root,
+		&header.pubdata_hash,
+	);
 	assert_ok!(Proofs::submit_proof(
 		RuntimeOrigin::signed(9),
 		1,
@@ -1105,7 +1110,8 @@ fn more_proven_batches(last: u64) {
 		let header = pallet_concord_batches::Headers::<Test>::get(batch).expect("sealed");
 		let old_root = Proofs::state_after(batch - 1).0;
 		let new_root = Fr::from(77 + batch);
-		let commitment = batch_commitment_of_hash(batch, old_root, new_root, &header.pubdata_hash);
+		let commitment =
+			batch_commitment_of_hash(batch, NETWORK, old_root, new_root, &header.pubdata_hash);
 		assert_ok!(Proofs::submit_proof(
 			RuntimeOrigin::signed(9),
 			batch,

@@ -5,10 +5,11 @@
 //! commitment it computes itself from stored data:
 //!
 //! ```text
-//! commitment(n) = sha256(n ‖ root(n−1) ‖ new_root ‖ sha256(pubdata(n))) mod 2^253
+//! commitment(n) = sha256(n ‖ network ‖ root(n−1) ‖ new_root ‖ sha256(pubdata(n))) mod 2^253
 //! ```
 //!
-//! with `root(0)` the empty state's root and `pubdata(n)` what the batches pallet sealed. A
+//! with `root(0)` the empty state's root, `network` this network's id (the ledger's) and
+//! `pubdata(n)` what the batches pallet sealed. A
 //! valid proof fixes the batch's new state root, which the runtime never computes (it keeps
 //! no Merkle tree), and the batch's sync hash, the value every L1 must report before the oracle
 //! lets any L1 execute the batch. The prover who submits the first valid proof of a batch is
@@ -93,6 +94,8 @@ pub mod pallet {
 		/// `set_key` refuses it, since anyone could prove any batch against it. A development
 		/// chain's genesis may still register it.
 		type PublicSetupKey: Get<alloc::vec::Vec<u8>>;
+		/// This network's id: the batch commitment binds it (the ledger's `NetworkOf`).
+		type Network: Get<concord_primitives::ops::NetworkId>;
 		type WeightInfo: WeightInfo;
 	}
 
@@ -207,8 +210,13 @@ pub mod pallet {
 			let key = Key::<T>::get().ok_or(Error::<T>::NoKey)?;
 			let new_root_fr = fr_from_be_bytes(&new_root).ok_or(Error::<T>::RootNotInField)?;
 			let (old_root, previous_sync_hash) = Self::state_after(last);
-			let commitment =
-				batch_commitment_of_hash(batch, old_root, new_root_fr, &header.pubdata_hash);
+			let commitment = batch_commitment_of_hash(
+				batch,
+				T::Network::get(),
+				old_root,
+				new_root_fr,
+				&header.pubdata_hash,
+			);
 			// The pairing check runs natively, as a host function of the node, not in wasm.
 			match concord_host::verify_groth16(&key, &proof, &commitment) {
 				ProofCheck::Valid => {}

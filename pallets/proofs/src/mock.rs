@@ -38,6 +38,9 @@ impl pallet_concord_batches::Config for Test {
 	type WeightInfo = ();
 }
 
+/// The mock network's id, bound by every batch commitment in the tests.
+pub const NETWORK: u32 = 0x0c0d_0009;
+
 /// What each accepted proof earns.
 pub const REWARD: u64 = 50;
 
@@ -46,6 +49,7 @@ impl crate::Config for Test {
 	type Currency = Balances;
 	type ProverReward = ConstU64<REWARD>;
 	type PublicSetupKey = PublicKeyOfTests;
+	type Network = frame_support::traits::ConstU32<NETWORK>;
 	type WeightInfo = ();
 }
 

@@ -9,7 +9,10 @@ use concord_primitives::{
 	groth16::{Proof, VerifyingKey},
 	Fr,
 };
-use frame_support::{traits::ConstU32, BoundedVec};
+use frame_support::{
+	traits::{ConstU32, Get},
+	BoundedVec,
+};
 
 use crate::{Config, Pallet, PROOF_BYTES};
 
@@ -91,6 +94,12 @@ pub fn first_batch_ready_to_prove<T: Config>(
 	);
 	pallet_concord_batches::LastSealed::<T>::put(1);
 	let new_root = Fr::from(42u8);
-	let commitment = batch_commitment_of_hash(1, EMPTY_ACCOUNT_TREE_ROOT, new_root, &pubdata_hash);
+	let commitment = batch_commitment_of_hash(
+		1,
+		T::Network::get(),
+		EMPTY_ACCOUNT_TREE_ROOT,
+		new_root,
+		&pubdata_hash,
+	);
 	(fr_to_be_bytes(&new_root), trapdoor_proof_bytes(commitment))
 }

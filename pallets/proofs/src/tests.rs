@@ -39,7 +39,7 @@ fn registry_state() -> TreeState {
 /// pallet, as the ledger hands ops over.
 fn seal(count: u64) {
 	let mut state = registry_state();
-	let mut ctx = BatchContext::new(0);
+	let mut ctx = BatchContext::new(NETWORK, 0);
 	for id in 0..count {
 		let applied = concord_primitives::stf::apply(&mut state, &deposit(id), &mut ctx).unwrap();
 		Batches::on_applied(&applied, &ctx);
@@ -56,6 +56,7 @@ fn commitment(batch: u64, old_root: Fr) -> Fr {
 	let header = pallet_concord_batches::Headers::<Test>::get(batch).unwrap();
 	batch_commitment_of_hash(
 		batch,
+		NETWORK,
 		old_root,
 		Fr::from(1000 + batch),
 		&header.pubdata_hash,
@@ -224,9 +225,9 @@ fn a_real_proof_of_a_sealed_batch_is_accepted() {
 	let mut key_bytes = Vec::new();
 	key.key.vk.serialize_compressed(&mut key_bytes).unwrap();
 	new_test_ext(key_bytes).execute_with(|| {
-		let mut builder = BatchBuilder::new(registry_state(), 1, 0, 1);
+		let mut builder = BatchBuilder::new(registry_state(), 1, NETWORK, 0, 1);
 		let applied = builder.push(&deposit(0), None).unwrap();
-		Batches::on_applied(&applied, &BatchContext::new(0));
+		Batches::on_applied(&applied, &BatchContext::new(NETWORK, 0));
 		let (_, witness) = builder.finish().unwrap();
 		let header = pallet_concord_batches::Headers::<Test>::get(1).unwrap();
 		assert_eq!(
@@ -234,6 +235,20 @@ fn a_real_proof_of_a_sealed_batch_is_accepted() {
 			sp_io::hashing::sha2_256(&witness.pubdata())
 		);
 		let new_root = fr_to_be_bytes(&witness.new_root);
+		// The same batch proved for another network: its commitment is not this network's.
+		let elsewhere = concord_circuits::witness::BatchWitness {
+			network: NETWORK + 1,
+			..witness.clone()
+		};
+		let mut elsewhere_bytes = Vec::new();
+		prover::prove(&key, elsewhere)
+			.unwrap()
+			.serialize_compressed(&mut elsewhere_bytes)
+			.unwrap();
+		assert_noop!(
+			submit(1, new_root, elsewhere_bytes),
+			Error::<Test>::InvalidProof
+		);
 		let proof = prover::prove(&key, witness).unwrap();
 		let mut proof_bytes = Vec::new();
 		proof.serialize_compressed(&mut proof_bytes).unwrap();

@@ -94,6 +94,7 @@ impl Auditor {
 		if self.done < target {
 			sync_registry(relayer, &mut self.state, at).await?;
 		}
+		let network = appchain.network();
 		while self.done < target {
 			let batch = self.done + 1;
 			let pubdata = appchain.sealed_pubdata(batch, at).await?;
@@ -105,7 +106,7 @@ impl Auditor {
 				reason: format!("replay refused an op: {error}"),
 			})?;
 			let new_root = state.tree().root();
-			let commitment = batch_commitment(batch, old_root, new_root, &pubdata);
+			let commitment = batch_commitment(batch, network, old_root, new_root, &pubdata);
 			let previous_sync = self
 				.expected
 				.get(&(batch - 1))

@@ -41,7 +41,8 @@ pub fn replay(
 	fee_account: AccountId,
 	ops: &[Op],
 ) -> Result<(), stf::StfError> {
-	let mut ctx = BatchContext::new(fee_account);
+	// The network matters only to signature checks, which a replay skips.
+	let mut ctx = BatchContext::new(0, fee_account);
 	for op in ops {
 		stf::apply(state, op, &mut ctx)?;
 	}
@@ -233,7 +234,8 @@ impl Prover {
 			.await?;
 		let signatures = signatures_in(&calls);
 		let key = self.key().await?;
-		let mut builder = BatchBuilder::new(state, batch, fee_account, key.slots);
+		let network = appchain.network();
+		let mut builder = BatchBuilder::new(state, batch, network, fee_account, key.slots);
 		for op in ops {
 			let signature = op
 				.signer()
