@@ -1,6 +1,9 @@
 //! Chain specifications built from the runtime's genesis presets.
 
-use concord_runtime::{genesis_config_presets::DEV_VERIFYING_KEY, Runtime, WASM_BINARY};
+use concord_runtime::{
+	genesis_config_presets::{DEV_NETWORK, DEV_VERIFYING_KEY, LOCAL_NETWORK},
+	Runtime, WASM_BINARY,
+};
 use sc_service::ChainType;
 
 /// The node's chain specification type (no extensions).
@@ -32,10 +35,12 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 		.build())
 }
 
-/// Refuses a chain whose genesis registers the development verifying key, unless it is a
-/// development or local chain: that key's setup seed is public, so anyone can prove any batch
-/// against it, and a live chain must start with the key of a real setup ceremony.
-pub fn refuse_public_dev_key(spec: &dyn sc_service::ChainSpec) -> Result<(), String> {
+/// Refuses a chain whose genesis belongs to development, unless it is a development or local
+/// chain: a network id of the development presets (or none), since every devnet's L2
+/// signatures would be valid on it, and the development verifying key, whose setup seed is
+/// public, so anyone could prove any batch against it. A live chain starts with its own
+/// network id and the key of a real setup ceremony.
+pub fn refuse_development_genesis(spec: &dyn sc_service::ChainSpec) -> Result<(), String> {
 	if matches!(spec.chain_type(), ChainType::Development | ChainType::Local) {
 		return Ok(());
 	}
@@ -43,6 +48,20 @@ pub fn refuse_public_dev_key(spec: &dyn sc_service::ChainSpec) -> Result<(), Str
 		.as_storage_builder()
 		.build_storage()
 		.map_err(|error| format!("cannot build the genesis of chain {}: {error}", spec.id()))?;
+	let network = genesis
+		.top
+		.get(&pallet_concord_ledger::Network::<Runtime>::hashed_key()[..])
+		.and_then(|value| <u32 as codec::Decode>::decode(&mut &value[..]).ok())
+		.unwrap_or(0);
+	if [0, DEV_NETWORK, LOCAL_NETWORK].contains(&network) {
+		return Err(format!(
+			"chain {} ({:?}) has the network id {network:#010x}, which is unset or a development \
+			 preset's: every devnet's L2 signatures would be valid on it. Set `ledger.network` \
+			 in the chain spec to an id no other Concord network uses (docs/operations.md)",
+			spec.id(),
+			spec.chain_type()
+		));
+	}
 	let dev_key = pallet_concord_proofs::Pallet::<Runtime>::stored_form(DEV_VERIFYING_KEY)
 		.expect("the development verifying key is valid");
 	let registered = genesis

@@ -136,7 +136,7 @@ pub fn run() -> sc_cli::Result<()> {
 		}
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			chain_spec::refuse_public_dev_key(&*runner.config().chain_spec)?;
+			chain_spec::refuse_development_genesis(&*runner.config().chain_spec)?;
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<

@@ -67,53 +67,86 @@ fn malformed_chain_spec_is_rejected_with_a_clear_message() {
 }
 
 /// A chain spec exported from the dev preset (plain and raw) with its chain type changed to
-/// Live: the development verifying key's seed is public, so the node refuses to run it.
+/// Live: its network id is the dev preset's, whose L2 signatures every devnet shares, so the
+/// node refuses to run it; with a network id of its own, it still registers the development
+/// verifying key, whose seed is public, and the node refuses it for that.
 #[test]
-fn a_live_chain_with_the_development_verifying_key_is_refused() {
+fn a_live_chain_with_a_development_network_id_or_verifying_key_is_refused() {
 	let dir = tempfile::tempdir().unwrap();
+	let own_network: u32 = 0x1234_5678;
 	for raw in [false, true] {
-		let mut export = Command::new(node_bin());
-		export.args(["export-chain-spec", "--chain", "dev"]);
-		if raw {
-			export.arg("--raw");
+		for own_id in [false, true] {
+			let mut export = Command::new(node_bin());
+			export.args(["export-chain-spec", "--chain", "dev"]);
+			if raw {
+				export.arg("--raw");
+			}
+			let output = export.output().expect("run concord-node export-chain-spec");
+			assert!(output.status.success(), "export-chain-spec failed");
+			let mut spec: Value =
+				serde_json::from_slice(&output.stdout).expect("a JSON chain spec");
+			spec["chainType"] = "Live".into();
+			if own_id && raw {
+				let key = pallet_concord_ledger::Network::<concord_runtime::Runtime>::hashed_key();
+				let key = format!("0x{}", hex(&key));
+				let value = format!("0x{}", hex(&own_network.to_le_bytes()));
+				let top = &mut spec["genesis"]["raw"]["top"];
+				assert!(top.get(&key).is_some(), "the raw spec holds the network id");
+				top[key] = value.into();
+			} else if own_id {
+				spec["genesis"]["runtimeGenesis"]["patch"]["ledger"]["network"] =
+					own_network.into();
+			}
+			let stderr = refused_start(&dir, &spec, &format!("{raw}-{own_id}"));
+			let problem = if own_id {
+				"registers the development verifying key"
+			} else {
+				"has the network id 0x0c0d0001, which is unset or a development preset's"
+			};
+			assert!(
+				stderr.contains(problem),
+				"the error does not name the problem (raw: {raw}, own id: {own_id}): {stderr}"
+			);
+			assert!(!stderr.contains("panicked"), "the node panicked: {stderr}");
 		}
-		let output = export.output().expect("run concord-node export-chain-spec");
-		assert!(output.status.success(), "export-chain-spec failed");
-		let mut spec: Value = serde_json::from_slice(&output.stdout).expect("a JSON chain spec");
-		spec["chainType"] = "Live".into();
-		let path = dir.path().join(format!("live-{raw}.json"));
-		std::fs::write(&path, spec.to_string()).unwrap();
-
-		let mut node = Command::new(node_bin())
-			.arg("--chain")
-			.arg(&path)
-			.arg("--base-path")
-			.arg(dir.path().join(format!("base-{raw}")))
-			.args(["--no-telemetry", "--no-mdns", "--rpc-port", "0"])
-			.args(["--port", "0"])
-			.stderr(std::process::Stdio::piped())
-			.spawn()
-			.expect("run concord-node");
-		let deadline = std::time::Instant::now() + Duration::from_secs(60);
-		let status = loop {
-			if let Some(status) = node.try_wait().unwrap() {
-				break status;
-			}
-			if std::time::Instant::now() > deadline {
-				node.kill().unwrap();
-				panic!("the node started a Live chain with the development key (raw: {raw})");
-			}
-			std::thread::sleep(Duration::from_millis(200));
-		};
-		let mut stderr = String::new();
-		std::io::Read::read_to_string(&mut node.stderr.take().unwrap(), &mut stderr).unwrap();
-		assert!(!status.success());
-		assert!(
-			stderr.contains("registers the development verifying key"),
-			"the error does not name the problem (raw: {raw}): {stderr}"
-		);
-		assert!(!stderr.contains("panicked"), "the node panicked: {stderr}");
 	}
+}
+
+/// Lowercase hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Starts the node on `spec` (written under `dir` with `name`) and returns its stderr once it
+/// exits, which it must do, unsuccessfully, within a minute.
+fn refused_start(dir: &tempfile::TempDir, spec: &Value, name: &str) -> String {
+	let path = dir.path().join(format!("live-{name}.json"));
+	std::fs::write(&path, spec.to_string()).unwrap();
+	let mut node = Command::new(node_bin())
+		.arg("--chain")
+		.arg(&path)
+		.arg("--base-path")
+		.arg(dir.path().join(format!("base-{name}")))
+		.args(["--no-telemetry", "--no-mdns", "--rpc-port", "0"])
+		.args(["--port", "0"])
+		.stderr(std::process::Stdio::piped())
+		.spawn()
+		.expect("run concord-node");
+	let deadline = std::time::Instant::now() + Duration::from_secs(60);
+	let status = loop {
+		if let Some(status) = node.try_wait().unwrap() {
+			break status;
+		}
+		if std::time::Instant::now() > deadline {
+			node.kill().unwrap();
+			panic!("the node started a Live chain of development genesis ({name})");
+		}
+		std::thread::sleep(Duration::from_millis(200));
+	};
+	let mut stderr = String::new();
+	std::io::Read::read_to_string(&mut node.stderr.take().unwrap(), &mut stderr).unwrap();
+	assert!(!status.success());
+	stderr
 }
 
 /// Storage key of the runtime code (`:code`), which depends on where the wasm was built.
