@@ -109,8 +109,9 @@ fn main() {
 		let (key, setup) = timed(|| groth16::dev_setup(slots, "bench").unwrap());
 		let witness = example_request(slots).witness(slots).unwrap();
 		let commitment = witness.commitment();
-		let (proof, prove) = timed(|| groth16::prove(&key, witness).unwrap());
-		let (valid, verify) = timed(|| groth16::verify(&key.key.vk, commitment, &proof));
+		let prover = concord_primitives::commitment::prover_input(&[0x70; 32]);
+		let (proof, prove) = timed(|| groth16::prove(&key, witness, prover).unwrap());
+		let (valid, verify) = timed(|| groth16::verify(&key.key.vk, commitment, prover, &proof));
 		assert!(valid, "the proof of the example batch must verify");
 		println!("| {slots} | {count} | {baseline} | {setup:.1?} | {prove:.1?} | {verify:.1?} |");
 	}

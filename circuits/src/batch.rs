@@ -1,6 +1,7 @@
 //! The batch circuit: a fixed number of op slots that together prove that a batch's pubdata
-//! takes the state from `old_root` to `new_root` under Concord's rules, with one public input,
-//! the batch commitment.
+//! takes the state from `old_root` to `new_root` under Concord's rules, with two public inputs:
+//! the batch commitment, and the prover's account (`commitment::prover_input`), which no rule
+//! reads but which binds the proof to the prover who made it.
 //!
 //! Every slot handles every op kind (selectors pick the rules that apply) and makes the same
 //! two account touches, A (signer) and B (recipient), described on [`SlotWitness`]; its fee
@@ -15,19 +16,22 @@
 //!   and cannot pass `u32::MAX`;
 //! - balances: the signer pays `amount + fee` (ChangePubKey: `fee`), the recipient gets
 //!   `amount`, and every new balance is below `2^128`, so no balance goes negative or wraps;
+//! - chain reserves (the accounts from `FIRST_RESERVE_ACCOUNT`): a Deposit credits its chain's
+//!   reserve, a Withdraw and a FullExit debit it by what they pay out, so a chain never pays
+//!   more than it holds; no signer, recipient, exiting account or fee account is a reserve;
 //! - fees: an L2-signed op's non-zero fee is added to exactly one register, whose token is the
 //!   op's; after the last slot each register's sum is credited to the fee account's balance of
 //!   its token (below `2^128` too);
 //! - TransferToNew creates its account on an empty leaf; a Deposit lands on an account owned by
 //!   its address or on an empty one, which it then owns; a ChangePubKey's owner in the pubdata
 //!   is the account's address and its new key unpacks to a curve point; a FullExit withdraws
-//!   either nothing or the whole balance, and the whole balance only to the account's owner;
+//!   either nothing or, only to the account's owner, `min(balance, reserve)`;
 //! - every L2 signature is over the op's message on the batch's network;
 //! - the commitment `sha256(batch_number ‖ network ‖ old_root ‖ new_root ‖ sha256(pubdata))
 //!   mod 2^253` is the public input.
 //!
 //! What only the appchain checks, because it is not part of the tree: the chain and token
-//! registries, per-chain liquidity, that new account ids are allocated in order and that an
+//! registries, that new account ids are allocated in order and that an
 //! address owns at most one account, and the owner's Ethereum signature of a ChangePubKey
 //! (checked again by the L1 contract at commit). None of them lets anyone move funds they do
 //! not own.
@@ -47,7 +51,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, Synthesis
 use concord_primitives::{
 	account::{
 		address_to_fr, Account, ACCOUNT_DEPTH, ACCOUNT_ID_BITS, BALANCE_DEPTH, EMPTY_BALANCE_ROOT,
-		TOKEN_ID_BITS,
+		FIRST_RESERVE_ACCOUNT, TOKEN_ID_BITS,
 	},
 	ops::{OpType, BATCH_HEADER_BYTES},
 	stf::{TreeState, FEE_REGISTERS},
@@ -58,12 +62,14 @@ use concord_primitives::{
 #[derive(Clone, Debug)]
 pub struct BatchCircuit {
 	pub witness: BatchWitness,
+	/// The prover's public input, `commitment::prover_input` of its appchain account.
+	pub prover: Fr,
 }
 
 impl BatchCircuit {
-	/// The circuit of `witness`'s batch.
-	pub fn new(witness: BatchWitness) -> Self {
-		BatchCircuit { witness }
+	/// The circuit of `witness`'s batch, proved by the account whose input is `prover`.
+	pub fn new(witness: BatchWitness, prover: Fr) -> Self {
+		BatchCircuit { witness, prover }
 	}
 
 	/// A circuit of `slots` Noop slots on the empty state: the shape for the key setup, which
@@ -72,7 +78,10 @@ impl BatchCircuit {
 		let (_, witness) = BatchBuilder::new(TreeState::<MemoryStore>::new(), 0, 0, 0, slots)
 			.finish()
 			.expect("Noops on the empty state");
-		BatchCircuit { witness }
+		BatchCircuit {
+			witness,
+			prover: Fr::ZERO,
+		}
 	}
 
 	/// The number of op slots.
@@ -85,10 +94,14 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
 	fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
 		let w = &self.witness;
 		let commitment = FpVar::new_input(cs.clone(), || Ok(w.commitment()))?;
+		// No rule reads the prover's input; one constraint on it makes the binding explicit,
+		// whatever the QAP reduction does with inputs that no constraint uses.
+		let _prover_squared = FpVar::new_input(cs.clone(), || Ok(self.prover))?.square()?;
 		let batch_number = UInt64::new_witness(cs.clone(), || Ok(w.batch_number))?;
 		let network = UInt32::new_witness(cs.clone(), || Ok(w.network))?;
 		let network_value = Boolean::le_bits_to_fp(&network.to_bits_le()?)?;
 		let fee_account = uint_bits(cs.clone(), u64::from(w.fee_account), ACCOUNT_ID_BITS)?;
+		reserve_flag(&fee_account)?.enforce_equal(&Boolean::FALSE)?;
 		let fee_account_digits = digits_from_bits(&fee_account)?;
 		let old_root = FpVar::new_witness(cs.clone(), || Ok(w.old_root))?;
 		let settlement = &w.fee_settlement;
@@ -171,6 +184,13 @@ fn be_bytes(x: &FpVar<Fr>) -> Result<Vec<UInt8<Fr>>, SynthesisError> {
 /// `cond · x = 0`: `x` is zero wherever `cond` (a 0/1 value) is one.
 fn enforce_zero_if(cond: &FpVar<Fr>, x: &FpVar<Fr>) -> Result<(), SynthesisError> {
 	cond.mul_equals(x, &FpVar::zero())
+}
+
+/// Whether the account id of little-endian `bits` is a chain reserve's: its top 16 bits are
+/// all ones (`FIRST_RESERVE_ACCOUNT` and above).
+fn reserve_flag(bits: &[Boolean<Fr>]) -> Result<Boolean<Fr>, SynthesisError> {
+	const _: () = assert!(FIRST_RESERVE_ACCOUNT == (1 << ACCOUNT_ID_BITS) - (1 << 8));
+	Boolean::kary_and(&bits[8..ACCOUNT_ID_BITS])
 }
 
 /// `x` fits in `bits` bits.
@@ -297,6 +317,7 @@ fn slot_constraints(
 	let is_full_exit = FpVar::from(f.is(FullExit).clone());
 	let is_deposit = FpVar::from(f.is(Deposit).clone());
 	let is_ttn = FpVar::from(f.is(TransferToNew).clone());
+	let is_withdraw = FpVar::from(f.is(Withdraw).clone());
 	let (amount, fee, nonce) = (
 		f.value(Field::Amount)?,
 		f.value(Field::Fee)?,
@@ -304,6 +325,11 @@ fn slot_constraints(
 	);
 	let address = f.value(Field::Address)?;
 	let token = digits_from_bits(f.bits(Field::Token))?;
+	// The chain's reserve account, which Deposits credit (touch A) and Withdraws and
+	// FullExits debit (touch B).
+	let reserve = FpVar::constant(Fr::from(FIRST_RESERVE_ACCOUNT)) + f.value(Field::Chain)?;
+	let a_is_reserve = FpVar::from(reserve_flag(f.bits(Field::AccountA))?);
+	let b_is_reserve = FpVar::from(reserve_flag(f.bits(Field::AccountB))?);
 
 	// ChangePubKey's new key: y and the sign of x from the packed bytes, x from the witness.
 	let new_key = unpack_key(cs.clone(), &f, slot)?;
@@ -323,15 +349,19 @@ fn slot_constraints(
 	};
 	enforce_zero_if(&is_cpk, &(&address - &a.address))?;
 	let exited = &is_full_exit * &amount;
-	enforce_zero_if(&exited, &(&amount - &touch_a.old_balance))?;
 	enforce_zero_if(&exited, &(&address - &a.address))?;
+	// Signers and exiting accounts are users; a Deposit credits its chain's reserve here.
+	enforce_zero_if(&signed, &a_is_reserve)?;
+	enforce_zero_if(&exited, &a_is_reserve)?;
+	enforce_zero_if(&is_deposit, &(f.value(Field::AccountA)? - &reserve))?;
 	let debit = &transfers_or_withdraw * (&amount + &fee) + &is_cpk * &fee + &exited;
+	let reserve_credit = &is_deposit * &amount;
 	let (root, _) = touch_a.apply(
 		root,
 		&digits_from_bits(f.bits(Field::AccountA))?,
 		&token,
 		&a_new,
-		&(&touch_a.old_balance - debit),
+		&(&touch_a.old_balance - debit + reserve_credit),
 	)?;
 
 	// The signature, by the key touch A leaves (ChangePubKey: the new key).
@@ -352,13 +382,23 @@ fn slot_constraints(
 	};
 	let deposited_to_owned = &is_deposit * &b.address;
 	enforce_zero_if(&deposited_to_owned, &(&b.address - &address))?;
-	let credit = f.is_any(&[Deposit, Transfer, TransferToNew]) * &amount;
+	let credited = f.is_any(&[Deposit, Transfer, TransferToNew]);
+	enforce_zero_if(&credited, &b_is_reserve)?;
+	enforce_zero_if(
+		&f.is_any(&[Withdraw, FullExit]),
+		&(f.value(Field::AccountB)? - &reserve),
+	)?;
+	// A FullExit pays min(balance, reserve): no more than either (the range checks of the
+	// new balances), and one of them.
+	let short_of_both = (&amount - &touch_a.old_balance) * (&amount - &touch_b.old_balance);
+	enforce_zero_if(&exited, &short_of_both)?;
+	let reserve_debit = &is_withdraw * &amount + &exited;
 	let (root, b_old_balance_root) = touch_b.apply(
 		&root,
 		&digits_from_bits(f.bits(Field::AccountB))?,
 		&token,
 		&b_new,
-		&(&touch_b.old_balance + credit),
+		&(&touch_b.old_balance + credited * &amount - reserve_debit),
 	)?;
 	for field in [&b.nonce, &b.pubkey_x, &b.pubkey_y, &b.address] {
 		enforce_zero_if(&is_ttn, field)?;
@@ -485,9 +525,10 @@ fn unpack_key(
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::request::{example_keys, example_request, EXAMPLE_NETWORK};
+	use crate::request::{example_keys, example_request, BatchRequest, EXAMPLE_NETWORK};
 	use ark_relations::gr1cs::ConstraintSystem;
 	use concord_primitives::{
+		account::reserve_account,
 		commitment::batch_commitment,
 		ops::{AppliedOp, Op, Transfer},
 	};
@@ -495,7 +536,7 @@ mod tests {
 	/// Synthesizes the circuit on its witness: (satisfied, constraints).
 	fn synthesize(witness: BatchWitness) -> (bool, usize) {
 		let cs = ConstraintSystem::<Fr>::new_ref();
-		BatchCircuit::new(witness)
+		BatchCircuit::new(witness, Fr::from(7u8))
 			.generate_constraints(cs.clone())
 			.unwrap();
 		(cs.is_satisfied().unwrap(), cs.num_constraints())
@@ -768,6 +809,177 @@ mod tests {
 		assert!(exit.fields.amount > 0);
 		exit.fields.address = [0xee; 20];
 		assert!(!synthesize(witness).0);
+	}
+
+	/// What a dishonest prover would build: `witness` with slot `index`'s two touches writing
+	/// `outcome` (each touch's account fields and balance) instead, and every Merkle path, the
+	/// fee settlement and the new root recomputed from `pre` to match. The result is consistent
+	/// everywhere except in the rule the outcome breaks (the slot's fee must be unchanged).
+	fn rewitness(
+		witness: &BatchWitness,
+		pre: &TreeState,
+		index: usize,
+		outcome: [(Account, u128); 2],
+	) -> BatchWitness {
+		let mut witness = witness.clone();
+		let mut tree = pre.tree().clone();
+		let mut collected = [0u128; FEE_REGISTERS];
+		for (i, slot) in witness.slots.iter_mut().enumerate() {
+			for (touch, overridden) in slot.touches.iter_mut().zip(outcome) {
+				let (new, balance) = if i == index {
+					overridden
+				} else {
+					(touch.change.new, touch.change.new_balance)
+				};
+				touch.change = tree
+					.change(touch.account, new, touch.token, balance)
+					.unwrap();
+			}
+			if let Some(register) = slot.fee_register {
+				collected[register] += slot.fields.fee;
+			}
+		}
+		let fee_account = witness.fee_account;
+		let settlement = &mut witness.fee_settlement;
+		settlement.account = tree.account(fee_account).unwrap();
+		settlement.account_path = tree.account_proof(fee_account).unwrap();
+		for (register, collected) in settlement.registers.iter_mut().zip(collected) {
+			register.old_balance = tree.balance(fee_account, register.token).unwrap();
+			register.balance_path = tree.balance_proof(fee_account, register.token).unwrap();
+			tree.set_balance(
+				fee_account,
+				register.token,
+				register.old_balance + collected,
+			)
+			.unwrap();
+		}
+		witness.new_root = tree.root();
+		witness
+	}
+
+	/// A touch's outcome as the honest witness has it.
+	fn honest(touch: &Touch) -> (Account, u128) {
+		(touch.change.new, touch.change.new_balance)
+	}
+
+	/// A touch that leaves its account as it was.
+	fn untouched(touch: &Touch) -> (Account, u128) {
+		(touch.change.old, touch.change.old_balance)
+	}
+
+	/// Slot `index` of `request`'s batch, with the state before the batch.
+	fn slot_of(request: &BatchRequest, index: usize) -> (BatchWitness, TreeState, SlotWitness) {
+		let witness = request.witness(request.ops.len()).unwrap();
+		let slot = witness.slots[index];
+		(witness, request.pre_state().unwrap(), slot)
+	}
+
+	#[test]
+	fn deposits_credit_and_withdrawals_debit_their_chains_reserve() {
+		let request = example_request(4);
+		let reserve = reserve_account(crate::request::EXAMPLE_CHAIN.0);
+		let (witness, pre, deposit) = slot_of(&request, 1);
+		assert_eq!(deposit.op.op().op_type(), OpType::Deposit);
+		assert_eq!(deposit.touches[0].account, reserve);
+		let [reserve_touch, _] = deposit.touches;
+		assert_eq!(
+			reserve_touch.change.new_balance,
+			reserve_touch.change.old_balance + 300
+		);
+		// The honest outcome, rewitnessed, still proves: the helper changes nothing else.
+		let same = [honest(&deposit.touches[0]), honest(&deposit.touches[1])];
+		assert!(synthesize(rewitness(&witness, &pre, 1, same)).0);
+		// A deposit that leaves the reserve as it was would let the chain owe more than it
+		// holds.
+		let uncredited = [untouched(&deposit.touches[0]), honest(&deposit.touches[1])];
+		assert!(!synthesize(rewitness(&witness, &pre, 1, uncredited)).0);
+
+		let withdraw = witness.slots[3];
+		assert_eq!(withdraw.op.op().op_type(), OpType::Withdraw);
+		assert_eq!(withdraw.touches[1].account, reserve);
+		let undebited = [
+			honest(&withdraw.touches[0]),
+			untouched(&withdraw.touches[1]),
+		];
+		assert!(!synthesize(rewitness(&witness, &pre, 3, undebited)).0);
+	}
+
+	#[test]
+	fn a_transfer_to_a_chain_reserve_is_unsatisfiable() {
+		// Crediting a reserve from L2 would let its chain pay out more than was deposited.
+		let witness = transfer_batch();
+		let pre = example_request(1).pre_state().unwrap();
+		let reserve = reserve_account(crate::request::EXAMPLE_CHAIN.0);
+		let [alice, _, _] = example_keys();
+		let transfer = Transfer {
+			to: reserve,
+			..transfer_of(&witness)
+		};
+		let mut attack = with_transfer(witness, transfer, &alice);
+		let slot = &mut attack.slots[0];
+		slot.fields.account_b = reserve;
+		slot.touches[1].account = reserve;
+		let mut bytes = slot.op.pubdata();
+		bytes[5..9].copy_from_slice(&reserve.to_be_bytes());
+		slot.op = AppliedOp::decode_pubdata(&bytes).unwrap().0;
+		let reserve_balance = pre.tree().balance(reserve, transfer.token).unwrap();
+		let outcome = [
+			honest(&slot.touches[0]),
+			(Account::EMPTY, reserve_balance + transfer.amount),
+		];
+		assert!(!synthesize(rewitness(&attack, &pre, 0, outcome)).0);
+	}
+
+	#[test]
+	fn a_full_exit_pays_what_the_chains_reserve_covers_and_no_less() {
+		use concord_primitives::ops::{ChainId, Deposit, FullExit};
+		let (chain, other, operator, alice) = (ChainId(1), ChainId(2), [0x0f; 20], [0xa1; 20]);
+		let deposit = |chain, priority_id, to_address, amount| {
+			let op = Op::Deposit(Deposit {
+				chain_id: chain,
+				priority_id,
+				to_address,
+				token: 1,
+				amount,
+			});
+			(op, None)
+		};
+		let exit = Op::FullExit(FullExit {
+			chain_id: chain,
+			priority_id: 2,
+			account: 1,
+			owner: alice,
+			token: 1,
+		});
+		let request = BatchRequest {
+			chains: vec![(chain, vec![1]), (other, vec![1])],
+			history: vec![
+				deposit(chain, 0, operator, 1),
+				deposit(chain, 1, alice, 100),
+				deposit(other, 2, alice, 1000),
+			],
+			ops: vec![(exit, None)],
+			..example_request(0)
+		};
+		let (witness, pre, slot) = slot_of(&request, 0);
+		// Alice holds 1100, chain 1's reserve 101: the exit pays 101 and 999 stay on L2.
+		assert_eq!(slot.fields.amount, 101);
+		assert_eq!(slot.touches[0].change.new_balance, 999);
+		assert_eq!(slot.touches[1].change.new_balance, 0);
+		assert!(synthesize(witness.clone()).0);
+		// A prover paying less than the reserve covers, consistently everywhere else.
+		let mut attack = witness;
+		let slot = &mut attack.slots[0];
+		slot.fields.amount = 50;
+		let mut bytes = slot.op.pubdata();
+		bytes[36..52].copy_from_slice(&50u128.to_be_bytes());
+		slot.op = AppliedOp::decode_pubdata(&bytes).unwrap().0;
+		assert_eq!(slot.op.exit_amount(), Some(50));
+		let outcome = [
+			(slot.touches[0].change.new, 1050),
+			(slot.touches[1].change.new, 51),
+		];
+		assert!(!synthesize(rewitness(&attack, &pre, 0, outcome)).0);
 	}
 
 	#[test]

@@ -93,8 +93,14 @@ pub fn dev_setup(slots: usize, seed: &str) -> Result<BatchProvingKey, Groth16Err
 	Ok(BatchProvingKey { slots, key })
 }
 
-/// Proves the batch of `witness`. The proof's randomness comes from the operating system.
-pub fn prove(key: &BatchProvingKey, witness: BatchWitness) -> Result<Proof<Bn254>, Groth16Error> {
+/// Proves the batch of `witness` for the prover whose input is `prover`
+/// (`commitment::prover_input` of its appchain account). The proof's randomness comes from the
+/// operating system.
+pub fn prove(
+	key: &BatchProvingKey,
+	witness: BatchWitness,
+	prover: Fr,
+) -> Result<Proof<Bn254>, Groth16Error> {
 	if witness.slots.len() != key.slots {
 		return Err(Groth16Error::SlotMismatch {
 			key: key.slots,
@@ -105,7 +111,7 @@ pub fn prove(key: &BatchProvingKey, witness: BatchWitness) -> Result<Proof<Bn254
 	ark_std::rand::rngs::OsRng.fill_bytes(&mut seed);
 	Ok(Groth16::<Bn254>::prove(
 		&key.key,
-		BatchCircuit::new(witness),
+		BatchCircuit::new(witness, prover),
 		&mut StdRng::from_seed(seed),
 	)?)
 }
@@ -131,10 +137,15 @@ pub fn appchain_proof(proof: &Proof<Bn254>) -> verifier::Proof {
 	}
 }
 
-/// Whether `proof` proves a batch with this commitment under `vk`, checked by the verifier the
-/// appchain runs.
-pub fn verify(vk: &VerifyingKey<Bn254>, commitment: Fr, proof: &Proof<Bn254>) -> bool {
-	verifier::verify(&appchain_key(vk), &[commitment], &appchain_proof(proof)).is_ok()
+/// Whether `proof` proves a batch with this commitment, made by the prover whose input is
+/// `prover`, under `vk`; checked by the verifier the appchain runs.
+pub fn verify(vk: &VerifyingKey<Bn254>, commitment: Fr, prover: Fr, proof: &Proof<Bn254>) -> bool {
+	verifier::verify(
+		&appchain_key(vk),
+		&[commitment, prover],
+		&appchain_proof(proof),
+	)
+	.is_ok()
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>, Groth16Error> {
@@ -222,6 +233,7 @@ pub fn read_verifying_key(dir: &Path) -> Result<VerifyingKey<Bn254>, Groth16Erro
 mod tests {
 	use super::*;
 	use crate::request::example_request;
+	use concord_primitives::commitment::prover_input;
 
 	#[test]
 	fn the_dev_setup_is_deterministic_per_seed() {
@@ -247,9 +259,12 @@ mod tests {
 			.iter()
 			.all(|slot| slot.op.op().op_type() as u8 != 0));
 		let commitment = witness.commitment();
-		let proof = prove(&key, witness).unwrap();
-		assert!(verify(&vk, commitment, &proof));
-		assert!(Groth16::<Bn254>::verify(&vk, &[commitment], &proof).unwrap());
+		let (prover, copier) = (prover_input(&[0xa1; 32]), prover_input(&[0xc0; 32]));
+		let proof = prove(&key, witness, prover).unwrap();
+		assert!(verify(&vk, commitment, prover, &proof));
+		assert!(Groth16::<Bn254>::verify(&vk, &[commitment, prover], &proof).unwrap());
+		// A proof copied by another account does not verify for it.
+		assert!(!verify(&vk, commitment, copier, &proof));
 		// The key file and the prover's proof bytes are what the appchain decodes.
 		let key_file = std::fs::read(dir.join(VERIFYING_KEY_FILE)).unwrap();
 		assert_eq!(
@@ -263,21 +278,17 @@ mod tests {
 			appchain_proof(&proof)
 		);
 		assert_eq!(
-			verifier::verify(
-				&appchain_key(&vk),
-				&[commitment, commitment],
-				&appchain_proof(&proof)
-			),
-			Err(verifier::VerifyError::InputCount { key: 1, given: 2 })
+			verifier::verify(&appchain_key(&vk), &[commitment], &appchain_proof(&proof)),
+			Err(verifier::VerifyError::InputCount { key: 2, given: 1 })
 		);
-		assert!(!verify(&vk, commitment + Fr::from(1u8), &proof));
+		assert!(!verify(&vk, commitment + Fr::from(1u8), prover, &proof));
 		let mut tampered = proof.clone();
 		tampered.c = tampered.a;
-		assert!(!verify(&vk, commitment, &tampered));
-		assert!(!Groth16::<Bn254>::verify(&vk, &[commitment], &tampered).unwrap());
+		assert!(!verify(&vk, commitment, prover, &tampered));
+		assert!(!Groth16::<Bn254>::verify(&vk, &[commitment, prover], &tampered).unwrap());
 
 		assert!(matches!(
-			prove(&key, example_request(1).witness(1).unwrap()),
+			prove(&key, example_request(1).witness(1).unwrap(), prover),
 			Err(Groth16Error::SlotMismatch { key: 6, witness: 1 })
 		));
 		std::fs::write(dir.join(VERIFYING_KEY_FILE), b"not a key").unwrap();

@@ -11,8 +11,8 @@
 use crate::Fr;
 use concord_primitives::{
 	account::{
-		Account, AccountChange, AccountId, AccountTree, StateError, TokenId, ACCOUNT_DEPTH,
-		BALANCE_DEPTH,
+		reserve_account, Account, AccountChange, AccountId, AccountTree, StateError, TokenId,
+		ACCOUNT_DEPTH, BALANCE_DEPTH,
 	},
 	commitment::batch_commitment,
 	eddsa::{PublicKey, Signature},
@@ -30,10 +30,11 @@ pub struct SlotFields {
 	pub op_type: u8,
 	pub chain: u8,
 	pub priority_id: u64,
-	/// The account of touch A: the signer (Transfer, TransferToNew, Withdraw, ChangePubKey) or
-	/// the exiting account (FullExit).
+	/// The account of touch A: the signer (Transfer, TransferToNew, Withdraw, ChangePubKey),
+	/// the exiting account (FullExit) or the chain's reserve (Deposit).
 	pub account_a: AccountId,
-	/// The account of touch B: the credited one (Deposit, Transfer, TransferToNew).
+	/// The account of touch B: the credited one (Deposit, Transfer, TransferToNew) or the
+	/// chain's reserve (Withdraw, FullExit).
 	pub account_b: AccountId,
 	/// Deposit, TransferToNew, Withdraw: the destination; ChangePubKey, FullExit: the owner.
 	pub address: [u8; 20],
@@ -60,6 +61,7 @@ impl SlotFields {
 			Op::Deposit(op) => SlotFields {
 				chain: op.chain_id.0,
 				priority_id: op.priority_id,
+				account_a: reserve_account(op.chain_id.0),
 				account_b: applied.resolved_account().unwrap_or_default(),
 				address: op.to_address,
 				token: op.token,
@@ -88,6 +90,7 @@ impl SlotFields {
 			Op::Withdraw(op) => SlotFields {
 				chain: op.to_chain.0,
 				account_a: op.from,
+				account_b: reserve_account(op.to_chain.0),
 				address: op.to_address,
 				token: op.token,
 				amount: op.amount,
@@ -109,6 +112,7 @@ impl SlotFields {
 				chain: op.chain_id.0,
 				priority_id: op.priority_id,
 				account_a: op.account,
+				account_b: reserve_account(op.chain_id.0),
 				address: op.owner,
 				token: op.token,
 				amount: applied.exit_amount().unwrap_or_default(),
@@ -132,9 +136,11 @@ pub struct Touch {
 /// rewrites a leaf unchanged):
 ///
 /// - **A**, `fields.account_a`: the signer pays `amount + fee` (ChangePubKey: `fee`, and its
-///   key changes), its nonce grows by one; a FullExit's account pays the amount exited.
+///   key changes), its nonce grows by one; a FullExit's account pays the amount exited; a
+///   Deposit's chain reserve is credited `amount`.
 /// - **B**, `fields.account_b`: credited `amount` (Deposit, Transfer, TransferToNew), and
-///   given its address if the op creates it.
+///   given its address if the op creates it; a Withdraw's or FullExit's chain reserve pays
+///   the amount out.
 ///
 /// Each touch proves its path against the root the previous one left, so an op whose accounts
 /// coincide is handled like any other. The fee goes to a register of the batch
@@ -405,11 +411,12 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			OpType::FullExit => f.amount,
 			OpType::Noop | OpType::Deposit => 0,
 		};
+		let reserve_credit = if kind == OpType::Deposit { f.amount } else { 0 };
 		let touch_a = self.touch(
 			f.account_a,
 			f.token,
 			a,
-			|old| old.checked_sub(debit),
+			|old| old.checked_sub(debit)?.checked_add(reserve_credit),
 			diverged,
 		)?;
 
@@ -422,11 +429,15 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			OpType::Transfer => f.amount,
 			_ => 0,
 		};
+		let reserve_debit = match kind {
+			OpType::Withdraw | OpType::FullExit => f.amount,
+			_ => 0,
+		};
 		let touch_b = self.touch(
 			f.account_b,
 			f.token,
 			b,
-			|old| old.checked_add(credit),
+			|old| old.checked_add(credit)?.checked_sub(reserve_debit),
 			diverged,
 		)?;
 

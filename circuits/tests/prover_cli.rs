@@ -14,6 +14,9 @@ fn prover(args: &[&str]) -> (i32, String) {
 	(output.status.code().expect("exited"), text)
 }
 
+/// An appchain account (32 bytes, hex) that proofs are bound to.
+const PROVER: &str = "0x7070707070707070707070707070707070707070707070707070707070707070";
+
 fn temp_dir(name: &str) -> PathBuf {
 	let dir = std::env::temp_dir().join(format!("concord-cli-{name}-{}", std::process::id()));
 	std::fs::create_dir_all(&dir).unwrap();
@@ -36,6 +39,8 @@ fn missing_keys_are_reported_with_their_path() {
 	let out = dir.join("proof.json");
 	let (code, text) = prover(&[
 		"prove",
+		"--prover",
+		PROVER,
 		"--keys",
 		keys.to_str().unwrap(),
 		"--batch",
@@ -81,6 +86,8 @@ fn malformed_files_are_rejected() {
 	std::fs::write(keys.join("proving.key"), b"").unwrap();
 	let (code, text) = prover(&[
 		"prove",
+		"--prover",
+		PROVER,
 		"--keys",
 		keys.to_str().unwrap(),
 		"--batch",
@@ -90,6 +97,20 @@ fn malformed_files_are_rejected() {
 	]);
 	assert_eq!(code, 2, "{text}");
 	assert!(text.contains("not a batch request"), "{text}");
+	let (code, text) = prover(&[
+		"prove",
+		"--prover",
+		"7070",
+		"--keys",
+		keys.to_str().unwrap(),
+		"--batch",
+		batch.to_str().unwrap(),
+		"--out",
+		dir.join("p.json").to_str().unwrap(),
+	]);
+	assert_eq!(code, 2, "{text}");
+	assert!(text.contains("--prover"), "{text}");
+	assert!(!dir.join("p.json").exists());
 
 	let (code, text) = prover(&["setup", "--slots", "0", "--seed", "x", "--out", "unused"]);
 	assert_eq!(code, 2, "{text}");

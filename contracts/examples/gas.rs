@@ -28,7 +28,7 @@ use concord_contracts::{
 	ConcordRollup::{self, CommitBatchInfo, Config, ExecuteBatchInfo, ProveBatchInfo},
 };
 use concord_primitives::{
-	commitment::fr_to_be_bytes,
+	commitment::{fr_to_be_bytes, prover_input},
 	eddsa::PrivateKey,
 	ops::{ChainId, ChangePubKey, Deposit, FullExit, NetworkId, Op, Transfer, Withdraw},
 	stf::TreeState,
@@ -120,6 +120,8 @@ async fn main() {
 	eprintln!("setup of the {slots}-slot circuit…");
 	let key = groth16::dev_setup(slots, "concord-gas").unwrap();
 	let verifier_code = compile_verifier(&solidity_verifier(&key.key.vk)).unwrap();
+	// An appchain prover's account; the L1 only passes its input to the verifier.
+	let prover = prover_input(&[0x70; 32]);
 
 	// The L2 side: five full batches.
 	let mut state: TreeState = TreeState::new();
@@ -242,7 +244,7 @@ async fn main() {
 		let (next, witness) = builder.finish().expect("the batch settles its fees");
 		state = next;
 		eprintln!("proving the {kind} batch…");
-		let proof = groth16::prove(&key, witness.clone()).unwrap();
+		let proof = groth16::prove(&key, witness.clone(), prover).unwrap();
 		let words = EvmProof::from(&proof).words.map(U256::from_be_bytes);
 		batches.push((kind, witness, words, signatures));
 	}
@@ -353,6 +355,7 @@ async fn main() {
 			batchNumber: witness.batch_number,
 			newRoot: B256::from(fr_to_be_bytes(&witness.new_root)),
 			proof: *proof,
+			prover: U256::from_be_bytes(fr_to_be_bytes(&prover)),
 		}]))
 		.await;
 		let verify = call_gas(&provider, prove.transaction_hash, verifier).await;

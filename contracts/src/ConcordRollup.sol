@@ -63,12 +63,15 @@ contract ConcordRollup {
         bytes[] signatures;
     }
 
-    /// @notice A batch to prove: the state root it leads to and the Groth16 proof (EIP-197
-    /// words) of its commitment.
+    /// @notice A batch to prove: the state root it leads to, the Groth16 proof (EIP-197 words)
+    /// of its commitment, and the proof's second public input, the appchain prover it is bound
+    /// to (`sha256(SCALE account) mod 2^253`). This contract pays no prover, so any prover value
+    /// the proof verifies for will do; the appchain, which rewards provers, checks it.
     struct ProveBatchInfo {
         uint64 batchNumber;
         bytes32 newRoot;
         uint256[8] proof;
+        uint256 prover;
     }
 
     /// @notice A payout of a batch: this chain's Withdraw ops and served FullExits, in pubdata
@@ -125,9 +128,10 @@ contract ConcordRollup {
     uint256 internal constant R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
     /// A commitment is the SHA-256 digest reduced modulo 2^253.
     uint256 internal constant COMMITMENT_MASK = (1 << 253) - 1;
-    /// L2 token ids are below 2^TOKEN_ID_BITS (8), account ids below 2^ACCOUNT_ID_BITS (24).
+    /// L2 token ids are below 2^TOKEN_ID_BITS (8); user account ids below 2^24 - 256, the last
+    /// 256 account ids being the chains' reserves, which nobody owns or exits.
     uint256 internal constant TOKEN_LIMIT = 1 << 8;
-    uint256 internal constant ACCOUNT_LIMIT = 1 << 24;
+    uint256 internal constant ACCOUNT_LIMIT = (1 << 24) - 256;
     /// The oracle bitmap in `_requireQuorum` has 256 bits.
     uint256 internal constant MAX_ORACLES = 256;
 
@@ -600,7 +604,7 @@ contract ConcordRollup {
         uint64 committed = totalCommitted;
         bytes32 root = _batches[number].newRoot;
         bytes32 syncHash = _batches[number].syncHash;
-        uint256[] memory input = new uint256[](1);
+        uint256[] memory input = new uint256[](2);
         for (uint256 i; i < batches.length; ++i) {
             ProveBatchInfo calldata batch = batches[i];
             if (batch.batchNumber != number + 1) revert UnexpectedBatchNumber(number + 1, batch.batchNumber);
@@ -612,6 +616,7 @@ contract ConcordRollup {
                 sha256(abi.encodePacked(number, networkId, root, batch.newRoot, stored.pubdataHash))
             ) & COMMITMENT_MASK;
             input[0] = commitment;
+            input[1] = batch.prover;
             if (!verifier.verifyProof(batch.proof, input)) revert InvalidProof(number);
             syncHash = keccak256(abi.encodePacked(syncHash, uint256(number), commitment));
             root = batch.newRoot;

@@ -14,6 +14,9 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+use alloc::vec::Vec;
 use concord_primitives::{eddsa::PublicKey, Fr};
 use sp_runtime_interface::{
 	pass_by::{PassFatPointerAndRead, PassPointerAndRead},
@@ -58,14 +61,14 @@ impl ProofCheck {
 	}
 }
 
-/// Checks the compressed Groth16 `proof` of the single public `input` under the verifying key
-/// `key` (arkworks' uncompressed encoding, as `Proofs::Key` stores it), natively.
-pub fn verify_groth16(key: &[u8], proof: &[u8], input: &Fr) -> ProofCheck {
-	ProofCheck::from_code(concord_crypto::groth16_verify(
-		key,
-		proof,
-		&concord_primitives::commitment::fr_to_be_bytes(input),
-	))
+/// Checks the compressed Groth16 `proof` of the public `inputs` under the verifying key `key`
+/// (arkworks' uncompressed encoding, as `Proofs::Key` stores it), natively.
+pub fn verify_groth16(key: &[u8], proof: &[u8], inputs: &[Fr]) -> ProofCheck {
+	let words: Vec<u8> = inputs
+		.iter()
+		.flat_map(concord_primitives::commitment::fr_to_be_bytes)
+		.collect();
+	ProofCheck::from_code(concord_crypto::groth16_verify(key, proof, &words))
 }
 
 /// Whether the packed `signature` is `key`'s EdDSA-Poseidon signature of `message`, natively;
@@ -86,14 +89,15 @@ pub type HostFunctions = concord_crypto::HostFunctions;
 /// and codes; [`verify_groth16`] and [`verify_eddsa_poseidon`] are the typed entry points.
 #[runtime_interface]
 pub trait ConcordCrypto {
-	/// [`ProofCheck`]'s code for `proof` (compressed) of `input` (32 bytes, big-endian) under
-	/// `key` (uncompressed, unchecked: the runtime checked its points when it registered it).
+	/// [`ProofCheck`]'s code for `proof` (compressed) of `inputs` (32 bytes each, big-endian,
+	/// concatenated) under `key` (uncompressed, unchecked: the runtime checked its points when
+	/// it registered it).
 	fn groth16_verify(
 		key: PassFatPointerAndRead<&[u8]>,
 		proof: PassFatPointerAndRead<&[u8]>,
-		input: PassPointerAndRead<&[u8; 32], 32>,
+		inputs: PassFatPointerAndRead<&[u8]>,
 	) -> u32 {
-		native::groth16(key, proof, input).code()
+		native::groth16(key, proof, inputs).code()
 	}
 
 	/// Whether `signature` (packed) verifies for the key with coordinates `key` (`x ‖ y`, each
@@ -116,15 +120,20 @@ mod native {
 		commitment::fr_from_be_bytes, eddsa::PublicKey, groth16, ops::SignedOp,
 	};
 
-	pub fn groth16(key: &[u8], proof: &[u8], input: &[u8; 32]) -> ProofCheck {
+	pub fn groth16(key: &[u8], proof: &[u8], inputs: &[u8]) -> ProofCheck {
 		let Ok(key) = groth16::VerifyingKey::deserialize_uncompressed_unchecked(key) else {
 			return ProofCheck::MalformedKey;
 		};
 		let Ok(proof) = groth16::Proof::deserialize_compressed(proof) else {
 			return ProofCheck::MalformedProof;
 		};
-		match fr_from_be_bytes(input) {
-			Some(input) if groth16::verify(&key, &[input], &proof).is_ok() => ProofCheck::Valid,
+		// Whole 32-byte words, each a canonical field element; anything else is no input.
+		let (words, rest) = inputs.as_chunks::<32>();
+		let inputs: Option<Vec<_>> = words.iter().map(fr_from_be_bytes).collect();
+		match inputs {
+			Some(inputs) if rest.is_empty() && groth16::verify(&key, &inputs, &proof).is_ok() => {
+				ProofCheck::Valid
+			}
 			_ => ProofCheck::Rejected,
 		}
 	}
@@ -190,7 +199,7 @@ mod tests {
 	#[test]
 	fn malformed_keys_and_proofs_are_named() {
 		assert_eq!(
-			verify_groth16(&[1, 2, 3], &[0; 128], &Fr::from(1u8)),
+			verify_groth16(&[1, 2, 3], &[0; 128], &[Fr::from(1u8)]),
 			ProofCheck::MalformedKey
 		);
 		let key = concord_primitives::groth16::VerifyingKey {
@@ -203,7 +212,7 @@ mod tests {
 		let mut bytes = Vec::new();
 		ark_serialize::CanonicalSerialize::serialize_uncompressed(&key, &mut bytes).unwrap();
 		assert_eq!(
-			verify_groth16(&bytes, &[0xff; 128], &Fr::from(1u8)),
+			verify_groth16(&bytes, &[0xff; 128], &[Fr::from(1u8)]),
 			ProofCheck::MalformedProof
 		);
 	}

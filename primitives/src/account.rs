@@ -6,6 +6,12 @@
 //! - Each account has a **balance tree** of arity 4 and depth [`BALANCE_DEPTH`]; leaf `token` is the
 //!   account's balance of that token as a field element, 0 when it holds none.
 //!
+//! - The last 256 account ids, from [`FIRST_RESERVE_ACCOUNT`], are the **chain reserves**:
+//!   [`reserve_account`]`(c)` holds, as its balances, what chain `c`'s contract holds of each
+//!   token for L2 accounts. Deposits on `c` credit it, withdrawals to `c` and full exits on `c`
+//!   debit it, so for every token the users' balances sum to the reserves' (the fee account is
+//!   a user). A reserve has no key, no address and no nonce; no user op touches it.
+//!
 //! An account never written is the empty account ([`Account::EMPTY`]) with an empty balance
 //! tree, so the empty state has the fixed root [`EMPTY_ACCOUNT_TREE_ROOT`], the `old_root` of
 //! the first batch. The state root is the account tree's root.
@@ -33,6 +39,21 @@ pub const BALANCE_DEPTH: usize = TOKEN_ID_BITS / 2;
 pub type AccountId = u32;
 /// An L2 token id, below `2^TOKEN_ID_BITS` (`u16` so the tree can grow without an API change).
 pub type TokenId = u16;
+
+/// The first chain reserve's account id: ids from here to `2^ACCOUNT_ID_BITS − 1` are the
+/// reserves of chains 0 to 255, and user accounts are numbered below it.
+pub const FIRST_RESERVE_ACCOUNT: AccountId = (1 << ACCOUNT_ID_BITS) - 256;
+
+/// The account id of chain `chain`'s reserve.
+pub const fn reserve_account(chain: u8) -> AccountId {
+	FIRST_RESERVE_ACCOUNT + chain as AccountId
+}
+
+/// The chain whose reserve account `id` is, or `None` for a user account id.
+pub fn reserve_chain(id: AccountId) -> Option<u8> {
+	id.checked_sub(FIRST_RESERVE_ACCOUNT)
+		.and_then(|chain| u8::try_from(chain).ok())
+}
 
 /// The root of a balance tree holding no tokens: every leaf 0.
 pub const EMPTY_BALANCE_ROOT: Fr =

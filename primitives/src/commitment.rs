@@ -114,6 +114,23 @@ pub fn batch_commitment_of_hash(
 	fr_from_be_bytes(&bytes).expect("a 253-bit integer is below the BN254 scalar modulus")
 }
 
+/// The proof's second public input: the prover's appchain account, bound to the proof so that
+/// a proof copied from the transaction pool verifies for nobody but the prover who made it, and
+/// only the prover earns its reward.
+///
+/// ```text
+/// sha256(account) mod 2^253        account: the SCALE encoding of the prover's account id
+///                                           (an AccountId32's 32 bytes)
+/// ```
+///
+/// The L1 contracts take it as given (`ProveBatchInfo.prover`): only the appchain pays for
+/// proofs, and it computes the input from the signer of `Proofs::submit_proof`.
+pub fn prover_input(account: &[u8]) -> Fr {
+	let mut bytes: [u8; 32] = Sha256::digest(account).into();
+	bytes[0] &= 0x1f;
+	fr_from_be_bytes(&bytes).expect("a 253-bit integer is below the BN254 scalar modulus")
+}
+
 /// The sync hash of batch `batch_number` on one chain, chaining the previous batch's sync hash
 /// ([`GENESIS_SYNC_HASH`] before batch 1), so that a quorum attesting to one sync hash attests
 /// to that chain's whole history:
@@ -325,6 +342,16 @@ mod tests {
 			.expect("decimal string")
 			.parse()
 			.expect("u64")
+	}
+
+	#[test]
+	fn the_prover_input_is_the_accounts_sha256_less_its_top_three_bits() {
+		let alice = [0xa1u8; 32];
+		let digest: [u8; 32] = Sha256::digest(alice).into();
+		let input = fr_to_be_bytes(&prover_input(&alice));
+		assert_eq!(input[0], digest[0] & 0x1f);
+		assert_eq!(input[1..], digest[1..]);
+		assert_ne!(prover_input(&alice), prover_input(&[0xb0; 32]));
 	}
 
 	#[test]

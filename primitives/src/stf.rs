@@ -10,7 +10,10 @@
 //! the op is ordered; [`apply_signed`] does both.
 
 use crate::{
-	account::{Account, AccountId, TokenId, ACCOUNT_ID_BITS, TOKEN_ID_BITS},
+	account::{
+		reserve_account, Account, AccountId, TokenId, ACCOUNT_ID_BITS, FIRST_RESERVE_ACCOUNT,
+		TOKEN_ID_BITS,
+	},
 	eddsa::PublicKey,
 	ops::{AppliedOp, ChainId, NetworkId, Op, Resolved, SignedOp},
 	tree::{MemoryStore, NodeStore},
@@ -20,12 +23,14 @@ use alloc::collections::{BTreeMap, BTreeSet};
 use core::fmt;
 
 /// The state the rules read and write: the accounts and balances of the L2 state, and the
-/// appchain's registries beside it (the address index, the next free account id, the chains,
-/// the tokens registered on each chain and the liquidity each chain holds of each token).
+/// appchain's registries beside it (the address index, the next free account id, the chains
+/// and the tokens registered on each chain). What each chain's contract holds is its reserve
+/// account's balances ([`State::liquidity`]), in the state like any balance.
 ///
 /// The runtime backs it with storage items, the prover and the auditor with
 /// [`crate::account::AccountTree`] ([`TreeState`]). Writers are only called by [`apply`] with
-/// account ids below `2^ACCOUNT_ID_BITS` and token ids below `2^TOKEN_ID_BITS`, after every check
+/// account ids below `2^ACCOUNT_ID_BITS` (user accounts below [`FIRST_RESERVE_ACCOUNT`], which
+/// [`State::account`] never returns) and token ids below `2^TOKEN_ID_BITS`, after every check
 /// of the op passed, so they are infallible.
 pub trait State {
 	/// Account `id`'s fields; `None` if no op created it.
@@ -36,8 +41,11 @@ pub trait State {
 	fn balance(&self, id: AccountId, token: TokenId) -> u128;
 	/// The id the next created account gets; accounts are numbered from 0 without gaps.
 	fn next_account_id(&self) -> AccountId;
-	/// How much of `token` the rollup contract on `chain` holds for L2 accounts.
-	fn liquidity(&self, chain: ChainId, token: TokenId) -> u128;
+	/// How much of `token` the rollup contract on `chain` holds for L2 accounts: the balance
+	/// of the chain's reserve account.
+	fn liquidity(&self, chain: ChainId, token: TokenId) -> u128 {
+		self.balance(reserve_account(chain.0), token)
+	}
 	/// Whether `chain` is a registered L1.
 	fn chain_exists(&self, chain: ChainId) -> bool;
 	/// Whether `token` is registered on at least one chain.
@@ -53,8 +61,6 @@ pub trait State {
 	fn set_balance(&mut self, id: AccountId, token: TokenId, amount: u128);
 	/// Writes the id the next created account gets.
 	fn set_next_account_id(&mut self, id: AccountId);
-	/// Writes `chain`'s liquidity of `token`.
-	fn set_liquidity(&mut self, chain: ChainId, token: TokenId, amount: u128);
 }
 
 /// How many fee tokens one batch collects at most: the batch circuit credits a batch's fees to
@@ -347,15 +353,19 @@ pub fn apply_signed_with(
 ///   its balance plus its pending fees within `u128`, so settling never overflows.
 /// - **Deposit**: the chain exists and the token is registered on it; the account owning
 ///   `to_address` is credited, created with the next free id if there is none; the chain's
-///   liquidity grows by the amount.
+///   reserve is credited too.
 /// - **TransferToNew** creates the account of `to_address` with the next free id, no key and
 ///   nonce 0.
-/// - **Withdraw**: the token is registered on `to_chain`, whose liquidity must cover the
-///   amount (the fee stays on L2); the liquidity shrinks by the amount.
+/// - **Withdraw**: the token is registered on `to_chain`, whose reserve must cover the
+///   amount (the fee stays on L2); the reserve is debited the amount.
 /// - **ChangePubKey**: the new key unpacks to a curve point and `chain_id` exists.
-/// - **FullExit** never fails: if the chain and token exist, the token is on the chain, the
-///   account exists and is owned by `owner`, and the chain's liquidity covers the balance,
-///   the whole balance is withdrawn (and the liquidity shrinks by it); otherwise it exits 0.
+/// - **FullExit** never fails: if the chain and token exist, the token is on the chain and the
+///   account exists and is owned by `owner`, it withdraws as much of the balance as the
+///   chain's reserve covers, `min(balance, reserve)`, debiting both (the rest stays on L2, to
+///   exit on another chain); otherwise it exits 0.
+///
+/// Account ids from [`FIRST_RESERVE_ACCOUNT`] are the chain reserves: no op names one as a user
+/// account ([`StfError::UnknownAccount`]), and accounts are created below them.
 /// - **Noop** does nothing.
 pub fn apply(
 	state: &mut impl State,
@@ -393,11 +403,7 @@ fn apply_to_overlay<S: State>(o: &mut Overlay<'_, S>, op: &Op) -> Result<Resolve
 				None => o.create_account(op.to_address)?,
 			};
 			o.credit(id, op.token, op.amount)?;
-			let liquidity = o.liquidity(op.chain_id, op.token);
-			let liquidity = liquidity
-				.checked_add(op.amount)
-				.ok_or(StfError::AmountOverflow)?;
-			o.set_liquidity(op.chain_id, op.token, liquidity);
+			o.credit(reserve_account(op.chain_id.0), op.token, op.amount)?;
 			Ok(Resolved::Account(id))
 		}
 		Op::Transfer(op) => {
@@ -442,7 +448,11 @@ fn apply_to_overlay<S: State>(o: &mut Overlay<'_, S>, op: &Op) -> Result<Resolve
 					needed: op.amount,
 				});
 			}
-			o.set_liquidity(op.to_chain, op.token, liquidity - op.amount);
+			o.set_balance(
+				reserve_account(op.to_chain.0),
+				op.token,
+				liquidity - op.amount,
+			);
 			Ok(Resolved::Nothing)
 		}
 		Op::ChangePubKey(op) => {
@@ -461,16 +471,19 @@ fn apply_to_overlay<S: State>(o: &mut Overlay<'_, S>, op: &Op) -> Result<Resolve
 		Op::FullExit(op) => {
 			let amount = full_exit_amount(o, op.chain_id, op.account, &op.owner, op.token);
 			if amount > 0 {
-				o.set_balance(op.account, op.token, 0);
-				let liquidity = o.liquidity(op.chain_id, op.token);
-				o.set_liquidity(op.chain_id, op.token, liquidity - amount);
+				let balance = o.balance(op.account, op.token);
+				o.set_balance(op.account, op.token, balance - amount);
+				let reserve = reserve_account(op.chain_id.0);
+				let liquidity = o.balance(reserve, op.token);
+				o.set_balance(reserve, op.token, liquidity - amount);
 			}
 			Ok(Resolved::ExitAmount(amount))
 		}
 	}
 }
 
-/// What a FullExit pays: the whole balance if every condition holds, else 0 (see [`apply`]).
+/// What a FullExit pays: as much of the balance as the chain's reserve covers if every
+/// condition holds, else 0 (see [`apply`]).
 fn full_exit_amount<S: State>(
 	o: &Overlay<'_, S>,
 	chain: ChainId,
@@ -485,11 +498,7 @@ fn full_exit_amount<S: State>(
 		Ok(account) if account.l1_address == *owner => {}
 		_ => return 0,
 	}
-	let balance = o.balance(id, token);
-	if o.liquidity(chain, token) < balance {
-		return 0;
-	}
-	balance
+	o.balance(id, token).min(o.liquidity(chain, token))
 }
 
 fn sum(amount: u128, fee: u128) -> Result<u128, StfError> {
@@ -497,7 +506,7 @@ fn sum(amount: u128, fee: u128) -> Result<u128, StfError> {
 }
 
 fn existing_account(state: &impl State, id: AccountId) -> Result<Account, StfError> {
-	if u64::from(id) >= 1 << ACCOUNT_ID_BITS {
+	if id >= FIRST_RESERVE_ACCOUNT {
 		return Err(StfError::UnknownAccount(id));
 	}
 	state.account(id).ok_or(StfError::UnknownAccount(id))
@@ -518,7 +527,6 @@ struct Writes {
 	created: Option<(AccountId, [u8; 20])>,
 	accounts: BTreeMap<AccountId, Account>,
 	balances: BTreeMap<(AccountId, TokenId), u128>,
-	liquidity: BTreeMap<(ChainId, TokenId), u128>,
 }
 
 impl Writes {
@@ -534,9 +542,6 @@ impl Writes {
 		}
 		for ((id, token), amount) in self.balances {
 			state.set_balance(id, token, amount);
-		}
-		for ((chain, token), amount) in self.liquidity {
-			state.set_liquidity(chain, token, amount);
 		}
 	}
 }
@@ -566,7 +571,7 @@ impl<'a, S: State> Overlay<'a, S> {
 	}
 
 	fn existing_account(&self, id: AccountId) -> Result<Account, StfError> {
-		if u64::from(id) >= 1 << ACCOUNT_ID_BITS {
+		if id >= FIRST_RESERVE_ACCOUNT {
 			return Err(StfError::UnknownAccount(id));
 		}
 		self.account(id).ok_or(StfError::UnknownAccount(id))
@@ -589,7 +594,7 @@ impl<'a, S: State> Overlay<'a, S> {
 			self.writes.created.is_none() && self.account_id_by_address(&address).is_none()
 		);
 		let id = self.state.next_account_id();
-		if u64::from(id) >= 1 << ACCOUNT_ID_BITS {
+		if id >= FIRST_RESERVE_ACCOUNT {
 			return Err(StfError::AccountIdsExhausted);
 		}
 		self.writes.created = Some((id, address));
@@ -704,26 +709,19 @@ impl<'a, S: State> Overlay<'a, S> {
 			.ok_or(StfError::AmountOverflow)
 	}
 
+	/// Chain `chain`'s reserve of `token` (see [`State::liquidity`]).
 	fn liquidity(&self, chain: ChainId, token: TokenId) -> u128 {
-		match self.writes.liquidity.get(&(chain, token)) {
-			Some(amount) => *amount,
-			None => self.state.liquidity(chain, token),
-		}
-	}
-
-	fn set_liquidity(&mut self, chain: ChainId, token: TokenId, amount: u128) {
-		self.writes.liquidity.insert((chain, token), amount);
+		self.balance(reserve_account(chain.0), token)
 	}
 }
 
-/// The appchain's registries beside the account state: chains, tokens per chain, liquidity,
-/// the address index and the next free account id. Shared by [`MemoryState`] and
+/// The appchain's registries beside the account state: chains, tokens per chain, the address
+/// index and the next free account id. Shared by [`MemoryState`] and
 /// [`TreeState`], since the Merkle state holds none of them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, codec::Encode, codec::Decode)]
 pub struct Registry {
 	chains: BTreeSet<ChainId>,
 	tokens: BTreeMap<TokenId, BTreeSet<ChainId>>,
-	liquidity: BTreeMap<(ChainId, TokenId), u128>,
 	addresses: BTreeMap<[u8; 20], AccountId>,
 	next_account_id: AccountId,
 }
@@ -746,14 +744,6 @@ impl Registry {
 		self.tokens.entry(token).or_default().insert(chain);
 		Ok(())
 	}
-
-	fn set_liquidity(&mut self, chain: ChainId, token: TokenId, amount: u128) {
-		if amount == 0 {
-			self.liquidity.remove(&(chain, token));
-		} else {
-			self.liquidity.insert((chain, token), amount);
-		}
-	}
 }
 
 /// Implements the registry half of [`State`] by delegating to a `registry` field.
@@ -765,14 +755,6 @@ macro_rules! registry_state_methods {
 
 		fn next_account_id(&self) -> AccountId {
 			self.registry.next_account_id
-		}
-
-		fn liquidity(&self, chain: ChainId, token: TokenId) -> u128 {
-			self.registry
-				.liquidity
-				.get(&(chain, token))
-				.copied()
-				.unwrap_or(0)
 		}
 
 		fn chain_exists(&self, chain: ChainId) -> bool {
@@ -797,10 +779,6 @@ macro_rules! registry_state_methods {
 		fn set_next_account_id(&mut self, id: AccountId) {
 			self.registry.next_account_id = id;
 		}
-
-		fn set_liquidity(&mut self, chain: ChainId, token: TokenId, amount: u128) {
-			self.registry.set_liquidity(chain, token, amount);
-		}
 	};
 }
 
@@ -820,7 +798,7 @@ impl MemoryState {
 		Self::default()
 	}
 
-	/// The chains, tokens, liquidity and address index.
+	/// The chains, tokens and address index.
 	pub fn registry(&self) -> &Registry {
 		&self.registry
 	}
@@ -895,7 +873,7 @@ impl<S: NodeStore + Default> TreeState<S> {
 		&self.tree
 	}
 
-	/// The chains, tokens, liquidity and address index.
+	/// The chains, tokens and address index.
 	pub fn registry(&self) -> &Registry {
 		&self.registry
 	}
@@ -954,7 +932,9 @@ impl core::error::Error for SnapshotError {}
 impl<S: NodeStore + Default> TreeState<S> {
 	/// The state as bytes; see [`TreeState::from_snapshot`].
 	pub fn snapshot(&self) -> alloc::vec::Vec<u8> {
+		let reserves = FIRST_RESERVE_ACCOUNT..1 << ACCOUNT_ID_BITS;
 		let accounts = (0..self.registry.next_account_id)
+			.chain(reserves)
 			.filter_map(|id| {
 				let account = self.tree.account(id).ok()?;
 				let balances: alloc::vec::Vec<_> = (0..1u16 << TOKEN_ID_BITS)
@@ -1048,7 +1028,7 @@ impl<S: NodeStore + Default> State for TreeState<S> {
 mod tests {
 	use super::*;
 	use crate::{
-		account::AccountTree,
+		account::{reserve_chain, AccountTree},
 		eddsa::PrivateKey,
 		ops::{ChangePubKey, Deposit, FullExit, OpType, Transfer, TransferToNew, Withdraw},
 	};
@@ -1537,7 +1517,6 @@ mod tests {
 		let before = state.clone();
 		for op in [
 			full_exit(C1, CAROL, address(BOB), 1),
-			full_exit(C2, CAROL, address(CAROL), 1),
 			full_exit(C2, CAROL, address(CAROL), 2),
 			full_exit(C3, CAROL, address(CAROL), 1),
 			full_exit(ChainId(9), CAROL, address(CAROL), 1),
@@ -1545,12 +1524,81 @@ mod tests {
 			full_exit(C1, CAROL, address(CAROL), 300),
 			full_exit(C1, 4, address(4), 1),
 			full_exit(C1, u32::MAX, [0; 20], 1),
+			// A reserve is nobody's account, even for the zero address it holds.
+			full_exit(C1, reserve_account(C1.0), [0; 20], 1),
 		] {
 			let applied = apply(&mut state, &op, &mut ctx()).unwrap();
 			assert_eq!(applied.exit_amount(), Some(0), "{op:?}");
 			assert_eq!(applied.withdrawal(), None);
 			assert_eq!(state, before, "{op:?}");
 		}
+	}
+
+	#[test]
+	fn a_full_exit_beyond_the_chains_reserve_exits_what_the_reserve_holds() {
+		let mut state = memory();
+		// Carol holds 1000 of token 1, chain 2's reserve 300.
+		let applied = apply(
+			&mut state,
+			&full_exit(C2, CAROL, address(CAROL), 1),
+			&mut ctx(),
+		)
+		.unwrap();
+		assert_eq!(applied.exit_amount(), Some(300));
+		assert_eq!(applied.withdrawal().unwrap().amount, 300);
+		assert_eq!(state.balance(CAROL, 1), 700);
+		assert_eq!(state.liquidity(C2, 1), 0);
+		assert_eq!(state.liquidity(C1, 1), 4000);
+		// The rest exits on the chain that holds it.
+		let applied = apply(
+			&mut state,
+			&full_exit(C1, CAROL, address(CAROL), 1),
+			&mut ctx(),
+		)
+		.unwrap();
+		assert_eq!(applied.exit_amount(), Some(700));
+		assert_eq!(state.balance(CAROL, 1), 0);
+		assert_eq!(state.liquidity(C1, 1), 3300);
+	}
+
+	#[test]
+	fn the_reserves_are_balances_of_reserve_accounts_that_no_user_op_names() {
+		let mut state = memory();
+		let reserve = reserve_account(C1.0);
+		assert_eq!(reserve_chain(reserve), Some(C1.0));
+		assert_eq!(reserve_chain(FIRST_RESERVE_ACCOUNT - 1), None);
+		assert_eq!(state.balance(reserve, 1), 4000);
+		assert_eq!(state.account(reserve), None);
+		for op in [
+			transfer(ALICE, reserve, 1, 0, 1),
+			transfer(reserve, ALICE, 1, 0, 0),
+			Op::Withdraw(Withdraw {
+				from: reserve,
+				to_chain: C1,
+				to_address: [0; 20],
+				token: 1,
+				amount: 1,
+				fee: 0,
+				nonce: 0,
+			}),
+		] {
+			assert_fails(&mut state, op, ctx(), StfError::UnknownAccount(reserve));
+		}
+		// Nor may fees go to one.
+		assert_fails(
+			&mut state,
+			transfer(ALICE, BOB, 1, 1, 1),
+			BatchContext::new(NET, reserve),
+			StfError::UnknownAccount(reserve),
+		);
+		// For every token, the users' balances sum to the reserves'.
+		let users: u128 = state
+			.balances()
+			.iter()
+			.filter(|((id, token), _)| *token == 1 && reserve_chain(*id).is_none())
+			.map(|(_, amount)| amount)
+			.sum();
+		assert_eq!(users, state.liquidity(C1, 1) + state.liquidity(C2, 1));
 	}
 
 	#[test]
@@ -1816,7 +1864,8 @@ mod tests {
 			ctx(),
 			StfError::AddressAlreadyHasAccount(ALICE),
 		);
-		state.set_next_account_id(1 << ACCOUNT_ID_BITS);
+		// The ids from FIRST_RESERVE_ACCOUNT up are the chains' reserves.
+		state.set_next_account_id(FIRST_RESERVE_ACCOUNT);
 		assert_fails(
 			&mut state,
 			to_new([0x99; 20]),

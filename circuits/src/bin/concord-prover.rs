@@ -18,6 +18,7 @@ use concord_circuits::{
 	groth16::{self, VERIFYING_KEY_FILE},
 	request::{example_request, BatchRequest},
 };
+use concord_primitives::commitment::prover_input;
 use serde_json::{json, Value};
 use std::{path::PathBuf, process::ExitCode, time::Instant};
 
@@ -58,6 +59,10 @@ enum Command {
 		keys: PathBuf,
 		#[arg(long)]
 		batch: PathBuf,
+		/// The appchain account the proof is bound to (its SCALE encoding in 0x-hex: an
+		/// AccountId32's 32 bytes); only this account can submit the proof.
+		#[arg(long)]
+		prover: String,
 		#[arg(long)]
 		out: PathBuf,
 	},
@@ -123,7 +128,15 @@ fn run(command: Command) -> Result<ExitCode, Error> {
 				out.display()
 			);
 		}
-		Command::Prove { keys, batch, out } => {
+		Command::Prove {
+			keys,
+			batch,
+			prover,
+			out,
+		} => {
+			let account = bytes_from_hex(&prover)
+				.map_err(|e| format!("--prover {prover:?}: {e} (want 0x-hex account bytes)"))?;
+			let prover = prover_input(&account);
 			let bytes = read(&batch)?;
 			let request = BatchRequest::decode(&mut &bytes[..])
 				.map_err(|e| format!("{}: not a batch request: {e}", batch.display()))?;
@@ -131,16 +144,20 @@ fn run(command: Command) -> Result<ExitCode, Error> {
 			let witness = request.witness(key.slots)?;
 			let (batch_number, commitment) = (witness.batch_number, witness.commitment());
 			let start = Instant::now();
-			let proof = groth16::prove(&key, witness)?;
+			let proof = groth16::prove(&key, witness, prover)?;
 			let mut compressed = Vec::new();
 			proof.serialize_compressed(&mut compressed)?;
 			let file = json!({
 				"batch_number": batch_number,
 				"commitment": bytes_to_hex(&fr_to_word(&commitment)),
+				"prover": bytes_to_hex(&fr_to_word(&prover)),
 				"proof": bytes_to_hex(&compressed),
 				"evm": {
 					"proof": EvmProof::from(&proof).to_hex(),
-					"input": [bytes_to_hex(&fr_to_word(&commitment))],
+					"input": [
+						bytes_to_hex(&fr_to_word(&commitment)),
+						bytes_to_hex(&fr_to_word(&prover)),
+					],
 				},
 			});
 			write(&out, serde_json::to_string_pretty(&file)?)?;
@@ -160,10 +177,11 @@ fn run(command: Command) -> Result<ExitCode, Error> {
 					.ok_or_else(|| format!("{}: no string field {name:?}", proof.display()))
 			};
 			let commitment = fr_from_word(&word_from_hex(field("commitment")?)?)?;
+			let prover = fr_from_word(&word_from_hex(field("prover")?)?)?;
 			let bytes = bytes_from_hex(field("proof")?)?;
 			let parsed = Proof::<Bn254>::deserialize_compressed(&bytes[..])
 				.map_err(|e| format!("{}: not a proof: {e}", proof.display()))?;
-			if groth16::verify(&vk, commitment, &parsed) {
+			if groth16::verify(&vk, commitment, prover, &parsed) {
 				println!("valid");
 			} else {
 				println!("invalid: the proof does not verify against {VERIFYING_KEY_FILE}");

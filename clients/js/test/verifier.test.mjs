@@ -22,7 +22,7 @@ let anvil;
 let verifier;
 let selector;
 let proofFile;
-/** The prover's output: { batch_number, commitment, proof, evm: { proof, input } }. */
+/** The prover's output: { batch_number, commitment, prover, proof, evm: { proof, input } }. */
 let proved;
 
 /** Runs the prover CLI; a failure throws with its exit code and stderr. */
@@ -51,7 +51,8 @@ before(async () => {
   proofFile = join(dir, 'proof.json');
   await prover('setup', '--slots', '1', '--seed', 'test', '--out', keys);
   await prover('example-batch', '--slots', '1', '--out', batch);
-  await prover('prove', '--keys', keys, '--batch', batch, '--out', proofFile);
+  await prover('prove', '--keys', keys, '--batch', batch, '--prover', `0x${'70'.repeat(32)}`,
+    '--out', proofFile);
   await prover('export-verifier', '--keys', keys, '--out', sol);
   proved = JSON.parse(readFileSync(proofFile, 'utf8'));
 
@@ -67,10 +68,11 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the proof file carries eight proof words and the commitment as the one input', () => {
+test('the proof file carries eight proof words, the commitment and the prover as inputs', () => {
   assert.equal(proved.evm.proof.length, 8);
   for (const w of [...proved.evm.proof, ...proved.evm.input]) assert.match(w, /^0x[0-9a-f]{64}$/);
-  assert.deepEqual(proved.evm.input.map(BigInt), [BigInt(proved.commitment)]);
+  assert.deepEqual(proved.evm.input.map(BigInt),
+    [BigInt(proved.commitment), BigInt(proved.prover)]);
 });
 
 test('the CLI verifies the proof and rejects it for another commitment', async () => {
@@ -80,7 +82,7 @@ test('the CLI verifies the proof and rejects it for another commitment', async (
   writeFileSync(tampered, JSON.stringify({
     ...proved,
     commitment: flipped,
-    evm: { ...proved.evm, input: [flipped] },
+    evm: { ...proved.evm, input: [flipped, proved.prover] },
   }));
   await assert.rejects(prover('verify', '--keys', join(dir, 'keys'), '--proof', tampered),
     (error) => error.code === 1);
@@ -90,21 +92,24 @@ test('the verifier contract accepts the proof', async () => {
   assert.equal(await verifyProof(proved.evm.proof, proved.evm.input), true);
 });
 
-test('it rejects the proof for another public input', async () => {
-  const [input] = proved.evm.input;
-  assert.equal(await verifyProof(proved.evm.proof, [BigInt(input) ^ 1n]), false);
+test('it rejects the proof for another commitment or another prover', async () => {
+  const [input, prover] = proved.evm.input;
+  assert.equal(await verifyProof(proved.evm.proof, [BigInt(input) ^ 1n, prover]), false);
+  assert.equal(await verifyProof(proved.evm.proof, [input, BigInt(prover) ^ 1n]), false);
 });
 
 test('it rejects an input not below r, even one equal to the real input mod r', async () => {
-  const [input] = proved.evm.input;
-  assert.equal(await verifyProof(proved.evm.proof, [BigInt(input) + R]), false);
-  assert.equal(await verifyProof(proved.evm.proof, [R]), false);
+  const [input, prover] = proved.evm.input;
+  assert.equal(await verifyProof(proved.evm.proof, [BigInt(input) + R, prover]), false);
+  assert.equal(await verifyProof(proved.evm.proof, [input, BigInt(prover) + R]), false);
+  assert.equal(await verifyProof(proved.evm.proof, [R, prover]), false);
 });
 
 test('it rejects a wrong number of inputs', async () => {
-  const [input] = proved.evm.input;
+  const [input, prover] = proved.evm.input;
   assert.equal(await verifyProof(proved.evm.proof, []), false);
-  assert.equal(await verifyProof(proved.evm.proof, [input, input]), false);
+  assert.equal(await verifyProof(proved.evm.proof, [input]), false);
+  assert.equal(await verifyProof(proved.evm.proof, [input, prover, prover]), false);
 });
 
 test('it rejects a tampered proof without reverting', async () => {

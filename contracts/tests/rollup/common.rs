@@ -28,7 +28,7 @@ use concord_contracts::{
 };
 use concord_primitives::{
 	account::TokenId,
-	commitment::{fr_to_be_bytes, sync_hash, GENESIS_SYNC_HASH},
+	commitment::{fr_to_be_bytes, prover_input, sync_hash, GENESIS_SYNC_HASH},
 	eddsa::PrivateKey,
 	ops::{ChainId, ChangePubKey, Deposit, FullExit, NetworkId, Op, Withdraw},
 	stf::TreeState,
@@ -312,13 +312,19 @@ pub fn scenario() -> &'static Scenario {
 	})
 }
 
-/// A real Groth16 proof of the batch, as EVM words; checked natively first.
+/// The prover input the scenario's proofs are bound to: an appchain account's.
+pub fn prover() -> Fr {
+	prover_input(&[0x70; 32])
+}
+
+/// A real Groth16 proof of the batch by [`prover`], as EVM words; checked natively first.
 pub fn prove(witness: &BatchWitness) -> [U256; 8] {
 	let keys = keys();
-	let proof = groth16::prove(&keys.key, witness.clone()).expect("prove");
+	let proof = groth16::prove(&keys.key, witness.clone(), prover()).expect("prove");
 	assert!(groth16::verify(
 		&keys.key.key.vk,
 		witness.commitment(),
+		prover(),
 		&proof
 	));
 	EvmProof::from(&proof).words.map(|w| U256::from_be_bytes(w))
@@ -330,6 +336,7 @@ impl Scenario {
 			batchNumber: self.batches[index].number(),
 			newRoot: self.batches[index].new_root(),
 			proof: self.proofs[index],
+			prover: U256::from_be_bytes(fr_to_be_bytes(&prover())),
 		}
 	}
 

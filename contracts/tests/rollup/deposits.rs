@@ -65,13 +65,14 @@ async fn deposits_and_full_exits_are_queued() {
 			.token,
 		NO_BOOL
 	);
-	let receipt = send(rollup.requestFullExit(0x00ff_ffff, TOKEN).from(bob)).await;
+	// The largest user account id: the 256 above it are the chain reserves.
+	let receipt = send(rollup.requestFullExit(0x00ff_feff, TOKEN).from(bob)).await;
 	let exit = receipt
 		.decoded_log::<ConcordRollup::FullExitRequested>()
 		.unwrap();
 	assert_eq!(
 		(exit.priorityId, exit.owner, exit.accountId, exit.token),
-		(3, bob, 0x00ff_ffff, TOKEN)
+		(3, bob, 0x00ff_feff, TOKEN)
 	);
 
 	let requests = [
@@ -80,7 +81,7 @@ async fn deposits_and_full_exits_are_queued() {
 		Chain::deposit_request(alice, NO_BOOL, 40),
 		PriorityRequestInfo {
 			opType: 6,
-			accountId: 0x00ff_ffff,
+			accountId: 0x00ff_feff,
 			l1Address: bob,
 			token: TOKEN,
 			amount: 0,
@@ -179,10 +180,15 @@ async fn bad_requests_are_rejected() {
 		revert_of(rollup.depositERC20(no_bool, 2_000_000, alice).from(alice)).await,
 		E::TokenTransferFailed(ConcordRollup::TokenTransferFailed { token: no_bool })
 	);
-	assert_eq!(
-		revert_of(rollup.requestFullExit(1 << 24, ETH).from(alice)).await,
-		E::AccountIdOutOfRange(ConcordRollup::AccountIdOutOfRange { accountId: 1 << 24 })
-	);
+	// Beyond the ids, and a chain reserve's id (the last 256): nobody's account.
+	for account_id in [1 << 24, (1 << 24) - 256, (1 << 24) - 1] {
+		assert_eq!(
+			revert_of(rollup.requestFullExit(account_id, ETH).from(alice)).await,
+			E::AccountIdOutOfRange(ConcordRollup::AccountIdOutOfRange {
+				accountId: account_id
+			})
+		);
+	}
 	assert_eq!(
 		revert_of(rollup.requestFullExit(1, 77).from(alice)).await,
 		E::UnknownTokenId(ConcordRollup::UnknownTokenId { tokenId: 77 })

@@ -56,7 +56,19 @@ async fn prove_rejects_tampered_proofs_and_inputs() {
 	// Batch 2's proof offered for batch 1.
 	let mut other_proof = proof.clone();
 	other_proof.proof = scenario.proofs[1];
-	for tampered in [swapped, off_curve, other_root, other_proof] {
+	// The proof bound to another prover than the one it was made for, or to none in the field.
+	let mut other_prover = proof.clone();
+	other_prover.prover ^= U256::from(1);
+	let mut huge_prover = proof.clone();
+	huge_prover.prover = R;
+	for tampered in [
+		swapped,
+		off_curve,
+		other_root,
+		other_proof,
+		other_prover,
+		huge_prover,
+	] {
 		assert_eq!(
 			revert_of(rollup.proveBatches(vec![tampered])).await,
 			invalid_proof(1)

@@ -135,12 +135,26 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// The worst case: three fee tokens accepted for every L2-signed kind, a fourth accepted,
+	/// after counting the accepted tokens.
 	#[benchmark]
 	fn set_min_fee() -> Result<(), BenchmarkError> {
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let _ = MinFees::<T>::clear(u32::MAX, None);
+		let kinds = [
+			OpType::Transfer,
+			OpType::TransferToNew,
+			OpType::Withdraw,
+			OpType::ChangePubKey,
+		];
+		for token in 1..=3 {
+			for kind in kinds {
+				MinFees::<T>::insert(kind, token, 1_000);
+			}
+		}
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, OpType::Transfer, 1, Some(1_000));
+		_(origin as T::RuntimeOrigin, OpType::Transfer, 4, Some(1_000));
 		Ok(())
 	}
 

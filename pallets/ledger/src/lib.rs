@@ -1,8 +1,8 @@
 //! # Ledger pallet
 //!
 //! The appchain's view of the L2 state: the chain and token registries, every L2 account (its
-//! L1 address, L2 key and nonce), balances, and the liquidity each chain's contract holds of
-//! each token. Every L2 operation is validated and applied here with the state transition
+//! L1 address, L2 key and nonce) and balances, among them the chain reserves' (what each chain's
+//! contract holds of each token, at account `reserve_account(chain)`, see [`Pallet::liquidity`]). Every L2 operation is validated and applied here with the state transition
 //! function of `concord-primitives`, the same code the prover and the auditor run, over this
 //! pallet's storage ([`StorageState`]). The runtime does not hash the Poseidon tree: the batch's
 //! proof binds the new root.
@@ -89,7 +89,7 @@ impl<T: pallet::Config> frame_support::traits::Get<concord_primitives::ops::Netw
 pub mod pallet {
 	use super::*;
 	use concord_primitives::{
-		account::{AccountId as L2AccountId, TokenId, TOKEN_ID_BITS},
+		account::{reserve_account, AccountId as L2AccountId, TokenId, TOKEN_ID_BITS},
 		ops::{ChainId, NetworkId, Op, OpType, SignedOp},
 		stf::{self, BatchContext, StfError, FEE_REGISTERS},
 	};
@@ -215,16 +215,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextAccountId<T> = StorageValue<_, L2AccountId, ValueQuery>;
 
-	/// Non-zero balances by account and token.
+	/// Non-zero balances by account and token. The chain reserves' balances are here too, at
+	/// the account ids from `FIRST_RESERVE_ACCOUNT`, which have no [`Accounts`] record: what each
+	/// chain's contract holds for L2 accounts, so a withdrawal to a chain that cannot pay it is
+	/// rejected.
 	#[pallet::storage]
 	pub type Balances<T> =
 		StorageDoubleMap<_, Twox64Concat, L2AccountId, Twox64Concat, TokenId, u128, ValueQuery>;
-
-	/// How much of each token each chain's contract holds for L2 accounts: a withdrawal to a
-	/// chain that cannot pay it is rejected.
-	#[pallet::storage]
-	pub type Liquidity<T> =
-		StorageDoubleMap<_, Twox64Concat, ChainId, Twox64Concat, TokenId, u128, ValueQuery>;
 
 	/// The account that receives the fees of L2 ops; L2-signed ops are rejected until it is
 	/// set.
@@ -370,6 +367,10 @@ pub mod pallet {
 		/// The open batch collects fees in four other tokens already (the ledger seals it
 		/// before such an op, so only a bug reaches this).
 		FeeTokensFull,
+		/// Fees are accepted in at most `FEE_REGISTERS` (4) tokens, as many as a batch
+		/// collects: drop one (its minimums set to `None` for every kind) before accepting
+		/// another.
+		TooManyFeeTokens,
 	}
 
 	impl<T> From<StfError> for Error<T> {
@@ -500,7 +501,8 @@ pub mod pallet {
 
 		/// Sets the minimum fee of L2-signed ops of `kind` paid in `token` (`None`: `token` is
 		/// no longer accepted for their fees). Existing pool entries below it are dropped when
-		/// the pool revalidates them.
+		/// the pool revalidates them. At most `FEE_REGISTERS` tokens are accepted for fees at a
+		/// time ([`Error::TooManyFeeTokens`]).
 		#[pallet::call_index(5)]
 		#[pallet::weight((<T as Config>::WeightInfo::set_min_fee(), DispatchClass::Operational))]
 		pub fn set_min_fee(
@@ -548,6 +550,12 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// How much of `token` chain `chain`'s contract holds for L2 accounts: its reserve
+		/// account's balance.
+		pub fn liquidity(chain: ChainId, token: TokenId) -> u128 {
+			Balances::<T>::get(reserve_account(chain.0), token)
+		}
+
 		fn do_register_chain(chain: ChainId, info: ChainInfo) -> DispatchResult {
 			ensure!(
 				!Chains::<T>::contains_key(chain),
@@ -566,8 +574,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Moves `chain` to [`RemovedChains`]. Its liquidity record stays: it is what its
-		/// contract still holds.
+		/// Moves `chain` to [`RemovedChains`]. Its reserve stays: it is what its contract still
+		/// holds.
 		pub fn do_remove_chain(chain: ChainId) -> DispatchResult {
 			let info = Chains::<T>::take(chain).ok_or(Error::<T>::UnknownChain)?;
 			RemovedChains::<T>::insert(chain, info);
@@ -606,6 +614,16 @@ pub mod pallet {
 				u64::from(token) < 1 << TOKEN_ID_BITS,
 				Error::<T>::TokenIdOutOfRange
 			);
+			// With at most as many fee tokens as a batch has fee registers, every op can join
+			// the open batch: nobody can cut batches short by paying in a fifth token.
+			if minimum.is_some() {
+				let mut accepted = alloc::collections::BTreeSet::new();
+				accepted.extend(MinFees::<T>::iter_keys().map(|(_, accepted)| accepted));
+				ensure!(
+					accepted.contains(&token) || accepted.len() < FEE_REGISTERS,
+					Error::<T>::TooManyFeeTokens
+				);
+			}
 			MinFees::<T>::set(kind, token, minimum);
 			Self::deposit_event(Event::MinFeeSet {
 				kind,

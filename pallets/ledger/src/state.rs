@@ -2,8 +2,7 @@
 //! items directly, so the runtime applies exactly the rules the prover proves.
 
 use crate::pallet::{
-	AccountIdByAddress, AccountRecord, Accounts, Balances, Chains, Config, Liquidity,
-	NextAccountId, Tokens,
+	AccountIdByAddress, AccountRecord, Accounts, Balances, Chains, Config, NextAccountId, Tokens,
 };
 use concord_primitives::{
 	account::{Account, AccountId, TokenId},
@@ -64,10 +63,6 @@ impl<T: Config> State for StorageState<T> {
 		NextAccountId::<T>::get()
 	}
 
-	fn liquidity(&self, chain: ChainId, token: TokenId) -> u128 {
-		Liquidity::<T>::get(chain, token)
-	}
-
 	fn chain_exists(&self, chain: ChainId) -> bool {
 		Chains::<T>::contains_key(chain)
 	}
@@ -98,14 +93,6 @@ impl<T: Config> State for StorageState<T> {
 
 	fn set_next_account_id(&mut self, id: AccountId) {
 		NextAccountId::<T>::put(id);
-	}
-
-	fn set_liquidity(&mut self, chain: ChainId, token: TokenId, amount: u128) {
-		if amount == 0 {
-			Liquidity::<T>::remove(chain, token);
-		} else {
-			Liquidity::<T>::insert(chain, token, amount);
-		}
 	}
 }
 

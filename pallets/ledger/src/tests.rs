@@ -235,7 +235,7 @@ fn deposits_create_accounts_and_credit_in_priority_order() {
 		);
 		assert_eq!(AccountIdByAddress::<Test>::get(alice()), Some(0));
 		assert_eq!(Balances::<Test>::get(0, 1), 700);
-		assert_eq!(Liquidity::<Test>::get(ChainId(1), 1), 700);
+		assert_eq!(Ledger::liquidity(ChainId(1), 1), 700);
 		// A second deposit to the same address credits the same account.
 		assert_ok!(Ledger::apply_priority(&deposit(1, 1, alice(), 5)));
 		assert_eq!(
@@ -291,7 +291,7 @@ fn a_full_exit_withdraws_the_whole_balance_of_its_owner_only() {
 		let applied = Ledger::apply_priority(&exit(4, alice())).unwrap();
 		assert_eq!(applied.exit_amount(), Some(999));
 		assert_eq!(Balances::<Test>::get(1, 1), 0);
-		assert_eq!(Liquidity::<Test>::get(ChainId(1), 1), 51);
+		assert_eq!(Ledger::liquidity(ChainId(1), 1), 51);
 	});
 }
 
@@ -422,7 +422,7 @@ fn a_withdrawal_needs_liquidity_on_its_chain() {
 			Error::<Test>::InsufficientChainLiquidity
 		);
 		assert_ok!(submit(withdraw(1, 1)));
-		assert_eq!(Liquidity::<Test>::get(ChainId(1), 1), 950);
+		assert_eq!(Ledger::liquidity(ChainId(1), 1), 950);
 		assert_eq!(Balances::<Test>::get(1, 1), 898);
 	});
 }
@@ -664,11 +664,51 @@ fn transfer_in(token: TokenId, fee: u128, nonce: u32) -> SignedOp {
 }
 
 #[test]
-fn an_op_paying_in_a_fifth_fee_token_has_the_open_batch_sealed_first() {
+fn governance_accepts_at_most_four_fee_tokens() {
+	new_test_ext().execute_with(|| {
+		// Token 1 is accepted (genesis); 2, 3 and 4 make four.
+		for token in 2..=4 {
+			assert_ok!(Ledger::set_min_fee(
+				RuntimeOrigin::root(),
+				OpType::Transfer,
+				token,
+				Some(1)
+			));
+		}
+		let fifth = |kind| Ledger::set_min_fee(RuntimeOrigin::root(), kind, 5, Some(1));
+		assert_noop!(fifth(OpType::Transfer), Error::<Test>::TooManyFeeTokens);
+		// An accepted token takes more kinds and new minimums.
+		assert_ok!(Ledger::set_min_fee(
+			RuntimeOrigin::root(),
+			OpType::Withdraw,
+			4,
+			Some(9)
+		));
+		// Dropped for one kind only, token 4 still counts.
+		assert_ok!(Ledger::set_min_fee(
+			RuntimeOrigin::root(),
+			OpType::Transfer,
+			4,
+			None
+		));
+		assert_noop!(fifth(OpType::Transfer), Error::<Test>::TooManyFeeTokens);
+		assert_ok!(Ledger::set_min_fee(
+			RuntimeOrigin::root(),
+			OpType::Withdraw,
+			4,
+			None
+		));
+		assert_ok!(fifth(OpType::Transfer));
+	});
+}
+
+#[test]
+fn an_op_paying_in_a_token_swapped_in_while_a_batch_is_open_has_it_sealed_first() {
 	use frame_support::traits::Hooks;
 	new_test_ext().execute_with(|| {
 		funded();
-		// Tokens 2 to 5 on chain 2, 100 of each deposited to Alice, accepted for Transfer fees.
+		// Tokens 2 to 5 on chain 2, 100 of each deposited to Alice; 2 to 4 accepted for Transfer
+		// fees (with token 1, the four governance allows).
 		for token in 2..=5 {
 			if token > 2 {
 				assert_ok!(Ledger::register_token(
@@ -687,12 +727,14 @@ fn an_op_paying_in_a_fifth_fee_token_has_the_open_batch_sealed_first() {
 				amount: 100,
 			});
 			assert_ok!(Ledger::apply_priority(&deposit));
-			assert_ok!(Ledger::set_min_fee(
-				RuntimeOrigin::root(),
-				OpType::Transfer,
-				token,
-				Some(1)
-			));
+			if token < 5 {
+				assert_ok!(Ledger::set_min_fee(
+					RuntimeOrigin::root(),
+					OpType::Transfer,
+					token,
+					Some(1)
+				));
+			}
 		}
 		let open_before = APPLIED.with(|applied| applied.borrow().len());
 		assert!(sealed().is_empty());
@@ -703,8 +745,20 @@ fn an_op_paying_in_a_fifth_fee_token_has_the_open_batch_sealed_first() {
 		assert!(sealed().is_empty());
 		let registers = OpenBatchFees::<Test>::get().unwrap().fees;
 		assert_eq!(registers.registers(), [(1, 2), (2, 2), (3, 2), (4, 2)]);
-		// The pool admits the fifth token's op (in a block with room): it will apply in a new
-		// batch.
+		// Governance swaps token 4 for token 5 while the batch is open. The pool admits the
+		// fifth token's op (in a block with room): it will apply in a new batch.
+		assert_ok!(Ledger::set_min_fee(
+			RuntimeOrigin::root(),
+			OpType::Transfer,
+			4,
+			None
+		));
+		assert_ok!(Ledger::set_min_fee(
+			RuntimeOrigin::root(),
+			OpType::Transfer,
+			5,
+			Some(1)
+		));
 		Ledger::on_finalize(1);
 		System::set_block_number(2);
 		let fifth = transfer_in(5, 2, 4);

@@ -58,9 +58,10 @@ fn register_chain<T: Config>() {
 /// Batch 1 sealed and proven on the appchain; every other registered chain has proven it.
 fn proven_batch<T: Config>() -> [u8; 32] {
 	register_chain::<T>();
-	let (new_root, proof) = first_batch_ready_to_prove::<T>([7; 32]);
+	let prover: T::AccountId = whitelisted_caller();
+	let (new_root, proof) = first_batch_ready_to_prove::<T>([7; 32], &prover);
 	pallet_concord_proofs::Pallet::<T>::submit_proof(
-		RawOrigin::Signed(whitelisted_caller()).into(),
+		RawOrigin::Signed(prover).into(),
 		1,
 		new_root,
 		proof,

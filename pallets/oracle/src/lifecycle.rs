@@ -4,12 +4,13 @@
 
 use crate::{mock::*, tests::*, *};
 use ark_serialize::CanonicalSerialize;
+use codec::Encode;
 use concord_circuits::{
 	groth16 as prover,
 	witness::{BatchBuilder, BatchError},
 };
 use concord_primitives::{
-	commitment::fr_to_be_bytes,
+	commitment::{fr_to_be_bytes, prover_input},
 	eddsa::PrivateKey,
 	ops::{ChainId, ChangePubKey, Op, SignedOp, Transfer, TransferToNew, Withdraw},
 	stf::{State, TreeState},
@@ -88,11 +89,12 @@ fn prove_and_submit(key: &prover::BatchProvingKey, builder: BatchBuilder, batch:
 		"batch {batch}'s pubdata"
 	);
 	let new_root = fr_to_be_bytes(&witness.new_root);
-	let proof = prover::prove(key, witness).unwrap();
+	const PROVER: u64 = 9;
+	let proof = prover::prove(key, witness, prover_input(&PROVER.encode())).unwrap();
 	let mut bytes = Vec::new();
 	proof.serialize_compressed(&mut bytes).unwrap();
 	assert_ok!(Proofs::submit_proof(
-		RuntimeOrigin::signed(9),
+		RuntimeOrigin::signed(PROVER),
 		batch,
 		new_root,
 		bytes.try_into().unwrap()

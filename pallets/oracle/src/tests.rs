@@ -284,7 +284,7 @@ fn sealed_and_proven_batch() -> [u8; 32] {
 		RuntimeOrigin::signed(9),
 		1,
 		fr_to_be_bytes(&new_root),
-		trapdoor_proof_bytes(commitment)
+		trapdoor_proof_bytes(commitment, &9u64)
 	));
 	header.pubdata_hash
 }
@@ -1116,7 +1116,7 @@ fn more_proven_batches(last: u64) {
 			RuntimeOrigin::signed(9),
 			batch,
 			fr_to_be_bytes(&new_root),
-			trapdoor_proof_bytes(commitment)
+			trapdoor_proof_bytes(commitment, &9u64)
 		));
 	}
 }

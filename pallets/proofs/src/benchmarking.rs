@@ -27,8 +27,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn submit_proof() {
-		let (new_root, proof) = first_batch_ready_to_prove::<T>([7; 32]);
 		let caller: T::AccountId = whitelisted_caller();
+		let (new_root, proof) = first_batch_ready_to_prove::<T>([7; 32], &caller);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), 1, new_root, proof);

@@ -47,7 +47,7 @@ pub mod pallet {
 	use concord_primitives::{
 		account::EMPTY_ACCOUNT_TREE_ROOT,
 		commitment::{
-			batch_commitment_of_hash, fr_from_be_bytes, fr_to_be_bytes, sync_hash,
+			batch_commitment_of_hash, fr_from_be_bytes, fr_to_be_bytes, prover_input, sync_hash,
 			GENESIS_SYNC_HASH,
 		},
 		groth16::VerifyingKey,
@@ -132,7 +132,8 @@ pub mod pallet {
 
 	#[pallet::error]
 	pub enum Error<T> {
-		/// The key is not a valid BN254 Groth16 verifying key for one public input.
+		/// The key is not a valid BN254 Groth16 verifying key for two public inputs (the
+		/// commitment and the prover).
 		InvalidKey,
 		/// No verifying key is registered yet.
 		NoKey,
@@ -217,8 +218,10 @@ pub mod pallet {
 				new_root_fr,
 				&header.pubdata_hash,
 			);
-			// The pairing check runs natively, as a host function of the node, not in wasm.
-			match concord_host::verify_groth16(&key, &proof, &commitment) {
+			// The proof is bound to its prover: one copied from the pool verifies for nobody
+			// else. The pairing check runs natively, as a host function of the node.
+			let prover_input = prover_input(&prover.encode());
+			match concord_host::verify_groth16(&key, &proof, &[commitment, prover_input]) {
 				ProofCheck::Valid => {}
 				ProofCheck::MalformedProof => return Err(Error::<T>::MalformedProof.into()),
 				// A stored key was checked when it was registered.
@@ -268,10 +271,11 @@ pub mod pallet {
 		}
 
 		/// What [`Key`] holds for the verifying key of compressed canonical bytes `compressed`;
-		/// `None` unless they are a valid key for one public input of at most `MAX_KEY_BYTES`.
+		/// `None` unless they are a valid key for the batch circuit's two public inputs (the
+		/// commitment and the prover) of at most `MAX_KEY_BYTES`.
 		pub fn stored_form(compressed: &[u8]) -> Option<BoundedVec<u8, ConstU32<MAX_KEY_BYTES>>> {
 			let key = VerifyingKey::deserialize_compressed(compressed).ok()?;
-			if key.input_count() != 1 {
+			if key.input_count() != 2 {
 				return None;
 			}
 			let mut stored = alloc::vec::Vec::new();

@@ -5,7 +5,9 @@
 
 use alloc::vec::Vec;
 use ark_serialize::CanonicalSerialize;
+use codec::Encode;
 use concord_primitives::{
+	commitment::prover_input,
 	groth16::{Proof, VerifyingKey},
 	Fr,
 };
@@ -27,15 +29,16 @@ fn g2() -> G2 {
 	ark_ec::AffineRepr::generator()
 }
 
-/// Every point a generator: the pairing equation becomes `3 + input = 2 + input + 1` in the
-/// exponent of `e(g1, g2)`, satisfied by [`trapdoor_proof`].
+/// Every point a generator, for the batch circuit's two inputs: the pairing equation becomes
+/// `3 + commitment + prover = 1 + (1 + commitment + prover) + 1` in the exponent of
+/// `e(g1, g2)`, satisfied by [`trapdoor_proof`].
 pub fn trapdoor_key() -> VerifyingKey {
 	VerifyingKey {
 		alpha_g1: g1(),
 		beta_g2: g2(),
 		gamma_g2: g2(),
 		delta_g2: g2(),
-		gamma_abc_g1: alloc::vec![g1(), g1()],
+		gamma_abc_g1: alloc::vec![g1(), g1(), g1()],
 	}
 }
 
@@ -48,13 +51,15 @@ pub fn trapdoor_key_bytes() -> Vec<u8> {
 	bytes
 }
 
-/// A proof of `input` under [`trapdoor_key`]: `A = (3 + input)·g1`, `B = g2`, `C = g1`.
-pub fn trapdoor_proof(input: Fr) -> Proof {
+/// A proof of `commitment` by `prover` under [`trapdoor_key`]:
+/// `A = (3 + commitment + prover_input(prover))·g1`, `B = g2`, `C = g1`.
+pub fn trapdoor_proof(commitment: Fr, prover: &impl Encode) -> Proof {
 	use ark_ec::{AffineRepr, CurveGroup};
 	use ark_ff::PrimeField;
+	let inputs = commitment + prover_input(&prover.encode());
 	Proof {
 		a: g1()
-			.mul_bigint((input + Fr::from(3u8)).into_bigint())
+			.mul_bigint((inputs + Fr::from(3u8)).into_bigint())
 			.into_affine(),
 		b: g2(),
 		c: g1(),
@@ -62,9 +67,12 @@ pub fn trapdoor_proof(input: Fr) -> Proof {
 }
 
 /// [`trapdoor_proof`] in compressed bytes, as `submit_proof` takes it.
-pub fn trapdoor_proof_bytes(input: Fr) -> BoundedVec<u8, ConstU32<PROOF_BYTES>> {
+pub fn trapdoor_proof_bytes(
+	commitment: Fr,
+	prover: &impl Encode,
+) -> BoundedVec<u8, ConstU32<PROOF_BYTES>> {
 	let mut bytes = Vec::new();
-	trapdoor_proof(input)
+	trapdoor_proof(commitment, prover)
 		.serialize_compressed(&mut bytes)
 		.expect("writing to a Vec");
 	bytes
@@ -73,10 +81,11 @@ pub fn trapdoor_proof_bytes(input: Fr) -> BoundedVec<u8, ConstU32<PROOF_BYTES>> 
 }
 
 /// Registers the trapdoor key and seals batch 1 as a bare header with `pubdata_hash` (no ops):
-/// the state a first proof is submitted in. Returns the new root (big-endian) and the proof of
-/// it.
+/// the state a first proof is submitted in. Returns the new root (big-endian) and `prover`'s
+/// proof of it.
 pub fn first_batch_ready_to_prove<T: Config>(
 	pubdata_hash: [u8; 32],
+	prover: &T::AccountId,
 ) -> ([u8; 32], BoundedVec<u8, ConstU32<PROOF_BYTES>>) {
 	use concord_primitives::{
 		account::EMPTY_ACCOUNT_TREE_ROOT,
@@ -101,5 +110,8 @@ pub fn first_batch_ready_to_prove<T: Config>(
 		new_root,
 		&pubdata_hash,
 	);
-	(fr_to_be_bytes(&new_root), trapdoor_proof_bytes(commitment))
+	(
+		fr_to_be_bytes(&new_root),
+		trapdoor_proof_bytes(commitment, prover),
+	)
 }

@@ -1,9 +1,12 @@
 use crate::{mock::*, pallet::*, testing::*};
 use ark_serialize::CanonicalSerialize;
+use codec::Encode;
 use concord_circuits::{groth16 as prover, witness::BatchBuilder};
 use concord_primitives::{
 	account::EMPTY_ACCOUNT_TREE_ROOT,
-	commitment::{batch_commitment_of_hash, fr_to_be_bytes, sync_hash, GENESIS_SYNC_HASH},
+	commitment::{
+		batch_commitment_of_hash, fr_to_be_bytes, prover_input, sync_hash, GENESIS_SYNC_HASH,
+	},
 	ops::{ChainId, Deposit, Op},
 	stf::{BatchContext, TreeState},
 	Fr,
@@ -73,7 +76,7 @@ fn submit(batch: u64, new_root: [u8; 32], proof: Vec<u8>) -> sp_runtime::Dispatc
 }
 
 #[test]
-fn governance_sets_a_valid_key_for_one_input() {
+fn governance_sets_a_valid_key_for_the_commitment_and_the_prover() {
 	new_test_ext(Vec::new()).execute_with(|| {
 		let key = trapdoor_key_bytes();
 		assert_noop!(
@@ -91,14 +94,17 @@ fn governance_sets_a_valid_key_for_one_input() {
 			Proofs::set_key(RuntimeOrigin::root(), corrupt),
 			Error::<Test>::InvalidKey
 		);
-		let mut two_inputs = trapdoor_key();
-		two_inputs.gamma_abc_g1.push(two_inputs.alpha_g1);
-		let mut bytes = Vec::new();
-		two_inputs.serialize_compressed(&mut bytes).unwrap();
-		assert_noop!(
-			Proofs::set_key(RuntimeOrigin::root(), bytes),
-			Error::<Test>::InvalidKey
-		);
+		// A key for one input (without the prover's) or for three.
+		for inputs in [1, 3] {
+			let mut other = trapdoor_key();
+			other.gamma_abc_g1.resize(inputs + 1, other.alpha_g1);
+			let mut bytes = Vec::new();
+			other.serialize_compressed(&mut bytes).unwrap();
+			assert_noop!(
+				Proofs::set_key(RuntimeOrigin::root(), bytes),
+				Error::<Test>::InvalidKey
+			);
+		}
 
 		// The key whose setup secret is public (the development key in the runtime).
 		assert_noop!(
@@ -122,7 +128,11 @@ fn batches_are_proven_in_order_and_chain_their_roots_and_sync_hashes() {
 	new_test_ext(trapdoor_key_bytes()).execute_with(|| {
 		seal(2);
 		let first = commitment(1, EMPTY_ACCOUNT_TREE_ROOT);
-		assert_ok!(submit(1, root(1), trapdoor_proof_bytes(first).into_inner()));
+		assert_ok!(submit(
+			1,
+			root(1),
+			trapdoor_proof_bytes(first, &PROVER).into_inner()
+		));
 		let first_sync = sync_hash(GENESIS_SYNC_HASH, 1, first);
 		assert_eq!(LastProven::<Test>::get(), 1);
 		assert_eq!(
@@ -150,14 +160,18 @@ fn batches_are_proven_in_order_and_chain_their_roots_and_sync_hashes() {
 		// Batch 2 starts from batch 1's root: a proof from the empty root is refused.
 		let from_empty = commitment(2, EMPTY_ACCOUNT_TREE_ROOT);
 		assert_noop!(
-			submit(2, root(2), trapdoor_proof_bytes(from_empty).into_inner()),
+			submit(
+				2,
+				root(2),
+				trapdoor_proof_bytes(from_empty, &PROVER).into_inner()
+			),
 			Error::<Test>::InvalidProof
 		);
 		let second = commitment(2, Fr::from(1001u64));
 		assert_ok!(submit(
 			2,
 			root(2),
-			trapdoor_proof_bytes(second).into_inner()
+			trapdoor_proof_bytes(second, &PROVER).into_inner()
 		));
 		assert_eq!(
 			Proofs::expected_sync_hash(2),
@@ -170,7 +184,8 @@ fn batches_are_proven_in_order_and_chain_their_roots_and_sync_hashes() {
 #[test]
 fn every_refused_proof_says_why_and_changes_nothing() {
 	new_test_ext(Vec::new()).execute_with(|| {
-		let proof = |batch| trapdoor_proof_bytes(commitment(batch, EMPTY_ACCOUNT_TREE_ROOT));
+		let proof =
+			|batch| trapdoor_proof_bytes(commitment(batch, EMPTY_ACCOUNT_TREE_ROOT), &PROVER);
 		assert_noop!(submit(1, root(1), vec![0; 128]), Error::<Test>::NotSealed);
 		seal(2);
 		assert_noop!(
@@ -241,7 +256,8 @@ fn a_real_proof_of_a_sealed_batch_is_accepted() {
 			..witness.clone()
 		};
 		let mut elsewhere_bytes = Vec::new();
-		prover::prove(&key, elsewhere)
+		let prover_input = prover_input(&PROVER.encode());
+		prover::prove(&key, elsewhere, prover_input)
 			.unwrap()
 			.serialize_compressed(&mut elsewhere_bytes)
 			.unwrap();
@@ -249,9 +265,22 @@ fn a_real_proof_of_a_sealed_batch_is_accepted() {
 			submit(1, new_root, elsewhere_bytes),
 			Error::<Test>::InvalidProof
 		);
-		let proof = prover::prove(&key, witness).unwrap();
+		let proof = prover::prove(&key, witness, prover_input).unwrap();
 		let mut proof_bytes = Vec::new();
 		proof.serialize_compressed(&mut proof_bytes).unwrap();
+		// Copied from the pool by another account, the proof verifies for nobody but PROVER:
+		// the copier earns nothing.
+		let copier = PROVER + 1;
+		assert_noop!(
+			Proofs::submit_proof(
+				RuntimeOrigin::signed(copier),
+				1,
+				new_root,
+				BoundedVec::try_from(proof_bytes.clone()).unwrap(),
+			),
+			Error::<Test>::InvalidProof
+		);
+		assert_eq!(Balances::balance(&copier), 0);
 
 		assert_noop!(
 			submit(

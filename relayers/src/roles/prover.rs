@@ -18,7 +18,7 @@ use concord_circuits::{
 };
 use concord_primitives::{
 	account::AccountId,
-	commitment::fr_to_be_bytes,
+	commitment::{fr_to_be_bytes, prover_input},
 	ops::Op,
 	stf::{self, BatchContext, TreeState},
 };
@@ -252,13 +252,18 @@ impl Prover {
 			reason: format!("fee settlement: {error}"),
 		})?;
 		let new_root = fr_to_be_bytes(&witness.new_root);
+		// The proof is bound to the account that submits it: nobody can take it from the pool.
+		let account = appchain
+			.account()
+			.ok_or_else(|| RelayerError::Prover("the prover role needs an appchain key".into()))?;
+		let prover = prover_input(&account.encode());
 		tracing::info!(batch, ops = ops.len(), "proving");
 		let started = std::time::Instant::now();
 		// No tracing subscriber while proving: arkworks records the current span with every
 		// constraint, and a million live spans cost minutes and gigabytes.
 		let proof = tokio::task::spawn_blocking(move || {
 			tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || {
-				groth16::prove(&key, witness)
+				groth16::prove(&key, witness, prover)
 			})
 		})
 		.await

@@ -9,10 +9,11 @@ use super::{chain_signatures, StepErrors};
 use crate::{l1::L1, Relayer, RelayerError};
 use alloy::primitives::{Bytes, B256, U256};
 use ark_serialize::CanonicalDeserialize;
+use codec::Encode;
 use concord_circuits::evm::EvmProof;
 use concord_contracts::bindings::ConcordRollup::{CommitBatchInfo, ProveBatchInfo};
 use concord_primitives::{
-	commitment::{commit_digest, fr_from_be_bytes},
+	commitment::{commit_digest, fr_from_be_bytes, fr_to_be_bytes, prover_input},
 	groth16,
 };
 use concord_runtime::{AccountId, BlockNumber, RuntimeCall};
@@ -143,12 +144,14 @@ async fn prove(
 		for batch in batches.clone() {
 			let record = relayer.appchain.proven_record(batch, at).await?;
 			let proof = appchain_proof(relayer, batch, &record, at).await?;
+			let prover = prover_input(&record.prover.encode());
 			infos.push(ProveBatchInfo {
 				batchNumber: batch,
 				newRoot: B256::from(record.new_root),
 				proof: EvmProof::from(&proof)
 					.words
 					.map(|word| U256::from_be_bytes(word)),
+				prover: U256::from_be_bytes(fr_to_be_bytes(&prover)),
 			});
 		}
 		let tx = l1
@@ -219,7 +222,7 @@ async fn commit_info(
 }
 
 /// The proof the appchain accepted for `batch`: among the `submit_proof` calls of the block
-/// that proved it, the one that verifies against the recorded commitment.
+/// that proved it, the one that verifies against the recorded commitment and prover.
 async fn appchain_proof(
 	relayer: &Relayer,
 	batch: u64,
@@ -239,6 +242,7 @@ async fn appchain_proof(
 		.map_err(|_| missing("the appchain's verifying key does not decode"))?;
 	let commitment = fr_from_be_bytes(&record.commitment)
 		.ok_or_else(|| missing("commitment not in the field"))?;
+	let prover = prover_input(&record.prover.encode());
 	let block = appchain.block_hash(record.proven_at).await?;
 	for extrinsic in appchain.extrinsics(block).await? {
 		let RuntimeCall::Proofs(pallet_concord_proofs::Call::submit_proof {
@@ -255,7 +259,7 @@ async fn appchain_proof(
 		let Ok(candidate) = groth16::Proof::deserialize_compressed(&proof[..]) else {
 			continue;
 		};
-		if groth16::verify(&key, &[commitment], &candidate).is_ok() {
+		if groth16::verify(&key, &[commitment, prover], &candidate).is_ok() {
 			return Ok(ark_groth16::Proof {
 				a: candidate.a,
 				b: candidate.b,

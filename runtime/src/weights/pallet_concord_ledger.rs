@@ -75,12 +75,14 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
-	/// Storage: `Ledger::MinFees` (r:0 w:1)
+	/// Storage: `Ledger::MinFees` (r:17 w:1)
 	/// Not benchmarked yet: one write and an event, weighed as `set_fee_account` (which also
-	/// reads an account), an upper bound.
+	/// reads an account), an upper bound, plus the count of accepted fee tokens: at most 16
+	/// entries (4 tokens, 4 kinds) and the end of the map.
 	fn set_min_fee() -> Weight {
 		Weight::from_parts(169_581_000, 0)
 			.saturating_add(Weight::from_parts(0, 3565))
+			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Ledger::FeeAccount` (r:1 w:0)
