@@ -2,7 +2,10 @@
 //! what is wrong, and nothing is written. (The full setup → prove → verify → EVM flow is
 //! exercised by `clients/js/test/verifier.test.mjs` against a real anvil chain.)
 
-use std::{path::PathBuf, process::Command};
+use std::{
+	path::{Path, PathBuf},
+	process::Command,
+};
 
 fn prover(args: &[&str]) -> (i32, String) {
 	let output = Command::new(env!("CARGO_BIN_EXE_concord-prover"))
@@ -16,6 +19,21 @@ fn prover(args: &[&str]) -> (i32, String) {
 
 /// An appchain account (32 bytes, hex) that proofs are bound to.
 const PROVER: &str = "0x7070707070707070707070707070707070707070707070707070707070707070";
+
+/// `concord-prover prove` of `batch` with the keys in `keys`, bound to `account`.
+fn prove(keys: &Path, batch: &Path, account: &str, out: &Path) -> (i32, String) {
+	prover(&[
+		"prove",
+		"--prover",
+		account,
+		"--keys",
+		keys.to_str().unwrap(),
+		"--batch",
+		batch.to_str().unwrap(),
+		"--out",
+		out.to_str().unwrap(),
+	])
+}
 
 fn temp_dir(name: &str) -> PathBuf {
 	let dir = std::env::temp_dir().join(format!("concord-cli-{name}-{}", std::process::id()));
@@ -37,17 +55,7 @@ fn missing_keys_are_reported_with_their_path() {
 	assert_eq!(code, 0);
 	let keys = dir.join("no-keys");
 	let out = dir.join("proof.json");
-	let (code, text) = prover(&[
-		"prove",
-		"--prover",
-		PROVER,
-		"--keys",
-		keys.to_str().unwrap(),
-		"--batch",
-		batch.to_str().unwrap(),
-		"--out",
-		out.to_str().unwrap(),
-	]);
+	let (code, text) = prove(&keys, &batch, PROVER, &out);
 	assert_eq!(code, 2, "{text}");
 	assert!(text.contains("proving.key"), "{text}");
 	assert!(!out.exists());
@@ -84,30 +92,10 @@ fn malformed_files_are_rejected() {
 	let batch = dir.join("batch.scale");
 	std::fs::write(&batch, b"\x01\x02").unwrap();
 	std::fs::write(keys.join("proving.key"), b"").unwrap();
-	let (code, text) = prover(&[
-		"prove",
-		"--prover",
-		PROVER,
-		"--keys",
-		keys.to_str().unwrap(),
-		"--batch",
-		batch.to_str().unwrap(),
-		"--out",
-		dir.join("p.json").to_str().unwrap(),
-	]);
+	let (code, text) = prove(&keys, &batch, PROVER, &dir.join("p.json"));
 	assert_eq!(code, 2, "{text}");
 	assert!(text.contains("not a batch request"), "{text}");
-	let (code, text) = prover(&[
-		"prove",
-		"--prover",
-		"7070",
-		"--keys",
-		keys.to_str().unwrap(),
-		"--batch",
-		batch.to_str().unwrap(),
-		"--out",
-		dir.join("p.json").to_str().unwrap(),
-	]);
+	let (code, text) = prove(&keys, &batch, "7070", &dir.join("p.json"));
 	assert_eq!(code, 2, "{text}");
 	assert!(text.contains("--prover"), "{text}");
 	assert!(!dir.join("p.json").exists());
