@@ -814,8 +814,14 @@ pub mod pallet {
 		}
 
 		/// Applies a priority op (Deposit or FullExit) that a quorum of oracle members attested
-		/// on its L1; it must be its chain's next priority id.
+		/// on its L1; it must be its chain's next priority id. A refused op changes nothing, not
+		/// even the open batch, which an op that cannot join it has sealed first: its callers
+		/// (the oracle's queue drain) carry on after a refusal.
 		pub fn apply_priority(op: &Op) -> Result<AppliedOp, DispatchError> {
+			frame_support::storage::with_storage_layer(|| Self::apply_priority_layered(op))
+		}
+
+		fn apply_priority_layered(op: &Op) -> Result<AppliedOp, DispatchError> {
 			let (chain, priority_id) = match op {
 				Op::Deposit(deposit) => (deposit.chain_id, deposit.priority_id),
 				Op::FullExit(exit) => (exit.chain_id, exit.priority_id),

@@ -775,6 +775,27 @@ fn an_op_paying_in_a_token_swapped_in_while_a_batch_is_open_has_it_sealed_first(
 }
 
 #[test]
+fn a_refused_priority_op_leaves_the_open_batch_open() {
+	new_test_ext().execute_with(|| {
+		funded();
+		assert_ok!(submit(signed(&key(1), transfer(10, 3, 1))));
+		// A deposit cannot join the open batch once the fee account changed: it would have the
+		// batch sealed (and its fees credited) first. Refused, it must change nothing at all.
+		assert_ok!(Ledger::set_fee_account(RuntimeOrigin::root(), 2));
+		let open = OpenBatchFees::<Test>::get().unwrap();
+		let mut refused = deposit(1, 3, bob(), 5);
+		if let Op::Deposit(deposit) = &mut refused {
+			deposit.token = 2;
+		}
+		assert_noop!(
+			Ledger::apply_priority(&refused),
+			Error::<Test>::TokenNotOnChain
+		);
+		assert_eq!(OpenBatchFees::<Test>::get(), Some(open));
+	});
+}
+
+#[test]
 fn a_new_fee_account_is_paid_from_the_next_batch_on() {
 	new_test_ext().execute_with(|| {
 		funded();
