@@ -257,10 +257,13 @@ mod benchmarks {
 	fn clear_dispute(m: Linear<1, { T::MaxMembers::get() }>) {
 		register_chain::<T>();
 		let members = members::<T>(m);
+		// Ahead of the next id to apply (0), so the votes stay pending, and within the window
+		// members may attest.
+		let priority_id = T::MaxOpenRequests::get() - 1;
 		for (i, member) in members.iter().enumerate() {
 			let deposit = Op::Deposit(Deposit {
 				chain_id: CHAIN,
-				priority_id: 5,
+				priority_id,
 				to_address: [i as u8; 20],
 				token: 1,
 				amount: 1,
@@ -273,7 +276,7 @@ mod benchmarks {
 		}
 		let subject = Subject::Priority {
 			chain: CHAIN,
-			priority_id: 5,
+			priority_id,
 		};
 		Disputed::<T>::insert(subject, AlarmReason::ConflictingValues);
 		let origin = T::OracleGovernance::try_successful_origin().expect("governance origin");
