@@ -95,10 +95,16 @@ fn malformed_files_are_rejected() {
 	let (code, text) = prove(&keys, &batch, PROVER, &dir.join("p.json"));
 	assert_eq!(code, 2, "{text}");
 	assert!(text.contains("not a batch request"), "{text}");
-	let (code, text) = prove(&keys, &batch, "7070", &dir.join("p.json"));
-	assert_eq!(code, 2, "{text}");
-	assert!(text.contains("--prover"), "{text}");
-	assert!(!dir.join("p.json").exists());
+	// Not hex, and an account of another length than an AccountId32's 32 bytes.
+	for account in ["7070", "0x7070"] {
+		let (code, text) = prove(&keys, &batch, account, &dir.join("p.json"));
+		assert_eq!(code, 2, "{text}");
+		assert!(
+			text.contains("--prover") && text.contains("32 bytes"),
+			"{text}"
+		);
+		assert!(!dir.join("p.json").exists());
+	}
 
 	let (code, text) = prover(&["setup", "--slots", "0", "--seed", "x", "--out", "unused"]);
 	assert_eq!(code, 2, "{text}");

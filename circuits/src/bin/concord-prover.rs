@@ -59,8 +59,8 @@ enum Command {
 		keys: PathBuf,
 		#[arg(long)]
 		batch: PathBuf,
-		/// The appchain account the proof is bound to (its SCALE encoding in 0x-hex: an
-		/// AccountId32's 32 bytes); only this account can submit the proof.
+		/// The appchain account the proof is bound to: its 32 bytes (an AccountId32) in 0x-hex.
+		/// Only this account can submit the proof.
 		#[arg(long)]
 		prover: String,
 		#[arg(long)]
@@ -134,8 +134,12 @@ fn run(command: Command) -> Result<ExitCode, Error> {
 			prover,
 			out,
 		} => {
-			let account = bytes_from_hex(&prover)
-				.map_err(|e| format!("--prover {prover:?}: {e} (want 0x-hex account bytes)"))?;
+			let account: [u8; 32] = bytes_from_hex(&prover)
+				.ok()
+				.and_then(|bytes| bytes.try_into().ok())
+				.ok_or_else(|| {
+					format!("--prover {prover:?}: want the appchain account's 32 bytes in 0x-hex")
+				})?;
 			let prover = prover_input(&account);
 			let bytes = read(&batch)?;
 			let request = BatchRequest::decode(&mut &bytes[..])
