@@ -363,10 +363,10 @@ pub fn apply_signed_with(
 ///   account exists and is owned by `owner`, it withdraws as much of the balance as the
 ///   chain's reserve covers, `min(balance, reserve)`, debiting both (the rest stays on L2, to
 ///   exit on another chain); otherwise it exits 0.
+/// - **Noop** does nothing.
 ///
 /// Account ids from [`FIRST_RESERVE_ACCOUNT`] are the chain reserves: no op names one as a user
 /// account ([`StfError::UnknownAccount`]), and accounts are created below them.
-/// - **Noop** does nothing.
 pub fn apply(
 	state: &mut impl State,
 	op: &Op,

@@ -89,9 +89,9 @@ impl<T: pallet::Config> frame_support::traits::Get<concord_primitives::ops::Netw
 pub mod pallet {
 	use super::*;
 	use concord_primitives::{
-		account::{reserve_account, AccountId as L2AccountId, TokenId, TOKEN_ID_BITS},
+		account::{AccountId as L2AccountId, TokenId, TOKEN_ID_BITS},
 		ops::{ChainId, NetworkId, Op, OpType, SignedOp},
-		stf::{self, BatchContext, StfError, FEE_REGISTERS},
+		stf::{self, BatchContext, State, StfError, FEE_REGISTERS},
 	};
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
@@ -553,7 +553,7 @@ pub mod pallet {
 		/// How much of `token` chain `chain`'s contract holds for L2 accounts: its reserve
 		/// account's balance.
 		pub fn liquidity(chain: ChainId, token: TokenId) -> u128 {
-			Balances::<T>::get(reserve_account(chain.0), token)
+			StorageState::<T>::new().liquidity(chain, token)
 		}
 
 		fn do_register_chain(chain: ChainId, info: ChainInfo) -> DispatchResult {

@@ -175,7 +175,8 @@ pub mod pallet {
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
 		/// Replaces the verifying key with `key`, arkworks' compressed canonical bytes of a
-		/// Groth16 BN254 key for one public input (the `verifying.key` file of a setup), unless
+		/// Groth16 BN254 key for the batch circuit's two public inputs, the commitment and the
+		/// prover (the `verifying.key` file of a setup), unless
 		/// it is the key whose setup secret is public.
 		#[pallet::call_index(0)]
 		#[pallet::weight((<T as Config>::WeightInfo::set_key(), DispatchClass::Operational))]

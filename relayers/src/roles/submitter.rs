@@ -14,7 +14,7 @@ use concord_circuits::evm::EvmProof;
 use concord_contracts::bindings::ConcordRollup::{CommitBatchInfo, ProveBatchInfo};
 use concord_primitives::{
 	commitment::{commit_digest, fr_from_be_bytes, fr_to_be_bytes, prover_input},
-	groth16,
+	groth16, Fr,
 };
 use concord_runtime::{AccountId, BlockNumber, RuntimeCall};
 use pallet_concord_proofs::ProvenBatch;
@@ -143,8 +143,8 @@ async fn prove(
 		let mut infos = Vec::new();
 		for batch in batches.clone() {
 			let record = relayer.appchain.proven_record(batch, at).await?;
-			let proof = appchain_proof(relayer, batch, &record, at).await?;
 			let prover = prover_input(&record.prover.encode());
+			let proof = appchain_proof(relayer, batch, &record, prover, at).await?;
 			infos.push(ProveBatchInfo {
 				batchNumber: batch,
 				newRoot: B256::from(record.new_root),
@@ -222,11 +222,13 @@ async fn commit_info(
 }
 
 /// The proof the appchain accepted for `batch`: among the `submit_proof` calls of the block
-/// that proved it, the one that verifies against the recorded commitment and prover.
+/// that proved it, the one that verifies against the recorded commitment and the recorded
+/// prover's input `prover`.
 async fn appchain_proof(
 	relayer: &Relayer,
 	batch: u64,
 	record: &ProvenBatch<AccountId, BlockNumber>,
+	prover: Fr,
 	at: H256,
 ) -> Result<ark_groth16::Proof<ark_bn254::Bn254>, RelayerError> {
 	let appchain = &relayer.appchain;
@@ -242,7 +244,6 @@ async fn appchain_proof(
 		.map_err(|_| missing("the appchain's verifying key does not decode"))?;
 	let commitment = fr_from_be_bytes(&record.commitment)
 		.ok_or_else(|| missing("commitment not in the field"))?;
-	let prover = prover_input(&record.prover.encode());
 	let block = appchain.block_hash(record.proven_at).await?;
 	for extrinsic in appchain.extrinsics(block).await? {
 		let RuntimeCall::Proofs(pallet_concord_proofs::Call::submit_proof {
