@@ -10,7 +10,8 @@
 //! slot:
 //!
 //! - the op's fields are in range (see [`crate::pubdata`]) and the slot's pubdata bytes are
-//!   exactly the op's encoding;
+//!   exactly the op's encoding; a transfer's amount and every fee are the values of the floats
+//!   the pubdata packs them in; nonces (but ChangePubKey's) are not in the pubdata;
 //! - L2-signed ops carry a valid EdDSA-Poseidon signature of the op's message by the account's
 //!   key (ChangePubKey: by the new key), and their nonce is the account's, which grows by one
 //!   and cannot pass `u32::MAX`;
@@ -320,9 +321,14 @@ fn slot_constraints(
 	let is_withdraw = FpVar::from(f.is(Withdraw).clone());
 	let (amount, fee, nonce) = (
 		f.value(Field::Amount)?,
-		f.value(Field::Fee)?,
+		f.float_value(Field::PackedFee)?,
 		f.value(Field::Nonce)?,
 	);
+	// A transfer publishes its amount as a float: the 128-bit amount is its value.
+	enforce_zero_if(
+		&f.is_any(&[Transfer, TransferToNew]),
+		&(f.float_value(Field::PackedAmount)? - &amount),
+	)?;
 	let address = f.value(Field::Address)?;
 	let token = digits_from_bits(f.bits(Field::Token))?;
 	// The chain's reserve account, which Deposits credit (touch A) and Withdraws and
@@ -370,7 +376,7 @@ fn slot_constraints(
 		y: a_new.pubkey_y.clone(),
 	};
 	let signature = SignatureVar::new_witness(cs.clone(), || Ok(slot.signature))?;
-	let valid = key.verify(&signed_message(&f, network)?, &signature)?;
+	let valid = key.verify(&signed_message(&f, network, &fee)?, &signature)?;
 	enforce_zero_if(&signed, &(FpVar::one() - FpVar::from(valid)))?;
 
 	// Touch B: the recipient.
@@ -471,9 +477,13 @@ fn settle_fees(
 	account_path.root(fee_account, &account.leaf(new_balance_root)?)
 }
 
-/// The signed message of the slot's op on `network`, as `Op::signed_message` (meaningful for
-/// L2-signed ops only; other slots do not check a signature).
-fn signed_message(f: &SlotFieldsVar, network: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+/// The signed message of the slot's op on `network` with fee `fee`, as `Op::signed_message`
+/// (meaningful for L2-signed ops only; other slots do not check a signature).
+fn signed_message(
+	f: &SlotFieldsVar,
+	network: &FpVar<Fr>,
+	fee: &FpVar<Fr>,
+) -> Result<FpVar<Fr>, SynthesisError> {
 	use OpType::*;
 	let shift = |bits: u64| Fr::from(2u8).pow([bits]);
 	let chain = f.is_any(&[Withdraw, ChangePubKey]) * f.value(Field::Chain)?;
@@ -487,7 +497,7 @@ fn signed_message(f: &SlotFieldsVar, network: &FpVar<Fr>) -> Result<FpVar<Fr>, S
 		+ network * shift(128);
 	let address = f.is_any(&[TransferToNew, Withdraw]) * f.value(Field::Address)?;
 	let amount = f.is_any(&[Transfer, TransferToNew, Withdraw]) * f.value(Field::Amount)?;
-	poseidon::hash(&[packed, address, amount, f.value(Field::Fee)?])
+	poseidon::hash(&[packed, address, amount, fee.clone()])
 }
 
 /// The key packed in the slot's pubkey bytes, as `Point::unpack` reads it: `y` is the low 255
@@ -530,6 +540,7 @@ mod tests {
 	use concord_primitives::{
 		account::reserve_account,
 		commitment::batch_commitment,
+		float,
 		ops::{AppliedOp, Op, Transfer},
 	};
 
@@ -564,7 +575,8 @@ mod tests {
 	) -> BatchWitness {
 		let slot = &mut witness.slots[0];
 		slot.fields.amount = tampered.amount;
-		slot.fields.fee = tampered.fee;
+		slot.fields.packed_amount = float::AMOUNT.pack(tampered.amount).unwrap();
+		slot.fields.packed_fee = float::FEE.pack(tampered.fee).unwrap();
 		slot.fields.nonce = tampered.nonce;
 		slot.signature = key.sign(
 			Op::Transfer(tampered)
@@ -782,8 +794,13 @@ mod tests {
 		// than the slot proves.
 		let mut witness = transfer_batch();
 		let mut bytes = witness.slots[0].op.pubdata();
-		bytes[1 + 4 + 4 + 2 + 15] += 1;
+		// The amount's float at bytes 8..13: one more unit of mantissa.
+		let mut packed = [0u8; 8];
+		packed[3..].copy_from_slice(&bytes[8..13]);
+		let packed = u64::from_be_bytes(packed) + (1 << float::EXPONENT_BITS);
+		bytes[8..13].copy_from_slice(&packed.to_be_bytes()[3..]);
 		witness.slots[0].op = AppliedOp::decode_pubdata(&bytes).unwrap().0;
+		assert_ne!(witness.slots[0].op, transfer_batch().slots[0].op);
 		assert!(!synthesize(witness).0);
 	}
 
@@ -836,7 +853,7 @@ mod tests {
 					.unwrap();
 			}
 			if let Some(register) = slot.fee_register {
-				collected[register] += slot.fields.fee;
+				collected[register] += slot.fields.fee();
 			}
 		}
 		let fee_account = witness.fee_account;
@@ -972,7 +989,7 @@ mod tests {
 		let slot = &mut attack.slots[0];
 		slot.fields.amount = 50;
 		let mut bytes = slot.op.pubdata();
-		bytes[36..52].copy_from_slice(&50u128.to_be_bytes());
+		bytes[26..42].copy_from_slice(&50u128.to_be_bytes());
 		slot.op = AppliedOp::decode_pubdata(&bytes).unwrap().0;
 		assert_eq!(slot.op.exit_amount(), Some(50));
 		let outcome = [

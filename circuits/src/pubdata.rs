@@ -2,9 +2,10 @@
 //! from them, the twin of `AppliedOp::pubdata` (layout table in `docs/protocol.md`).
 //!
 //! Every field is allocated as exactly as many bits as the circuit lets it have, which is also
-//! its range check: amounts and fees 128 bits, nonces 32, priority ids 64, chains 8, addresses
-//! 160, account ids 24 (`ACCOUNT_ID_BITS`; the pubdata's 4 bytes carry 8 zero bits above them) and
-//! tokens 8 (`TOKEN_ID_BITS`; 2 bytes in the pubdata). The op type is a one-hot vector of seven
+//! its range check: amounts 128 bits, packed amounts 40 and packed fees 16 (`float`'s formats:
+//! the exponent in the low 5 bits), nonces 32, chains 8, addresses 160, account ids 24
+//! (`ACCOUNT_ID_BITS`, 3 bytes in the pubdata) and tokens 8 (`TOKEN_ID_BITS`, 1 byte). The op
+//! type is a one-hot vector of seven
 //! selectors. A pubdata bit is the sum, over the op types, of the type's selector times the
 //! field bit that type's layout puts there, so one slot writes any op kind with one constraint
 //! per (position, field bit) pair that some layout uses.
@@ -15,6 +16,7 @@ use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use concord_primitives::{
 	account::{ACCOUNT_ID_BITS, TOKEN_ID_BITS},
+	float,
 	ops::{OpType, SLOT_BYTES},
 };
 use std::collections::BTreeMap;
@@ -23,29 +25,33 @@ use std::collections::BTreeMap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Field {
 	Chain,
-	PriorityId,
 	AccountA,
 	AccountB,
 	Address,
 	/// Written in its own byte order (the packed key is little-endian).
 	Pubkey,
 	Token,
+	/// The amount an L1 pays or takes (Deposit, Withdraw, FullExit) and, for transfers, the
+	/// value of [`Field::PackedAmount`].
 	Amount,
-	Fee,
+	/// A transfer's amount as a `float::AMOUNT`.
+	PackedAmount,
+	/// The fee as a `float::FEE` (every fee is one).
+	PackedFee,
 	Nonce,
 }
 
 impl Field {
 	const ALL: [Field; 10] = [
 		Field::Chain,
-		Field::PriorityId,
 		Field::AccountA,
 		Field::AccountB,
 		Field::Address,
 		Field::Pubkey,
 		Field::Token,
 		Field::Amount,
-		Field::Fee,
+		Field::PackedAmount,
+		Field::PackedFee,
 		Field::Nonce,
 	];
 
@@ -53,12 +59,13 @@ impl Field {
 	pub const fn bits(self) -> usize {
 		match self {
 			Field::Chain => 8,
-			Field::PriorityId => 64,
 			Field::AccountA | Field::AccountB => ACCOUNT_ID_BITS,
 			Field::Address => 160,
 			Field::Pubkey => 256,
 			Field::Token => TOKEN_ID_BITS,
-			Field::Amount | Field::Fee => 128,
+			Field::Amount => 128,
+			Field::PackedAmount => float::AMOUNT.bytes() * 8,
+			Field::PackedFee => float::FEE.bytes() * 8,
 			Field::Nonce => 32,
 		}
 	}
@@ -67,14 +74,14 @@ impl Field {
 	fn native_bits(self, fields: &SlotFields) -> Vec<bool> {
 		let le_bytes: Vec<u8> = match self {
 			Field::Chain => vec![fields.chain],
-			Field::PriorityId => fields.priority_id.to_le_bytes().to_vec(),
 			Field::AccountA => fields.account_a.to_le_bytes().to_vec(),
 			Field::AccountB => fields.account_b.to_le_bytes().to_vec(),
 			Field::Address => fields.address.iter().rev().copied().collect(),
 			Field::Pubkey => fields.pubkey.to_vec(),
 			Field::Token => fields.token.to_le_bytes().to_vec(),
 			Field::Amount => fields.amount.to_le_bytes().to_vec(),
-			Field::Fee => fields.fee.to_le_bytes().to_vec(),
+			Field::PackedAmount => fields.packed_amount.to_le_bytes().to_vec(),
+			Field::PackedFee => fields.packed_fee.to_le_bytes().to_vec(),
 			Field::Nonce => fields.nonce.to_le_bytes().to_vec(),
 		};
 		(0..self.bits())
@@ -91,57 +98,56 @@ impl Field {
 /// `AppliedOp::pubdata`. Every field is big-endian except the packed key.
 fn layout(op_type: OpType) -> &'static [(Field, usize)] {
 	use Field::*;
+	const ID: usize = ACCOUNT_ID_BITS / 8;
+	const TOKEN: usize = TOKEN_ID_BITS / 8;
+	const AMOUNT: usize = float::AMOUNT.bytes();
+	const FEE: usize = float::FEE.bytes();
 	match op_type {
 		OpType::Noop => &[],
 		OpType::Deposit => &[
 			(Chain, 1),
-			(PriorityId, 8),
-			(AccountB, 4),
+			(AccountB, ID),
 			(Address, 20),
-			(Token, 2),
+			(Token, TOKEN),
 			(Amount, 16),
 		],
 		OpType::Transfer => &[
-			(AccountA, 4),
-			(AccountB, 4),
-			(Token, 2),
-			(Amount, 16),
-			(Fee, 16),
-			(Nonce, 4),
+			(AccountA, ID),
+			(AccountB, ID),
+			(Token, TOKEN),
+			(PackedAmount, AMOUNT),
+			(PackedFee, FEE),
 		],
 		OpType::TransferToNew => &[
-			(AccountA, 4),
-			(AccountB, 4),
+			(AccountA, ID),
+			(AccountB, ID),
 			(Address, 20),
-			(Token, 2),
-			(Amount, 16),
-			(Fee, 16),
-			(Nonce, 4),
+			(Token, TOKEN),
+			(PackedAmount, AMOUNT),
+			(PackedFee, FEE),
 		],
 		OpType::Withdraw => &[
 			(Chain, 1),
-			(AccountA, 4),
+			(AccountA, ID),
 			(Address, 20),
-			(Token, 2),
+			(Token, TOKEN),
 			(Amount, 16),
-			(Fee, 16),
-			(Nonce, 4),
+			(PackedFee, FEE),
 		],
 		OpType::ChangePubKey => &[
 			(Chain, 1),
-			(AccountA, 4),
-			(Address, 20),
+			(AccountA, ID),
 			(Pubkey, 32),
-			(Token, 2),
-			(Fee, 16),
+			(Address, 20),
 			(Nonce, 4),
+			(Token, TOKEN),
+			(PackedFee, FEE),
 		],
 		OpType::FullExit => &[
 			(Chain, 1),
-			(PriorityId, 8),
-			(AccountA, 4),
+			(AccountA, ID),
 			(Address, 20),
-			(Token, 2),
+			(Token, TOKEN),
 			(Amount, 16),
 		],
 	}
@@ -257,6 +263,21 @@ impl SlotFieldsVar {
 	/// which wraps the field: use [`bits`](Self::bits) for it).
 	pub fn value(&self, field: Field) -> Result<FpVar<Fr>, SynthesisError> {
 		Boolean::le_bits_to_fp(self.bits(field))
+	}
+
+	/// The value `mantissa · 10^exponent` of a packed float field, as `float::Float::unpack`
+	/// (below `2^11 · 10^31 < 2^128` for a fee; a packed amount is compared with the 128-bit
+	/// amount, which bounds it). Five constraints: `10^exponent` is the product over the
+	/// exponent's bits `b_i` of `1 + b_i · (10^(2^i) − 1)`.
+	pub fn float_value(&self, field: Field) -> Result<FpVar<Fr>, SynthesisError> {
+		let bits = self.bits(field);
+		let (exponent, mantissa) = bits.split_at(float::EXPONENT_BITS as usize);
+		let mut power = FpVar::one();
+		for (i, bit) in exponent.iter().enumerate() {
+			let factor = Fr::from(10u8).pow([1u64 << i]) - Fr::ONE;
+			power *= FpVar::one() + FpVar::from(bit.clone()) * factor;
+		}
+		Ok(Boolean::le_bits_to_fp(mantissa)? * power)
 	}
 
 	/// The slot's `SLOT_BYTES` pubdata bytes, as `AppliedOp::pubdata` zero-padded to the slot.
@@ -401,6 +422,6 @@ mod tests {
 	fn constraint_count() {
 		let (_, _, constraints) = gadget_pubdata(&SlotFields::default());
 		assert!(constraints < 4_000, "{constraints}");
-		assert_eq!(SLOT_BYTES, 5 * CHUNK_BYTES);
+		assert_eq!(SLOT_BYTES, 4 * CHUNK_BYTES);
 	}
 }

@@ -16,6 +16,7 @@ use concord_primitives::{
 	},
 	commitment::batch_commitment,
 	eddsa::{PublicKey, Signature},
+	float,
 	ops::{batch_pubdata, AppliedOp, NetworkId, Op, OpType, SignedOp},
 	stf::{self, BatchContext, BatchFees, StfError, TreeState, FEE_REGISTERS},
 	tree::{MembershipProof, MemoryStore, NodeStore},
@@ -29,7 +30,6 @@ use core::fmt;
 pub struct SlotFields {
 	pub op_type: u8,
 	pub chain: u8,
-	pub priority_id: u64,
 	/// The account of touch A: the signer (Transfer, TransferToNew, Withdraw, ChangePubKey),
 	/// the exiting account (FullExit) or the chain's reserve (Deposit).
 	pub account_a: AccountId,
@@ -44,11 +44,22 @@ pub struct SlotFields {
 	pub token: TokenId,
 	/// Deposit, transfers, Withdraw: the amount; FullExit: the amount exited.
 	pub amount: u128,
-	pub fee: u128,
+	/// Transfers: the amount as a `float::AMOUNT`.
+	pub packed_amount: u64,
+	/// L2-signed ops: the fee as a `float::FEE`.
+	pub packed_fee: u64,
+	/// L2-signed ops: the signer's nonce, which the op takes.
 	pub nonce: u32,
 }
 
 impl SlotFields {
+	/// The fee, the value of [`SlotFields::packed_fee`].
+	pub fn fee(&self) -> u128 {
+		float::FEE
+			.unpack(self.packed_fee)
+			.expect("packed from a u128")
+	}
+
 	/// The fields of an applied op.
 	pub fn of(applied: &AppliedOp) -> SlotFields {
 		let op_type = applied.op().op_type() as u8;
@@ -60,7 +71,6 @@ impl SlotFields {
 			Op::Noop => base,
 			Op::Deposit(op) => SlotFields {
 				chain: op.chain_id.0,
-				priority_id: op.priority_id,
 				account_a: reserve_account(op.chain_id.0),
 				account_b: applied.resolved_account().unwrap_or_default(),
 				address: op.to_address,
@@ -73,7 +83,8 @@ impl SlotFields {
 				account_b: op.to,
 				token: op.token,
 				amount: op.amount,
-				fee: op.fee,
+				packed_amount: pack(float::AMOUNT, op.amount),
+				packed_fee: pack(float::FEE, op.fee),
 				nonce: op.nonce,
 				..base
 			},
@@ -83,7 +94,8 @@ impl SlotFields {
 				address: op.to_address,
 				token: op.token,
 				amount: op.amount,
-				fee: op.fee,
+				packed_amount: pack(float::AMOUNT, op.amount),
+				packed_fee: pack(float::FEE, op.fee),
 				nonce: op.nonce,
 				..base
 			},
@@ -94,7 +106,7 @@ impl SlotFields {
 				address: op.to_address,
 				token: op.token,
 				amount: op.amount,
-				fee: op.fee,
+				packed_fee: pack(float::FEE, op.fee),
 				nonce: op.nonce,
 				..base
 			},
@@ -104,13 +116,12 @@ impl SlotFields {
 				address: applied.owner().unwrap_or_default(),
 				pubkey: op.new_pubkey,
 				token: op.fee_token,
-				fee: op.fee,
+				packed_fee: pack(float::FEE, op.fee),
 				nonce: op.nonce,
 				..base
 			},
 			Op::FullExit(op) => SlotFields {
 				chain: op.chain_id.0,
-				priority_id: op.priority_id,
 				account_a: op.account,
 				account_b: reserve_account(op.chain_id.0),
 				address: op.owner,
@@ -120,6 +131,13 @@ impl SlotFields {
 			},
 		}
 	}
+}
+
+/// `value` in `format`: the STF applied the op, so it packs.
+fn pack(format: float::Float, value: u128) -> u64 {
+	format
+		.pack(value)
+		.expect("the STF applies ops whose amounts and fees pack")
 }
 
 /// One account change of a slot, with the account and token it is at.
@@ -405,9 +423,9 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 		}
 		let debit = match kind {
 			OpType::Transfer | OpType::TransferToNew | OpType::Withdraw => {
-				f.amount.checked_add(f.fee).ok_or(diverged)?
+				f.amount.checked_add(f.fee()).ok_or(diverged)?
 			}
-			OpType::ChangePubKey => f.fee,
+			OpType::ChangePubKey => f.fee(),
 			OpType::FullExit => f.amount,
 			OpType::Noop | OpType::Deposit => 0,
 		};
@@ -441,7 +459,7 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			diverged,
 		)?;
 
-		let fee_register = if signed && f.fee > 0 {
+		let fee_register = if signed && f.fee() > 0 {
 			Some(self.ctx.fees.register_of(f.token).ok_or(diverged)?)
 		} else {
 			None

@@ -31,7 +31,7 @@ contract ConcordRollup {
     /// before anyone may activate exodus mode.
     /// @param requestFee Wei each priority request pays on top of what it deposits (0: none);
     /// kept apart from the deposits in `collectedFees`.
-    /// @param slotsPerBatch The circuit's op slots N: a batch's pubdata is 16 + 80·N bytes.
+    /// @param slotsPerBatch The circuit's op slots N: a batch's pubdata is 16 + 64·N bytes.
     /// @param genesisRoot The L2 state root before batch 1.
     /// @param oracles The oracle members (at most 256, distinct, non-zero).
     /// @param threshold Signatures needed, from ceil(2·members/3) to members.
@@ -246,7 +246,6 @@ contract ConcordRollup {
     error BadPubdataLength(uint256 length, uint256 expected);
     error UnknownOpType(uint256 slot, uint8 opType);
     error UnknownChain(uint256 slot, uint8 chain);
-    error PriorityIdMismatch(uint256 slot, uint64 expected, uint64 given);
     error PriorityRequestNotQueued(uint64 priorityId);
     error PriorityRequestMismatch(uint64 priorityId);
     error MissingChangePubKeySignature(uint256 slot);
@@ -520,7 +519,7 @@ contract ConcordRollup {
         }
         if (chain != chainId) return (payoutsHash, priorityId, signaturesUsed);
         if (opType == Pubdata.DEPOSIT || opType == Pubdata.FULL_EXIT) {
-            _checkPriorityOp(op, opType, slot, priorityId);
+            _checkPriorityOp(op, opType, priorityId);
             // A served FullExit pays the amount exited; one exiting 0 pays nothing.
             if (opType == Pubdata.FULL_EXIT && Pubdata.uintAt(op, Pubdata.PRIORITY_AMOUNT, 128) != 0) {
                 payoutsHash = _chainPayoutAt(
@@ -535,18 +534,19 @@ contract ConcordRollup {
         return (payoutsHash, priorityId, signaturesUsed);
     }
 
-    /// A Deposit or FullExit of this chain must be the next request of the queue, unchanged.
-    function _checkPriorityOp(bytes calldata op, uint8 opType, uint256 slot, uint64 expectedId) internal view {
-        uint64 priorityId = uint64(Pubdata.uintAt(op, Pubdata.PRIORITY_ID, 64));
-        if (priorityId != expectedId) revert PriorityIdMismatch(slot, expectedId, priorityId);
+    /// A Deposit or FullExit of this chain must be the next request of the queue (`priorityId`,
+    /// the running counter), unchanged. The pubdata carries no priority id: the ops of this
+    /// chain serve its queue in order, so the counter names the request, and the request hash
+    /// (which includes the id) binds the op's fields to that request.
+    function _checkPriorityOp(bytes calldata op, uint8 opType, uint64 priorityId) internal view {
         if (priorityId >= totalPriorityRequests) revert PriorityRequestNotQueued(priorityId);
         // The queue hashes what the requester gave: a deposit's account and a full exit's
         // amount are resolved by the L2 state and are not part of the request.
         PriorityRequestInfo memory request = PriorityRequestInfo({
             opType: opType,
-            accountId: opType == Pubdata.FULL_EXIT ? uint32(Pubdata.uintAt(op, Pubdata.PRIORITY_ACCOUNT, 32)) : 0,
+            accountId: opType == Pubdata.FULL_EXIT ? uint32(Pubdata.uintAt(op, Pubdata.PRIORITY_ACCOUNT, 24)) : 0,
             l1Address: Pubdata.addressAt(op, Pubdata.PRIORITY_ADDRESS),
-            token: uint16(Pubdata.uintAt(op, Pubdata.PRIORITY_TOKEN, 16)),
+            token: uint16(Pubdata.uintAt(op, Pubdata.PRIORITY_TOKEN, 8)),
             amount: opType == Pubdata.DEPOSIT ? uint128(Pubdata.uintAt(op, Pubdata.PRIORITY_AMOUNT, 128)) : 0
         });
         if (!_isQueued(request, priorityId)) revert PriorityRequestMismatch(priorityId);
@@ -558,7 +558,7 @@ contract ConcordRollup {
         bytes32 digest = Pubdata.changePubKeyMessageHash(
             bytes32(Pubdata.uintAt(op, Pubdata.CPK_PUBKEY, 256)),
             uint32(Pubdata.uintAt(op, Pubdata.CPK_NONCE, 32)),
-            uint32(Pubdata.uintAt(op, Pubdata.CPK_ACCOUNT, 32)),
+            uint32(Pubdata.uintAt(op, Pubdata.CPK_ACCOUNT, 24)),
             networkId
         );
         address signer = Signatures.recover(digest, signature);
@@ -577,7 +577,8 @@ contract ConcordRollup {
         return keccak256(abi.encodePacked(previous, to, token, amount));
     }
 
-    /// `_chainPayout` of the payout whose recipient, token and amount are at these offsets of `op`.
+    /// `_chainPayout` of the payout whose recipient, token (1 byte in the pubdata, widened to
+    /// the payout's uint16) and amount are at these offsets of `op`.
     function _chainPayoutAt(bytes32 previous, bytes calldata op, uint256 to, uint256 token, uint256 amount)
         internal
         pure
@@ -586,7 +587,7 @@ contract ConcordRollup {
         return _chainPayout(
             previous,
             Pubdata.addressAt(op, to),
-            uint16(Pubdata.uintAt(op, token, 16)),
+            uint16(Pubdata.uintAt(op, token, 8)),
             uint128(Pubdata.uintAt(op, amount, 128))
         );
     }

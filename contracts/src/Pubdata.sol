@@ -4,11 +4,15 @@ pragma solidity 0.8.30;
 /// @title Reading Concord's batch pubdata
 /// @notice The layout is docs/protocol.md's ("Pubdata"), written by
 /// `concord_primitives::ops::AppliedOp::pubdata` and `batch_pubdata`: a 16-byte header with the
-/// fee account, then one 80-byte slot per op, each op's fields big-endian from the slot's start.
-/// Only the fields the rollup contract acts on are read here; the proof binds every byte.
+/// fee account, then one 64-byte slot per op (the largest op, ChangePubKey, is 4 chunks of 16
+/// bytes), each op's fields big-endian from the slot's start. Account ids take 3 bytes and
+/// token ids 1 (the L2 trees have 2^24 accounts and 2^8 tokens). Priority ids are not in the
+/// pubdata: the contract matches each of its chain's Deposits and FullExits to the next
+/// request of its queue. Only the fields the rollup contract acts on are read here; the proof
+/// binds every byte.
 library Pubdata {
     uint256 internal constant HEADER_BYTES = 16;
-    uint256 internal constant SLOT_BYTES = 80;
+    uint256 internal constant SLOT_BYTES = 64;
 
     uint8 internal constant NOOP = 0;
     uint8 internal constant DEPOSIT = 1;
@@ -19,19 +23,18 @@ library Pubdata {
     uint8 internal constant FULL_EXIT = 6;
 
     // Byte offsets of fields within a slot (type byte at 0, chain id at 1 for the ops below).
-    // Deposit and FullExit share their layout up to the amount.
-    uint256 internal constant PRIORITY_ID = 2; // uint64
-    uint256 internal constant PRIORITY_ACCOUNT = 10; // uint32
-    uint256 internal constant PRIORITY_ADDRESS = 14; // address: Deposit to_address, FullExit owner
-    uint256 internal constant PRIORITY_TOKEN = 34; // uint16
-    uint256 internal constant PRIORITY_AMOUNT = 36; // uint128: Deposit amount, FullExit amount exited
-    uint256 internal constant WITHDRAW_TO = 6; // address
-    uint256 internal constant WITHDRAW_TOKEN = 26; // uint16
-    uint256 internal constant WITHDRAW_AMOUNT = 28; // uint128
-    uint256 internal constant CPK_ACCOUNT = 2; // uint32
-    uint256 internal constant CPK_OWNER = 6; // address
-    uint256 internal constant CPK_PUBKEY = 26; // bytes32
-    uint256 internal constant CPK_NONCE = 76; // uint32
+    // Deposit and FullExit share their layout: type, chain, account, address, token, amount.
+    uint256 internal constant PRIORITY_ACCOUNT = 2; // uint24
+    uint256 internal constant PRIORITY_ADDRESS = 5; // address: Deposit to_address, FullExit owner
+    uint256 internal constant PRIORITY_TOKEN = 25; // uint8
+    uint256 internal constant PRIORITY_AMOUNT = 26; // uint128: Deposit amount, FullExit amount exited
+    uint256 internal constant WITHDRAW_TO = 5; // address
+    uint256 internal constant WITHDRAW_TOKEN = 25; // uint8
+    uint256 internal constant WITHDRAW_AMOUNT = 26; // uint128 (the fee float at 42 is not read)
+    uint256 internal constant CPK_ACCOUNT = 2; // uint24
+    uint256 internal constant CPK_PUBKEY = 5; // bytes32
+    uint256 internal constant CPK_OWNER = 37; // address
+    uint256 internal constant CPK_NONCE = 57; // uint32
 
     /// @notice The `bits`-bit big-endian integer at `offset` of `data`. The caller keeps
     /// `offset + bits / 8` within `data`: the word read may run past it, and the shift drops

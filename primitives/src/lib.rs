@@ -14,6 +14,7 @@
 //!   proof.
 //! - [`ops`]: the L2 operations (SCALE-encoded extrinsic arguments), the messages their owners
 //!   sign, and their pubdata, byte for byte as the L1 contracts read it.
+//! - [`float`]: the decimal floats the pubdata packs L2 amounts and fees in.
 //! - [`stf`]: the state transition function, the one statement of the rules that the runtime
 //!   (over storage), the prover and the auditor (over the Merkle state) all run.
 //!
@@ -32,6 +33,7 @@ pub mod babyjubjub;
 pub mod blake512;
 pub mod commitment;
 pub mod eddsa;
+pub mod float;
 pub mod groth16;
 pub mod ops;
 pub mod poseidon;

@@ -12,9 +12,9 @@
 //! variant index equal to the op type byte of the pubdata.
 
 use crate::{
-	account::{address_to_fr, AccountId, TokenId},
+	account::{address_to_fr, AccountId, TokenId, ACCOUNT_ID_BITS, TOKEN_ID_BITS},
 	eddsa::{PublicKey, Signature},
-	poseidon, Fr,
+	float, poseidon, Fr,
 };
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -103,20 +103,24 @@ impl OpType {
 	}
 
 	/// The number of bytes of the layout, before padding to whole chunks (see the layout
-	/// table in `docs/protocol.md`).
+	/// table in `docs/protocol.md`): account ids take 3 bytes, tokens 1, L2 amounts a
+	/// [`float::AMOUNT`] and fees a [`float::FEE`].
 	pub const fn data_bytes(self) -> usize {
+		const ID: usize = 3;
+		const AMOUNT: usize = float::AMOUNT.bytes();
+		const FEE: usize = float::FEE.bytes();
 		match self {
 			OpType::Noop => 1,
-			OpType::Deposit => 1 + 1 + 8 + 4 + 20 + 2 + 16,
-			OpType::Transfer => 1 + 4 + 4 + 2 + 16 + 16 + 4,
-			OpType::TransferToNew => 1 + 4 + 4 + 20 + 2 + 16 + 16 + 4,
-			OpType::Withdraw => 1 + 1 + 4 + 20 + 2 + 16 + 16 + 4,
-			OpType::ChangePubKey => 1 + 1 + 4 + 20 + 32 + 2 + 16 + 4,
-			OpType::FullExit => 1 + 1 + 8 + 4 + 20 + 2 + 16,
+			OpType::Deposit => 1 + 1 + ID + 20 + 1 + 16,
+			OpType::Transfer => 1 + ID + ID + 1 + AMOUNT + FEE,
+			OpType::TransferToNew => 1 + ID + ID + 20 + 1 + AMOUNT + FEE,
+			OpType::Withdraw => 1 + 1 + ID + 20 + 1 + 16 + FEE,
+			OpType::ChangePubKey => 1 + 1 + ID + 32 + 20 + 4 + 1 + FEE,
+			OpType::FullExit => 1 + 1 + ID + 20 + 1 + 16,
 		}
 	}
 
-	/// The number of chunks of the op's pubdata: 1, 4, 3, 5, 4, 5, 4 in type order.
+	/// The number of chunks of the op's pubdata: 1, 3, 1, 3, 3, 4, 3 in type order.
 	pub const fn chunks(self) -> usize {
 		self.data_bytes().div_ceil(CHUNK_BYTES)
 	}
@@ -722,66 +726,65 @@ impl AppliedOp {
 	}
 
 	/// The op's pubdata: `op_type().chunks()` chunks, fields big-endian in the order of the
-	/// layout table in `docs/protocol.md`, zero-padded.
+	/// layout table in `docs/protocol.md`, zero-padded. L2 nonces (but ChangePubKey's, which
+	/// its owner's Ethereum message names) and priority ids are not in it: every L2-signed op
+	/// takes its signer's next nonce, and each L1 contract matches a priority op to the next
+	/// request of its own queue.
 	pub fn pubdata(&self) -> Vec<u8> {
 		let op_type = self.op.op_type();
-		let mut out = Vec::with_capacity(op_type.pubdata_bytes());
-		out.push(op_type as u8);
+		let mut out = Writer(Vec::with_capacity(op_type.pubdata_bytes()));
+		out.u8(op_type as u8);
 		match (self.op, self.resolved) {
 			(Op::Noop, _) => {}
 			(Op::Deposit(op), Resolved::Account(account)) => {
-				out.push(op.chain_id.0);
-				out.extend_from_slice(&op.priority_id.to_be_bytes());
-				out.extend_from_slice(&account.to_be_bytes());
-				out.extend_from_slice(&op.to_address);
-				out.extend_from_slice(&op.token.to_be_bytes());
-				out.extend_from_slice(&op.amount.to_be_bytes());
+				out.u8(op.chain_id.0);
+				out.account(account);
+				out.bytes(&op.to_address);
+				out.token(op.token);
+				out.bytes(&op.amount.to_be_bytes());
 			}
 			(Op::Transfer(op), _) => {
-				out.extend_from_slice(&op.from.to_be_bytes());
-				out.extend_from_slice(&op.to.to_be_bytes());
-				out.extend_from_slice(&op.token.to_be_bytes());
-				out.extend_from_slice(&op.amount.to_be_bytes());
-				out.extend_from_slice(&op.fee.to_be_bytes());
-				out.extend_from_slice(&op.nonce.to_be_bytes());
+				out.account(op.from);
+				out.account(op.to);
+				out.token(op.token);
+				out.float(float::AMOUNT, op.amount);
+				out.float(float::FEE, op.fee);
 			}
 			(Op::TransferToNew(op), Resolved::Account(to)) => {
-				out.extend_from_slice(&op.from.to_be_bytes());
-				out.extend_from_slice(&to.to_be_bytes());
-				out.extend_from_slice(&op.to_address);
-				out.extend_from_slice(&op.token.to_be_bytes());
-				out.extend_from_slice(&op.amount.to_be_bytes());
-				out.extend_from_slice(&op.fee.to_be_bytes());
-				out.extend_from_slice(&op.nonce.to_be_bytes());
+				out.account(op.from);
+				out.account(to);
+				out.bytes(&op.to_address);
+				out.token(op.token);
+				out.float(float::AMOUNT, op.amount);
+				out.float(float::FEE, op.fee);
 			}
 			(Op::Withdraw(op), _) => {
-				out.push(op.to_chain.0);
-				out.extend_from_slice(&op.from.to_be_bytes());
-				out.extend_from_slice(&op.to_address);
-				out.extend_from_slice(&op.token.to_be_bytes());
-				out.extend_from_slice(&op.amount.to_be_bytes());
-				out.extend_from_slice(&op.fee.to_be_bytes());
-				out.extend_from_slice(&op.nonce.to_be_bytes());
+				out.u8(op.to_chain.0);
+				out.account(op.from);
+				out.bytes(&op.to_address);
+				out.token(op.token);
+				out.bytes(&op.amount.to_be_bytes());
+				out.float(float::FEE, op.fee);
 			}
 			(Op::ChangePubKey(op), Resolved::Owner(owner)) => {
-				out.push(op.chain_id.0);
-				out.extend_from_slice(&op.account.to_be_bytes());
-				out.extend_from_slice(&owner);
-				out.extend_from_slice(&op.new_pubkey);
-				out.extend_from_slice(&op.fee_token.to_be_bytes());
-				out.extend_from_slice(&op.fee.to_be_bytes());
-				out.extend_from_slice(&op.nonce.to_be_bytes());
+				out.u8(op.chain_id.0);
+				out.account(op.account);
+				out.bytes(&op.new_pubkey);
+				out.bytes(&owner);
+				out.bytes(&op.nonce.to_be_bytes());
+				out.token(op.fee_token);
+				out.float(float::FEE, op.fee);
 			}
 			(Op::FullExit(op), Resolved::ExitAmount(amount)) => {
-				out.push(op.chain_id.0);
-				out.extend_from_slice(&op.priority_id.to_be_bytes());
-				out.extend_from_slice(&op.account.to_be_bytes());
-				out.extend_from_slice(&op.owner);
-				out.extend_from_slice(&op.token.to_be_bytes());
-				out.extend_from_slice(&amount.to_be_bytes());
+				out.u8(op.chain_id.0);
+				out.account(op.account);
+				out.bytes(&op.owner);
+				out.token(op.token);
+				out.bytes(&amount.to_be_bytes());
 			}
 			_ => unreachable!("AppliedOp::new pairs every op with its resolution"),
 		}
+		let mut out = out.0;
 		debug_assert_eq!(out.len(), op_type.data_bytes());
 		out.resize(op_type.pubdata_bytes(), 0);
 		out
@@ -796,8 +799,13 @@ impl AppliedOp {
 	}
 
 	/// Reads the first op of `pubdata`: the op and the number of bytes it took (a whole
-	/// number of chunks). Rejects unknown type bytes, truncated ops and non-zero padding, so
-	/// every pubdata has exactly one reading.
+	/// number of chunks). Rejects unknown type bytes, truncated ops, floats that are not the
+	/// canonical packing of an amount ([`float::Float::pack`]) and non-zero padding, so every
+	/// pubdata has exactly one reading and reads back to itself.
+	///
+	/// What the pubdata does not carry reads as zero: the nonce of a Transfer, TransferToNew or
+	/// Withdraw (it was its signer's nonce: [`crate::stf::replay`] applies such an op at it)
+	/// and the priority id of a Deposit or FullExit.
 	pub fn decode_pubdata(pubdata: &[u8]) -> Result<(AppliedOp, usize), PubdataError> {
 		let &type_byte = pubdata.first().ok_or(PubdataError::Empty)?;
 		let op_type = OpType::from_byte(type_byte).ok_or(PubdataError::UnknownOpType(type_byte))?;
@@ -812,79 +820,114 @@ impl AppliedOp {
 		}
 		let mut reader = Reader(&bytes[1..]);
 		let r = &mut reader;
+		let bad_float = PubdataError::BadFloat(op_type);
 		let (op, resolved) = match op_type {
 			OpType::Noop => (Op::Noop, Resolved::Nothing),
 			OpType::Deposit => {
-				let (chain_id, priority_id, account) = (ChainId(r.u8()), r.u64(), r.u32());
+				let (chain_id, account) = (ChainId(r.u8()), r.account());
 				let op = Deposit {
 					chain_id,
-					priority_id,
+					priority_id: 0,
 					to_address: r.address(),
-					token: r.u16(),
+					token: r.token(),
 					amount: r.u128(),
 				};
 				(Op::Deposit(op), Resolved::Account(account))
 			}
 			OpType::Transfer => {
 				let op = Transfer {
-					from: r.u32(),
-					to: r.u32(),
-					token: r.u16(),
-					amount: r.u128(),
-					fee: r.u128(),
-					nonce: r.u32(),
+					from: r.account(),
+					to: r.account(),
+					token: r.token(),
+					amount: r.float(float::AMOUNT).ok_or(bad_float)?,
+					fee: r.float(float::FEE).ok_or(bad_float)?,
+					nonce: 0,
 				};
 				(Op::Transfer(op), Resolved::Nothing)
 			}
 			OpType::TransferToNew => {
-				let (from, to) = (r.u32(), r.u32());
+				let (from, to) = (r.account(), r.account());
 				let op = TransferToNew {
 					from,
 					to_address: r.address(),
-					token: r.u16(),
-					amount: r.u128(),
-					fee: r.u128(),
-					nonce: r.u32(),
+					token: r.token(),
+					amount: r.float(float::AMOUNT).ok_or(bad_float)?,
+					fee: r.float(float::FEE).ok_or(bad_float)?,
+					nonce: 0,
 				};
 				(Op::TransferToNew(op), Resolved::Account(to))
 			}
 			OpType::Withdraw => {
-				let (to_chain, from) = (ChainId(r.u8()), r.u32());
+				let (to_chain, from) = (ChainId(r.u8()), r.account());
 				let op = Withdraw {
 					from,
 					to_chain,
 					to_address: r.address(),
-					token: r.u16(),
+					token: r.token(),
 					amount: r.u128(),
-					fee: r.u128(),
-					nonce: r.u32(),
+					fee: r.float(float::FEE).ok_or(bad_float)?,
+					nonce: 0,
 				};
 				(Op::Withdraw(op), Resolved::Nothing)
 			}
 			OpType::ChangePubKey => {
-				let (chain_id, account, owner) = (ChainId(r.u8()), r.u32(), r.address());
+				let (chain_id, account, new_pubkey) = (ChainId(r.u8()), r.account(), r.array());
+				let owner = r.address();
 				let op = ChangePubKey {
 					chain_id,
 					account,
-					new_pubkey: r.array(),
-					fee_token: r.u16(),
-					fee: r.u128(),
+					new_pubkey,
 					nonce: r.u32(),
+					fee_token: r.token(),
+					fee: r.float(float::FEE).ok_or(bad_float)?,
 				};
 				(Op::ChangePubKey(op), Resolved::Owner(owner))
 			}
 			OpType::FullExit => {
 				let op = FullExit {
 					chain_id: ChainId(r.u8()),
-					priority_id: r.u64(),
-					account: r.u32(),
+					priority_id: 0,
+					account: r.account(),
 					owner: r.address(),
-					token: r.u16(),
+					token: r.token(),
 				};
 				(Op::FullExit(op), Resolved::ExitAmount(r.u128()))
 			}
 		};
 		Ok((AppliedOp::new(op, resolved), size))
+	}
+}
+
+/// Writes big-endian fields (the pubdata's writer, the twin of [`Reader`]).
+struct Writer(Vec<u8>);
+
+impl Writer {
+	fn u8(&mut self, byte: u8) {
+		self.0.push(byte);
+	}
+
+	fn bytes(&mut self, bytes: &[u8]) {
+		self.0.extend_from_slice(bytes);
+	}
+
+	/// An account id in 3 bytes: the STF only applies ops on ids below `2^ACCOUNT_ID_BITS`.
+	fn account(&mut self, id: AccountId) {
+		debug_assert!(u64::from(id) < 1 << ACCOUNT_ID_BITS);
+		self.bytes(&id.to_be_bytes()[1..]);
+	}
+
+	/// A token id in 1 byte: the STF only applies ops on ids below `2^TOKEN_ID_BITS`.
+	fn token(&mut self, token: TokenId) {
+		debug_assert!(u64::from(token) < 1 << TOKEN_ID_BITS);
+		self.u8(token as u8);
+	}
+
+	/// `value` packed in `format`: the STF only applies ops whose amounts pack.
+	fn float(&mut self, format: float::Float, value: u128) {
+		let packed = format
+			.pack(value)
+			.expect("the STF applies packable amounts only");
+		self.bytes(&packed.to_be_bytes()[8 - format.bytes()..]);
 	}
 }
 
@@ -902,16 +945,28 @@ impl Reader<'_> {
 		self.array::<1>()[0]
 	}
 
-	fn u16(&mut self) -> u16 {
-		u16::from_be_bytes(self.array())
-	}
-
 	fn u32(&mut self) -> u32 {
 		u32::from_be_bytes(self.array())
 	}
 
-	fn u64(&mut self) -> u64 {
-		u64::from_be_bytes(self.array())
+	fn account(&mut self) -> AccountId {
+		let [a, b, c] = self.array();
+		u32::from_be_bytes([0, a, b, c])
+	}
+
+	fn token(&mut self) -> TokenId {
+		self.u8().into()
+	}
+
+	/// A float of `format`, if it is the canonical packing of its value.
+	fn float(&mut self, format: float::Float) -> Option<u128> {
+		let mut word = [0u8; 8];
+		word[8 - format.bytes()..].copy_from_slice(&self.0[..format.bytes()]);
+		self.0 = &self.0[format.bytes()..];
+		let packed = u64::from_be_bytes(word);
+		format
+			.unpack(packed)
+			.filter(|&value| format.pack(value) == Some(packed))
 	}
 
 	fn u128(&mut self) -> u128 {
@@ -923,9 +978,9 @@ impl Reader<'_> {
 	}
 }
 
-/// The chunks of one op slot of the batch circuit: the largest op's (TransferToNew and
-/// ChangePubKey), so that every op fits in one slot.
-pub const SLOT_CHUNKS: usize = 5;
+/// The chunks of one op slot of the batch circuit: the largest op's (ChangePubKey), so that
+/// every op fits in one slot.
+pub const SLOT_CHUNKS: usize = 4;
 /// The bytes of one op slot.
 pub const SLOT_BYTES: usize = SLOT_CHUNKS * CHUNK_BYTES;
 /// The bytes of a batch pubdata's header: the fee account id (4 bytes, big-endian),
@@ -1021,6 +1076,8 @@ pub enum PubdataError {
 	},
 	/// The padding after the op's fields (in a batch: up to the end of its slot) is not zero.
 	NonZeroPadding(OpType),
+	/// An amount or fee of the op is not the canonical packing of a value within `u128`.
+	BadFloat(OpType),
 	/// A batch pubdata's length is not a header and whole slots.
 	BadBatchLength(usize),
 	/// The bytes after the fee account in a batch pubdata's header are not zero.
@@ -1043,6 +1100,10 @@ impl fmt::Display for PubdataError {
 			PubdataError::NonZeroPadding(op_type) => {
 				write!(f, "{op_type:?} pubdata has non-zero padding")
 			}
+			PubdataError::BadFloat(op_type) => write!(
+				f,
+				"{op_type:?} pubdata has an amount or fee that is no canonical float"
+			),
 			PubdataError::BadBatchLength(len) => write!(
 				f,
 				"batch pubdata of {len} bytes is not a {BATCH_HEADER_BYTES}-byte header and \
@@ -1088,29 +1149,36 @@ mod tests {
 		}
 	}
 
-	/// One applied op of every type, with distinct non-zero fields so a misplaced field shows.
+	/// One applied op of every type, with distinct non-zero fields so a misplaced field shows,
+	/// and zero where the pubdata has no field (priority ids, nonces but ChangePubKey's).
 	fn samples() -> [AppliedOp; 7] {
 		[
 			AppliedOp::new(Op::Noop, Resolved::Nothing),
 			AppliedOp::new(
 				Op::Deposit(Deposit {
 					chain_id: ChainId(1),
-					priority_id: 0x0102_0304_0506_0708,
+					priority_id: 0,
 					to_address: ALICE,
 					token: 0x00ff,
 					amount: u128::MAX - 1,
 				}),
 				Resolved::Account(0x00ab_cdef),
 			),
-			AppliedOp::new(Op::Transfer(transfer()), Resolved::Nothing),
+			AppliedOp::new(
+				Op::Transfer(Transfer {
+					nonce: 0,
+					..transfer()
+				}),
+				Resolved::Nothing,
+			),
 			AppliedOp::new(
 				Op::TransferToNew(TransferToNew {
 					from: 1,
 					to_address: ALICE,
 					token: 3,
-					amount: 1 << 100,
-					fee: 5,
-					nonce: u32::MAX,
+					amount: 12_345 * 10u128.pow(20),
+					fee: 2047 * 10u128.pow(31),
+					nonce: 0,
 				}),
 				Resolved::Account(77),
 			),
@@ -1130,7 +1198,7 @@ mod tests {
 			AppliedOp::new(
 				Op::FullExit(FullExit {
 					chain_id: ChainId(4),
-					priority_id: 12,
+					priority_id: 0,
 					account: 5,
 					owner: ALICE,
 					token: 6,
@@ -1176,7 +1244,8 @@ mod tests {
 	#[test]
 	fn chunk_counts_are_fixed() {
 		let chunks: Vec<usize> = OpType::ALL.iter().map(|t| t.chunks()).collect();
-		assert_eq!(chunks, [1, 4, 3, 5, 4, 5, 4]);
+		assert_eq!(chunks, [1, 3, 1, 3, 3, 4, 3]);
+		assert_eq!(OpType::ChangePubKey.chunks(), SLOT_CHUNKS);
 		for (byte, op_type) in OpType::ALL.iter().enumerate() {
 			assert_eq!(*op_type as usize, byte);
 			assert_eq!(OpType::from_byte(byte as u8), Some(*op_type));
@@ -1216,28 +1285,18 @@ mod tests {
 			[
 				"01",
 				"01",
-				"0102030405060708",
-				"00abcdef",
+				"abcdef",
 				&"a1".repeat(20),
-				"00ff",
+				"ff",
 				"fffffffffffffffffffffffffffffffe",
-				&"00".repeat(12),
+				&"00".repeat(6),
 			]
 			.concat()
 		);
+		// Amount 4 and fee 5 as floats: mantissa << 5 | exponent 0.
 		assert_eq!(
 			hex(&transfer),
-			[
-				"02",
-				"00000001",
-				"00000002",
-				"0003",
-				"00000000000000000000000000000004",
-				"00000000000000000000000000000005",
-				"00000006",
-				"00",
-			]
-			.concat()
+			["02", "000001", "000002", "03", "0000000080", "00a0", "00"].concat()
 		);
 		let key = hex::encode(change_pubkey().new_pubkey);
 		assert_eq!(
@@ -1245,12 +1304,12 @@ mod tests {
 			[
 				"05",
 				"02",
-				"0000002a",
-				&"a1".repeat(20),
+				"00002a",
 				&key,
-				"0001",
-				"0000000000000000000000000000000a",
+				&"a1".repeat(20),
 				"00000007",
+				"01",
+				"0140",
 			]
 			.concat()
 		);
@@ -1259,14 +1318,35 @@ mod tests {
 			[
 				"06",
 				"04",
-				"000000000000000c",
-				"00000005",
+				"000005",
 				&"a1".repeat(20),
-				"0006",
+				"06",
 				"0000000000000000000000000001e240",
-				&"00".repeat(12),
+				&"00".repeat(6),
 			]
 			.concat()
+		);
+	}
+
+	#[test]
+	fn floats_in_pubdata_must_be_canonical() {
+		let [_, _, transfer, ..] = samples();
+		let pubdata = transfer.pubdata();
+		// Ten is 10 · 10^0 (canonical: the smallest exponent) or 1 · 10^1 (not).
+		let amount_of = |packed: u64| {
+			let mut bytes = pubdata.clone();
+			bytes[8..13].copy_from_slice(&packed.to_be_bytes()[3..]);
+			AppliedOp::decode_pubdata(&bytes).map(|(op, _)| op)
+		};
+		assert!(amount_of(10 << 5).is_ok());
+		assert_eq!(
+			amount_of(1 << 5 | 1),
+			Err(PubdataError::BadFloat(OpType::Transfer))
+		);
+		// (2^35 − 1) · 10^31 exceeds u128::MAX.
+		assert_eq!(
+			amount_of(u64::MAX >> 24),
+			Err(PubdataError::BadFloat(OpType::Transfer))
 		);
 	}
 

@@ -15,6 +15,7 @@ use crate::{
 		TOKEN_ID_BITS,
 	},
 	eddsa::PublicKey,
+	float,
 	ops::{AppliedOp, ChainId, NetworkId, Op, Resolved, SignedOp},
 	tree::{MemoryStore, NodeStore},
 	Fr,
@@ -219,6 +220,12 @@ pub enum StfError {
 	/// The batch collects fees in [`FEE_REGISTERS`] other tokens already (the appchain seals
 	/// a batch before an op whose fee would need a fifth).
 	FeeTokensFull,
+	/// A Transfer's or TransferToNew's amount is not exactly a [`float::AMOUNT`] (the pubdata
+	/// packs it in 5 bytes); `rounded` is the largest one below it.
+	AmountNotPackable { amount: u128, rounded: u128 },
+	/// An L2-signed op's fee is not exactly a [`float::FEE`] (2 bytes in the pubdata);
+	/// `rounded` is the largest one below it.
+	FeeNotPackable { fee: u128, rounded: u128 },
 }
 
 impl fmt::Display for StfError {
@@ -271,6 +278,14 @@ impl fmt::Display for StfError {
 			StfError::FeeTokensFull => write!(
 				f,
 				"the batch collects fees in {FEE_REGISTERS} other tokens already"
+			),
+			StfError::AmountNotPackable { amount, rounded } => write!(
+				f,
+				"amount {amount} has more than 10 significant digits; {rounded} would do"
+			),
+			StfError::FeeNotPackable { fee, rounded } => write!(
+				f,
+				"fee {fee} has more than 3 significant digits; {rounded} would do"
 			),
 		}
 	}
@@ -341,7 +356,8 @@ pub fn apply_signed_with(
 ///
 /// The rules, checked in this order so every implementation reports the same error:
 ///
-/// - **L2-signed ops** (Transfer, TransferToNew, Withdraw, ChangePubKey): the signer exists,
+/// - **L2-signed ops** (Transfer, TransferToNew, Withdraw, ChangePubKey): a transfer's amount
+///   and every fee pack exactly as floats ([`float::AMOUNT`], [`float::FEE`]); the signer exists,
 ///   has an L2 key (except for ChangePubKey), and the op's nonce is its nonce, which the op
 ///   increments; then the other accounts (Transfer: `to` exists and differs from `from`;
 ///   TransferToNew: `to_address` owns no account) and the fee account exist; then chain and
@@ -380,6 +396,37 @@ pub fn apply(
 	Ok(AppliedOp::new(*op, resolved))
 }
 
+/// `op` as its signer submitted it, if it was read from pubdata
+/// ([`crate::ops::AppliedOp::decode_pubdata`]), which carries no nonce for a Transfer,
+/// TransferToNew or Withdraw: such an op took its signer's nonce in `state`. Other ops, and
+/// ops whose signer does not exist, are returned as they are.
+pub fn at_signer_nonce(state: &impl State, op: &Op) -> Op {
+	let nonce_of = |id| state.account(id).map(|account| account.nonce);
+	let mut op = *op;
+	match &mut op {
+		Op::Transfer(op) => op.nonce = nonce_of(op.from).unwrap_or(op.nonce),
+		Op::TransferToNew(op) => op.nonce = nonce_of(op.from).unwrap_or(op.nonce),
+		Op::Withdraw(op) => op.nonce = nonce_of(op.from).unwrap_or(op.nonce),
+		_ => {}
+	}
+	op
+}
+
+/// Applies a batch read from its pubdata ([`crate::ops::decode_batch_pubdata`]) to `state` as
+/// it was proven: every op at its signer's nonce ([`at_signer_nonce`]), signatures unchecked
+/// (the proof vouched for them), then the fees settled to `fee_account`. An error means the
+/// pubdata is not a batch of valid ops on `state`.
+pub fn replay(state: &mut impl State, fee_account: AccountId, ops: &[Op]) -> Result<(), StfError> {
+	// The network matters only to signature checks, which a replay skips.
+	let mut ctx = BatchContext::new(0, fee_account);
+	for op in ops {
+		let op = at_signer_nonce(state, op);
+		apply(state, &op, &mut ctx)?;
+	}
+	settle_fees(state, &mut ctx);
+	Ok(())
+}
+
 /// Credits the batch's collected fees to its fee account and empties the registers: the last
 /// step of every batch, in the runtime as in the circuit.
 pub fn settle_fees(state: &mut impl State, ctx: &mut BatchContext) {
@@ -393,6 +440,7 @@ pub fn settle_fees(state: &mut impl State, ctx: &mut BatchContext) {
 }
 
 fn apply_to_overlay<S: State>(o: &mut Overlay<'_, S>, op: &Op) -> Result<Resolved, StfError> {
+	check_packable(op)?;
 	let fee_account = o.ctx.fee_account;
 	match *op {
 		Op::Noop => Ok(Resolved::Nothing),
@@ -480,6 +528,27 @@ fn apply_to_overlay<S: State>(o: &mut Overlay<'_, S>, op: &Op) -> Result<Resolve
 			Ok(Resolved::ExitAmount(amount))
 		}
 	}
+}
+
+/// The pubdata packs a transfer's amount and every fee as floats: refuses the values they
+/// cannot name exactly. The first rule of [`apply`], and one that needs no state, so the
+/// ledger also checks it before an op enters the pool.
+pub fn check_packable(op: &Op) -> Result<(), StfError> {
+	let amount = match op {
+		Op::Transfer(op) => Some(op.amount),
+		Op::TransferToNew(op) => Some(op.amount),
+		_ => None,
+	};
+	if let Some(amount) = amount.filter(|&amount| !float::AMOUNT.is_packable(amount)) {
+		let rounded = float::AMOUNT.round_down(amount);
+		return Err(StfError::AmountNotPackable { amount, rounded });
+	}
+	let fee = op.fee().map_or(0, |(_, fee)| fee);
+	if !float::FEE.is_packable(fee) {
+		let rounded = float::FEE.round_down(fee);
+		return Err(StfError::FeeNotPackable { fee, rounded });
+	}
+	Ok(())
 }
 
 /// What a FullExit pays: as much of the balance as the chain's reserve covers if every
@@ -1806,9 +1875,16 @@ mod tests {
 	#[test]
 	fn overflows() {
 		let mut state = memory();
+		// The largest packable amount plus a fee of 10^28 passes u128::MAX.
 		assert_fails(
 			&mut state,
-			transfer(ALICE, BOB, u128::MAX, 1, 1),
+			transfer(
+				ALICE,
+				BOB,
+				float::AMOUNT.round_down(u128::MAX),
+				10u128.pow(28),
+				1,
+			),
 			ctx(),
 			StfError::AmountOverflow,
 		);
@@ -1836,6 +1912,105 @@ mod tests {
 			transfer(ALICE, 4, 301, 0, 1),
 			ctx(),
 			StfError::AmountOverflow,
+		);
+	}
+
+	#[test]
+	fn amounts_and_fees_must_pack_as_floats() {
+		let mut state = memory();
+		let unpackable = 34_359_738_368; // 2^35: eleven digits, not a multiple of ten
+		assert_fails(
+			&mut state,
+			transfer(ALICE, BOB, unpackable, 1, 1),
+			ctx(),
+			StfError::AmountNotPackable {
+				amount: unpackable,
+				rounded: 34_359_738_360,
+			},
+		);
+		assert_fails(
+			&mut state,
+			transfer(ALICE, BOB, 1, 2048, 1),
+			ctx(),
+			StfError::FeeNotPackable {
+				fee: 2048,
+				rounded: 2040,
+			},
+		);
+		let withdraw = |amount, fee| {
+			Op::Withdraw(Withdraw {
+				from: ALICE,
+				to_chain: C1,
+				to_address: address(ALICE),
+				token: 1,
+				amount,
+				fee,
+				nonce: 1,
+			})
+		};
+		assert_fails(
+			&mut state,
+			withdraw(1, 2049),
+			ctx(),
+			StfError::FeeNotPackable {
+				fee: 2049,
+				rounded: 2040,
+			},
+		);
+		// A withdrawal's amount is paid on L1 and published whole: any amount.
+		apply(&mut state, &withdraw(123, 20), &mut ctx()).unwrap();
+		assert_eq!(
+			StfError::AmountNotPackable {
+				amount: 12_345_678_901_234,
+				rounded: 12_345_678_901_230
+			}
+			.to_string(),
+			"amount 12345678901234 has more than 10 significant digits; 12345678901230 would do"
+		);
+	}
+
+	/// `op` as its pubdata reads: without a transfer's nonce or a deposit's priority id.
+	fn zero_nonce(op: &Op) -> Op {
+		let mut op = *op;
+		match &mut op {
+			Op::Transfer(op) => op.nonce = 0,
+			Op::Deposit(op) => op.priority_id = 0,
+			_ => unreachable!("the test's ops"),
+		}
+		op
+	}
+
+	#[test]
+	fn a_batch_replays_from_its_pubdata_at_its_signers_nonces() {
+		let mut state = memory();
+		let mut ctx = ctx();
+		let ops = [
+			transfer(ALICE, BOB, 7, 1, 1),
+			transfer(ALICE, BOB, 8, 2, 2),
+			deposit(C1, address(CAROL), 1, 5),
+		];
+		let mut pubdata_ops = Vec::new();
+		for op in &ops {
+			// The state before the op: where its signer's nonce is the op's.
+			assert_eq!(at_signer_nonce(&state, &zero_nonce(op)), *op);
+			let applied = apply(&mut state, op, &mut ctx).unwrap();
+			let (decoded, _) = AppliedOp::decode_pubdata(&applied.pubdata()).unwrap();
+			assert_eq!(*decoded.op(), zero_nonce(op));
+			pubdata_ops.push(*decoded.op());
+		}
+		settle_fees(&mut state, &mut ctx);
+		let mut from_pubdata = memory();
+		replay(&mut from_pubdata, FEE, &pubdata_ops).unwrap();
+		assert_eq!(from_pubdata, state);
+		// A batch the state cannot take is refused.
+		assert_eq!(
+			replay(&mut memory(), FEE, &[transfer(ALICE, BOB, 10_000, 0, 0)]),
+			Err(StfError::InsufficientBalance {
+				account: ALICE,
+				token: 1,
+				balance: 1000,
+				needed: 10_000
+			})
 		);
 	}
 
@@ -2087,8 +2262,10 @@ mod tests {
 			let other = rng.gen_range(0..7);
 			let token = rng.gen_range(0..4);
 			let chain = ChainId(rng.gen_range(0..4));
-			let amount = if rng.gen_bool(0.1) {
+			let amount = if rng.gen_bool(0.05) {
 				u128::MAX - rng.gen_range(0..2)
+			} else if rng.gen_bool(0.05) {
+				float::AMOUNT.round_down(u128::MAX)
 			} else {
 				rng.gen_range(0..700)
 			};
@@ -2158,10 +2335,9 @@ mod tests {
 				successes += 1;
 				applied_kinds.insert(op.op_type());
 				let pubdata = applied.pubdata();
-				assert_eq!(
-					AppliedOp::decode_pubdata(&pubdata),
-					Ok((applied, pubdata.len()))
-				);
+				let (decoded, len) = AppliedOp::decode_pubdata(&pubdata).unwrap();
+				assert_eq!((decoded.pubdata(), len), (pubdata.clone(), pubdata.len()));
+				assert_eq!(decoded.withdrawal(), applied.withdrawal());
 			}
 			assert_eq!(memory.registry(), tree.registry());
 			for id in 0..8 {

@@ -715,7 +715,8 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 				for batch in 1..=appchain.last_sealed(at).await.ok()? {
 					let pubdata = appchain.sealed_pubdata(batch, at).await.ok()?;
 					let (_, ops) = concord_relayer::roles::batch_ops(batch, &pubdata).ok()?;
-					if ops.contains(&withdraw(1, 1)) {
+					// The pubdata carries no L2 nonce: it reads as 0.
+					if ops.contains(&withdraw(1, 0)) {
 						return Some(batch);
 					}
 				}

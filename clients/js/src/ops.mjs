@@ -9,6 +9,9 @@
 // submitting use the same object, so what is signed is exactly what is submitted.
 import { getBytes, hexlify } from 'ethers6';
 import { circomlib } from './circomlib.mjs';
+import {
+  AMOUNT_FLOAT, FEE_FLOAT, isPackable, notPackableMessage, roundDown,
+} from './float.mjs';
 
 const u8 = { bits: 8n };
 const u16 = { bits: 16n };
@@ -19,18 +22,21 @@ const packedKey = { bytes: 32 };
 
 /**
  * The ops an L2 key signs: their type byte (the SCALE variant index and the low byte of the
- * signed message), their fields in Rust order with their widths, and the fields of the packed
- * message (`SignedFields` in ops.rs; absent ones are 0).
+ * signed message), their fields in Rust order with their widths, whether the pubdata packs
+ * their amount as a float40 (`floatAmount`; every one's fee is a float16, see float.mjs), and
+ * the fields of the packed message (`SignedFields` in ops.rs; absent ones are 0).
  */
 const SIGNED_OPS = {
   Transfer: {
     type: 2n,
     fields: { from: u32, to: u32, token: u16, amount: u128, fee: u128, nonce: u32 },
+    floatAmount: true,
     signed: (op) => ({ account: op.from, to: op.to, ...common(op) }),
   },
   TransferToNew: {
     type: 3n,
     fields: { from: u32, toAddress: address, token: u16, amount: u128, fee: u128, nonce: u32 },
+    floatAmount: true,
     signed: (op) => ({ account: op.from, address: BigInt(op.toAddress), ...common(op) }),
   },
   Withdraw: {
@@ -66,7 +72,8 @@ function common({ token, amount, fee, nonce }) {
  *            | network << 128
  *
  * `network` is the appchain's `Ledger.Network` (`networkId(api)`). Throws for ops no L2 key
- * signs (Noop, Deposit, FullExit) and for malformed fields.
+ * signs (Noop, Deposit, FullExit) and for malformed fields. Like `Op::signed_message`, it does
+ * not check that the amount and fee pack as floats: `signOp` does.
  */
 export async function signedMessage(op, network) {
   return messageOf(await circomlib(), parseOp(op), parseNetwork(network));
@@ -81,11 +88,15 @@ export async function networkId(api) {
  * The `SignedOp` argument of `Ledger.submit`, `{ op, signature }`: the op with its fields
  * checked and normalised (integers as bigints, byte arrays as lowercase 0x-hex) and `l2Key`'s
  * packed signature of its signed message on `network`. A ChangePubKey must be signed by its new
- * key, the one the runtime checks its signature against.
+ * key, the one the runtime checks its signature against. A Transfer's or TransferToNew's amount
+ * must be exactly a float40 and every fee a float16 (float.mjs), as the appchain requires: other
+ * values are refused with the largest packable one below them (`roundDownAmount`,
+ * `roundDownFee`), never rounded here.
  */
 export async function signOp(l2Key, op, network) {
   const parsed = parseOp(op);
   const parsedNetwork = parseNetwork(network);
+  checkPackable(parsed);
   if (parsed.kind === 'ChangePubKey' && parsed.fields.newPubkey !== l2Key.packedPublicKey) {
     throw new Error(`a ChangePubKey is signed by its new key: newPubkey ${parsed.fields.newPubkey} `
       + `is not this key's ${l2Key.packedPublicKey}`);
@@ -135,6 +146,26 @@ function messageOf({ poseidon, F }, { spec, fields }, network) {
   const packed = spec.type | account << 8n | token << 40n | nonce << 56n | chain << 88n | to << 96n
     | network << 128n;
   return F.toObject(poseidon([packed, address, amount, fee]));
+}
+
+/**
+ * Refuses an op whose amount or fee the pubdata cannot pack, in the STF's order (amount, then
+ * fee), naming the value to sign instead.
+ */
+function checkPackable({ kind, spec, fields }) {
+  const floats = spec.floatAmount ? [['amount', AMOUNT_FLOAT], ['fee', FEE_FLOAT]]
+    : [['fee', FEE_FLOAT]];
+  for (const [name, float] of floats) {
+    const value = fields[name];
+    if (!isPackable(float, value)) {
+      const error = new RangeError(notPackableMessage(float, `${kind}.${name}`, value,
+        `; the appchain refuses it (${float.refusal}): sign that (${float.roundDownName}) `
+        + 'instead'));
+      error.value = value;
+      error.rounded = roundDown(float, value);
+      throw error;
+    }
+  }
 }
 
 /** A network id as a bigint, checked to be a u32 (`NetworkId`). */

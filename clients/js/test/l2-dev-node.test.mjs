@@ -10,8 +10,8 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { Wallet, getBytes } from 'ethers6';
 import {
-  authorizeChangePubKey, concordRpc, deriveL2Key, networkId, signOp, submitGeneralExtrinsic,
-  submitL2Op,
+  authorizeChangePubKey, concordRpc, deriveL2Key, networkId, roundDownFee, signOp,
+  submitGeneralExtrinsic, submitL2Op,
 } from '../src/l2.mjs';
 import { startDevNode } from '../testing/dev-node.mjs';
 import { sendInBlock } from '../testing/signed-tx.mjs';
@@ -159,8 +159,9 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
     const amount = 2n * ETHER;
     const fee = 10n ** 15n;
     const transfer = { from: userId, to: operatorId, token: TOKEN, amount, fee, nonce: 1 };
-    // Below the minimum fee (or free): refused by the pool, which names the rule.
-    for (const low of [0n, MIN_FEE - 1n]) {
+    // Below the minimum fee (or free): refused by the pool, which names the rule. (A fee is a
+    // float16: MIN_FEE - 1 has 12 significant digits, and signOp refuses it; 999 · 10^9 packs.)
+    for (const low of [0n, roundDownFee(MIN_FEE - 1n)]) {
       const cheap = await signOp(userKey, { Transfer: { ...transfer, fee: low } }, network);
       const refused = await refusal(submitL2Op(api, cheap));
       assert.match(refused.message, /: 1010: Invalid Transaction: .*\(ledger\.FeeBelowMinimum: /);
@@ -221,12 +222,13 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
     const operator = await rpc.account(operatorId);
     assert.equal(operator.balances[TOKEN], operatorBeforeFees + MIN_FEE + 10n ** 15n);
 
-    // A 16-byte header (the fee account, big-endian) and 8 slots of 80 bytes, each starting
-    // with its op's type byte: Deposit 1, ChangePubKey 5, Transfer 2, then Noops.
+    // A 16-byte header (the fee account, big-endian) and 8 slots of 64 bytes (4 chunks,
+    // `ops::SLOT_BYTES`), each starting with its op's type byte: Deposit 1, ChangePubKey 5,
+    // Transfer 2, then Noops.
     const bytes = getBytes(pubdata);
-    assert.equal(bytes.length, 16 + 80 * 8);
+    assert.equal(bytes.length, 16 + 64 * 8);
     assert.equal(new DataView(bytes.buffer, bytes.byteOffset).getUint32(0), operatorId);
-    const types = Array.from({ length: 8 }, (_, slot) => bytes[16 + 80 * slot]);
+    const types = Array.from({ length: 8 }, (_, slot) => bytes[16 + 64 * slot]);
     assert.deepEqual(types, [1, 1, 5, 2, 0, 0, 0, 0]);
   });
 

@@ -25,8 +25,9 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Metadata, TypeRegistry } from '@polkadot/types';
 import { Wallet, getBytes, hashMessage, verifyMessage } from 'ethers6';
 import {
-  authorizeChangePubKey, buildL2Extrinsic, changePubKeyEthMessage, deriveL2Key, l2KeyFromEthSignature,
-  l2KeyMessage, signOp, signedMessage, submitL2Op,
+  authorizeChangePubKey, buildL2Extrinsic, changePubKeyEthMessage, deriveL2Key, isPackableAmount,
+  isPackableFee, l2KeyFromEthSignature, l2KeyMessage, packAmount, packFee, roundDownAmount,
+  roundDownFee, signOp, signedMessage, submitL2Op, unpackAmount, unpackFee,
 } from '../src/l2.mjs';
 import { startDevNode } from '../testing/dev-node.mjs';
 
@@ -49,6 +50,9 @@ const RUST = {
     + '2b02f3477758154c95ebde36c11cd98d68df0ce3b4ea678521b62eec96d70c21',
 };
 
+// The Transfer's amount and fee are u128 extremes that pin the widths of the signed message and
+// the SCALE encoding; they are no floats, so the appchain would refuse the op and signOp refuses
+// to sign it (`signUnchecked` signs it for the tests). The others' amounts and fees pack.
 const OPS = {
   Transfer: {
     op: {
@@ -149,6 +153,24 @@ function expectedExtrinsic(signedOpScale, ethSignature) {
   return `0x${hex([compact & 0xff, compact >> 8]).slice(2)}${body}`;
 }
 
+/**
+ * What signOp returns for `op`, without its refusal of amounts and fees that do not pack as
+ * floats: the op as given and `key`'s signature of its signed message.
+ */
+async function signUnchecked(key, op) {
+  return { op, signature: key.sign(await signedMessage(op, NETWORK)) };
+}
+
+/** The Transfer vector with its amount and fee rounded down to floats, which signOp signs. */
+function packableTransfer() {
+  const { Transfer: transfer } = OPS.Transfer.op;
+  return {
+    Transfer: {
+      ...transfer, amount: roundDownAmount(transfer.amount), fee: roundDownFee(transfer.fee),
+    },
+  };
+}
+
 describe('L2 key', () => {
   test('ethers signs the key message as k256 does', async () => {
     assert.equal(wallet.address.toLowerCase(), RUST.ethAddress);
@@ -199,7 +221,8 @@ describe('signed ops', () => {
   for (const [kind, vector] of Object.entries(OPS)) {
     test(`${kind}: signed message, signature and SCALE bytes are Rust's`, async () => {
       assert.equal(await signedMessage(vector.op, NETWORK), vector.message);
-      const signed = await signOp(key, vector.op, NETWORK);
+      const signed = kind === 'Transfer' ? await signUnchecked(key, vector.op)
+        : await signOp(key, vector.op, NETWORK);
       assert.equal(signed.signature, vector.signature);
       // polkadot.js's encoding of the SignedOp inside the ledger call is Rust's SCALE encoding.
       const ethSignature = kind === 'ChangePubKey' ? RUST_ETH_AUTHORIZATION.signature : undefined;
@@ -228,7 +251,7 @@ describe('signed ops', () => {
 
   test('the Ethereum signature goes with a ChangePubKey only, as 65 bytes', async () => {
     const changeKey = await signOp(key, OPS.ChangePubKey.op, NETWORK);
-    const transfer = await signOp(key, OPS.Transfer.op, NETWORK);
+    const transfer = await signOp(key, packableTransfer(), NETWORK);
     const ethSignature = RUST_ETH_AUTHORIZATION.signature;
     // No node: the refusal comes before the node would be asked.
     const offline = { registry, rpc: () => assert.fail('the node was contacted') };
@@ -275,6 +298,33 @@ describe('signed ops', () => {
     }
   });
 
+  test('amounts and fees that do not pack as floats are refused before signing', async () => {
+    const { Transfer: transfer } = OPS.Transfer.op;
+    const refusals = [
+      [OPS.Transfer.op, /^RangeError: Transfer\.amount: 340282366920938463463374607431768199110 is not exactly a float40 amount .*; the largest one below it is 340282366920000000000000000000000000000; the appchain refuses it \(AmountNotPackable\): sign that \(roundDownAmount\) instead$/],
+      [{ Transfer: { ...transfer, amount: 123_456_789_012n, fee: 10 } },
+        /^RangeError: Transfer\.amount: 123456789012 .*below it is 123456789010;/],
+      [{ Transfer: { ...transfer, amount: 10n ** 18n } },
+        /^RangeError: Transfer\.fee: 1267650600228229401496703205383 is not exactly a float16 fee .*below it is 1267000000000000000000000000000; the appchain refuses it \(FeeNotPackable\): sign that \(roundDownFee\) instead$/],
+      [{ TransferToNew: { ...OPS.TransferToNew.op.TransferToNew, amount: (1n << 35n) } },
+        /^RangeError: TransferToNew\.amount: 34359738368 .*below it is 34359738360;/],
+      [{ Withdraw: { ...OPS.Withdraw.op.Withdraw, fee: 2049 } }, /^RangeError: Withdraw\.fee: 2049 .*below it is 2040;/],
+      [{ ChangePubKey: { ...OPS.ChangePubKey.op.ChangePubKey, fee: 2048 } },
+        /^RangeError: ChangePubKey\.fee: 2048 .*below it is 2040;/],
+    ];
+    for (const [op, error] of refusals) {
+      await assert.rejects(signOp(key, op, NETWORK), error);
+    }
+    const refused = await signOp(key, OPS.Transfer.op, NETWORK).catch((error) => error);
+    assert.ok(refused instanceof RangeError);
+    assert.equal(refused.rounded, roundDownAmount(OPS.Transfer.op.Transfer.amount));
+    // The rounded values are signed; a Withdraw's amount is published whole and needs not pack.
+    const signed = await signOp(key, packableTransfer(), NETWORK);
+    assert.equal(signed.op.Transfer.amount, 34_028_236_692n * 10n ** 28n);
+    assert.equal(signed.op.Transfer.fee, 1267n * 10n ** 27n);
+    await signOp(key, { Withdraw: { ...OPS.Withdraw.op.Withdraw, amount: (1n << 128n) - 1n } }, NETWORK);
+  });
+
   test('a ChangePubKey is signed by its new key only', async () => {
     const other = await deriveL2Key(new Wallet(`0x${'11'.repeat(32)}`), NETWORK);
     await assert.rejects(signOp(other, OPS.ChangePubKey.op, NETWORK), /signed by its new key/);
@@ -318,6 +368,70 @@ describe('ChangePubKey Ethereum authorization', () => {
   });
 });
 
+// The cases of primitives/src/float.rs's tests.
+describe('floats', () => {
+  const U128_MAX = (1n << 128n) - 1n;
+
+  test('packings are exact and unique', () => {
+    assert.equal(packAmount(0), 0n);
+    assert.equal(packAmount(1), 1n << 5n);
+    // 2^35 − 1 needs no exponent; 2^35 is not a multiple of ten.
+    assert.equal(packAmount((1n << 35n) - 1n), ((1n << 35n) - 1n) << 5n);
+    assert.throws(() => packAmount(1n << 35n),
+      /^RangeError: amount: 34359738368 is not exactly a float40 amount \(a mantissa below 2\^35 times 10\^0 to 10\^31\); the largest one below it is 34359738360 \(roundDownAmount\)$/);
+    // The smallest exponent whose mantissa fits: 10^18 / 10^8 = 10^10 < 2^35.
+    assert.equal(packAmount(10n ** 18n), (10n ** 10n) << 5n | 8n);
+    assert.throws(() => packAmount(1_500_000_000_000_000_001n),
+      /amount: 1500000000000000001 .* the largest one below it is 1500000000000000000 /);
+    assert.equal(packFee(2047), 2047n << 5n);
+    assert.throws(() => packFee(2048),
+      /^RangeError: fee: 2048 is not exactly a float16 fee \(a mantissa below 2\^11 times 10\^0 to 10\^31\); the largest one below it is 2040 \(roundDownFee\)$/);
+    assert.throws(() => packFee(20_480), /fee: 20480 .* below it is 20400 /);
+    assert.equal(packFee(20_470), 2047n << 5n | 1n);
+    const refused = (() => { try { packFee(2048); } catch (error) { return error; } })();
+    assert.deepEqual([refused.value, refused.rounded], [2048n, 2040n]);
+    for (const value of [0n, 7n, 10n, 999_990_000n, 10n ** 18n, 123n * 10n ** 30n]) {
+      for (const [pack, unpack, isPackable] of [[packAmount, unpackAmount, isPackableAmount],
+        [packFee, unpackFee, isPackableFee]]) {
+        if (isPackable(value)) assert.equal(unpack(pack(value)), value);
+        else assert.throws(() => pack(value), RangeError);
+      }
+    }
+  });
+
+  test('unpacking refuses what no packing writes', () => {
+    assert.throws(() => unpackFee(1 << 16), /a packed fee \(float16\) has 16 bits, got 65536/);
+    assert.throws(() => unpackAmount(1n << 40n), /a packed amount \(float40\) has 40 bits/);
+    // (2^35 − 1) · 10^31 exceeds u128::MAX.
+    assert.throws(() => unpackAmount((1n << 40n) - 1n), /beyond u128/);
+    assert.equal(unpackFee(0xffff), 2047n * 10n ** 31n);
+    // A non-canonical packing still names its value.
+    assert.equal(unpackAmount(10 << 5), unpackAmount(1 << 5 | 1));
+  });
+
+  test('rounding down gives the largest packable value', () => {
+    assert.equal(roundDownAmount(1_500_000_000_000_000_001n), 1_500_000_000_000_000_000n);
+    assert.equal(roundDownFee(123_456), 123_400n);
+    assert.equal(roundDownFee(2047), 2047n);
+    assert.equal(roundDownFee(U128_MAX), 2047n * 10n ** 31n);
+    assert.equal(roundDownAmount(U128_MAX), 34_028_236_692n * 10n ** 28n);
+    for (const value of [1n, 2048n, 999_999n, U128_MAX, 10n ** 30n + 1n]) {
+      for (const [roundDown, isPackable] of [[roundDownAmount, isPackableAmount],
+        [roundDownFee, isPackableFee]]) {
+        const rounded = roundDown(value);
+        assert.ok(isPackable(rounded) && rounded <= value, `${roundDown.name}(${value})`);
+      }
+    }
+  });
+
+  test('values outside u128 are refused', () => {
+    assert.throws(() => packAmount(1n << 128n), /amount: \d+ does not fit in a u128/);
+    assert.throws(() => roundDownFee(-1), /fee: -1 does not fit in a u128/);
+    assert.throws(() => isPackableAmount(1.5), /amount: expected an integer .* number 1\.5/);
+    assert.throws(() => packFee('10'), TypeError);
+  });
+});
+
 const nodeless = !process.env.CONCORD_NODE_BIN && 'CONCORD_NODE_BIN is not set';
 
 describe('against the dev node', { skip: nodeless }, () => {
@@ -337,7 +451,7 @@ describe('against the dev node', { skip: nodeless }, () => {
   test("the node's metadata encodes the extrinsics as the fixture does", async () => {
     const changed = `the runtime (spec_version ${api.runtimeVersion.specVersion}) changed the `
       + 'extrinsic: rewrite test/fixtures from its metadata';
-    const transfer = await signOp(key, OPS.Transfer.op, NETWORK);
+    const transfer = await signUnchecked(key, OPS.Transfer.op);
     assert.equal(buildL2Extrinsic(api.registry, transfer), expectedExtrinsic(OPS.Transfer.scale),
       changed);
     const changeKey = await signOp(key, OPS.ChangePubKey.op, NETWORK);
@@ -351,11 +465,12 @@ describe('against the dev node', { skip: nodeless }, () => {
   // not decode` or `1002: Verification Error`, a trap in validate_transaction), and that it reads
   // the op: the ledger checks the fee first, and the fixture's transfer pays it in a token the
   // dev chain does not accept for fees (only token 0 has minimums); an op no L2 key signs is
-  // refused for another reason. (test/l2-dev-node.test.mjs has ops the node accepts.)
+  // refused for another reason. (test/l2-dev-node.test.mjs has ops the node accepts.) The
+  // transfer's amount and fee are rounded down to floats, as signOp requires.
   test('the node decodes the general extrinsics and refuses the ops as invalid', async (t) => {
     const refusal = (signedOp, options) => submitL2Op(api, signedOp, options)
       .then(() => assert.fail('the node accepted the op'), (error) => error);
-    const signed = await signOp(key, OPS.Transfer.op, NETWORK);
+    const signed = await signOp(key, packableTransfer(), NETWORK);
     const signedError = await refusal(signed);
     t.diagnostic(`signed Transfer: ${signedError.message}`);
     assert.match(signedError.message,

@@ -310,21 +310,18 @@ async fn commit_rejects_bad_batches() {
 			opType: 7
 		})
 	);
-	// Batch 1's ops in the other order: request 1 where request 0 is due.
+	// Batch 1's ops in the other order: the pubdata names no priority id, so the contract
+	// takes the first op (request 1's deposit) for request 0, whose hash differs.
 	let mut swapped = b1.pubdata.clone();
 	let (first, second) = swapped[BATCH_HEADER_BYTES..].split_at_mut(SLOT_BYTES);
 	first.swap_with_slice(&mut second[..SLOT_BYTES]);
 	assert_eq!(
 		revert_of(commit(vec![with_pubdata(&chain, &b1, swapped)])).await,
-		E::PriorityIdMismatch(ConcordRollup::PriorityIdMismatch {
-			slot: U256::ZERO,
-			expected: 0,
-			given: 1
-		})
+		E::PriorityRequestMismatch(ConcordRollup::PriorityRequestMismatch { priorityId: 0 })
 	);
 	// A batch of batch 1's numbers serving other requests: the hashes differ.
 	let mut retargeted = b1.pubdata.clone();
-	retargeted[BATCH_HEADER_BYTES + 14] ^= 1; // the first deposit's recipient
+	retargeted[BATCH_HEADER_BYTES + 5] ^= 1; // the first deposit's recipient
 	assert_eq!(
 		revert_of(commit(vec![with_pubdata(&chain, &b1, retargeted)])).await,
 		E::PriorityRequestMismatch(ConcordRollup::PriorityRequestMismatch { priorityId: 0 })

@@ -371,6 +371,12 @@ pub mod pallet {
 		/// collects: drop one (its minimums set to `None` for every kind) before accepting
 		/// another.
 		TooManyFeeTokens,
+		/// A Transfer's or TransferToNew's amount has more significant digits than the
+		/// pubdata's 5-byte float holds (35-bit mantissa, power of ten): round it down.
+		AmountNotPackable,
+		/// A fee has more significant digits than the pubdata's 2-byte float holds (11-bit
+		/// mantissa, power of ten): round it down.
+		FeeNotPackable,
 	}
 
 	impl<T> From<StfError> for Error<T> {
@@ -393,6 +399,8 @@ pub mod pallet {
 				StfError::NotSigned => Error::NotSigned,
 				StfError::BadSignature => Error::BadSignature,
 				StfError::FeeTokensFull => Error::FeeTokensFull,
+				StfError::AmountNotPackable { .. } => Error::AmountNotPackable,
+				StfError::FeeNotPackable { .. } => Error::FeeNotPackable,
 			}
 		}
 	}
@@ -772,6 +780,8 @@ pub mod pallet {
 			let refused = |error: StfError| Self::refusal(Error::<T>::from(error));
 			let (signer, nonce) = op.op.signer().ok_or(Self::refusal(Error::<T>::NotSigned))?;
 			let multiple = Self::fee_multiple(&op.op).map_err(Self::refusal)?;
+			// Stateless, so checked for ops with a future nonce too.
+			stf::check_packable(&op.op).map_err(refused)?;
 			let state = StorageState::<T>::new();
 			// The EdDSA check runs natively, as a host function of the node, not in wasm.
 			let network = Network::<T>::get();

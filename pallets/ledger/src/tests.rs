@@ -510,6 +510,34 @@ fn a_key_change_needs_the_owners_ethereum_signature_which_is_kept_for_commit() {
 }
 
 #[test]
+fn amounts_and_fees_the_pubdata_cannot_pack_are_refused_before_the_pool() {
+	new_test_ext().execute_with(|| {
+		funded();
+		// Eleven significant digits: no 35-bit mantissa holds them.
+		let amount = signed(&key(1), transfer(34_359_738_369, 5, 1));
+		assert_eq!(
+			authorize(&amount),
+			Err(Ledger::refusal(Error::<Test>::AmountNotPackable))
+		);
+		assert_noop!(submit(amount), Error::<Test>::AmountNotPackable);
+		// A fee of four significant digits above 2047, even with a nonce far ahead (the
+		// check needs no state).
+		for nonce in [1, 3] {
+			let fee = signed(&key(1), transfer(10, 2049, nonce));
+			assert_eq!(
+				authorize(&fee),
+				Err(Ledger::refusal(Error::<Test>::FeeNotPackable))
+			);
+		}
+		assert_noop!(
+			submit(signed(&key(1), transfer(10, 2049, 1))),
+			Error::<Test>::FeeNotPackable
+		);
+		assert_ok!(submit(signed(&key(1), transfer(10, 2040, 1))));
+	});
+}
+
+#[test]
 fn a_fee_below_the_minimum_or_in_a_token_without_one_is_refused_by_name() {
 	new_test_ext().execute_with(|| {
 		funded();

@@ -5,12 +5,12 @@
 //! in `concord_relayer_audit_mismatches_total`, and — for an L1 — attested to the oracle with
 //! the value the L1 holds, so that the oracle pallet raises its alarm.
 
-use super::{batch_ops, prover::replay, sync_registry, watcher::attest_stage, StepErrors};
+use super::{batch_ops, sync_registry, watcher::attest_stage, StepErrors};
 use crate::{l1::StoredBatch, Relayer, RelayerError};
 use concord_primitives::{
 	commitment::{batch_commitment, fr_to_be_bytes, sync_hash, GENESIS_SYNC_HASH},
 	ops::ChainId,
-	stf::TreeState,
+	stf::{self, TreeState},
 };
 use sp_core::H256;
 use std::collections::{BTreeMap, HashMap};
@@ -101,7 +101,7 @@ impl Auditor {
 			let (fee_account, ops) = batch_ops(batch, &pubdata)?;
 			let old_root = self.state.tree().root();
 			let mut state = self.state.clone();
-			replay(&mut state, fee_account, &ops).map_err(|error| RelayerError::Batch {
+			stf::replay(&mut state, fee_account, &ops).map_err(|error| RelayerError::Batch {
 				batch,
 				reason: format!("replay refused an op: {error}"),
 			})?;

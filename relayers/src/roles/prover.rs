@@ -33,23 +33,6 @@ pub fn is_mine(batch: u64, size: u64, index: u64) -> bool {
 	batch % size == index
 }
 
-/// Applies a batch's ops without their signatures (they were checked when the batch was
-/// built; the proof checks them again), then credits its fees: how a prover or auditor
-/// catches up on batches it does not prove.
-pub fn replay(
-	state: &mut TreeState,
-	fee_account: AccountId,
-	ops: &[Op],
-) -> Result<(), stf::StfError> {
-	// The network matters only to signature checks, which a replay skips.
-	let mut ctx = BatchContext::new(0, fee_account);
-	for op in ops {
-		stf::apply(state, op, &mut ctx)?;
-	}
-	stf::settle_fees(state, &mut ctx);
-	Ok(())
-}
-
 /// The L2 signatures of the ops in `calls`, by the op's SCALE encoding: `Ledger::submit` and
 /// `Ledger::change_pubkey` carry them.
 pub fn signatures_in(calls: &[RuntimeCall]) -> HashMap<Vec<u8>, [u8; 64]> {
@@ -149,9 +132,11 @@ impl Prover {
 			let mut state = self.state.clone();
 			let mine = is_mine(batch, self.pool_size, self.pool_index);
 			if batch <= proven || !mine {
-				replay(&mut state, fee_account, &ops).map_err(|error| RelayerError::Batch {
-					batch,
-					reason: format!("replay refused an op: {error}"),
+				stf::replay(&mut state, fee_account, &ops).map_err(|error| {
+					RelayerError::Batch {
+						batch,
+						reason: format!("replay refused an op: {error}"),
+					}
 				})?;
 				if batch <= proven {
 					let root = fr_to_be_bytes(&state.tree().root());
@@ -237,6 +222,7 @@ impl Prover {
 		let network = appchain.network();
 		let mut builder = BatchBuilder::new(state, batch, network, fee_account, key.slots);
 		for op in ops {
+			let op = &stf::at_signer_nonce(builder.state(), op);
 			let signature = op
 				.signer()
 				.and_then(|_| signatures.get(&op.encode()).copied());
@@ -342,7 +328,7 @@ mod tests {
 	#[test]
 	fn replay_applies_ops_and_refuses_invalid_ones() {
 		let mut state = crate::test_state::registered();
-		replay(&mut state, 0, &[crate::test_state::deposit([1; 20], 10)]).unwrap();
+		stf::replay(&mut state, 0, &[crate::test_state::deposit([1; 20], 10)]).unwrap();
 		assert_ne!(
 			state.tree().root(),
 			TreeState::<concord_primitives::tree::MemoryStore>::new()
@@ -357,6 +343,6 @@ mod tests {
 			fee: 0,
 			nonce: 0,
 		});
-		assert!(replay(&mut state, 0, &[overdraft]).is_err());
+		assert!(stf::replay(&mut state, 0, &[overdraft]).is_err());
 	}
 }
