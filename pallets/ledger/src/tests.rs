@@ -533,7 +533,8 @@ fn amounts_and_fees_the_pubdata_cannot_pack_are_refused_before_the_pool() {
 			submit(signed(&key(1), transfer(10, 2049, 1))),
 			Error::<Test>::FeeNotPackable
 		);
-		assert_ok!(submit(signed(&key(1), transfer(10, 2040, 1))));
+		// Three significant digits of fee, and a transfer's amount of ten, pack.
+		assert_ok!(submit(signed(&key(1), transfer(10, 980, 1))));
 	});
 }
 
