@@ -1,15 +1,17 @@
-//! The batch circuit's figures: constraints per slot (by component) and per batch, and the
-//! Groth16 setup, prove and verify times per batch, printed as a table (recorded in
+//! The batch circuit's figures: constraints per slot (by component), per op of every kind
+//! (each pays for its chunks, one slot each) and per batch, and the Groth16 setup, prove and
+//! verify times per batch, printed as tables beside the figures before (recorded in
 //! `docs/benchmarks.md`).
 //!
 //! ```sh
-//! cargo bench -p concord-circuits --bench batch                          # N = 1, 8 timed
-//! CONCORD_BENCH_SLOTS=1,8,32 cargo bench -p concord-circuits --bench batch  # N = 32 too
+//! cargo bench -p concord-circuits --bench batch                             # N = 1, 16 timed
+//! CONCORD_BENCH_SLOTS=1,16,64 cargo bench -p concord-circuits --bench batch  # N = 64 too
+//! CONCORD_BENCH_SLOTS=0 cargo bench -p concord-circuits --bench batch        # counts only
 //! ```
 //!
-//! Constraints are counted for N = 1, 8 and 32 always; times for the sizes in
-//! `CONCORD_BENCH_SLOTS` (default `1,8`). The batch proved is the example batch of every op kind
-//! (`concord_circuits::request::example_request`), padded with Noops.
+//! Constraints are counted for N = 1, 16 and 64 always; times for the sizes in
+//! `CONCORD_BENCH_SLOTS` (default `1,16`). The batch proved is as much of the example batch of
+//! every op kind as fits (`concord_circuits::request::example_request`), padded with Noops.
 
 use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
 use ark_r1cs_std::{prelude::*, uint8::UInt8};
@@ -21,15 +23,21 @@ use concord_circuits::{
 	request::{example_keys, example_request},
 	Fr,
 };
-use concord_primitives::ops::{batch_pubdata_len, SLOT_BYTES};
+use concord_primitives::ops::{batch_pubdata_len, OpType, CHUNK_BYTES};
 use std::time::{Duration, Instant};
 
-/// The figures before the state trees had arity 4 (binary trees: account depth 24, balance
-/// depth 8), measured by this benchmark at commit 8f2af6f: per slot, its three touches' part,
-/// and per batch of 1, 8 and 32 slots.
-const BASELINE_PER_SLOT: usize = 100_910;
-const BASELINE_TOUCHES: usize = 53_729;
-const BASELINE_BATCH: [(usize, usize); 3] = [(1, 221_806), (8, 1_008_014), (32, 3_669_368)];
+/// The figures before ops took chunks (one op of any kind per 80-byte slot), measured by this
+/// benchmark at commit 1699cf7 as N = 2 minus N = 1 (which counts one SHA-256 block per slot,
+/// where an 80-byte slot averages 1.25): per op, its SHA-256 and touches' parts; and per batch,
+/// one op, and the devnet's batch of 8 ops (beside today's 16 slots).
+const BASELINE_PER_OP: usize = 73_185;
+const BASELINE_SHA: usize = 41_764;
+const BASELINE_TOUCHES: usize = 26_004;
+const BASELINE_BATCH: [(usize, &str); 2] = [(1, "212256 (1 op)"), (16, "804389 (8 ops)")];
+/// And with binary trees (commit 8f2af6f), per op.
+const BINARY_TREES_PER_OP: usize = 100_910;
+/// The target: a Transfer's marginal constraints.
+const TRANSFER_TARGET: usize = 40_000;
 
 fn constraints(slots: usize) -> usize {
 	let cs = ConstraintSystem::<Fr>::new_ref();
@@ -68,7 +76,7 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 
 fn main() {
 	let sizes: Vec<usize> = std::env::var("CONCORD_BENCH_SLOTS")
-		.unwrap_or_else(|_| "1,8".into())
+		.unwrap_or_else(|_| "1,16".into())
 		.split(',')
 		.map(|n| {
 			n.trim()
@@ -79,29 +87,65 @@ fn main() {
 	let threads = std::thread::available_parallelism().map_or(1, usize::from);
 	println!("concord-circuits batch benchmark ({threads} threads)\n");
 
-	let per_slot = constraints(2) - constraints(1);
-	let sha_per_slot =
-		sha256_constraints(batch_pubdata_len(2)) - sha256_constraints(batch_pubdata_len(1));
+	// Slopes between 16 and 64 slots: both pubdata lengths end a SHA-256 block at the same
+	// offset, so the slope counts each slot's share of the blocks (a slot is a quarter block).
+	let (small, large) = (16, 64);
+	let counts = [(small, constraints(small)), (large, constraints(large))];
+	let per_slot = (counts[1].1 - counts[0].1) / (large - small);
+	let fixed = counts[0].1 - small * per_slot;
+	let sha_per_slot = (sha256_constraints(batch_pubdata_len(large))
+		- sha256_constraints(batch_pubdata_len(small)))
+		/ (large - small);
 	let eddsa = eddsa_constraints();
-	println!(
-		"constraints per slot (every slot handles every op kind, so every kind costs the same)"
-	);
-	println!("| component | constraints | baseline (binary trees) |");
+	println!("constraints per slot (one {CHUNK_BYTES}-byte pubdata chunk; every slot handles every op kind)");
+	println!("| component | per slot | before: per op (64-byte slot) |");
 	println!("|---|---|---|");
-	println!(
-		"| SHA-256 of the slot's {SLOT_BYTES} pubdata bytes | {sha_per_slot} | {sha_per_slot} |"
-	);
+	println!("| SHA-256 of the slot's {CHUNK_BYTES} pubdata bytes (a quarter block) | {sha_per_slot} | {BASELINE_SHA} (80 bytes) |");
 	println!("| EdDSA-Poseidon signature check | {eddsa} | {eddsa} |");
 	println!(
-		"| account touches (Merkle paths, leaves), fee register, rules, op decoding | {} | {BASELINE_TOUCHES} (three touches) |",
+		"| account touches (Merkle paths, leaves), fee register, rules, op decoding, chunk links | {} | {BASELINE_TOUCHES} |",
 		per_slot - sha_per_slot - eddsa
 	);
-	println!("| **total per slot** | **{per_slot}** | **{BASELINE_PER_SLOT}** |\n");
+	println!("| **total** | **{per_slot}** | **{BASELINE_PER_OP}** |\n");
 
-	println!("| slots N | constraints | baseline | setup | prove | verify |");
+	println!("marginal constraints per op: (batch of N such ops − fixed part {fixed}) / N = chunks × per slot");
+	println!("| op | chunks | constraints | before (any op) | binary trees (any op) |");
+	println!("|---|---|---|---|---|");
+	for op_type in OpType::ALL {
+		let chunks = op_type.chunks();
+		let cost = chunks * per_slot;
+		let target = if op_type == OpType::Transfer {
+			let met = if cost <= TRANSFER_TARGET {
+				"met"
+			} else {
+				"NOT met"
+			};
+			format!(" (target ≤ {TRANSFER_TARGET}: {met})")
+		} else {
+			String::new()
+		};
+		println!(
+			"| {op_type:?} | {chunks} | {cost}{target} | {BASELINE_PER_OP} | {BINARY_TREES_PER_OP} |"
+		);
+	}
+	println!();
+
+	let before = |slots: usize| {
+		BASELINE_BATCH
+			.iter()
+			.find(|(n, _)| *n == slots)
+			.map_or("–".to_string(), |(_, count)| {
+				format!("{count} ({slots} ops)")
+			})
+	};
+	println!("| slots N | constraints | before | setup | prove | verify |");
 	println!("|---|---|---|---|---|---|");
-	for (slots, baseline) in BASELINE_BATCH {
-		let count = constraints(slots);
+	for slots in [1, small, large] {
+		let count = counts
+			.iter()
+			.find(|(n, _)| *n == slots)
+			.map_or_else(|| constraints(slots), |(_, count)| *count);
+		let baseline = before(slots);
 		if !sizes.contains(&slots) {
 			println!("| {slots} | {count} | {baseline} | – | – | – |");
 			continue;

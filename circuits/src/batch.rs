@@ -1,10 +1,14 @@
-//! The batch circuit: a fixed number of op slots that together prove that a batch's pubdata
+//! The batch circuit: a fixed number of slots that together prove that a batch's pubdata
 //! takes the state from `old_root` to `new_root` under Concord's rules, with two public inputs:
 //! the batch commitment, and the prover's account (`commitment::prover_input`), which no rule
 //! reads but which binds the proof to the prover who made it.
 //!
-//! Every slot handles every op kind (selectors pick the rules that apply) and makes the same
-//! two account touches, A (signer) and B (recipient), described on [`SlotWitness`]; its fee
+//! Each slot writes one 16-byte pubdata chunk, and an op takes as many consecutive slots as it
+//! has chunks (a Transfer one, a ChangePubKey four), so each op pays for its own bytes. Every
+//! slot handles every op kind (selectors pick the rules that apply, in an op's first slot) and
+//! makes the same two account touches, A (signer) and B (recipient), described on
+//! [`SlotWitness`]; an op's later slots carry its kind and fields on ([`follows`]) to write
+//! its other chunks, and touch its accounts without changing them. An op's fee
 //! goes to one of the batch's [`FEE_REGISTERS`] fee registers, which are credited to the fee
 //! account once, after the last slot ([`FeeSettlement`]). What the circuit enforces, slot by
 //! slot:
@@ -41,7 +45,7 @@ use crate::{
 	eddsa::{PublicKeyVar, SignatureVar},
 	merkle::{digits_from_bits, Digit, MembershipProofVar},
 	poseidon,
-	pubdata::{Field, SlotFieldsVar},
+	pubdata::{Field, SlotFieldsVar, MAX_OP_CHUNKS},
 	witness::{BatchBuilder, BatchWitness, FeeSettlement, SlotWitness, Touch},
 	Fr,
 };
@@ -115,8 +119,9 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
 		let mut pubdata = header_bytes(&fee_account);
 		let mut root = old_root.clone();
 		let mut collected = vec![FpVar::zero(); FEE_REGISTERS];
+		let mut previous: Option<SlotFieldsVar> = None;
 		for slot in &w.slots {
-			let (slot_root, bytes) = slot_constraints(
+			let (slot_root, bytes, fields) = slot_constraints(
 				cs.clone(),
 				&root,
 				&network_value,
@@ -124,8 +129,16 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
 				&mut collected,
 				slot,
 			)?;
+			follows(previous.as_ref(), &fields)?;
 			root = slot_root;
 			pubdata.extend(bytes);
+			previous = Some(fields);
+		}
+		// The last op ends with the batch.
+		if let Some(last) = &previous {
+			for part in 1..MAX_OP_CHUNKS {
+				last.continues_into(part).enforce_equal(&FpVar::zero())?;
+			}
 		}
 		let new_root = settle_fees(
 			cs.clone(),
@@ -180,6 +193,23 @@ fn be_bytes(x: &FpVar<Fr>) -> Result<Vec<UInt8<Fr>>, SynthesisError> {
 	let mut bytes = x.to_bytes_le()?;
 	bytes.reverse();
 	Ok(bytes)
+}
+
+/// Ties a slot to the one before it (`None` for the first): the slot continues the previous
+/// slot's op, with the next part, exactly when that op has chunks left, and then has the
+/// same kind and fields.
+fn follows(previous: Option<&SlotFieldsVar>, f: &SlotFieldsVar) -> Result<(), SynthesisError> {
+	for part in 1..MAX_OP_CHUNKS {
+		let expected = previous.map_or(FpVar::zero(), |previous| previous.continues_into(part));
+		FpVar::from(f.parts[part].clone()).enforce_equal(&expected)?;
+	}
+	if let Some(previous) = previous {
+		let continuing = FpVar::one() - FpVar::from(f.parts[0].clone());
+		for (before, now) in previous.carried_values()?.iter().zip(f.carried_values()?) {
+			enforce_zero_if(&continuing, &(now - before))?;
+		}
+	}
+	Ok(())
 }
 
 /// `cond · x = 0`: `x` is zero wherever `cond` (a 0/1 value) is one.
@@ -294,8 +324,8 @@ impl RegisterToken {
 	}
 }
 
-/// One slot's constraints: returns the root after its two touches and its pubdata bytes, and
-/// adds its fee to its register in `collected`.
+/// One slot's constraints: returns the root after its two touches, its pubdata chunk and its
+/// fields (for [`follows`]), and adds its fee to its register in `collected`.
 fn slot_constraints(
 	cs: ConstraintSystemRef<Fr>,
 	root: &FpVar<Fr>,
@@ -303,7 +333,7 @@ fn slot_constraints(
 	register_tokens: &[RegisterToken],
 	collected: &mut [FpVar<Fr>],
 	slot: &SlotWitness,
-) -> Result<(FpVar<Fr>, Vec<UInt8<Fr>>), SynthesisError> {
+) -> Result<(FpVar<Fr>, Vec<UInt8<Fr>>, SlotFieldsVar), SynthesisError> {
 	use OpType::*;
 	let f = SlotFieldsVar::new_witness(cs.clone(), &slot.fields)?;
 	let [touch_a, touch_b] = slot
@@ -430,7 +460,8 @@ fn slot_constraints(
 	range_check(&chosen_count, 1)?;
 	paid.enforce_equal(&(&signed * &fee))?;
 
-	Ok((root, f.pubdata()?))
+	let bytes = f.pubdata()?;
+	Ok((root, bytes, f))
 }
 
 /// Credits every fee register's sum to the fee account's balance of its token, on one account
@@ -535,7 +566,10 @@ fn unpack_key(
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::request::{example_keys, example_request, BatchRequest, EXAMPLE_NETWORK};
+	use crate::request::{
+		example_keys, example_request, BatchRequest, EVERY_KIND_SLOTS, EXAMPLE_NETWORK,
+	};
+	use crate::witness::SlotFields;
 	use ark_relations::gr1cs::ConstraintSystem;
 	use concord_primitives::{
 		account::reserve_account,
@@ -588,9 +622,11 @@ mod tests {
 
 	#[test]
 	fn a_batch_with_every_op_kind_is_satisfiable_and_matches_the_state() {
-		let request = example_request(8);
+		let slots = EVERY_KIND_SLOTS + 2;
+		let request = example_request(slots);
 		let pre_root = request.pre_state().unwrap().tree().root();
-		let mut builder = BatchBuilder::new(request.pre_state().unwrap(), 1, EXAMPLE_NETWORK, 0, 8);
+		let mut builder =
+			BatchBuilder::new(request.pre_state().unwrap(), 1, EXAMPLE_NETWORK, 0, slots);
 		for (op, signature) in &request.ops {
 			builder.push(op, *signature).unwrap();
 		}
@@ -598,7 +634,7 @@ mod tests {
 		assert_eq!(witness.old_root, pre_root);
 		assert_eq!(witness.new_root, state.tree().root());
 		assert_ne!(witness.old_root, witness.new_root);
-		let kinds: Vec<OpType> = witness.slots.iter().map(|s| s.op.op().op_type()).collect();
+		let kinds: Vec<OpType> = witness.first_slots().map(|s| s.op.op().op_type()).collect();
 		assert_eq!(
 			kinds,
 			[
@@ -622,11 +658,16 @@ mod tests {
 				&witness.pubdata()
 			)
 		);
+		let ops: Vec<AppliedOp> = request_ops(&witness);
+		assert_eq!(
+			witness.pubdata(),
+			concord_primitives::ops::batch_pubdata(0, &ops, slots).unwrap()
+		);
 		let (satisfied, constraints) = synthesize(witness);
 		assert!(satisfied);
 		// The key setup runs on the blank circuit: it must have exactly the same shape.
 		assert_eq!(
-			synthesize(BatchCircuit::blank(8).witness),
+			synthesize(BatchCircuit::blank(slots).witness),
 			(true, constraints)
 		);
 	}
@@ -818,13 +859,88 @@ mod tests {
 		assert!(!synthesize(replayed).0);
 	}
 
+	/// The op of each first slot.
+	fn request_ops(witness: &BatchWitness) -> Vec<AppliedOp> {
+		witness.first_slots().map(|slot| slot.op).collect()
+	}
+
+	/// A Transfer then a Deposit (slots 1 to 3), proved in four slots.
+	fn transfer_and_deposit() -> BatchWitness {
+		example_request(4).witness(4).unwrap()
+	}
+
+	#[test]
+	fn a_chunk_of_an_op_written_from_other_fields_is_unsatisfiable() {
+		// The Deposit's rules credit the address of its first slot; its second chunk, which
+		// carries most of the address, written from another: the pubdata would name an owner
+		// the state did not credit.
+		let mut witness = transfer_and_deposit();
+		assert!(synthesize(witness.clone()).0);
+		let deposit = witness.slots[1].op;
+		assert_eq!(deposit.op().op_type(), OpType::Deposit);
+		let mut bytes = deposit.pubdata();
+		bytes[20..25].copy_from_slice(&[0xee; 5]);
+		let other = AppliedOp::decode_pubdata(&bytes).unwrap().0;
+		let second = &mut witness.slots[2];
+		second.op = other;
+		second.fields = SlotFields {
+			part: 1,
+			..SlotFields::of(&other)
+		};
+		assert_eq!(witness.pubdata()[16 + 32..16 + 48], bytes[16..32]);
+		assert!(!synthesize(witness).0);
+	}
+
+	#[test]
+	fn an_op_cut_short_by_the_batchs_end_is_unsatisfiable() {
+		// The Deposit's first slot as the batch's last: its rules apply in full, but the
+		// pubdata ends before its other chunks, so no contract could read it.
+		let mut witness = transfer_and_deposit();
+		witness.slots.truncate(2);
+		assert_eq!(witness.pubdata().len(), 16 + 2 * 16);
+		assert!(!synthesize(witness).0);
+	}
+
+	#[test]
+	fn a_chunk_that_continues_no_op_is_unsatisfiable() {
+		// A Transfer and a Noop prove; a slot in the Noop's place claiming to be a Deposit's
+		// second chunk (its accounts untouched, as a continuation's are, paths recomputed)
+		// would publish bytes no rule checked.
+		let pre = example_request(1).pre_state().unwrap();
+		let pair = example_request(1).witness(2).unwrap();
+		assert_eq!(pair.slots[1].op.op().op_type(), OpType::Noop);
+		assert!(synthesize(pair.clone()).0);
+		let mut forged = pair.clone();
+		forged.slots[1] = transfer_and_deposit().slots[2];
+		assert_eq!(forged.slots[1].fields.part, 1);
+		let transfer = [
+			honest(&pair.slots[0].touches[0]),
+			honest(&pair.slots[0].touches[1]),
+		];
+		assert!(!synthesize(rewitness(&forged, &pre, 0, transfer)).0);
+	}
+
 	#[test]
 	fn a_full_exit_to_another_owner_is_unsatisfiable() {
-		let mut witness = example_request(6).witness(6).unwrap();
-		let exit = &mut witness.slots[5];
+		let mut witness = example_request(EVERY_KIND_SLOTS)
+			.witness(EVERY_KIND_SLOTS)
+			.unwrap();
+		let first = EVERY_KIND_SLOTS - 3;
+		let exit = witness.slots[first];
 		assert_eq!(exit.op.op().op_type(), OpType::FullExit);
 		assert!(exit.fields.amount > 0);
-		exit.fields.address = [0xee; 20];
+		// The owner in the fields and in the pubdata, in every slot of the op.
+		let mut bytes = exit.op.pubdata();
+		bytes[5..25].copy_from_slice(&[0xee; 20]);
+		let stolen = AppliedOp::decode_pubdata(&bytes).unwrap().0;
+		for slot in &mut witness.slots[first..] {
+			slot.fields.address = [0xee; 20];
+			slot.op = stolen;
+		}
+		assert_eq!(
+			witness.pubdata()[16 + 16 * first..16 * (first + 1) + 16],
+			bytes[..16]
+		);
 		assert!(!synthesize(witness).0);
 	}
 
@@ -842,9 +958,14 @@ mod tests {
 		let mut tree = pre.tree().clone();
 		let mut collected = [0u128; FEE_REGISTERS];
 		for (i, slot) in witness.slots.iter_mut().enumerate() {
+			let continues = slot.fields.part > 0;
 			for (touch, overridden) in slot.touches.iter_mut().zip(outcome) {
 				let (new, balance) = if i == index {
 					overridden
+				} else if continues {
+					// An op's later slots leave its accounts as its first slot left them.
+					let account = tree.account(touch.account).unwrap();
+					(account, tree.balance(touch.account, touch.token).unwrap())
 				} else {
 					(touch.change.new, touch.change.new_balance)
 				};
@@ -884,16 +1005,22 @@ mod tests {
 		(touch.change.old, touch.change.old_balance)
 	}
 
-	/// Slot `index` of `request`'s batch, with the state before the batch.
+	/// Slot `index` of `request`'s batch (its ops and no Noop), with the state before the batch.
 	fn slot_of(request: &BatchRequest, index: usize) -> (BatchWitness, TreeState, SlotWitness) {
-		let witness = request.witness(request.ops.len()).unwrap();
+		let slots = request
+			.ops
+			.iter()
+			.map(|(op, _)| op.op_type().chunks())
+			.sum();
+		let witness = request.witness(slots).unwrap();
 		let slot = witness.slots[index];
 		(witness, request.pre_state().unwrap(), slot)
 	}
 
 	#[test]
 	fn deposits_credit_and_withdrawals_debit_their_chains_reserve() {
-		let request = example_request(4);
+		// Transfer, Deposit (slots 1 to 3), TransferToNew, Withdraw (slots 7 to 9).
+		let request = example_request(10);
 		let reserve = reserve_account(crate::request::EXAMPLE_CHAIN.0);
 		let (witness, pre, deposit) = slot_of(&request, 1);
 		assert_eq!(deposit.op.op().op_type(), OpType::Deposit);
@@ -911,14 +1038,14 @@ mod tests {
 		let uncredited = [untouched(&deposit.touches[0]), honest(&deposit.touches[1])];
 		assert!(!synthesize(rewitness(&witness, &pre, 1, uncredited)).0);
 
-		let withdraw = witness.slots[3];
+		let withdraw = witness.slots[7];
 		assert_eq!(withdraw.op.op().op_type(), OpType::Withdraw);
 		assert_eq!(withdraw.touches[1].account, reserve);
 		let undebited = [
 			honest(&withdraw.touches[0]),
 			untouched(&withdraw.touches[1]),
 		];
-		assert!(!synthesize(rewitness(&witness, &pre, 3, undebited)).0);
+		assert!(!synthesize(rewitness(&witness, &pre, 7, undebited)).0);
 	}
 
 	#[test]
@@ -986,12 +1113,15 @@ mod tests {
 		assert!(synthesize(witness.clone()).0);
 		// A prover paying less than the reserve covers, consistently everywhere else.
 		let mut attack = witness;
-		let slot = &mut attack.slots[0];
-		slot.fields.amount = 50;
-		let mut bytes = slot.op.pubdata();
+		let mut bytes = attack.slots[0].op.pubdata();
 		bytes[26..42].copy_from_slice(&50u128.to_be_bytes());
-		slot.op = AppliedOp::decode_pubdata(&bytes).unwrap().0;
-		assert_eq!(slot.op.exit_amount(), Some(50));
+		let underpaid = AppliedOp::decode_pubdata(&bytes).unwrap().0;
+		assert_eq!(underpaid.exit_amount(), Some(50));
+		for slot in &mut attack.slots[..3] {
+			slot.fields.amount = 50;
+			slot.op = underpaid;
+		}
+		let slot = attack.slots[0];
 		let outcome = [
 			(slot.touches[0].change.new, 1050),
 			(slot.touches[1].change.new, 51),
@@ -1001,10 +1131,12 @@ mod tests {
 
 	#[test]
 	fn a_change_pubkey_to_a_key_off_the_curve_is_unsatisfiable() {
-		let mut witness = example_request(5).witness(5).unwrap();
-		let change = &mut witness.slots[4];
-		assert_eq!(change.op.op().op_type(), OpType::ChangePubKey);
-		change.new_pubkey.x += Fr::from(1u8);
+		// Transfer, Deposit, TransferToNew, Withdraw, then the ChangePubKey in slots 10 to 13.
+		let mut witness = example_request(14).witness(14).unwrap();
+		assert_eq!(witness.slots[10].op.op().op_type(), OpType::ChangePubKey);
+		for change in &mut witness.slots[10..14] {
+			change.new_pubkey.x += Fr::from(1u8);
+		}
 		assert!(!synthesize(witness).0);
 	}
 }

@@ -242,11 +242,12 @@ mod tests {
 		assert_ne!(dev_setup(1, "other").unwrap().key.vk, key.key.vk);
 	}
 
-	/// The example batch has one op of every kind: its proof verifies against its commitment
-	/// only, through key files written and read back.
+	/// A batch of a Transfer, a Deposit (three chunks) and a Noop: its proof verifies against
+	/// its commitment only, through key files written and read back. (That every op kind is
+	/// satisfiable in the circuit the key is set up for is `batch`'s test.)
 	#[test]
-	fn a_proof_of_a_batch_with_every_op_kind_verifies_only_its_commitment() {
-		let slots = 6;
+	fn a_proof_of_a_batch_verifies_only_its_commitment() {
+		let slots = 5;
 		let dir = std::env::temp_dir().join(format!("concord-keys-{}", std::process::id()));
 		write_keys(&dir, &dev_setup(slots, "test").unwrap()).unwrap();
 		let key = read_proving_key(&dir).unwrap();
@@ -254,10 +255,11 @@ mod tests {
 		assert_eq!((key.slots, &vk), (slots, &key.key.vk));
 
 		let witness = example_request(slots).witness(slots).unwrap();
-		assert!(witness
-			.slots
-			.iter()
-			.all(|slot| slot.op.op().op_type() as u8 != 0));
+		let kinds: Vec<u8> = witness
+			.first_slots()
+			.map(|slot| slot.op.op().op_type() as u8)
+			.collect();
+		assert_eq!(kinds, [2, 1, 0]);
 		let commitment = witness.commitment();
 		let (prover, copier) = (prover_input(&[0xa1; 32]), prover_input(&[0xc0; 32]));
 		let proof = prove(&key, witness, prover).unwrap();
@@ -289,7 +291,7 @@ mod tests {
 
 		assert!(matches!(
 			prove(&key, example_request(1).witness(1).unwrap(), prover),
-			Err(Groth16Error::SlotMismatch { key: 6, witness: 1 })
+			Err(Groth16Error::SlotMismatch { key, witness: 1 }) if key == slots
 		));
 		std::fs::write(dir.join(VERIFYING_KEY_FILE), b"not a key").unwrap();
 		let error = read_verifying_key(&dir).unwrap_err();

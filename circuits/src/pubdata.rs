@@ -1,23 +1,30 @@
-//! Op decoding in constraints: a slot's fields as bits, and the slot's pubdata bytes written
+//! Op decoding in constraints: a slot's fields as bits, and the slot's pubdata chunk written
 //! from them, the twin of `AppliedOp::pubdata` (layout table in `docs/protocol.md`).
+//!
+//! A slot writes one 16-byte chunk. An op of `n` chunks takes `n` consecutive slots, each with
+//! the op's kind and fields and its *part* (`0..n`, one-hot over [`MAX_OP_CHUNKS`]): part `p`
+//! writes the op's chunk `p`. The batch circuit carries the kind and fields from a slot to the
+//! next while the op continues, and applies the op's rules in its first slot only
+//! ([`SlotFieldsVar::is`]).
 //!
 //! Every field is allocated as exactly as many bits as the circuit lets it have, which is also
 //! its range check: amounts 128 bits, packed amounts 40 and packed fees 16 (`float`'s formats:
 //! the exponent in the low 5 bits), nonces 32, chains 8, addresses 160, account ids 24
 //! (`ACCOUNT_ID_BITS`, 3 bytes in the pubdata) and tokens 8 (`TOKEN_ID_BITS`, 1 byte). The op
 //! type is a one-hot vector of seven
-//! selectors. A pubdata bit is the sum, over the op types, of the type's selector times the
-//! field bit that type's layout puts there, so one slot writes any op kind with one constraint
-//! per (position, field bit) pair that some layout uses.
+//! selectors, and each valid (type, part) pair has a selector, their product. The chunk, as a
+//! 128-bit integer, is the sum over the pairs of the pair's selector times that chunk of the
+//! type's layout (a linear combination of field bits), so one slot writes any chunk of any op
+//! kind with one constraint per pair, then allocates the chunk's bits once.
 
 use crate::{witness::SlotFields, Fr};
-use ark_ff::Field as _;
+use ark_ff::{BigInteger, Field as _, PrimeField};
 use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use concord_primitives::{
 	account::{ACCOUNT_ID_BITS, TOKEN_ID_BITS},
 	float,
-	ops::{OpType, SLOT_BYTES},
+	ops::{OpType, CHUNK_BYTES},
 };
 use std::collections::BTreeMap;
 
@@ -162,10 +169,20 @@ enum Source {
 	Bit(Field, usize),
 }
 
-/// The source of every bit of an op type's slot: `SLOT_BYTES` bytes, bits little-endian within
-/// each byte (so that `UInt8::from_bits_le` takes them in order).
-fn sources(op_type: OpType) -> Vec<Source> {
-	let mut out = Vec::with_capacity(SLOT_BYTES * 8);
+/// The most chunks an op takes (ChangePubKey's).
+pub const MAX_OP_CHUNKS: usize = 4;
+
+/// Every (op type, part) a slot can be: each part of each op type.
+fn chunk_kinds() -> impl Iterator<Item = (OpType, usize)> {
+	OpType::ALL
+		.into_iter()
+		.flat_map(|op_type| (0..op_type.chunks()).map(move |part| (op_type, part)))
+}
+
+/// The source of every bit of chunk `part` of an op type's pubdata: `CHUNK_BYTES` bytes, bits
+/// little-endian within each byte (so that `UInt8::from_bits_le` takes them in order).
+fn sources(op_type: OpType, part: usize) -> Vec<Source> {
+	let mut out = Vec::with_capacity(op_type.pubdata_bytes() * 8);
 	let type_byte = op_type as u8;
 	out.extend((0..8).map(|bit| {
 		if type_byte >> bit & 1 == 1 {
@@ -191,31 +208,48 @@ fn sources(op_type: OpType) -> Vec<Source> {
 			}));
 		}
 	}
-	out.resize(SLOT_BYTES * 8, Source::Zero);
-	out
+	out.resize(op_type.pubdata_bytes() * 8, Source::Zero);
+	out[part * CHUNK_BYTES * 8..(part + 1) * CHUNK_BYTES * 8].to_vec()
 }
 
 /// A slot's fields in constraints, the twin of [`SlotFields`].
 #[derive(Clone, Debug)]
 pub struct SlotFieldsVar {
-	/// `selectors[t]` is true for the slot's op type `t`; exactly one is.
-	pub selectors: [Boolean<Fr>; 7],
+	/// `kinds[t]` is true for the slot's op type `t`; exactly one is.
+	pub kinds: [Boolean<Fr>; 7],
+	/// `parts[p]` is true if the slot writes the op's chunk `p`; exactly one is.
+	pub parts: [Boolean<Fr>; MAX_OP_CHUNKS],
+	/// The selector of each (type, part) of [`chunk_kinds`]: exactly one is true, so the part
+	/// is one the op type has.
+	chunk_selectors: Vec<((OpType, usize), Boolean<Fr>)>,
 	bits: BTreeMap<Field, Vec<Boolean<Fr>>>,
 }
 
 impl SlotFieldsVar {
-	/// Allocates `fields` as witnesses: one-hot selectors and each field's bits.
+	/// Allocates `fields` as witnesses: one-hot kind and part selectors, their products, and
+	/// each field's bits.
 	pub fn new_witness(
 		cs: ConstraintSystemRef<Fr>,
 		fields: &SlotFields,
 	) -> Result<Self, SynthesisError> {
-		let selectors = OpType::ALL.map(|op_type| op_type as u8 == fields.op_type);
-		let selectors = selectors
+		let one_hot = |count: usize, on: usize| {
+			let selectors = (0..count)
+				.map(|i| Boolean::new_witness(cs.clone(), || Ok(i == on)))
+				.collect::<Result<Vec<_>, _>>()?;
+			let sum: FpVar<Fr> = selectors.iter().cloned().map(FpVar::from).sum();
+			sum.enforce_equal(&FpVar::one())?;
+			Ok::<_, SynthesisError>(selectors)
+		};
+		let kinds = one_hot(OpType::ALL.len(), fields.op_type.into())?;
+		let parts = one_hot(MAX_OP_CHUNKS, fields.part.into())?;
+		let chunk_selectors = chunk_kinds()
+			.map(|(op_type, part)| Ok(((op_type, part), &kinds[op_type as usize] & &parts[part])))
+			.collect::<Result<Vec<_>, SynthesisError>>()?;
+		let valid: FpVar<Fr> = chunk_selectors
 			.iter()
-			.map(|&on| Boolean::new_witness(cs.clone(), || Ok(on)))
-			.collect::<Result<Vec<_>, _>>()?;
-		let count: FpVar<Fr> = selectors.iter().cloned().map(FpVar::from).sum();
-		count.enforce_equal(&FpVar::one())?;
+			.map(|(_, selector)| FpVar::from(selector.clone()))
+			.sum();
+		valid.enforce_equal(&FpVar::one())?;
 		let bits = Field::ALL
 			.iter()
 			.map(|&field| {
@@ -228,17 +262,30 @@ impl SlotFieldsVar {
 			})
 			.collect::<Result<_, SynthesisError>>()?;
 		Ok(SlotFieldsVar {
-			selectors: selectors.try_into().expect("seven selectors"),
+			kinds: kinds.try_into().expect("seven kinds"),
+			parts: parts.try_into().expect("MAX_OP_CHUNKS parts"),
+			chunk_selectors,
 			bits,
 		})
 	}
 
-	/// The selector of `op_type`.
+	/// Whether the slot is the first of an op of type `op_type`: the selector of the op's rules,
+	/// which apply once per op.
 	pub fn is(&self, op_type: OpType) -> &Boolean<Fr> {
-		&self.selectors[op_type as usize]
+		self.chunk_selector(op_type, 0)
 	}
 
-	/// The sum of the selectors of `op_types`: 1 if the slot's op is one of them, else 0.
+	/// Whether the slot writes chunk `part` of an op of type `op_type` (a part the type has).
+	pub fn chunk_selector(&self, op_type: OpType, part: usize) -> &Boolean<Fr> {
+		&self
+			.chunk_selectors
+			.iter()
+			.find(|((t, p), _)| (*t, *p) == (op_type, part))
+			.expect("a part of the type")
+			.1
+	}
+
+	/// The sum of [`is`](Self::is) over `op_types`: 1 if the slot starts one of them, else 0.
 	pub fn is_any(&self, op_types: &[OpType]) -> FpVar<Fr> {
 		op_types
 			.iter()
@@ -246,12 +293,46 @@ impl SlotFieldsVar {
 			.sum()
 	}
 
-	/// The op type byte as a field element.
+	/// The op type byte, as a field element, of the op the slot starts (0 in its other slots).
 	pub fn op_type(&self) -> FpVar<Fr> {
 		OpType::ALL
 			.iter()
 			.map(|&op_type| FpVar::from(self.is(op_type).clone()) * Fr::from(op_type as u8))
 			.sum()
+	}
+
+	/// The op's type byte, as a field element, in every slot of the op.
+	pub fn kind_value(&self) -> FpVar<Fr> {
+		OpType::ALL
+			.iter()
+			.map(|&op_type| {
+				FpVar::from(self.kinds[op_type as usize].clone()) * Fr::from(op_type as u8)
+			})
+			.sum()
+	}
+
+	/// Whether the op goes on after this slot: the slot writes chunk `p` of an op of more than
+	/// `p + 1` chunks. The next slot's `parts[p + 1]` must equal it (a sum of selectors, so a
+	/// linear combination).
+	pub fn continues_into(&self, next_part: usize) -> FpVar<Fr> {
+		self.chunk_selectors
+			.iter()
+			.filter(|((op_type, part), _)| part + 1 == next_part && op_type.chunks() > next_part)
+			.map(|(_, selector)| FpVar::from(selector.clone()))
+			.sum()
+	}
+
+	/// The values the op's slots share: its type and every field (the packed key in two
+	/// halves, as it exceeds the scalar field).
+	pub fn carried_values(&self) -> Result<Vec<FpVar<Fr>>, SynthesisError> {
+		let mut values = vec![self.kind_value()];
+		for field in Field::ALL {
+			let bits = self.bits(field);
+			for half in bits.chunks(128) {
+				values.push(Boolean::le_bits_to_fp(half)?);
+			}
+		}
+		Ok(values)
 	}
 
 	/// The field's little-endian bits.
@@ -280,53 +361,40 @@ impl SlotFieldsVar {
 		Ok(Boolean::le_bits_to_fp(mantissa)? * power)
 	}
 
-	/// The slot's `SLOT_BYTES` pubdata bytes, as `AppliedOp::pubdata` zero-padded to the slot.
+	/// The slot's `CHUNK_BYTES` pubdata bytes: chunk `part` of `AppliedOp::pubdata`.
 	pub fn pubdata(&self) -> Result<Vec<UInt8<Fr>>, SynthesisError> {
-		let per_type: Vec<Vec<Source>> = OpType::ALL.iter().map(|&t| sources(t)).collect();
-		let mut bits = Vec::with_capacity(SLOT_BYTES * 8);
-		for position in 0..SLOT_BYTES * 8 {
-			bits.push(self.pubdata_bit(per_type.iter().map(|sources| sources[position]))?);
+		// The chunk as one integer below 2^128 (bit `i` little-endian of byte `j` weighs
+		// 2^(8j + i)): for each (type, part), a linear combination of field bits, so the
+		// selected one costs one product per selector. Its bits, allocated once, are the
+		// bytes: 18 products and 129 constraints instead of a selection per bit.
+		let weight = |position: usize| Fr::from(2u8).pow([position as u64]);
+		let mut packed = FpVar::zero();
+		for ((op_type, part), selector) in &self.chunk_selectors {
+			let mut chunk = FpVar::zero();
+			for (position, source) in sources(*op_type, *part).into_iter().enumerate() {
+				match source {
+					Source::Zero => {}
+					Source::One => chunk += FpVar::constant(weight(position)),
+					Source::Bit(field, bit) => {
+						chunk += FpVar::from(self.bits[&field][bit].clone()) * weight(position)
+					}
+				}
+			}
+			packed += FpVar::from(selector.clone()) * chunk;
 		}
+		let cs = packed.cs();
+		let value = packed.value().ok().map(|value| value.into_bigint());
+		let bits = (0..CHUNK_BYTES * 8)
+			.map(|position| {
+				Boolean::new_witness(cs.clone(), || {
+					value
+						.map(|value| value.get_bit(position))
+						.ok_or(SynthesisError::AssignmentMissing)
+				})
+			})
+			.collect::<Result<Vec<_>, _>>()?;
+		Boolean::le_bits_to_fp(&bits)?.enforce_equal(&packed)?;
 		Ok(bits.chunks(8).map(UInt8::from_bits_le).collect())
-	}
-
-	/// `Σ_t selector_t · source_t`, grouping the op types that read the same source.
-	fn pubdata_bit(
-		&self,
-		sources: impl Iterator<Item = Source>,
-	) -> Result<Boolean<Fr>, SynthesisError> {
-		let mut ones = Vec::new();
-		let mut by_bit: BTreeMap<(Field, usize), Vec<Boolean<Fr>>> = BTreeMap::new();
-		for (selector, source) in self.selectors.iter().zip(sources) {
-			match source {
-				Source::Zero => {}
-				Source::One => ones.push(selector.clone()),
-				Source::Bit(field, bit) => by_bit
-					.entry((field, bit))
-					.or_default()
-					.push(selector.clone()),
-			}
-		}
-		if ones.is_empty() && by_bit.len() == 1 {
-			let ((field, bit), selectors) = by_bit.pop_first().expect("one entry");
-			if let [selector] = &selectors[..] {
-				return Ok(selector & &self.bits[&field][bit]);
-			}
-			by_bit.insert((field, bit), selectors);
-		}
-		if by_bit.is_empty() && ones.is_empty() {
-			return Ok(Boolean::FALSE);
-		}
-		let mut sum: FpVar<Fr> = ones.into_iter().map(FpVar::from).sum();
-		for ((field, bit), selectors) in by_bit {
-			let selected: FpVar<Fr> = selectors.into_iter().map(FpVar::from).sum();
-			sum += selected * FpVar::from(self.bits[&field][bit].clone());
-		}
-		// One-hot selectors make the sum a single bit; allocate it as a Boolean.
-		let value = sum.value().map(|value| value == Fr::ONE);
-		let out = Boolean::new_witness(sum.cs(), || value)?;
-		FpVar::from(out.clone()).enforce_equal(&sum)?;
-		Ok(out)
 	}
 }
 
@@ -384,13 +452,18 @@ mod tests {
 	}
 
 	#[test]
-	fn writes_the_native_pubdata_of_every_op_kind() {
+	fn writes_the_native_pubdata_of_every_chunk_of_every_op_kind() {
 		for op in samples() {
-			let mut expected = op.pubdata();
-			expected.resize(SLOT_BYTES, 0);
-			let (bytes, satisfied, _) = gadget_pubdata(&SlotFields::of(&op));
-			assert_eq!(bytes, expected, "{:?}", op.op().op_type());
-			assert!(satisfied);
+			let native = op.pubdata();
+			for (part, expected) in native.chunks(CHUNK_BYTES).enumerate() {
+				let fields = SlotFields {
+					part: part as u8,
+					..SlotFields::of(&op)
+				};
+				let (bytes, satisfied, _) = gadget_pubdata(&fields);
+				assert_eq!(bytes, expected, "{:?} part {part}", op.op().op_type());
+				assert!(satisfied);
+			}
 		}
 	}
 
@@ -402,26 +475,33 @@ mod tests {
 			..SlotFields::of(&op)
 		};
 		let (bytes, _, _) = gadget_pubdata(&fields);
-		let mut native = op.pubdata();
-		native.resize(SLOT_BYTES, 0);
-		assert_ne!(bytes, native);
+		assert_ne!(bytes, op.pubdata());
 		assert_eq!(bytes[0], OpType::Withdraw as u8);
 	}
 
 	#[test]
-	fn an_unknown_op_type_is_unsatisfiable() {
-		let fields = SlotFields {
+	fn an_unknown_op_type_or_a_part_beyond_the_ops_chunks_is_unsatisfiable() {
+		let deposit = SlotFields::of(&samples()[OpType::Deposit as usize]);
+		let unknown = SlotFields {
 			op_type: 7,
-			..SlotFields::of(&samples()[OpType::Deposit as usize])
+			..deposit
 		};
-		let (_, satisfied, _) = gadget_pubdata(&fields);
-		assert!(!satisfied);
+		assert!(!gadget_pubdata(&unknown).1);
+		// A Deposit has three chunks, a Transfer one.
+		for (fields, part, satisfiable) in [(deposit, 2, true), (deposit, 3, false)] {
+			let fields = SlotFields { part, ..fields };
+			assert_eq!(gadget_pubdata(&fields).1, satisfiable, "part {part}");
+		}
+		let transfer = SlotFields {
+			part: 1,
+			..SlotFields::of(&samples()[OpType::Transfer as usize])
+		};
+		assert!(!gadget_pubdata(&transfer).1);
 	}
 
 	#[test]
 	fn constraint_count() {
 		let (_, _, constraints) = gadget_pubdata(&SlotFields::default());
-		assert!(constraints < 4_000, "{constraints}");
-		assert_eq!(SLOT_BYTES, 4 * CHUNK_BYTES);
+		assert!(constraints < 2_000, "{constraints}");
 	}
 }

@@ -153,10 +153,24 @@ fn change_pubkey(key: &PrivateKey, account: AccountId, nonce: u32) -> RequestOp 
 	signed(key, op)
 }
 
-/// Batch 1 with the first `slots` ops of: Transfer, Deposit (creating account 3), TransferToNew
-/// (creating account 4), Withdraw, ChangePubKey (Carol, with a fee), FullExit (Alice's whole
-/// balance). Before it: the operator's fee account 0, Alice (1) and Bob (2) deposited and set
-/// their keys.
+/// The slots [`example_request`] needs for every op kind: 1 + 3 + 3 + 3 + 4 + 3.
+pub const EVERY_KIND_SLOTS: usize = 17;
+
+/// The longest prefix of `ops` whose chunks fit in `slots` slots.
+fn fitting(ops: Vec<RequestOp>, slots: usize) -> Vec<RequestOp> {
+	let mut used = 0;
+	ops.into_iter()
+		.take_while(|(op, _)| {
+			used += op.op_type().chunks();
+			used <= slots
+		})
+		.collect()
+}
+
+/// Batch 1 with as many as fit in `slots` slots of: Transfer (1 chunk), Deposit (3, creating
+/// account 3), TransferToNew (3, creating account 4), Withdraw (3), ChangePubKey (4, Carol,
+/// with a fee), FullExit (3, Alice's whole balance): all of them from [`EVERY_KIND_SLOTS`].
+/// Before it: the operator's fee account 0, Alice (1) and Bob (2) deposited and set their keys.
 pub fn example_request(slots: usize) -> BatchRequest {
 	let [alice, bob, carol] = example_keys();
 	let (operator_address, alice_address, bob_address) = ([0x0f; 20], [0xa1; 20], [0xb0; 20]);
@@ -228,6 +242,6 @@ pub fn example_request(slots: usize) -> BatchRequest {
 		batch_number: 1,
 		network: EXAMPLE_NETWORK,
 		fee_account: 0,
-		ops: ops.into_iter().take(slots).collect(),
+		ops: fitting(ops, slots),
 	}
 }

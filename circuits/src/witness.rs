@@ -29,6 +29,8 @@ use core::fmt;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SlotFields {
 	pub op_type: u8,
+	/// Which chunk of the op the slot writes: 0 in its first slot, where its rules apply.
+	pub part: u8,
 	pub chain: u8,
 	/// The account of touch A: the signer (Transfer, TransferToNew, Withdraw, ChangePubKey),
 	/// the exiting account (FullExit) or the chain's reserve (Deposit).
@@ -148,10 +150,11 @@ pub struct Touch {
 	pub change: AccountChange,
 }
 
-/// Everything the circuit needs for one op slot.
+/// Everything the circuit needs for one slot: one chunk of an op.
 ///
 /// Every slot makes the same two touches, in this order, whatever its op (an unused touch
-/// rewrites a leaf unchanged):
+/// rewrites a leaf unchanged); an op's rules change them in its first slot only, its other
+/// slots (`fields.part > 0`) touch its accounts without changing them:
 ///
 /// - **A**, `fields.account_a`: the signer pays `amount + fee` (ChangePubKey: `fee`, and its
 ///   key changes), its nonce grows by one; a FullExit's account pays the amount exited; a
@@ -207,20 +210,27 @@ pub struct BatchWitness {
 	pub fee_account: AccountId,
 	pub old_root: Fr,
 	pub new_root: Fr,
-	/// Exactly as many as the circuit has slots; the ops first, then Noops.
+	/// Exactly as many as the circuit has slots; each op in as many consecutive slots as it
+	/// has chunks, then Noops.
 	pub slots: Vec<SlotWitness>,
 	pub fee_settlement: FeeSettlement,
 }
 
 impl BatchWitness {
-	/// The batch's pubdata, as the L1 contracts receive it.
+	/// The batch's pubdata, as the L1 contracts receive it: the header, then each slot's chunk
+	/// of its op (for a witness the builder made, `batch_pubdata` of its ops).
 	pub fn pubdata(&self) -> Vec<u8> {
-		batch_pubdata(
-			self.fee_account,
-			self.slots.iter().map(|slot| &slot.op),
-			self.slots.len(),
-		)
-		.expect("one op per slot")
+		let mut pubdata = batch_pubdata(self.fee_account, [], 0).expect("no ops fit");
+		for slot in &self.slots {
+			let part = usize::from(slot.fields.part);
+			pubdata.extend_from_slice(&slot.op.chunks()[part]);
+		}
+		pubdata
+	}
+
+	/// The first slot of each op, Noops included.
+	pub fn first_slots(&self) -> impl Iterator<Item = &SlotWitness> {
+		self.slots.iter().filter(|slot| slot.fields.part == 0)
 	}
 
 	/// The batch commitment, the proof's public input.
@@ -238,7 +248,7 @@ impl BatchWitness {
 /// Why an op was not added to a batch. The batch is unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BatchError {
-	/// The batch already holds as many ops as the circuit has slots.
+	/// The op's chunks do not fit in the slots the batch has left.
 	Full { slots: usize },
 	/// The STF rejects the op.
 	Rejected(StfError),
@@ -252,7 +262,9 @@ pub enum BatchError {
 impl fmt::Display for BatchError {
 	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 		match self {
-			BatchError::Full { slots } => write!(f, "the batch is full ({slots} slots)"),
+			BatchError::Full { slots } => {
+				write!(f, "the op does not fit in the batch's {slots} slots")
+			}
 			BatchError::Rejected(error) => write!(f, "op rejected: {error}"),
 			BatchError::MissingSignature => f.write_str("the op needs an L2 signature"),
 			BatchError::Diverged { op_type } => write!(
@@ -316,7 +328,7 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 	/// Applies `op` (with its owner's packed signature if it is L2-signed) and adds it to the
 	/// batch; on error nothing changes.
 	pub fn push(&mut self, op: &Op, signature: Option<[u8; 64]>) -> Result<AppliedOp, BatchError> {
-		if self.slots.len() == self.capacity {
+		if self.slots.len() + op.op_type().chunks() > self.capacity {
 			return Err(BatchError::Full {
 				slots: self.capacity,
 			});
@@ -338,8 +350,18 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			}
 		};
 		let slot = self.witness_slot(applied, signature)?;
-		self.slots.push(slot);
+		self.push_op_slots(slot)?;
 		Ok(applied)
+	}
+
+	/// Adds an op's first slot and the slots of its other chunks.
+	fn push_op_slots(&mut self, first: SlotWitness) -> Result<(), BatchError> {
+		self.slots.push(first);
+		for part in 1..first.op.op().op_type().chunks() {
+			let slot = self.witness_continuation(&first, part)?;
+			self.slots.push(slot);
+		}
+		Ok(())
 	}
 
 	/// Pads the batch with Noops, credits its fees to the fee account and returns the state
@@ -349,7 +371,7 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			let noop = stf::apply(&mut self.state, &Op::Noop, &mut self.ctx)
 				.expect("a Noop always applies");
 			let slot = self.witness_slot(noop, placeholder_signature())?;
-			self.slots.push(slot);
+			self.push_op_slots(slot)?;
 		}
 		let fees = self.ctx.fees;
 		stf::settle_fees(&mut self.state, &mut self.ctx);
@@ -475,6 +497,34 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			new_pubkey: a.pubkey,
 			touches: [touch_a, touch_b],
 			fee_register,
+		})
+	}
+
+	/// Slot `part` of the op whose first slot is `first`: the same fields, its two accounts
+	/// touched without a change, no signature, no fee.
+	fn witness_continuation(
+		&mut self,
+		first: &SlotWitness,
+		part: usize,
+	) -> Result<SlotWitness, BatchError> {
+		let diverged = BatchError::Diverged {
+			op_type: first.op.op().op_type(),
+		};
+		let fields = SlotFields {
+			part: part as u8,
+			..first.fields
+		};
+		let mut touches = Vec::with_capacity(2);
+		for account in [fields.account_a, fields.account_b] {
+			let unchanged = self.account(account, diverged)?;
+			touches.push(self.touch(account, fields.token, unchanged, Some, diverged)?);
+		}
+		Ok(SlotWitness {
+			fields,
+			signature: placeholder_signature(),
+			touches: touches.try_into().expect("two touches"),
+			fee_register: None,
+			..*first
 		})
 	}
 

@@ -1,6 +1,8 @@
 //! Gas of the rollup contract per batch and per op, on anvil, with real proofs and the
-//! committed artifacts: a circuit of N slots (`CONCORD_GAS_SLOTS`, default 8) and five full
-//! batches, one per on-chain op kind and one of L2 transfers:
+//! committed artifacts: a circuit of N one-chunk slots (`CONCORD_GAS_SLOTS`, default 24, at
+//! least 8) and five batches, one per on-chain op kind and one of L2 transfers, each of as many
+//! ops of its kind as fit (N / chunks: with N = 24, 8 deposits, 6 key changes, 24 transfers, 8
+//! withdrawals, 8 full exits, every batch full):
 //!
 //! ```sh
 //! cargo run -p concord-contracts --example gas
@@ -30,7 +32,7 @@ use concord_contracts::{
 use concord_primitives::{
 	commitment::{fr_to_be_bytes, prover_input},
 	eddsa::PrivateKey,
-	ops::{ChainId, ChangePubKey, Deposit, FullExit, NetworkId, Op, Transfer, Withdraw},
+	ops::{ChainId, ChangePubKey, Deposit, FullExit, NetworkId, Op, OpType, Transfer, Withdraw},
 	stf::TreeState,
 };
 use sha2::{Digest, Sha256};
@@ -60,6 +62,7 @@ type SignedOp = (Op, Option<[u8; 64]>);
 /// One row of the report.
 struct Row {
 	kind: &'static str,
+	ops: usize,
 	commit: u64,
 	prove: u64,
 	verify: u64,
@@ -114,8 +117,26 @@ async fn main() {
 	let slots: usize = std::env::var("CONCORD_GAS_SLOTS")
 		.ok()
 		.map(|s| s.parse().expect("CONCORD_GAS_SLOTS is a number"))
-		.unwrap_or(8);
-	let users: Vec<PrivateKeySigner> = (0..slots).map(l1_key).collect();
+		.unwrap_or(24);
+	// Each op takes as many slots as it has chunks, so a batch holds N / chunks ops of a kind.
+	let fit = |op_type: OpType| slots / op_type.chunks();
+	// Two key changes at least: the transfers go round the keyed accounts, each to the next
+	// (one would pay itself), and the report's `withdrawPending` is user 1's.
+	assert!(
+		fit(OpType::ChangePubKey) >= 2,
+		"CONCORD_GAS_SLOTS below 8 fits fewer than two key changes"
+	);
+	// One user per deposit, account i for user i; the first `keyed` set an L2 key and sign the
+	// transfers and withdrawals, in turn, since a batch holds more of those than key changes.
+	let users: Vec<PrivateKeySigner> = (0..fit(OpType::Deposit)).map(l1_key).collect();
+	let keyed = fit(OpType::ChangePubKey);
+	// Each keyed account's next L2 nonce: its key change takes 0.
+	let mut nonces = vec![1u32; keyed];
+	let mut next_nonce = |account: usize| {
+		let nonce = nonces[account];
+		nonces[account] += 1;
+		nonce
+	};
 	let started = Instant::now();
 	eprintln!("setup of the {slots}-slot circuit…");
 	let key = groth16::dev_setup(slots, "concord-gas").unwrap();
@@ -138,7 +159,7 @@ async fn main() {
 	let mut kinds: Vec<(&'static str, Vec<SignedOp>, Vec<Bytes>)> = Vec::new();
 	kinds.push((
 		"Deposit",
-		(0..slots)
+		(0..users.len())
 			.map(|i| {
 				let op = Op::Deposit(Deposit {
 					chain_id: CHAIN,
@@ -152,7 +173,7 @@ async fn main() {
 			.collect(),
 		vec![],
 	));
-	let changes: Vec<ChangePubKey> = (0..slots)
+	let changes: Vec<ChangePubKey> = (0..keyed)
 		.map(|i| ChangePubKey {
 			chain_id: CHAIN,
 			account: i as u32,
@@ -182,27 +203,31 @@ async fn main() {
 	));
 	kinds.push((
 		"Transfer",
-		(0..slots)
-			.map(|i| {
+		(0..fit(OpType::Transfer))
+			.map(|j| {
+				let i = j % keyed;
 				sign_l2(
 					i,
 					Op::Transfer(Transfer {
 						from: i as u32,
-						to: ((i + 1) % slots) as u32,
+						to: ((i + 1) % keyed) as u32,
 						token: ETH,
 						amount: 1000,
 						fee: 0,
-						nonce: 1,
+						nonce: next_nonce(i),
 					}),
 				)
 			})
 			.collect(),
 		vec![],
 	));
+	// At most two withdrawals per account (N / 3 withdrawals over N / 4 accounts), a quarter of
+	// its deposit each: its full exit still pays out.
 	kinds.push((
 		"Withdraw",
-		(0..slots)
-			.map(|i| {
+		(0..fit(OpType::Withdraw))
+			.map(|j| {
+				let i = j % keyed;
 				sign_l2(
 					i,
 					Op::Withdraw(Withdraw {
@@ -210,9 +235,9 @@ async fn main() {
 						to_chain: CHAIN,
 						to_address: address(i),
 						token: ETH,
-						amount: DEPOSIT / 2,
+						amount: DEPOSIT / 4,
 						fee: 0,
-						nonce: 2,
+						nonce: next_nonce(i),
 					}),
 				)
 			})
@@ -221,11 +246,11 @@ async fn main() {
 	));
 	kinds.push((
 		"FullExit",
-		(0..slots)
+		(0..fit(OpType::FullExit))
 			.map(|i| {
 				let op = Op::FullExit(FullExit {
 					chain_id: CHAIN,
-					priority_id: (slots + i) as u64,
+					priority_id: (users.len() + i) as u64,
 					account: i as u32,
 					owner: address(i),
 					token: ETH,
@@ -237,6 +262,7 @@ async fn main() {
 	));
 	let mut batches = Vec::new();
 	for (number, (kind, ops, signatures)) in kinds.into_iter().enumerate() {
+		assert!(!ops.is_empty(), "a {kind} batch of no ops");
 		let mut builder = BatchBuilder::new(state, number as u64 + 1, NETWORK, 0, slots);
 		for (op, signature) in &ops {
 			builder.push(op, *signature).expect("op applies");
@@ -246,7 +272,7 @@ async fn main() {
 		eprintln!("proving the {kind} batch…");
 		let proof = groth16::prove(&key, witness.clone(), prover).unwrap();
 		let words = EvmProof::from(&proof).words.map(U256::from_be_bytes);
-		batches.push((kind, witness, words, signatures));
+		batches.push((kind, ops.len(), witness, words, signatures));
 	}
 
 	// The L1 side.
@@ -336,9 +362,9 @@ async fn main() {
 		deposit_gas = receipt.gas_used;
 	}
 	let mut rows = Vec::new();
-	for (kind, witness, proof, signatures) in &batches {
+	for (kind, ops, witness, proof, signatures) in &batches {
 		if *kind == "FullExit" {
-			for (i, user) in users.iter().enumerate() {
+			for (i, user) in users.iter().enumerate().take(*ops) {
 				send(rollup.requestFullExit(i as u32, ETH).from(user.address())).await;
 			}
 		}
@@ -375,6 +401,7 @@ async fn main() {
 		.await;
 		rows.push(Row {
 			kind,
+			ops: *ops,
 			commit: commit.gas_used,
 			prove: prove.gas_used,
 			verify,
@@ -395,18 +422,21 @@ async fn main() {
 		concord_primitives::ops::batch_pubdata_len(slots),
 		node["hardFork"].as_str().unwrap_or("unknown"),
 	);
-	println!("| batch of {slots} | commit | per op | prove | of which Groth16 verifier | execute | per op |");
-	println!("|---|---|---|---|---|---|---|");
+	println!(
+		"| batch | ops | commit | per op | prove | of which Groth16 verifier | execute | per op |"
+	);
+	println!("|---|---|---|---|---|---|---|---|");
 	for row in &rows {
 		println!(
-			"| {} | {} | {} | {} | {} | {} | {} |",
+			"| {} | {} | {} | {} | {} | {} | {} | {} |",
 			row.kind,
+			row.ops,
 			row.commit,
-			row.commit / slots as u64,
+			row.commit / row.ops as u64,
 			row.prove,
 			row.verify,
 			row.execute,
-			row.execute / slots as u64
+			row.execute / row.ops as u64
 		);
 	}
 	println!("\n| L1 request | gas |\n|---|---|");

@@ -31,7 +31,8 @@ contract ConcordRollup {
     /// before anyone may activate exodus mode.
     /// @param requestFee Wei each priority request pays on top of what it deposits (0: none);
     /// kept apart from the deposits in `collectedFees`.
-    /// @param slotsPerBatch The circuit's op slots N: a batch's pubdata is 16 + 64·N bytes.
+    /// @param slotsPerBatch The circuit's slots N, of one 16-byte chunk each (an op takes as
+    /// many consecutive slots as it has chunks): a batch's pubdata is 16 + 16·N bytes.
     /// @param genesisRoot The L2 state root before batch 1.
     /// @param oracles The oracle members (at most 256, distinct, non-zero).
     /// @param threshold Signatures needed, from ceil(2·members/3) to members.
@@ -244,12 +245,15 @@ contract ConcordRollup {
     error NoBatches();
     error UnexpectedBatchNumber(uint64 expected, uint64 given);
     error BadPubdataLength(uint256 length, uint256 expected);
-    error UnknownOpType(uint256 slot, uint8 opType);
-    error UnknownChain(uint256 slot, uint8 chain);
+    // The errors about one op name it by its first chunk: `chunk` counts the pubdata's 16-byte
+    // chunks after the header, from 0, as the circuit's slots do.
+    error UnknownOpType(uint256 chunk, uint8 opType);
+    error TruncatedOp(uint256 chunk, uint8 opType);
+    error UnknownChain(uint256 chunk, uint8 chain);
     error PriorityRequestNotQueued(uint64 priorityId);
     error PriorityRequestMismatch(uint64 priorityId);
-    error MissingChangePubKeySignature(uint256 slot);
-    error BadChangePubKeySignature(uint256 slot);
+    error MissingChangePubKeySignature(uint256 chunk);
+    error BadChangePubKeySignature(uint256 chunk);
     error UnusedChangePubKeySignatures(uint256 used, uint256 given);
     error BatchNotCommitted(uint64 batchNumber);
     error RootNotInField(bytes32 root);
@@ -319,7 +323,7 @@ contract ConcordRollup {
         chainId = config.chainId;
         priorityExpiry = config.priorityExpiry;
         requestFee = config.requestFee;
-        pubdataLength = Pubdata.HEADER_BYTES + Pubdata.SLOT_BYTES * uint256(config.slotsPerBatch);
+        pubdataLength = Pubdata.HEADER_BYTES + Pubdata.CHUNK_BYTES * uint256(config.slotsPerBatch);
         _batches[0].newRoot = config.genesisRoot;
         _setOracles(config.oracles, config.threshold);
         emit OraclesUpdated(0, config.oracles, config.threshold);
@@ -478,43 +482,52 @@ contract ConcordRollup {
         bytes[] calldata signatures = batch.changePubKeySignatures;
         uint256 signaturesUsed;
         uint64 priorityId = nextPriorityId;
-        for (uint256 offset = Pubdata.HEADER_BYTES; offset < pubdata.length; offset += Pubdata.SLOT_BYTES) {
+        // Op by op: each takes `opBytes(type)` bytes, so the next one starts where it ends.
+        for (uint256 offset = Pubdata.HEADER_BYTES; offset < pubdata.length;) {
+            uint8 opType = uint8(pubdata[offset]);
+            if (opType > Pubdata.FULL_EXIT) revert UnknownOpType(_chunkAt(offset), opType);
+            // The op's fields are read up to its last byte, and a read past the pubdata's end
+            // would read the calldata after it: an op must end within the pubdata.
+            uint256 end = offset + Pubdata.opBytes(opType);
+            if (end > pubdata.length) revert TruncatedOp(_chunkAt(offset), opType);
             (payoutsHash, priorityId, signaturesUsed) = _processOp(
-                pubdata[offset:],
-                (offset - Pubdata.HEADER_BYTES) / Pubdata.SLOT_BYTES,
-                payoutsHash,
-                priorityId,
-                signatures,
-                signaturesUsed
+                pubdata[offset:end], opType, _chunkAt(offset), payoutsHash, priorityId, signatures, signaturesUsed
             );
+            offset = end;
         }
         if (signaturesUsed != signatures.length) revert UnusedChangePubKeySignatures(signaturesUsed, signatures.length);
         served = priorityId - nextPriorityId;
     }
 
-    /// Processes the op of one slot (`op` runs from the slot's start to the pubdata's end) and
-    /// returns the payout hash chain, the next priority id and the signatures used so far.
+    /// The index of the chunk at byte `offset` of the pubdata, counted from 0 after the header:
+    /// how the errors name an op, by its first chunk.
+    function _chunkAt(uint256 offset) internal pure returns (uint256) {
+        return (offset - Pubdata.HEADER_BYTES) / Pubdata.CHUNK_BYTES;
+    }
+
+    /// Processes one op (`op` is exactly its bytes, `opType` its type byte, already checked to
+    /// be a known type; `chunk` its first chunk, for errors) and returns the payout hash chain,
+    /// the next priority id and the signatures used so far.
     function _processOp(
         bytes calldata op,
-        uint256 slot,
+        uint8 opType,
+        uint256 chunk,
         bytes32 payoutsHash,
         uint64 priorityId,
         bytes[] calldata signatures,
         uint256 signaturesUsed
     ) internal view returns (bytes32, uint64, uint256) {
-        uint8 opType = uint8(op[0]);
-        if (opType > Pubdata.FULL_EXIT) revert UnknownOpType(slot, opType);
         // Noop, Transfer and TransferToNew concern L2 only; the others name a chain in byte 1.
         if (opType == Pubdata.NOOP || opType == Pubdata.TRANSFER || opType == Pubdata.TRANSFER_TO_NEW) {
             return (payoutsHash, priorityId, signaturesUsed);
         }
         uint8 chain = uint8(op[1]);
-        if ((_chainSet >> chain) & 1 == 0) revert UnknownChain(slot, chain);
+        if ((_chainSet >> chain) & 1 == 0) revert UnknownChain(chunk, chain);
         // A key change's owner signature does not depend on the chain: every contract checks
         // every one, rather than trusting the named chain's.
         if (opType == Pubdata.CHANGE_PUBKEY) {
-            if (signaturesUsed == signatures.length) revert MissingChangePubKeySignature(slot);
-            _checkChangePubKey(op, slot, signatures[signaturesUsed]);
+            if (signaturesUsed == signatures.length) revert MissingChangePubKeySignature(chunk);
+            _checkChangePubKey(op, chunk, signatures[signaturesUsed]);
             return (payoutsHash, priorityId, signaturesUsed + 1);
         }
         if (chain != chainId) return (payoutsHash, priorityId, signaturesUsed);
@@ -554,7 +567,7 @@ contract ConcordRollup {
 
     /// ChangePubKey's owner (the account's L1 address, in the pubdata) must have signed the
     /// key change; the circuit cannot check an ECDSA signature, so this contract does.
-    function _checkChangePubKey(bytes calldata op, uint256 slot, bytes calldata signature) internal view {
+    function _checkChangePubKey(bytes calldata op, uint256 chunk, bytes calldata signature) internal view {
         bytes32 digest = Pubdata.changePubKeyMessageHash(
             bytes32(Pubdata.uintAt(op, Pubdata.CPK_PUBKEY, 256)),
             uint32(Pubdata.uintAt(op, Pubdata.CPK_NONCE, 32)),
@@ -563,7 +576,7 @@ contract ConcordRollup {
         );
         address signer = Signatures.recover(digest, signature);
         if (signer == address(0) || signer != Pubdata.addressAt(op, Pubdata.CPK_OWNER)) {
-            revert BadChangePubKeySignature(slot);
+            revert BadChangePubKeySignature(chunk);
         }
     }
 

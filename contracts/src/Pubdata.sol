@@ -4,15 +4,21 @@ pragma solidity 0.8.30;
 /// @title Reading Concord's batch pubdata
 /// @notice The layout is docs/protocol.md's ("Pubdata"), written by
 /// `concord_primitives::ops::AppliedOp::pubdata` and `batch_pubdata`: a 16-byte header with the
-/// fee account, then one 64-byte slot per op (the largest op, ChangePubKey, is 4 chunks of 16
-/// bytes), each op's fields big-endian from the slot's start. Account ids take 3 bytes and
-/// token ids 1 (the L2 trees have 2^24 accounts and 2^8 tokens). Priority ids are not in the
-/// pubdata: the contract matches each of its chain's Deposits and FullExits to the next
-/// request of its queue. Only the fields the rollup contract acts on are read here; the proof
-/// binds every byte.
+/// fee account, then the ops back to back, each taking as many 16-byte chunks as its type needs
+/// (`opBytes`), its fields big-endian from its first byte, and Noop chunks up to the circuit's
+/// size. Account ids take 3 bytes and token ids 1 (the L2 trees have 2^24 accounts and 2^8
+/// tokens). Priority ids are not in the pubdata: the contract matches each of its chain's
+/// Deposits and FullExits to the next request of its queue. Only the fields the rollup
+/// contract acts on are read here; the proof binds every byte.
 library Pubdata {
     uint256 internal constant HEADER_BYTES = 16;
-    uint256 internal constant SLOT_BYTES = 64;
+    /// @notice Bytes per chunk (`concord_primitives::ops::CHUNK_BYTES`): one slot of the batch
+    /// circuit, and the unit every op's size is a multiple of.
+    uint256 internal constant CHUNK_BYTES = 16;
+    /// @notice The chunks of each op type (`OpType::chunks`), one byte per type, type 0 in the
+    /// lowest: Noop 1, Deposit 3, Transfer 1, TransferToNew 3, Withdraw 3, ChangePubKey 4,
+    /// FullExit 3.
+    uint256 private constant OP_CHUNKS = 0x03040303010301;
 
     uint8 internal constant NOOP = 0;
     uint8 internal constant DEPOSIT = 1;
@@ -22,7 +28,7 @@ library Pubdata {
     uint8 internal constant CHANGE_PUBKEY = 5;
     uint8 internal constant FULL_EXIT = 6;
 
-    // Byte offsets of fields within a slot (type byte at 0, chain id at 1 for the ops below).
+    // Byte offsets of fields within an op (type byte at 0, chain id at 1 for the ops below).
     // Deposit and FullExit share their layout: type, chain, account, address, token, amount.
     uint256 internal constant PRIORITY_ACCOUNT = 2; // uint24
     uint256 internal constant PRIORITY_ADDRESS = 5; // address: Deposit to_address, FullExit owner
@@ -35,6 +41,14 @@ library Pubdata {
     uint256 internal constant CPK_PUBKEY = 5; // bytes32
     uint256 internal constant CPK_OWNER = 37; // address
     uint256 internal constant CPK_NONCE = 57; // uint32
+
+    /// @notice The bytes of an op of type `opType` in the pubdata: its chunks times
+    /// `CHUNK_BYTES` (16, 48, 16, 48, 48, 64, 48 for types 0 to 6). One shift of a constant
+    /// rather than a branch per type, since the commit loop calls it for every op. The caller
+    /// rejects types above 6 first: for them this returns 0, which would not move a loop on.
+    function opBytes(uint8 opType) internal pure returns (uint256) {
+        return ((OP_CHUNKS >> (uint256(opType) * 8)) & 0xFF) * CHUNK_BYTES;
+    }
 
     /// @notice The `bits`-bit big-endian integer at `offset` of `data`. The caller keeps
     /// `offset + bits / 8` within `data`: the word read may run past it, and the shift drops

@@ -790,12 +790,12 @@ impl AppliedOp {
 		out
 	}
 
-	/// The op's slot in a batch's pubdata: its pubdata zero-padded to [`SLOT_BYTES`].
-	pub fn slot(&self) -> [u8; SLOT_BYTES] {
-		let mut slot = [0u8; SLOT_BYTES];
-		let pubdata = self.pubdata();
-		slot[..pubdata.len()].copy_from_slice(&pubdata);
-		slot
+	/// The op's pubdata as chunks, one per slot it takes in the batch circuit.
+	pub fn chunks(&self) -> Vec<Chunk> {
+		self.pubdata()
+			.chunks_exact(CHUNK_BYTES)
+			.map(|chunk| chunk.try_into().expect("whole chunks"))
+			.collect()
 	}
 
 	/// Reads the first op of `pubdata`: the op and the number of bytes it took (a whole
@@ -978,86 +978,80 @@ impl Reader<'_> {
 	}
 }
 
-/// The chunks of one op slot of the batch circuit: the largest op's (ChangePubKey), so that
-/// every op fits in one slot.
-pub const SLOT_CHUNKS: usize = 4;
-/// The bytes of one op slot.
-pub const SLOT_BYTES: usize = SLOT_CHUNKS * CHUNK_BYTES;
+/// One chunk of pubdata: what one slot of the batch circuit writes.
+pub type Chunk = [u8; CHUNK_BYTES];
+
 /// The bytes of a batch pubdata's header: the fee account id (4 bytes, big-endian),
 /// zero-padded to one chunk.
 pub const BATCH_HEADER_BYTES: usize = CHUNK_BYTES;
 
-/// The size of the pubdata of a batch circuit with `slots` op slots.
+/// The size of the pubdata of a batch circuit with `slots` slots, one chunk each.
 pub const fn batch_pubdata_len(slots: usize) -> usize {
-	BATCH_HEADER_BYTES + slots * SLOT_BYTES
+	BATCH_HEADER_BYTES + slots * CHUNK_BYTES
 }
 
-/// A batch's pubdata for a batch circuit with `slots` op slots:
+/// A batch's pubdata for a batch circuit with `slots` slots of one chunk each:
 ///
 /// ```text
-/// header ‖ slot_0 ‖ … ‖ slot_{slots-1}
+/// header ‖ op_0 ‖ … ‖ op_{k-1} ‖ Noop ‖ … ‖ Noop
 /// header = fee_account (4 bytes, big-endian) ‖ 12 zero bytes
-/// slot_i = the pubdata of op i, zero-padded to SLOT_BYTES; a Noop slot for i ≥ ops.len()
+/// op_i   = the pubdata of op i: op_type().chunks() chunks, in as many consecutive slots
+/// Noop   = one zero chunk, up to `slots` chunks in all
 /// ```
 ///
-/// Every op sits at a fixed offset, so the circuit writes each slot's bytes without shifting
-/// them, and the padding of a slot reads as Noop chunks. The fee account is in the header
-/// because anyone rebuilding the state from L1 data must credit the fees. `None` if there are
-/// more ops than slots.
+/// Each op pays for its own chunks: a Transfer takes one slot, a ChangePubKey four. The fee
+/// account is in the header because anyone rebuilding the state from L1 data must credit the
+/// fees. `None` if the ops take more than `slots` chunks.
 pub fn batch_pubdata<'a>(
 	fee_account: AccountId,
 	ops: impl IntoIterator<Item = &'a AppliedOp>,
 	slots: usize,
 ) -> Option<Vec<u8>> {
-	let ops: Vec<[u8; SLOT_BYTES]> = ops.into_iter().map(AppliedOp::slot).collect();
-	batch_pubdata_from_slots(fee_account, &ops, slots)
+	let chunks: Vec<Chunk> = ops.into_iter().flat_map(AppliedOp::chunks).collect();
+	batch_pubdata_from_chunks(fee_account, &chunks, slots)
 }
 
-/// [`batch_pubdata`] from the ops' slots ([`AppliedOp::slot`]), for callers that keep slots
-/// rather than ops (the appchain stores them until it seals a batch).
-pub fn batch_pubdata_from_slots(
+/// [`batch_pubdata`] from the ops' chunks ([`AppliedOp::chunks`]), for callers that keep
+/// chunks rather than ops (the appchain stores them until it seals a batch).
+pub fn batch_pubdata_from_chunks(
 	fee_account: AccountId,
-	ops: &[[u8; SLOT_BYTES]],
+	chunks: &[Chunk],
 	slots: usize,
 ) -> Option<Vec<u8>> {
-	if ops.len() > slots {
+	if chunks.len() > slots {
 		return None;
 	}
 	let mut pubdata = Vec::with_capacity(batch_pubdata_len(slots));
 	pubdata.extend_from_slice(&fee_account.to_be_bytes());
 	pubdata.resize(BATCH_HEADER_BYTES, 0);
-	for slot in ops {
-		pubdata.extend_from_slice(slot);
+	for chunk in chunks {
+		pubdata.extend_from_slice(chunk);
 	}
-	// A Noop slot is all zeros: type byte 0 and zero padding.
+	// A Noop chunk is all zeros: type byte 0 and zero padding.
 	pubdata.resize(batch_pubdata_len(slots), 0);
 	Some(pubdata)
 }
 
-/// Splits a batch's pubdata into its fee account and the op of every slot, Noop slots
-/// included. Rejects a length that is not a header and whole slots, a non-zero header padding,
-/// and anything [`AppliedOp::decode_pubdata`] rejects; bytes after an op in its slot must be
-/// zero.
+/// Splits a batch's pubdata into its fee account and its ops in order, the Noop chunks
+/// included. Rejects a length that is not a header and whole chunks, a non-zero header padding,
+/// and anything [`AppliedOp::decode_pubdata`] rejects (an op truncated by the pubdata's end
+/// among them).
 pub fn decode_batch_pubdata(pubdata: &[u8]) -> Result<(AccountId, Vec<AppliedOp>), PubdataError> {
-	if pubdata.len() < BATCH_HEADER_BYTES || (pubdata.len() - BATCH_HEADER_BYTES) % SLOT_BYTES != 0
+	if pubdata.len() < BATCH_HEADER_BYTES || (pubdata.len() - BATCH_HEADER_BYTES) % CHUNK_BYTES != 0
 	{
 		return Err(PubdataError::BadBatchLength(pubdata.len()));
 	}
-	let (header, slots) = pubdata.split_at(BATCH_HEADER_BYTES);
+	let (header, mut rest) = pubdata.split_at(BATCH_HEADER_BYTES);
 	if header[4..].iter().any(|&byte| byte != 0) {
 		return Err(PubdataError::NonZeroHeaderPadding);
 	}
 	let fee_account = u32::from_be_bytes(header[..4].try_into().expect("4 bytes"));
-	let ops = slots
-		.chunks_exact(SLOT_BYTES)
-		.map(|slot| {
-			let (op, size) = AppliedOp::decode_pubdata(slot)?;
-			if slot[size..].iter().any(|&byte| byte != 0) {
-				return Err(PubdataError::NonZeroPadding(op.op().op_type()));
-			}
-			Ok(op)
-		})
-		.collect::<Result<_, _>>()?;
+	let mut ops = Vec::new();
+	while !rest.is_empty() {
+		let (op, size) = AppliedOp::decode_pubdata(rest)?;
+		ops.push(op);
+		rest = &rest[size..];
+	}
 	Ok((fee_account, ops))
 }
 
@@ -1074,11 +1068,11 @@ pub enum PubdataError {
 		needed: usize,
 		got: usize,
 	},
-	/// The padding after the op's fields (in a batch: up to the end of its slot) is not zero.
+	/// The padding after the op's fields, up to the end of its last chunk, is not zero.
 	NonZeroPadding(OpType),
 	/// An amount or fee of the op is not the canonical packing of a value within `u128`.
 	BadFloat(OpType),
-	/// A batch pubdata's length is not a header and whole slots.
+	/// A batch pubdata's length is not a header and whole chunks.
 	BadBatchLength(usize),
 	/// The bytes after the fee account in a batch pubdata's header are not zero.
 	NonZeroHeaderPadding,
@@ -1107,7 +1101,7 @@ impl fmt::Display for PubdataError {
 			PubdataError::BadBatchLength(len) => write!(
 				f,
 				"batch pubdata of {len} bytes is not a {BATCH_HEADER_BYTES}-byte header and \
-				 whole {SLOT_BYTES}-byte slots"
+				 whole {CHUNK_BYTES}-byte chunks"
 			),
 			PubdataError::NonZeroHeaderPadding => {
 				f.write_str("batch pubdata header has non-zero padding")
@@ -1245,7 +1239,6 @@ mod tests {
 	fn chunk_counts_are_fixed() {
 		let chunks: Vec<usize> = OpType::ALL.iter().map(|t| t.chunks()).collect();
 		assert_eq!(chunks, [1, 3, 1, 3, 3, 4, 3]);
-		assert_eq!(OpType::ChangePubKey.chunks(), SLOT_CHUNKS);
 		for (byte, op_type) in OpType::ALL.iter().enumerate() {
 			assert_eq!(*op_type as usize, byte);
 			assert_eq!(OpType::from_byte(byte as u8), Some(*op_type));
@@ -1384,35 +1377,39 @@ mod tests {
 	}
 
 	#[test]
-	fn batch_pubdata_puts_the_fee_account_first_and_one_op_per_slot() {
+	fn batch_pubdata_puts_the_fee_account_first_then_each_op_in_its_own_chunks() {
 		let ops = samples();
-		let slots = ops.len() + 2;
+		let used: usize = ops.iter().map(|op| op.op().op_type().chunks()).sum();
+		assert_eq!(used, 1 + 3 + 1 + 3 + 3 + 4 + 3);
+		let slots = used + 2;
 		let pubdata = batch_pubdata(7, &ops, slots).unwrap();
 		assert_eq!(pubdata.len(), batch_pubdata_len(slots));
 		assert_eq!(
 			pubdata[..BATCH_HEADER_BYTES],
 			[0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
 		);
-		for (slot, op) in ops.iter().enumerate() {
-			let start = BATCH_HEADER_BYTES + slot * SLOT_BYTES;
+		let mut start = BATCH_HEADER_BYTES;
+		for op in &ops {
 			let own = op.pubdata();
 			assert_eq!(pubdata[start..start + own.len()], own[..]);
-			assert!(pubdata[start + own.len()..start + SLOT_BYTES]
-				.iter()
-				.all(|&b| b == 0));
+			assert_eq!(op.chunks().concat(), own);
+			start += own.len();
 		}
+		assert!(pubdata[start..].iter().all(|&b| b == 0));
 		let noop = AppliedOp::new(Op::Noop, Resolved::Nothing);
 		let mut expected = ops.to_vec();
 		expected.extend([noop; 2]);
 		assert_eq!(decode_batch_pubdata(&pubdata), Ok((7, expected)));
-		assert_eq!(batch_pubdata(7, &ops, ops.len() - 1), None);
+		assert_eq!(batch_pubdata(7, &ops, used - 1), None);
+		assert!(batch_pubdata(7, &ops, used).is_some());
 		assert_eq!(batch_pubdata(0, &[], 0), Some(vec![0; BATCH_HEADER_BYTES]));
 	}
 
 	#[test]
 	fn malformed_batch_pubdata_is_rejected() {
 		let ops = samples();
-		let pubdata = batch_pubdata(1, &ops[..2], 2).unwrap();
+		// A Noop (one chunk), a Deposit (three) and a Noop of padding.
+		let pubdata = batch_pubdata(1, &ops[..2], 5).unwrap();
 		assert_eq!(
 			decode_batch_pubdata(&pubdata[..pubdata.len() - 1]),
 			Err(PubdataError::BadBatchLength(pubdata.len() - 1))
@@ -1427,18 +1424,29 @@ mod tests {
 			decode_batch_pubdata(&header),
 			Err(PubdataError::NonZeroHeaderPadding)
 		);
-		// A byte after the op in its slot: the slot would otherwise read as an op and Noops.
-		let mut slot_tail = pubdata.clone();
-		slot_tail[BATCH_HEADER_BYTES + SLOT_BYTES - 1] = 1;
+		// A byte after the Noop's type byte: the chunk would otherwise read as two ops.
+		let mut noop_tail = pubdata.clone();
+		noop_tail[BATCH_HEADER_BYTES + CHUNK_BYTES - 1] = 1;
 		assert_eq!(
-			decode_batch_pubdata(&slot_tail),
-			Err(PubdataError::NonZeroPadding(ops[0].op().op_type()))
+			decode_batch_pubdata(&noop_tail),
+			Err(PubdataError::NonZeroPadding(OpType::Noop))
 		);
-		let mut unknown = pubdata;
-		unknown[BATCH_HEADER_BYTES + SLOT_BYTES] = 9;
+		let mut unknown = pubdata.clone();
+		unknown[BATCH_HEADER_BYTES + CHUNK_BYTES] = 9;
 		assert_eq!(
 			decode_batch_pubdata(&unknown),
 			Err(PubdataError::UnknownOpType(9))
+		);
+		// A ChangePubKey (four chunks) in the last chunk runs past the pubdata's end.
+		let mut truncated = pubdata;
+		truncated[BATCH_HEADER_BYTES + 4 * CHUNK_BYTES] = OpType::ChangePubKey as u8;
+		assert_eq!(
+			decode_batch_pubdata(&truncated),
+			Err(PubdataError::Truncated {
+				op_type: OpType::ChangePubKey,
+				needed: 64,
+				got: 16
+			})
 		);
 	}
 

@@ -55,7 +55,7 @@ pub const ALL_ROLES: [&str; 5] = ["watcher", "prover", "submitter", "executor", 
 /// The L2 token id of each chain's native coin on a devnet.
 pub const NATIVE_TOKEN: u16 = 0;
 /// The dev circuit's slots (the dev chain spec's verifying key).
-pub const SLOTS: usize = 8;
+pub const SLOTS: usize = concord_runtime::configs::SLOTS_PER_BATCH as usize;
 pub const ONE_ETH: u128 = 1_000_000_000_000_000_000;
 /// The Concord chain ids every devnet contract knows: chain A (1) and chain B (2).
 pub const DEVNET_CHAIN_IDS: [u8; 2] = [1, 2];
@@ -230,14 +230,14 @@ impl ProcessLogs {
 	}
 }
 
-/// The dev proving key (8 slots, seed `concord-dev`, INSECURE), whose verifying key the dev
-/// chain spec embeds; set up once per machine (about a minute) and cached in
-/// `~/.cache/concord/dev-keys-8`.
+/// The dev proving key ([`SLOTS`] slots, seed `concord-dev`, INSECURE), whose verifying key
+/// the dev chain spec embeds; set up once per machine (about a minute) and cached in
+/// `~/.cache/concord/dev-keys-16`.
 pub fn dev_keys() -> Result<PathBuf, DevnetError> {
 	let dir = std::env::var_os("HOME")
 		.map(PathBuf::from)
 		.unwrap_or_else(std::env::temp_dir)
-		.join(".cache/concord/dev-keys-8");
+		.join(format!(".cache/concord/dev-keys-{SLOTS}"));
 	let embedded = include_bytes!("../../runtime/res/dev-verifying.key");
 	let cached = std::fs::read(dir.join(groth16::VERIFYING_KEY_FILE)).ok();
 	if cached.as_deref() == Some(&embedded[..]) && dir.join("proving.key").exists() {

@@ -126,7 +126,8 @@ impl pallet_sudo::Config for Runtime {
 /// checks it on the cheapest of them).
 pub const MAX_L2_OP_PRIORITY: sp_runtime::transaction_validity::TransactionPriority = 1_000_000;
 
-/// L2-signed ops per block: one batch's worth, so that L2 load seals at most a batch a block.
+/// L2-signed ops per block: one batch's worth of transfers (one slot each), so that L2 load
+/// seals at most a batch a block.
 pub const MAX_L2_OPS_PER_BLOCK: u32 = SLOTS_PER_BATCH;
 
 /// How many priority requests (deposits, full exits) a chain's contract keeps open at most: the
@@ -134,8 +135,9 @@ pub const MAX_L2_OPS_PER_BLOCK: u32 = SLOTS_PER_BATCH;
 /// further ahead.
 pub const MAX_OPEN_PRIORITY_REQUESTS: u64 = 1024;
 
-/// The devnet's proving key size: a batch of 8 proves in about 16 s on 2 cores.
-pub const SLOTS_PER_BATCH: u32 = 8;
+/// The devnet's proving key size, in slots of one pubdata chunk: 16 transfers, or 5 deposits,
+/// a batch (about as many constraints as 8 ops of the earlier one-op slots).
+pub const SLOTS_PER_BATCH: u32 = 16;
 
 impl pallet_concord_ledger::Config for Runtime {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;

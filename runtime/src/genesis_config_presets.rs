@@ -7,7 +7,7 @@
 //! the voters: three equal voters need all three, four keep finalizing with one down. The
 //! oracle's quorum is 2 of its 3 members, so it too survives one member down. The proof registry starts with the verifying key of the
 //! INSECURE development setup of the 8-slot batch circuit with seed `concord-dev`
-//! (`res/dev-verifying.key`, written by `concord-prover setup --slots 8 --seed concord-dev`).
+//! (`res/dev-verifying.key`, written by `concord-prover setup --slots 16 --seed concord-dev`).
 //!
 //! `chain-specs/*.json` are generated from these presets by `scripts/build-chain-specs.sh`;
 //! a node test fails when the committed files drift from them.
@@ -42,7 +42,7 @@ pub const LOCAL_NETWORK: NetworkId = 0x0c0d_0002;
 /// The L2 token whose minimum fees the development presets set.
 pub const DEV_FEE_TOKEN: u16 = 0;
 
-/// The verifying key of the development setup (8 slots, seed `concord-dev`).
+/// The verifying key of the development setup (16 slots, seed `concord-dev`).
 pub const DEV_VERIFYING_KEY: &[u8] = include_bytes!("../res/dev-verifying.key");
 
 /// The addresses of anvil's development accounts #0, #1 and #2 (mnemonic "test test ... junk").

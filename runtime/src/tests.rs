@@ -242,7 +242,10 @@ mod l2_ops {
 			assert_ne!(account.pubkey, [0; 64]);
 			// The deposit and the key change wait in the open batch.
 			let open = pallet_concord_batches::Open::<Runtime>::get().unwrap();
-			assert_eq!((open.fee_account, open.slots.len()), (0, 2));
+			assert_eq!(
+				(open.fee_account, open.op_count, open.chunks.len()),
+				(0, 2, 3 + 4)
+			);
 			// The runtime API serves the account by id and by address.
 			let view = crate::concord_queries::account(0).unwrap();
 			assert_eq!((view.l1_address, view.nonce), (alice_l1(), 1));

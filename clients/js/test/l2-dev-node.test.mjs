@@ -222,14 +222,19 @@ describe('L2 ops on a dev node', { skip: nodeless }, () => {
     const operator = await rpc.account(operatorId);
     assert.equal(operator.balances[TOKEN], operatorBeforeFees + MIN_FEE + 10n ** 15n);
 
-    // A 16-byte header (the fee account, big-endian) and 8 slots of 64 bytes (4 chunks,
-    // `ops::SLOT_BYTES`), each starting with its op's type byte: Deposit 1, ChangePubKey 5,
-    // Transfer 2, then Noops.
+    // A 16-byte header (the fee account, big-endian) and 16 slots of one 16-byte chunk
+    // (`ops::CHUNK_BYTES`), each op in as many consecutive ones as it has chunks
+    // (`OpType::chunks`: Deposit 3, ChangePubKey 4, Transfer 1, Noop 1), starting with its
+    // type byte: two Deposits, the ChangePubKey, the Transfer, then Noops.
     const bytes = getBytes(pubdata);
-    assert.equal(bytes.length, 16 + 64 * 8);
+    assert.equal(bytes.length, 16 + 16 * 16);
     assert.equal(new DataView(bytes.buffer, bytes.byteOffset).getUint32(0), operatorId);
-    const types = Array.from({ length: 8 }, (_, slot) => bytes[16 + 64 * slot]);
-    assert.deepEqual(types, [1, 1, 5, 2, 0, 0, 0, 0]);
+    const chunks = [1, 3, 1, 3, 3, 4, 3];
+    const types = [];
+    for (let offset = 16; offset < bytes.length; offset += 16 * chunks[bytes[offset]]) {
+      types.push(bytes[offset]);
+    }
+    assert.deepEqual(types, [1, 1, 5, 2, 0, 0, 0, 0, 0]);
   });
 
   test('concord_* methods refuse malformed parameters', { timeout: 30_000 }, async () => {

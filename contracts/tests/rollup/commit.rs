@@ -7,11 +7,31 @@ use concord_contracts::{
 	change_pubkeys,
 	ConcordRollup::{self, CommitBatchInfo, ConcordRollupErrors as E},
 };
-use concord_primitives::ops::{ChangePubKey, Op, Withdraw, BATCH_HEADER_BYTES, SLOT_BYTES};
+use concord_primitives::ops::{
+	decode_batch_pubdata, ChangePubKey, Op, OpType, Withdraw, BATCH_HEADER_BYTES, CHUNK_BYTES,
+};
 use sha2::{Digest, Sha256};
 
 fn sha256(data: &[u8]) -> B256 {
 	B256::from(<[u8; 32]>::from(Sha256::digest(data)))
+}
+
+/// The first chunk of each op of a batch's pubdata (Noops included), counted after the header
+/// as the contract's errors count them: each op takes as many chunks as its type has.
+fn first_chunks(pubdata: &[u8]) -> Vec<usize> {
+	let (_, ops) = decode_batch_pubdata(pubdata).unwrap();
+	ops.iter()
+		.scan(0, |next, op| {
+			let first = *next;
+			*next += op.op().op_type().chunks();
+			Some(first)
+		})
+		.collect()
+}
+
+/// The byte offset in the pubdata of chunk `chunk`.
+fn chunk_offset(chunk: usize) -> usize {
+	BATCH_HEADER_BYTES + chunk * CHUNK_BYTES
 }
 
 /// Batches 1 and 2 commit in one call; the contract records their pubdata hashes and the
@@ -86,13 +106,13 @@ async fn other_chains_ops_are_hashed_and_their_key_changes_checked() {
 		(
 			vec![],
 			E::MissingChangePubKeySignature(ConcordRollup::MissingChangePubKeySignature {
-				slot: U256::ZERO,
+				chunk: U256::ZERO,
 			}),
 		),
 		(
 			vec![by_bob],
 			E::BadChangePubKeySignature(ConcordRollup::BadChangePubKeySignature {
-				slot: U256::ZERO,
+				chunk: U256::ZERO,
 			}),
 		),
 	] {
@@ -198,19 +218,23 @@ async fn commit_needs_a_quorum_over_the_pubdata() {
 async fn ops_of_unknown_chains_are_refused() {
 	let scenario = scenario();
 	let chain = Chain::start().await;
-	// Batch 4's first op is a deposit of chain 2; its second a withdrawal to chain 2. Each
-	// renamed to chain 3 (byte 1 of its slot).
-	for slot in 0..2 {
-		let mut pubdata = scenario.batches[3].pubdata.clone();
-		pubdata[BATCH_HEADER_BYTES + slot * SLOT_BYTES + 1] = UNKNOWN_CHAIN.0;
+	// Batch 4's first op is a deposit of chain 2 (chunks 0 to 2); its second a withdrawal to
+	// chain 2 (chunks 3 to 5). Each renamed to chain 3 (byte 1 of the op), and named by its
+	// first chunk.
+	let batch = &scenario.batches[3];
+	let firsts = first_chunks(&batch.pubdata);
+	assert_eq!(firsts[..2], [0, OpType::Deposit.chunks()]);
+	for &chunk in &firsts[..2] {
+		let mut pubdata = batch.pubdata.clone();
+		pubdata[chunk_offset(chunk) + 1] = UNKNOWN_CHAIN.0;
 		let info = chain.signed(CommitBatchInfo {
 			batchNumber: 1,
-			..with_pubdata(&chain, &scenario.batches[3], pubdata)
+			..with_pubdata(&chain, batch, pubdata)
 		});
 		assert_eq!(
 			revert_of(chain.rollup.commitBatches(vec![info])).await,
 			E::UnknownChain(ConcordRollup::UnknownChain {
-				slot: U256::from(slot),
+				chunk: U256::from(chunk),
 				chain: UNKNOWN_CHAIN.0,
 			})
 		);
@@ -236,7 +260,7 @@ async fn ops_of_unknown_chains_are_refused() {
 	assert_eq!(
 		revert_of(chain.rollup.commitBatches(vec![info])).await,
 		E::UnknownChain(ConcordRollup::UnknownChain {
-			slot: U256::ZERO,
+			chunk: U256::ZERO,
 			chain: UNKNOWN_CHAIN.0,
 		})
 	);
@@ -301,20 +325,44 @@ async fn commit_rejects_bad_batches() {
 			expected: U256::from(b1.pubdata.len()),
 		})
 	);
+	// Batch 1 is two deposits, at chunks 0 and 3, then Noop chunks.
+	let b1_firsts = first_chunks(&b1.pubdata);
+	let deposit_chunks = OpType::Deposit.chunks();
+	assert_eq!(b1_firsts[..2], [0, deposit_chunks]);
+	// An unknown type byte, the second deposit's: named by its first chunk.
 	let mut unknown = b1.pubdata.clone();
-	unknown[BATCH_HEADER_BYTES + SLOT_BYTES] = 7;
+	unknown[chunk_offset(b1_firsts[1])] = 7;
 	assert_eq!(
 		revert_of(commit(vec![with_pubdata(&chain, &b1, unknown)])).await,
 		E::UnknownOpType(ConcordRollup::UnknownOpType {
-			slot: U256::from(1),
+			chunk: U256::from(b1_firsts[1]),
 			opType: 7
 		})
 	);
+	// A ChangePubKey's type byte in the last chunk, a Noop's: its 4 chunks would run past the
+	// pubdata's end, where the contract would read other calldata.
+	let mut truncated = b1.pubdata.clone();
+	let last = truncated.len() - CHUNK_BYTES;
+	assert_eq!(
+		truncated[last..],
+		[0; CHUNK_BYTES],
+		"batch 1 ends with a Noop chunk"
+	);
+	truncated[last] = OpType::ChangePubKey as u8;
+	assert_eq!(
+		revert_of(commit(vec![with_pubdata(&chain, &b1, truncated)])).await,
+		E::TruncatedOp(ConcordRollup::TruncatedOp {
+			chunk: U256::from(SLOTS - 1),
+			opType: OpType::ChangePubKey as u8
+		})
+	);
 	// Batch 1's ops in the other order: the pubdata names no priority id, so the contract
-	// takes the first op (request 1's deposit) for request 0, whose hash differs.
+	// takes the first op (request 1's deposit) for request 0, whose hash differs. Both are
+	// deposits, of the same size, so swapping their bytes keeps every op whole.
 	let mut swapped = b1.pubdata.clone();
-	let (first, second) = swapped[BATCH_HEADER_BYTES..].split_at_mut(SLOT_BYTES);
-	first.swap_with_slice(&mut second[..SLOT_BYTES]);
+	let deposit_bytes = deposit_chunks * CHUNK_BYTES;
+	let (first, second) = swapped[chunk_offset(0)..].split_at_mut(deposit_bytes);
+	first.swap_with_slice(&mut second[..deposit_bytes]);
 	assert_eq!(
 		revert_of(commit(vec![with_pubdata(&chain, &b1, swapped)])).await,
 		E::PriorityRequestMismatch(ConcordRollup::PriorityRequestMismatch { priorityId: 0 })
@@ -339,15 +387,17 @@ async fn commit_rejects_bad_batches() {
 	chain.commit(&[&b1]).await;
 	let mut missing = chain.commit_info(&b2);
 	missing.changePubKeySignatures = vec![];
+	// Batch 2's key change follows a deposit: its first chunk is 3.
+	let cpk_chunk = U256::from(first_chunks(&b2.pubdata)[1]);
+	assert_eq!(cpk_chunk, U256::from(OpType::Deposit.chunks()));
 	assert_eq!(
 		revert_of(commit(vec![missing])).await,
 		E::MissingChangePubKeySignature(ConcordRollup::MissingChangePubKeySignature {
-			slot: U256::from(1)
+			chunk: cpk_chunk
 		})
 	);
-	let bad_key_change = E::BadChangePubKeySignature(ConcordRollup::BadChangePubKeySignature {
-		slot: U256::from(1),
-	});
+	let bad_key_change =
+		E::BadChangePubKeySignature(ConcordRollup::BadChangePubKeySignature { chunk: cpk_chunk });
 	// Signed by Bob, not by the owner Alice.
 	let (_, change, _) = alice_change_pubkey(CHAIN);
 	let by_bob = bob()

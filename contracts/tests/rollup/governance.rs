@@ -317,7 +317,7 @@ async fn chain_set_by_quorum() {
 	assert_eq!(
 		revert_of(rollup.commitBatches(vec![chain.commit_info(&other)])).await,
 		E::UnknownChain(ConcordRollup::UnknownChain {
-			slot: U256::ZERO,
+			chunk: U256::ZERO,
 			chain: OTHER_CHAIN.0,
 		})
 	);

@@ -1,5 +1,5 @@
 //! The rollup contract on a real anvil: every function's success path and revert reasons,
-//! with real Groth16 proofs from `concord-circuits` (N = 2 slots) and the contracts compiled
+//! with real Groth16 proofs from `concord-circuits` (N = 8 slots) and the contracts compiled
 //! by the pinned solc. One test binary, so the key setup and the proofs are made once.
 
 mod common;

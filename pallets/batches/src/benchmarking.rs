@@ -9,21 +9,22 @@ use frame_support::{
 };
 use sp_runtime::traits::Saturating;
 
-/// An open batch of `SlotsPerBatch − 1` deposit slots opened at block 1 (a full one is sealed
-/// by the op that fills it).
+/// An open batch of `SlotsPerBatch − 1` transfer chunks opened at block 1 (a full one is
+/// sealed by the op that fills it).
 fn open_batch<T: Config>() {
-	let slots: alloc::vec::Vec<_> = (0..T::SlotsPerBatch::get().saturating_sub(1))
+	let chunks: alloc::vec::Vec<_> = (0..T::SlotsPerBatch::get().saturating_sub(1))
 		.map(|i| {
-			let mut slot = [0u8; concord_primitives::ops::SLOT_BYTES];
-			slot[0] = 1;
-			slot[1] = i as u8;
-			slot
+			let mut chunk = [0u8; concord_primitives::ops::CHUNK_BYTES];
+			chunk[0] = 2;
+			chunk[3] = i as u8;
+			chunk
 		})
 		.collect();
 	Open::<T>::put(OpenBatch {
 		fee_account: 0,
 		opened_at: 1u32.into(),
-		slots: BoundedVec::try_from(slots).expect("fewer than SlotsPerBatch"),
+		op_count: chunks.len() as u32,
+		chunks: BoundedVec::try_from(chunks).expect("fewer than SlotsPerBatch"),
 	});
 }
 

@@ -1,14 +1,16 @@
 //! # Batches pallet
 //!
-//! Seals the ops the ledger applies into batches for the batch circuit: a batch holds at most
-//! `SlotsPerBatch` ops (the circuit's slots), and is sealed as soon as it is full, or
+//! Seals the ops the ledger applies into batches for the batch circuit: a batch holds ops of
+//! at most `SlotsPerBatch` pubdata chunks in all (the circuit's slots, one chunk each; a
+//! Transfer takes one, a ChangePubKey four), and is sealed as soon as it is full, before an op
+//! that does not fit (the ledger asks [`pallet_concord_ledger::BatchSink::has_room`]), or
 //! `SealInterval` blocks after its first op, padded with Noops. All ops of a batch pay their
 //! fees to one fee account (the circuit takes one per batch), so a change of the ledger's fee
 //! account seals the open batch first.
 //!
 //! A sealed batch is stored as its header (fee account, op count, SHA-256 of the pubdata,
 //! sealing block) and its pubdata, exactly the bytes the L1 contracts receive at commit and
-//! the prover proves (`concord_primitives::ops::batch_pubdata_from_slots`). Batches are numbered
+//! the prover proves (`concord_primitives::ops::batch_pubdata_from_chunks`). Batches are numbered
 //! from 1.
 //!
 //! After sealing, a batch is proven on the appchain (the proofs pallet), then committed, proven
@@ -35,15 +37,12 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use concord_primitives::{
 		account::AccountId as L2AccountId,
-		ops::{batch_pubdata_from_slots, batch_pubdata_len, AppliedOp, ChainId, SLOT_BYTES},
+		ops::{batch_pubdata_from_chunks, batch_pubdata_len, AppliedOp, ChainId, Chunk},
 		stf::BatchContext,
 	};
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::traits::Saturating;
-
-	/// One op's bytes in a batch's pubdata.
-	pub type Slot = [u8; SLOT_BYTES];
 
 	/// The batch being filled.
 	#[derive(
@@ -54,7 +53,10 @@ pub mod pallet {
 		pub fee_account: L2AccountId,
 		/// The block of its first op, from which `SealInterval` counts.
 		pub opened_at: BlockNumberFor<T>,
-		pub slots: BoundedVec<Slot, T::SlotsPerBatch>,
+		/// The ops applied so far.
+		pub op_count: u32,
+		/// Their pubdata, one chunk per slot they take.
+		pub chunks: BoundedVec<Chunk, T::SlotsPerBatch>,
 	}
 
 	/// A sealed batch.
@@ -154,7 +156,7 @@ pub mod pallet {
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
-		/// The batch circuit's number of op slots: the proving key's size.
+		/// The batch circuit's number of slots, one pubdata chunk each: the proving key's size.
 		#[pallet::constant]
 		type SlotsPerBatch: Get<u32>;
 		/// How many blocks a batch with at least one op stays open before it is sealed with
@@ -245,15 +247,15 @@ pub mod pallet {
 		fn seal(open: OpenBatch<T>) {
 			<T::Fees as pallet_concord_ledger::SettleFees>::settle_fees();
 			let number = LastSealed::<T>::get() + 1;
-			let pubdata = batch_pubdata_from_slots(
+			let pubdata = batch_pubdata_from_chunks(
 				open.fee_account,
-				&open.slots,
+				&open.chunks,
 				T::SlotsPerBatch::get() as usize,
 			)
-			.expect("an open batch holds at most SlotsPerBatch slots");
+			.expect("an open batch holds at most SlotsPerBatch chunks");
 			let header = BatchHeader {
 				fee_account: open.fee_account,
-				op_count: open.slots.len() as u32,
+				op_count: open.op_count,
 				pubdata_hash: sp_io::hashing::sha2_256(&pubdata),
 				sealed_at: frame_system::Pallet::<T>::block_number(),
 			};
@@ -286,18 +288,27 @@ pub mod pallet {
 					OpenBatch {
 						fee_account: ctx.fee_account,
 						opened_at: frame_system::Pallet::<T>::block_number(),
-						slots: BoundedVec::new(),
+						op_count: 0,
+						chunks: BoundedVec::new(),
 					}
 				}
 			};
-			open.slots
-				.try_push(op.slot())
-				.expect("a full batch is sealed as soon as it fills");
-			if open.slots.len() as u32 >= T::SlotsPerBatch::get() {
+			for chunk in op.chunks() {
+				open.chunks
+					.try_push(chunk)
+					.expect("the ledger seals a batch before an op it has no room for");
+			}
+			open.op_count += 1;
+			if open.chunks.len() as u32 >= T::SlotsPerBatch::get() {
 				Self::seal(open);
 			} else {
 				Open::<T>::put(open);
 			}
+		}
+
+		fn has_room(chunks: usize) -> bool {
+			let used = Open::<T>::get().map_or(0, |open| open.chunks.len());
+			used + chunks <= T::SlotsPerBatch::get() as usize
 		}
 
 		fn seal_open_batch() {

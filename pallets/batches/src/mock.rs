@@ -20,7 +20,7 @@ impl frame_system::Config for Test {
 }
 
 impl crate::Config for Test {
-	type SlotsPerBatch = ConstU32<2>;
+	type SlotsPerBatch = ConstU32<6>;
 	type SealInterval = ConstU64<3>;
 	type Fees = CountSettlements;
 	type WeightInfo = ();

@@ -43,7 +43,8 @@ fn a_full_batch_is_sealed_at_once_with_the_circuits_pubdata() {
 		apply(&ops[1], 7);
 		assert_eq!(LastSealed::<Test>::get(), 1);
 		assert!(Open::<Test>::get().is_none());
-		let expected = batch_pubdata(7, &ops[..2], 2).unwrap();
+		// Two deposits of three chunks fill the mock's six slots.
+		let expected = batch_pubdata(7, &ops[..2], 6).unwrap();
 		assert_eq!(Pubdata::<Test>::get(1).unwrap().into_inner(), expected);
 		let header = Headers::<Test>::get(1).unwrap();
 		assert_eq!(header.op_count, 2);
@@ -60,7 +61,8 @@ fn a_full_batch_is_sealed_at_once_with_the_circuits_pubdata() {
 		);
 		// The third op opens batch 2.
 		apply(&ops[2], 7);
-		assert_eq!(Open::<Test>::get().unwrap().slots.len(), 1);
+		let open = Open::<Test>::get().unwrap();
+		assert_eq!((open.op_count, open.chunks.len()), (1, 3));
 	});
 }
 
@@ -78,10 +80,10 @@ fn a_partial_batch_is_sealed_after_the_interval_with_noop_padding() {
 		Batches::on_initialize(4);
 		assert_eq!(LastSealed::<Test>::get(), 1);
 		let pubdata = Pubdata::<Test>::get(1).unwrap().into_inner();
-		assert_eq!(pubdata, batch_pubdata(0, &ops, 2).unwrap());
+		assert_eq!(pubdata, batch_pubdata(0, &ops, 6).unwrap());
 		assert!(
-			pubdata[16 + 80..].iter().all(|&byte| byte == 0),
-			"a Noop slot"
+			pubdata[16 + 48..].iter().all(|&byte| byte == 0),
+			"three Noop chunks"
 		);
 		assert_eq!(Headers::<Test>::get(1).unwrap().sealed_at, 4);
 	});
@@ -107,7 +109,18 @@ fn a_new_fee_account_seals_the_open_batch_first() {
 		assert_eq!(LastSealed::<Test>::get(), 1);
 		assert_eq!(Headers::<Test>::get(1).unwrap().op_count, 1);
 		let open = Open::<Test>::get().unwrap();
-		assert_eq!((open.fee_account, open.slots.len()), (5, 1));
+		assert_eq!((open.fee_account, open.op_count), (5, 1));
+	});
+}
+
+#[test]
+fn room_is_counted_in_chunks() {
+	new_test_ext().execute_with(|| {
+		assert!(Batches::has_room(6));
+		assert!(!Batches::has_room(7));
+		apply(&deposits(1)[0], 0);
+		assert!(Batches::has_room(3));
+		assert!(!Batches::has_room(4));
 	});
 }
 

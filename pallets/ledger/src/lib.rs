@@ -54,6 +54,9 @@ pub trait BatchSink {
 	/// Receives an applied op, in order, with the context of the batch it joins (its fee
 	/// account and the fees collected so far, this op's included).
 	fn on_applied(op: &AppliedOp, ctx: &BatchContext);
+	/// Whether the open batch (or a new one, if none is open) has room for an op of `chunks`
+	/// pubdata chunks; the ledger seals it first if not.
+	fn has_room(chunks: usize) -> bool;
 	/// Seals the open batch, if any, now: the next op cannot join it.
 	fn seal_open_batch();
 }
@@ -662,7 +665,7 @@ pub mod pallet {
 		fn apply_signed(op: &SignedOp) -> DispatchResult {
 			Self::fee_multiple(&op.op)?;
 			let fee_account = FeeAccount::<T>::get().ok_or(Error::<T>::NoFeeAccount)?;
-			let mut ctx = Self::join_batch(fee_account, op.op.fee());
+			let mut ctx = Self::join_batch(fee_account, &op.op);
 			let applied = Self::track_created(|state| {
 				stf::apply_signed_with(state, op, &mut ctx, concord_host::verify_eddsa_poseidon)
 			})?;
@@ -671,16 +674,16 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The context an op paying `fee` applies in with fees going to `fee_account`: the open
-		/// batch's if the op can join it (then `true`), else a new batch's.
-		fn batch_for(
-			fee_account: L2AccountId,
-			fee: Option<(TokenId, u128)>,
-		) -> (BatchContext, bool) {
+		/// The context `op` applies in with fees going to `fee_account`: the open batch's if the
+		/// op can join it (then `true`: same fee account, a fee register for its fee token, room
+		/// for its chunks), else a new batch's.
+		fn batch_for(fee_account: L2AccountId, op: &Op) -> (BatchContext, bool) {
+			let fee = op.fee();
 			match OpenBatchFees::<T>::get() {
 				Some(open)
 					if open.fee_account == fee_account
-						&& fee.is_none_or(|(token, _)| open.fees.can_collect(token)) =>
+						&& fee.is_none_or(|(token, _)| open.fees.can_collect(token))
+						&& T::Batches::has_room(op.op_type().chunks()) =>
 				{
 					(open, true)
 				}
@@ -689,8 +692,8 @@ pub mod pallet {
 		}
 
 		/// [`Self::batch_for`], sealing the open batch first if the op cannot join it.
-		fn join_batch(fee_account: L2AccountId, fee: Option<(TokenId, u128)>) -> BatchContext {
-			let (ctx, joins_open) = Self::batch_for(fee_account, fee);
+		fn join_batch(fee_account: L2AccountId, op: &Op) -> BatchContext {
+			let (ctx, joins_open) = Self::batch_for(fee_account, op);
 			if !joins_open {
 				T::Batches::seal_open_batch();
 			}
@@ -804,7 +807,7 @@ pub mod pallet {
 					FeeAccount::<T>::get().ok_or(Self::refusal(Error::<T>::NoFeeAccount))?;
 				// As `apply_signed` will: in the open batch if the op can join it, else in a
 				// new one.
-				let (mut ctx, _) = Self::batch_for(fee_account, op.op.fee());
+				let (mut ctx, _) = Self::batch_for(fee_account, &op.op);
 				frame_support::storage::with_transaction_unchecked(|| {
 					let result = stf::apply(&mut StorageState::<T>::new(), &op.op, &mut ctx);
 					frame_support::storage::TransactionOutcome::Rollback(result)
@@ -841,7 +844,7 @@ pub mod pallet {
 				NextPriorityId::<T>::get(chain) == priority_id,
 				Error::<T>::PriorityOutOfOrder
 			);
-			let mut ctx = Self::join_batch(FeeAccount::<T>::get().unwrap_or_default(), None);
+			let mut ctx = Self::join_batch(FeeAccount::<T>::get().unwrap_or_default(), op);
 			let applied = Self::track_created(|state| stf::apply(state, op, &mut ctx))?;
 			NextPriorityId::<T>::insert(chain, priority_id + 1);
 			Self::applied(&applied, &ctx);

@@ -36,12 +36,31 @@ thread_local! {
 	pub static SEALED: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Records applied ops; seals when the ledger asks (or `seal` is called).
+/// The mock batches' slots: pubdata chunks per batch.
+pub const MOCK_SLOTS: usize = 64;
+
+/// Records applied ops; seals when the ledger asks (or `seal` is called). It never seals a
+/// full batch by itself: the ledger must not give it an op it has no room for.
 pub struct RecordApplied;
 
 impl crate::BatchSink for RecordApplied {
 	fn on_applied(op: &AppliedOp, _: &BatchContext) {
+		assert!(
+			Self::has_room(op.op().op_type().chunks()),
+			"no room for {op:?}"
+		);
 		APPLIED.with(|applied| applied.borrow_mut().push(*op));
+	}
+
+	fn has_room(chunks: usize) -> bool {
+		let sealed: usize = SEALED.with(|sealed| sealed.borrow().iter().sum());
+		let open: usize = APPLIED.with(|applied| {
+			applied.borrow()[sealed..]
+				.iter()
+				.map(|op| op.op().op_type().chunks())
+				.sum()
+		});
+		open + chunks <= MOCK_SLOTS
 	}
 
 	fn seal_open_batch() {

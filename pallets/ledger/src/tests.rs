@@ -510,6 +510,28 @@ fn a_key_change_needs_the_owners_ethereum_signature_which_is_kept_for_commit() {
 }
 
 #[test]
+fn an_op_without_room_in_the_open_batch_seals_it_first() {
+	new_test_ext().execute_with(|| {
+		// Deposits take three chunks: 21 leave one of the mock's 64 slots.
+		for id in 0..21u8 {
+			assert_ok!(Ledger::apply_priority(&deposit(
+				1,
+				id.into(),
+				address(id + 1),
+				5
+			)));
+		}
+		assert!(sealed().is_empty());
+		assert!(!<crate::mock::RecordApplied as crate::BatchSink>::has_room(
+			3
+		));
+		assert_ok!(Ledger::apply_priority(&deposit(1, 21, address(22), 5)));
+		assert_eq!(sealed(), [21]);
+		assert_eq!(APPLIED.with(|applied| applied.borrow().len()), 22);
+	});
+}
+
+#[test]
 fn amounts_and_fees_the_pubdata_cannot_pack_are_refused_before_the_pool() {
 	new_test_ext().execute_with(|| {
 		funded();

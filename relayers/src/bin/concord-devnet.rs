@@ -198,7 +198,10 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 	};
 	std::fs::create_dir_all(base).map_err(|e| fail("creating the base directory")(&e))?;
 
-	progress("dev proving key (8 slots, INSECURE seed; set up once and cached)");
+	progress(&format!(
+		"dev proving key ({} slots, INSECURE seed; set up once and cached)",
+		concord_relayer::devnet::SLOTS
+	));
 	let keys_dir = tokio::task::spawn_blocking(dev_keys)
 		.await
 		.map_err(|e| fail("dev key setup")(&e))??;

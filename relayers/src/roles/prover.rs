@@ -20,7 +20,7 @@ use concord_primitives::{
 	account::AccountId,
 	commitment::{fr_to_be_bytes, prover_input},
 	ops::Op,
-	stf::{self, BatchContext, TreeState},
+	stf::{self, TreeState},
 };
 use concord_runtime::RuntimeCall;
 use std::{collections::HashMap, path::PathBuf, sync::Arc};
