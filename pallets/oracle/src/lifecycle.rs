@@ -13,7 +13,7 @@ use concord_primitives::{
 	commitment::{fr_to_be_bytes, prover_input},
 	eddsa::PrivateKey,
 	ops::{ChainId, ChangePubKey, Op, SignedOp, Transfer, TransferToNew, Withdraw},
-	stf::{State, TreeState},
+	stf::{self, BatchContext, State, TreeState},
 };
 use frame_support::{assert_ok, traits::Hooks, weights::Weight};
 use pallet_concord_batches::L1Stage;
@@ -350,8 +350,22 @@ fn the_runtime_and_the_provers_witness_path_agree_on_random_ops() {
 			0
 		));
 		let mut next_priority = [1u64, 0];
-		let mut ops_in_batch = 1;
+		let mut compared = 0;
 		let mut rejected = 0;
+		// Seals the prover's batch as the runtime sealed its next one, and compares them.
+		let seal = |builder: BatchBuilder, compared: &mut u64| {
+			let batch = *compared + 1;
+			let (state, witness) = builder.finish().unwrap();
+			assert_eq!(
+				witness.pubdata(),
+				pallet_concord_batches::Pubdata::<Test>::get(batch)
+					.unwrap()
+					.into_inner(),
+				"batch {batch}"
+			);
+			*compared = batch;
+			BatchBuilder::new(state, batch + 1, NETWORK, 0, SLOTS as usize)
+		};
 
 		for _ in 0..60 {
 			let signer = random.below(keys.len() as u64) as usize;
@@ -429,23 +443,38 @@ fn the_runtime_and_the_provers_witness_path_agree_on_random_ops() {
 				}
 			};
 
-			let (runtime, witness) = match signature {
-				None => {
-					let runtime =
-						pallet_concord_ledger::Pallet::<Test>::apply_priority(&op).map(|_| ());
-					(runtime, builder.push(&op, None).map(|_| ()))
-				}
+			let (runtime, signature) = match signature {
+				None => (
+					pallet_concord_ledger::Pallet::<Test>::apply_priority(&op).map(|_| ()),
+					None,
+				),
 				Some(key) => {
 					let signed = sign(key, op);
 					let runtime = submit_as(signed, 0x10 + signer as u8);
-					(
-						runtime,
-						builder.push(&op, Some(signed.signature)).map(|_| ()),
-					)
+					(runtime, Some(signed.signature))
 				}
 			};
+			let mut witness = builder.push(&op, signature).map(|_| ());
+			if let (Ok(()), Err(BatchError::Full { .. })) = (&runtime, &witness) {
+				// The ledger sealed the open batch before this op, which it had no room for.
+				builder = seal(builder, &mut compared);
+				witness = builder.push(&op, signature).map(|_| ());
+			}
+			if let (Err(_), Err(BatchError::Full { .. })) = (&runtime, &witness) {
+				// The runtime refused the op and sealed nothing; the prover's batch has no room
+				// for it: the STF on the prover's state must refuse it the same way.
+				let mut state = builder.state().clone();
+				let mut ctx = BatchContext::new(NETWORK, 0);
+				let result = match signature {
+					Some(signature) => {
+						stf::apply_signed(&mut state, &SignedOp { op, signature }, &mut ctx)
+					}
+					None => stf::apply(&mut state, &op, &mut ctx),
+				};
+				witness = result.map(|_| ()).map_err(BatchError::Rejected);
+			}
 			match (&runtime, &witness) {
-				(Ok(()), Ok(())) => ops_in_batch += 1,
+				(Ok(()), Ok(())) => {}
 				(Err(runtime), Err(BatchError::Rejected(stf))) => {
 					rejected += 1;
 					assert_eq!(
@@ -463,18 +492,9 @@ fn the_runtime_and_the_provers_witness_path_agree_on_random_ops() {
 				let index = usize::from(chain.0 - 1);
 				next_priority[index] -= 1;
 			}
-			if ops_in_batch == SLOTS {
-				let batch = pallet_concord_batches::LastSealed::<Test>::get();
-				let (state, witness) = builder.finish().unwrap();
-				assert_eq!(
-					witness.pubdata(),
-					pallet_concord_batches::Pubdata::<Test>::get(batch)
-						.unwrap()
-						.into_inner(),
-					"batch {batch}"
-				);
-				builder = BatchBuilder::new(state, batch + 1, NETWORK, 0, SLOTS as usize);
-				ops_in_batch = 0;
+			if pallet_concord_batches::LastSealed::<Test>::get() > compared {
+				// The op filled the runtime's batch, which it sealed at once.
+				builder = seal(builder, &mut compared);
 			}
 		}
 		assert!(

@@ -1,5 +1,5 @@
 //! A runtime with the four Concord pallets: the ledger (chains 1 and 2, token 1 on both), the
-//! batches pallet (4 slots, sealed 3 blocks after the first op), the proofs pallet (no key
+//! batches pallet (11 slots, sealed 3 blocks after the first op), the proofs pallet (no key
 //! unless a test gives one) and the oracle with members 1, 2 and 3 (quorum 2).
 
 use crate as pallet_concord_oracle;
@@ -55,8 +55,9 @@ impl pallet_concord_ledger::Config for Test {
 /// The mock's `MaxOpenRequests`: small, so the tests reach it.
 pub const MAX_OPEN_REQUESTS: u64 = 4;
 
-/// The mock's slots per batch: the circuit size of the lifecycle test's real proofs.
-pub const SLOTS: u32 = 4;
+/// The mock's slots per batch: the circuit size of the lifecycle test's real proofs, whose
+/// first batch (two deposits, a key change and a transfer) takes 3 + 3 + 4 + 1 chunks.
+pub const SLOTS: u32 = 11;
 
 /// The mock network's id: every L2 signature in the tests is for it.
 pub const NETWORK: concord_primitives::ops::NetworkId = 0x0c0d_0009;
