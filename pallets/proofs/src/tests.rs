@@ -38,8 +38,8 @@ fn registry_state() -> TreeState {
 	state
 }
 
-/// Seals `count` one-deposit batches (the mock has one slot per batch) through the batches
-/// pallet, as the ledger hands ops over.
+/// Seals `count` one-deposit batches (the mock has three slots, a deposit's chunks) through
+/// the batches pallet, as the ledger hands ops over.
 fn seal(count: u64) {
 	let mut state = registry_state();
 	let mut ctx = BatchContext::new(NETWORK, 0);
@@ -236,11 +236,12 @@ fn every_refused_proof_says_why_and_changes_nothing() {
 /// by the runtime's verifier, with the root the prover computed, and no other root.
 #[test]
 fn a_real_proof_of_a_sealed_batch_is_accepted() {
-	let key = prover::dev_setup(1, "proofs-pallet-test").unwrap();
+	// The mock's three slots: one deposit.
+	let key = prover::dev_setup(3, "proofs-pallet-test").unwrap();
 	let mut key_bytes = Vec::new();
 	key.key.vk.serialize_compressed(&mut key_bytes).unwrap();
 	new_test_ext(key_bytes).execute_with(|| {
-		let mut builder = BatchBuilder::new(registry_state(), 1, NETWORK, 0, 1);
+		let mut builder = BatchBuilder::new(registry_state(), 1, NETWORK, 0, 3);
 		let applied = builder.push(&deposit(0), None).unwrap();
 		Batches::on_applied(&applied, &BatchContext::new(NETWORK, 0));
 		let (_, witness) = builder.finish().unwrap();
