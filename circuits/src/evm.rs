@@ -618,10 +618,12 @@ mod tests {
 		solidity_verifier(&VerifyingKey::default());
 	}
 
-	const VECTORS: &str = concat!(
-		env!("CARGO_MANIFEST_DIR"),
-		"/test-vectors/evm-encoding.json"
-	);
+	/// The committed vectors' file, found from cargo's runtime `CARGO_MANIFEST_DIR` (a reused
+	/// build's compile-time value may name another clone).
+	fn vectors_path() -> std::path::PathBuf {
+		std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test"))
+			.join("test-vectors/evm-encoding.json")
+	}
 
 	/// The toy circuit's key and proofs, arkworks' compressed bytes beside the EVM words.
 	fn generate_vectors() -> Value {
@@ -672,9 +674,9 @@ mod tests {
 	fn committed_vectors() {
 		if std::env::var("CONCORD_REGENERATE_VECTORS").as_deref() == Ok("1") {
 			let text = serde_json::to_string_pretty(&generate_vectors()).unwrap();
-			std::fs::write(VECTORS, text + "\n").unwrap();
+			std::fs::write(vectors_path(), text + "\n").unwrap();
 		}
-		let text = std::fs::read_to_string(VECTORS).expect("test-vectors/evm-encoding.json");
+		let text = std::fs::read_to_string(vectors_path()).expect("test-vectors/evm-encoding.json");
 		let vectors: Value = serde_json::from_str(&text).unwrap();
 		let strings = |v: &Value| -> Vec<String> {
 			v.as_array()

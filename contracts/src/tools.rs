@@ -45,11 +45,19 @@ impl fmt::Display for ToolError {
 
 impl std::error::Error for ToolError {}
 
-/// The repository's root (where `package.json` and `node_modules/` are).
+/// The repository's root (where `package.json` and `node_modules/` are): the nearest directory
+/// holding `Cargo.lock` above the package cargo runs, else above this crate as it was built.
+/// Cargo sets `CARGO_MANIFEST_DIR` for the tests and binaries it runs (and their children
+/// inherit it); the compile-time value may name another clone, because cargo reuses a shared
+/// target directory's builds across clones without recompiling.
 pub fn repo_root() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR"))
-		.parent()
-		.expect("contracts/ has a parent")
+	let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+	manifest_dir
+		.ancestors()
+		.find(|dir| dir.join("Cargo.lock").is_file())
+		.unwrap_or(&manifest_dir)
 		.to_path_buf()
 }
 

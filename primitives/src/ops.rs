@@ -125,6 +125,20 @@ impl OpType {
 		self.data_bytes().div_ceil(CHUNK_BYTES)
 	}
 
+	/// The most chunks any op takes (ChangePubKey's): a batch has at least this many slots,
+	/// or some op could never be sealed.
+	pub const MAX_CHUNKS: usize = {
+		let mut max = 0;
+		let mut i = 0;
+		while i < OpType::ALL.len() {
+			if OpType::ALL[i].chunks() > max {
+				max = OpType::ALL[i].chunks();
+			}
+			i += 1;
+		}
+		max
+	};
+
 	/// The size of the op's pubdata in bytes, a whole number of chunks.
 	pub const fn pubdata_bytes(self) -> usize {
 		self.chunks() * CHUNK_BYTES

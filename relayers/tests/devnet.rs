@@ -81,13 +81,30 @@ async fn ctrl_c_during_the_start_stops_everything_started() {
 		.spawn()
 		.unwrap();
 	let (rpc, p2p) = (ports[0].1, ports[1].1);
+	// Ends early, with the devnet's exit status, if it stops before its node serves RPC.
 	let up = poll(
-		"the devnet's node serves RPC",
+		"the devnet's node serves RPC (or the devnet exits)",
 		Duration::from_secs(300),
-		|| async { concord_ports::in_use(rpc).then_some(()) },
+		|| {
+			let exited = child.try_wait().unwrap();
+			async move {
+				match exited {
+					Some(status) => Some(Err(status)),
+					None => concord_ports::in_use(rpc).then_some(Ok(())),
+				}
+			}
+		},
 	)
 	.await;
-	assert!(up.is_some(), "the node never listened on {rpc}");
+	match up {
+		Some(Ok(())) => {}
+		Some(Err(status)) => {
+			let mut stderr = String::new();
+			let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
+			panic!("concord-devnet exited ({status}) before its node served RPC:\n{stderr}");
+		}
+		None => panic!("the node never listened on {rpc}"),
+	}
 	let status = Command::new("kill")
 		.args(["-INT", &child.id().to_string()])
 		.status()

@@ -126,8 +126,8 @@ impl pallet_sudo::Config for Runtime {
 /// checks it on the cheapest of them).
 pub const MAX_L2_OP_PRIORITY: sp_runtime::transaction_validity::TransactionPriority = 1_000_000;
 
-/// L2-signed ops per block: one batch's worth of transfers (one slot each), so that L2 load
-/// seals at most a batch a block.
+/// L2-signed ops per block: one batch's worth of transfers (one slot each). Larger ops take
+/// up to `OpType::MAX_CHUNKS` slots, so L2 load seals at most that many batches a block.
 pub const MAX_L2_OPS_PER_BLOCK: u32 = SLOTS_PER_BATCH;
 
 /// How many priority requests (deposits, full exits) a chain's contract keeps open at most: the

@@ -37,7 +37,7 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use concord_primitives::{
 		account::AccountId as L2AccountId,
-		ops::{batch_pubdata_from_chunks, batch_pubdata_len, AppliedOp, ChainId, Chunk},
+		ops::{batch_pubdata_from_chunks, batch_pubdata_len, AppliedOp, ChainId, Chunk, OpType},
 		stf::BatchContext,
 	};
 	use frame_support::pallet_prelude::*;
@@ -208,6 +208,16 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// A batch must hold the largest op, or the ledger could never seal one.
+		fn integrity_test() {
+			assert!(
+				T::SlotsPerBatch::get() as usize >= OpType::MAX_CHUNKS,
+				"SlotsPerBatch {} is below the {} chunks of the largest op",
+				T::SlotsPerBatch::get(),
+				OpType::MAX_CHUNKS
+			);
+		}
+
 		/// Seals the open batch once `SealInterval` blocks have passed since its first op.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			match Open::<T>::get() {

@@ -1,8 +1,8 @@
-//! A runtime with System and the batches pallet: 2 slots per batch, sealed 3 blocks after
-//! the first op.
+//! A runtime with System and the batches pallet: 6 slots per batch (a test may change it),
+//! sealed 3 blocks after the first op.
 
 use crate as pallet_concord_batches;
-use frame_support::{derive_impl, traits::ConstU32, traits::ConstU64};
+use frame_support::{derive_impl, parameter_types, traits::ConstU64};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -19,8 +19,13 @@ impl frame_system::Config for Test {
 	type Block = Block;
 }
 
+parameter_types! {
+	/// The slots per batch: 6 unless a test sets another count.
+	pub static SlotsPerBatch: u32 = 6;
+}
+
 impl crate::Config for Test {
-	type SlotsPerBatch = ConstU32<6>;
+	type SlotsPerBatch = SlotsPerBatch;
 	type SealInterval = ConstU64<3>;
 	type Fees = CountSettlements;
 	type WeightInfo = ();

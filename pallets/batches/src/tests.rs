@@ -174,3 +174,19 @@ fn every_seal_has_the_batchs_fees_credited_once() {
 		assert_eq!((LastSealed::<Test>::get(), settlements()), (3, 3));
 	});
 }
+
+/// A circuit with fewer slots than the largest op's chunks could never seal that op: the
+/// runtime refuses to build (construct_runtime's integrity test runs every pallet's).
+#[test]
+fn fewer_slots_than_the_largest_op_fail_the_integrity_test() {
+	use concord_primitives::ops::OpType;
+	<Batches as Hooks<u64>>::integrity_test();
+	SlotsPerBatch::set(OpType::MAX_CHUNKS as u32 - 1);
+	let refused = std::panic::catch_unwind(<Batches as Hooks<u64>>::integrity_test);
+	SlotsPerBatch::set(6);
+	let message = refused.expect_err("3 slots pass the integrity test");
+	assert_eq!(
+		message.downcast_ref::<String>().map(String::as_str),
+		Some("SlotsPerBatch 3 is below the 4 chunks of the largest op")
+	);
+}

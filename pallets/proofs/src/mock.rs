@@ -32,7 +32,7 @@ impl pallet_balances::Config for Test {
 }
 
 impl pallet_concord_batches::Config for Test {
-	type SlotsPerBatch = ConstU32<3>;
+	type SlotsPerBatch = ConstU32<4>;
 	type SealInterval = ConstU64<3>;
 	type Fees = ();
 	type WeightInfo = ();

@@ -7,7 +7,7 @@ use concord_primitives::{
 	commitment::{
 		batch_commitment_of_hash, fr_to_be_bytes, prover_input, sync_hash, GENESIS_SYNC_HASH,
 	},
-	ops::{ChainId, Deposit, Op},
+	ops::{ChainId, Deposit, Op, OpType},
 	stf::{BatchContext, TreeState},
 	Fr,
 };
@@ -38,14 +38,17 @@ fn registry_state() -> TreeState {
 	state
 }
 
-/// Seals `count` one-deposit batches (the mock has three slots, a deposit's chunks) through
-/// the batches pallet, as the ledger hands ops over.
+/// Seals `count` one-deposit batches through the batches pallet, as the ledger hands ops
+/// over: the mock's four slots (the largest op's chunks) have no room for a second deposit,
+/// so the ledger would seal each batch before the next.
 fn seal(count: u64) {
 	let mut state = registry_state();
 	let mut ctx = BatchContext::new(NETWORK, 0);
 	for id in 0..count {
 		let applied = concord_primitives::stf::apply(&mut state, &deposit(id), &mut ctx).unwrap();
 		Batches::on_applied(&applied, &ctx);
+		assert!(!Batches::has_room(OpType::Deposit.chunks()));
+		Batches::seal_open_batch();
 	}
 	assert_eq!(pallet_concord_batches::LastSealed::<Test>::get(), count);
 }
@@ -236,14 +239,15 @@ fn every_refused_proof_says_why_and_changes_nothing() {
 /// by the runtime's verifier, with the root the prover computed, and no other root.
 #[test]
 fn a_real_proof_of_a_sealed_batch_is_accepted() {
-	// The mock's three slots: one deposit.
-	let key = prover::dev_setup(3, "proofs-pallet-test").unwrap();
+	// The mock's four slots: one deposit and a Noop.
+	let key = prover::dev_setup(4, "proofs-pallet-test").unwrap();
 	let mut key_bytes = Vec::new();
 	key.key.vk.serialize_compressed(&mut key_bytes).unwrap();
 	new_test_ext(key_bytes).execute_with(|| {
-		let mut builder = BatchBuilder::new(registry_state(), 1, NETWORK, 0, 3);
+		let mut builder = BatchBuilder::new(registry_state(), 1, NETWORK, 0, 4);
 		let applied = builder.push(&deposit(0), None).unwrap();
 		Batches::on_applied(&applied, &BatchContext::new(NETWORK, 0));
+		Batches::seal_open_batch();
 		let (_, witness) = builder.finish().unwrap();
 		let header = pallet_concord_batches::Headers::<Test>::get(1).unwrap();
 		assert_eq!(
