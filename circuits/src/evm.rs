@@ -317,7 +317,7 @@ fn fq_from_word(word: &Word) -> Result<Fq, PointError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 	use ark_ec::CurveGroup;
 	use ark_ff::{Field, One};
@@ -336,8 +336,8 @@ mod tests {
 	use std::str::FromStr;
 
 	/// The toy circuit of the tests: `x · x = y`, `y` public.
-	struct Square {
-		x: Option<Fr>,
+	pub(crate) struct Square {
+		pub(crate) x: Option<Fr>,
 	}
 
 	impl ConstraintSynthesizer<Fr> for Square {

@@ -1,4 +1,4 @@
-//! The shared fixture of the contract tests: one Groth16 key (N = 8 slots) and its verifier
+//! The shared fixture of the contract tests: one Groth16 key (N = 7 slots) and its verifier
 //! compiled once per test binary, a scenario of four real batches with real proofs, and a
 //! fresh anvil with the contracts deployed for every test.
 
@@ -37,10 +37,10 @@ use concord_primitives::{
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
-/// Slots of the test circuit, one chunk each: small, so that setup and proofs take seconds, yet
-/// room for the largest test batch (a deposit or a withdrawal and a key change, 3 + 4 chunks)
-/// and for a Noop chunk after batch 1's two deposits (3 + 3), which the truncation test needs.
-pub const SLOTS: usize = 8;
+/// Slots of the test circuit, one chunk each: the fewest with room for the largest test batch
+/// (a deposit or a withdrawal and a key change, 3 + 4 chunks), which also leaves a Noop chunk
+/// after batch 1's two deposits (3 + 3) for the truncation test.
+pub const SLOTS: usize = 7;
 /// This contract's Concord chain id, and another chain of the system, whose ops it only
 /// hashes (key changes excepted: it checks their owners' signatures too).
 /// The network the tests' contract is deployed for and their ops are signed on.
