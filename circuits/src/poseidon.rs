@@ -12,9 +12,13 @@
 //! constant in the first round (see the `constraint_counts` test for the figures).
 
 use crate::Fr;
-use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
-use ark_relations::gr1cs::SynthesisError;
-use concord_primitives::poseidon::{parameters, FULL_ROUNDS, MAX_INPUTS};
+use ark_ff::{AdditiveGroup, Field, Zero};
+use ark_r1cs_std::{
+	fields::fp::{AllocatedFp, FpVar},
+	prelude::*,
+};
+use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
+use concord_primitives::poseidon::{self as native, parameters, FULL_ROUNDS, MAX_INPUTS};
 
 /// Poseidon hash of `N` field elements, `1 <= N <= MAX_INPUTS` (checked at compile time), as
 /// `concord_primitives::poseidon::hash`.
@@ -45,33 +49,172 @@ pub fn hash_slice(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
 
 /// Runs the permutation on `[0, inputs..]` and returns the first state element. Constant inputs
 /// give a constant output without constraints.
+///
+/// The linear steps are tracked here as flat linear combinations of the S-box outputs (and the
+/// inputs before the first S-boxes), not as `FpVar` sums: those would nest a fresh symbolic
+/// combination per addition, and expanding tens of thousands of nested combinations per batch
+/// took a third of the prover's time. The constraints, and so the keys, are the same.
 fn permute(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
 	let parameters = parameters(inputs.len()).expect("callers check the number of inputs");
 	let width = inputs.len() + 1;
-	let mut state: Vec<FpVar<Fr>> = core::iter::once(FpVar::zero())
-		.chain(inputs.iter().cloned())
+	let Some(cs) = inputs.iter().find_map(|input| match input {
+		FpVar::Var(var) => Some(var.cs.clone()),
+		FpVar::Constant(_) => None,
+	}) else {
+		let values: Vec<Fr> = inputs.iter().map(|input| input.value().unwrap()).collect();
+		return Ok(FpVar::Constant(
+			native::hash_slice(&values).expect("callers check the number of inputs"),
+		));
+	};
+	let mut basis = Basis {
+		variables: vec![Variable::One],
+	};
+	let mut state: Vec<Linear> = core::iter::once(Linear::constant(Fr::ZERO))
+		.chain(inputs.iter().map(|input| match input {
+			FpVar::Constant(value) => Linear::constant(*value),
+			FpVar::Var(var) => basis.push(var),
+		}))
 		.collect();
 
 	let first_partial = FULL_ROUNDS / 2;
 	let partial = first_partial..first_partial + parameters.partial_rounds;
 	for (round, round_constants) in parameters.round_constants.chunks_exact(width).enumerate() {
 		for (element, constant) in state.iter_mut().zip(round_constants) {
-			*element += *constant;
+			element.add_constant(*constant);
 		}
-		if partial.contains(&round) {
-			state[0] = sbox(&state[0])?;
-		} else {
-			for element in state.iter_mut() {
-				*element = sbox(element)?;
-			}
+		let boxed = if partial.contains(&round) { 1 } else { width };
+		for element in &mut state[..boxed] {
+			*element = basis.sbox(element, &cs)?;
 		}
 		state = parameters
 			.mds
 			.chunks_exact(width)
-			.map(|row| row.iter().zip(&state).map(|(m, s)| s * *m).sum())
+			.map(|row| Linear::combine(row, &state, basis.variables.len()))
 			.collect();
+		basis.drop_unused(&mut state);
 	}
-	Ok(state.swap_remove(0))
+	let output = state.swap_remove(0);
+	basis.to_fp_var(&output, &cs)
+}
+
+/// The variables the state is a linear combination of: `Variable::One` first.
+struct Basis {
+	variables: Vec<Variable>,
+}
+
+/// A state element: `Σ coefficients[k] · basis[k]` (missing coefficients are zero), its value
+/// (none in setup mode), and whether it is a constant, as the `FpVar` it stands for would be.
+#[derive(Clone)]
+struct Linear {
+	coefficients: Vec<Fr>,
+	value: Option<Fr>,
+	constant: bool,
+}
+
+impl Linear {
+	fn constant(value: Fr) -> Linear {
+		Linear {
+			coefficients: vec![value],
+			value: Some(value),
+			constant: true,
+		}
+	}
+
+	fn add_constant(&mut self, constant: Fr) {
+		self.coefficients[0] += constant;
+		self.value = self.value.map(|value| value + constant);
+	}
+
+	/// `Σ row[j] · elements[j]` over a basis of `len` variables.
+	fn combine(row: &[Fr], elements: &[Linear], len: usize) -> Linear {
+		let mut coefficients = vec![Fr::ZERO; len];
+		let mut value = Some(Fr::ZERO);
+		for (factor, element) in row.iter().zip(elements) {
+			for (sum, coefficient) in coefficients.iter_mut().zip(&element.coefficients) {
+				*sum += *factor * coefficient;
+			}
+			value = value
+				.zip(element.value)
+				.map(|(sum, value)| sum + *factor * value);
+		}
+		Linear {
+			coefficients,
+			value,
+			constant: elements.iter().all(|element| element.constant),
+		}
+	}
+}
+
+impl Basis {
+	/// A new basis variable, and the element that is it.
+	fn push(&mut self, var: &AllocatedFp<Fr>) -> Linear {
+		self.variables.push(var.variable);
+		let mut coefficients = vec![Fr::ZERO; self.variables.len()];
+		coefficients[self.variables.len() - 1] = Fr::ONE;
+		Linear {
+			coefficients,
+			value: var.value().ok(),
+			constant: false,
+		}
+	}
+
+	/// `element` as an `FpVar`: a constant, or one flat linear combination of the basis.
+	fn to_fp_var(
+		&self,
+		element: &Linear,
+		cs: &ConstraintSystemRef<Fr>,
+	) -> Result<FpVar<Fr>, SynthesisError> {
+		if element.constant {
+			return Ok(FpVar::Constant(element.coefficients[0]));
+		}
+		let terms: Vec<(Fr, Variable)> = element
+			.coefficients
+			.iter()
+			.zip(&self.variables)
+			.filter(|(coefficient, _)| !coefficient.is_zero())
+			.map(|(coefficient, variable)| (*coefficient, *variable))
+			.collect();
+		let variable = cs.new_lc(|| LinearCombination(terms))?;
+		Ok(FpVar::Var(AllocatedFp::new(
+			element.value,
+			variable,
+			cs.clone(),
+		)))
+	}
+
+	/// `element^5`, a new basis variable unless `element` is a constant.
+	fn sbox(
+		&mut self,
+		element: &Linear,
+		cs: &ConstraintSystemRef<Fr>,
+	) -> Result<Linear, SynthesisError> {
+		match sbox(&self.to_fp_var(element, cs)?)? {
+			FpVar::Constant(value) => Ok(Linear::constant(value)),
+			FpVar::Var(var) => Ok(self.push(&var)),
+		}
+	}
+
+	/// Removes the variables no element depends on any more (the S-box inputs' terms once
+	/// every element went through an S-box): the combinations stay as short as the state needs.
+	fn drop_unused(&mut self, state: &mut [Linear]) {
+		let used: Vec<bool> = (0..self.variables.len())
+			.map(|k| {
+				k == 0
+					|| state
+						.iter()
+						.any(|element| !element.coefficients[k].is_zero())
+			})
+			.collect();
+		if used.iter().all(|&used| used) {
+			return;
+		}
+		let mut kept = used.iter();
+		self.variables.retain(|_| *kept.next().unwrap());
+		for element in state {
+			let mut kept = used.iter();
+			element.coefficients.retain(|_| *kept.next().unwrap());
+		}
+	}
 }
 
 /// `x^5` in three constraints.
