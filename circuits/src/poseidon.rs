@@ -77,24 +77,168 @@ fn permute(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
 		.collect();
 
 	let first_partial = FULL_ROUNDS / 2;
-	let partial = first_partial..first_partial + parameters.partial_rounds;
-	for (round, round_constants) in parameters.round_constants.chunks_exact(width).enumerate() {
-		for (element, constant) in state.iter_mut().zip(round_constants) {
-			element.add_constant(*constant);
+	let rounds: Vec<&[Fr]> = parameters.round_constants.chunks_exact(width).collect();
+	let full_rounds = |state: &mut Vec<Linear>, basis: &mut Basis, rounds: &[&[Fr]]| {
+		for round_constants in rounds {
+			for (element, constant) in state.iter_mut().zip(*round_constants) {
+				element.add_constant(*constant);
+			}
+			for element in state.iter_mut() {
+				*element = basis.sbox(element, &cs)?;
+			}
+			*state = parameters
+				.mds
+				.chunks_exact(width)
+				.map(|row| Linear::combine(row, state, basis.variables.len()))
+				.collect();
+			basis.drop_unused(state);
 		}
-		let boxed = if partial.contains(&round) { 1 } else { width };
-		for element in &mut state[..boxed] {
-			*element = basis.sbox(element, &cs)?;
-		}
-		state = parameters
-			.mds
-			.chunks_exact(width)
-			.map(|row| Linear::combine(row, &state, basis.variables.len()))
-			.collect();
-		basis.drop_unused(&mut state);
-	}
+		Ok::<_, SynthesisError>(())
+	};
+	full_rounds(&mut state, &mut basis, &rounds[..first_partial])?;
+	state = partial_rounds(state, &mut basis, &cs, width)?;
+	full_rounds(
+		&mut state,
+		&mut basis,
+		&rounds[first_partial + parameters.partial_rounds..],
+	)?;
 	let output = state.swap_remove(0);
 	basis.to_fp_var(&output, &cs)
+}
+
+/// The partial rounds of one width, unrolled. With `A = M·D` (`M` the MDS matrix, `D` zeroing
+/// element 0) and `x` the state entering the partial rounds, round `r`'s S-box output `y_r`
+/// and the state after round `r − 1` satisfy
+/// `x_r = A^r·x + κ_r + Σ_{k<r} A^(r−1−k)·M·e0 · y_k`, with `κ` the round constants carried
+/// along. Each S-box input is then one flat combination built from these native weights,
+/// instead of a 5×5 matrix product over every S-box output so far per round.
+struct Unrolled {
+	/// Row 0 of `A^r` for each partial round `r`: the entry state's weights in its S-box input.
+	entry_weights: Vec<Vec<Fr>>,
+	/// The constant of each partial round's S-box input: `κ_r[0]` plus its round constant.
+	sbox_constants: Vec<Fr>,
+	/// `A^d·M·e0` for `d` below the number of partial rounds: the weight of the S-box output
+	/// `d + 1` rounds back.
+	output_weights: Vec<Vec<Fr>>,
+	/// `A^R` for `R` partial rounds: the entry state's weights in the exit state.
+	exit_matrix: Vec<Vec<Fr>>,
+	/// `κ_R`: the exit state's constants.
+	exit_constants: Vec<Fr>,
+}
+
+impl Unrolled {
+	fn new(width: usize) -> Unrolled {
+		let parameters = parameters(width - 1).expect("widths of 2 to MAX_INPUTS + 1");
+		let mds: Vec<&[Fr]> = parameters.mds.chunks_exact(width).collect();
+		// `A·v` and `M·D·c` for vectors `v`, `c`.
+		let times_a = |v: &[Fr]| -> Vec<Fr> {
+			mds.iter()
+				.map(|row| (1..width).map(|j| row[j] * v[j]).sum())
+				.collect()
+		};
+		let first_partial = FULL_ROUNDS / 2;
+		let constants =
+			|r: usize| &parameters.round_constants[(first_partial + r) * width..][..width];
+		let mut power: Vec<Vec<Fr>> = (0..width)
+			.map(|i| {
+				(0..width)
+					.map(|j| if i == j { Fr::ONE } else { Fr::ZERO })
+					.collect()
+			})
+			.collect();
+		let mut carried = vec![Fr::ZERO; width];
+		let mut output_weight: Vec<Fr> = mds.iter().map(|row| row[0]).collect();
+		let mut unrolled = Unrolled {
+			entry_weights: Vec::new(),
+			sbox_constants: Vec::new(),
+			output_weights: Vec::new(),
+			exit_matrix: Vec::new(),
+			exit_constants: Vec::new(),
+		};
+		for r in 0..parameters.partial_rounds {
+			unrolled.entry_weights.push(power[0].clone());
+			unrolled.sbox_constants.push(carried[0] + constants(r)[0]);
+			unrolled.output_weights.push(output_weight.clone());
+			// A^(r+1) = A·A^r, column by column; κ_(r+1) = A·κ_r + M·D·c_r.
+			let columns: Vec<Vec<Fr>> = (0..width)
+				.map(|j| times_a(&power.iter().map(|row| row[j]).collect::<Vec<_>>()))
+				.collect();
+			power = (0..width)
+				.map(|i| columns.iter().map(|column| column[i]).collect())
+				.collect();
+			let sum: Vec<Fr> = carried
+				.iter()
+				.zip(constants(r))
+				.map(|(k, c)| *k + c)
+				.collect();
+			carried = times_a(&sum);
+			output_weight = times_a(&output_weight);
+		}
+		unrolled.exit_matrix = power;
+		unrolled.exit_constants = carried;
+		unrolled
+	}
+
+	/// The unrolled partial rounds of `width`, computed once.
+	fn of(width: usize) -> &'static Unrolled {
+		static UNROLLED: [std::sync::OnceLock<Unrolled>; MAX_INPUTS + 1] =
+			[const { std::sync::OnceLock::new() }; MAX_INPUTS + 1];
+		UNROLLED[width - 1].get_or_init(|| Unrolled::new(width))
+	}
+}
+
+/// The partial rounds on `entry`: one S-box per round, whose input is a flat combination of the
+/// entry state and the S-box outputs before it ([`Unrolled`]). Returns the exit state.
+fn partial_rounds(
+	entry: Vec<Linear>,
+	basis: &mut Basis,
+	cs: &ConstraintSystemRef<Fr>,
+	width: usize,
+) -> Result<Vec<Linear>, SynthesisError> {
+	let unrolled = Unrolled::of(width);
+	let entry_len = basis.variables.len();
+	let mds: Vec<&[Fr]> = parameters(width - 1)
+		.expect("widths of 2 to MAX_INPUTS + 1")
+		.mds
+		.chunks_exact(width)
+		.collect();
+	let first_partial = FULL_ROUNDS / 2;
+	let all_constants = parameters(width - 1).unwrap().round_constants;
+	// The state's values, round by round, as the native permutation computes them.
+	let mut values: Option<Vec<Fr>> = entry.iter().map(|element| element.value).collect();
+	for (r, weights) in unrolled.entry_weights.iter().enumerate() {
+		let mut input = Linear::combine(weights, &entry, entry_len);
+		input.coefficients[0] += unrolled.sbox_constants[r];
+		input
+			.coefficients
+			.extend((0..r).map(|k| unrolled.output_weights[r - 1 - k][0]));
+		let constants = &all_constants[(first_partial + r) * width..][..width];
+		let added: Option<Vec<Fr>> = values
+			.as_ref()
+			.map(|values| values.iter().zip(constants).map(|(v, c)| *v + c).collect());
+		input.value = added.as_ref().map(|added| added[0]);
+		input.constant = false;
+		let output = basis.sbox(&input, cs)?;
+		values = added.zip(output.value).map(|(mut added, y)| {
+			added[0] = y;
+			mds.iter()
+				.map(|row| row.iter().zip(&added).map(|(m, v)| *m * v).sum())
+				.collect()
+		});
+	}
+	let rounds = unrolled.entry_weights.len();
+	Ok((0..width)
+		.map(|i| {
+			let mut element = Linear::combine(&unrolled.exit_matrix[i], &entry, entry_len);
+			element.coefficients[0] += unrolled.exit_constants[i];
+			element
+				.coefficients
+				.extend((0..rounds).map(|k| unrolled.output_weights[rounds - 1 - k][i]));
+			element.value = values.as_ref().map(|values| values[i]);
+			element.constant = false;
+			element
+		})
+		.collect())
 }
 
 /// The variables the state is a linear combination of: `Variable::One` first.
