@@ -2,14 +2,21 @@
 //!
 //! The state trees and the signed messages are hashed with circomlib's Poseidon, so the circuit
 //! must hash exactly as the native code does: the gadget reads the round constants and MDS
-//! matrices from `concord_primitives::poseidon::parameters`, the one copy of them, and follows
-//! the native permutation step for step (capacity element first and zero, x^5 S-box, 8 full
-//! rounds around circomlib's partial rounds).
+//! matrices from `concord_primitives::poseidon::parameters`, the one copy of them, and computes
+//! the native permutation (capacity element first and zero, x^5 S-box, 8 full rounds around
+//! circomlib's partial rounds), with its S-boxes in the native order.
 //!
 //! Cost: three constraints per S-box (two squarings and a product); adding round constants and
 //! mixing with the MDS matrix are linear and free. A width `t = n + 1` hash therefore costs
 //! `3 · (8·t + partial_rounds) − 3` constraints, the `− 3` because the capacity element is a
 //! constant in the first round (see the `constraint_counts` test for the figures).
+//!
+//! Free in constraints, the linear steps still cost the prover: each S-box input is a linear
+//! combination the prover expands into the constraint matrices. The gadget hands it one flat
+//! combination per S-box, of the S-box outputs before it, with weights computed natively (the
+//! partial rounds unrolled once per width: [`Unrolled`]); built from `FpVar` sums, the same
+//! combinations nested a symbolic combination per addition, and expanding them took about a
+//! third of a batch proof.
 
 use crate::Fr;
 use ark_ff::{AdditiveGroup, Field, Zero};
