@@ -6,11 +6,13 @@
 //! ```sh
 //! cargo bench -p concord-circuits --bench batch                             # N = 1, 16 timed
 //! CONCORD_BENCH_SLOTS=1,16,64 cargo bench -p concord-circuits --bench batch  # N = 64 too
+//! CONCORD_BENCH_SLOTS=128,256 cargo bench -p concord-circuits --bench batch   # larger batches
 //! CONCORD_BENCH_SLOTS=0 cargo bench -p concord-circuits --bench batch        # counts only
 //! ```
 //!
-//! Constraints are counted for N = 1, 16 and 64 always; times for the sizes in
-//! `CONCORD_BENCH_SLOTS` (default `1,16`). The batch proved is as much of the example batch of
+//! Constraints are counted for N = 1, 16, 64 and the sizes in `CONCORD_BENCH_SLOTS` (default
+//! `1,16`), times and the process's peak memory for the latter (in ascending order, so each
+//! size's peak is the process's after it). The batch proved is as much of the example batch of
 //! every op kind as fits (`concord_circuits::request::example_request`), padded with Noops.
 
 use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
@@ -75,6 +77,19 @@ fn eddsa_constraints() -> usize {
 	let before = cs.num_constraints();
 	let _valid = public.verify(&msg, &signature).unwrap();
 	cs.num_constraints() - before
+}
+
+/// The process's peak resident memory so far (Linux `VmHWM`): the sizes run in ascending
+/// order, so after a size it is that size's peak.
+fn peak_rss() -> String {
+	std::fs::read_to_string("/proc/self/status")
+		.ok()
+		.and_then(|status| {
+			let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+			let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+			Some(format!("{:.1} GB", kib * 1024.0 / 1e9))
+		})
+		.unwrap_or_else(|| "–".into())
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
@@ -152,10 +167,13 @@ fn main() {
 			.map_or(("–", "–"), |(_, setup, prove)| (*setup, *prove))
 	};
 	println!(
-		"| slots N | constraints | before | setup | before (8a1bb49) | prove | before (8a1bb49) | verify |"
+		"| slots N | constraints | before | setup | before (8a1bb49) | prove | before (8a1bb49) | verify | peak RSS |"
 	);
-	println!("|---|---|---|---|---|---|---|---|");
-	for slots in [1, small, large] {
+	println!("|---|---|---|---|---|---|---|---|---|");
+	let mut rows: Vec<usize> = [1, small, large].into_iter().chain(sizes.clone()).collect();
+	rows.sort_unstable();
+	rows.dedup();
+	for slots in rows {
 		let count = counts
 			.iter()
 			.find(|(n, _)| *n == slots)
@@ -164,7 +182,7 @@ fn main() {
 		let (setup_before, prove_before) = times_before(slots);
 		if !sizes.contains(&slots) {
 			println!(
-				"| {slots} | {count} | {baseline} | – | {setup_before} | – | {prove_before} | – |"
+				"| {slots} | {count} | {baseline} | – | {setup_before} | – | {prove_before} | – | – |"
 			);
 			continue;
 		}
@@ -186,7 +204,8 @@ fn main() {
 			String::new()
 		};
 		println!(
-			"| {slots} | {count} | {baseline} | {setup:.1?} | {setup_before} | {prove:.1?}{target} | {prove_before} | {verify:.1?} |"
+			"| {slots} | {count} | {baseline} | {setup:.1?} | {setup_before} | {prove:.1?}{target} | {prove_before} | {verify:.1?} | {} |",
+			peak_rss()
 		);
 	}
 }
