@@ -75,6 +75,7 @@ fn permute(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
 	};
 	let mut basis = Basis {
 		variables: vec![Variable::One],
+		values: vec![Some(Fr::ONE)],
 	};
 	let mut state: Vec<Linear> = core::iter::once(Linear::constant(Fr::ZERO))
 		.chain(inputs.iter().map(|input| match input {
@@ -166,12 +167,14 @@ impl Unrolled {
 			unrolled.entry_weights.push(power[0].clone());
 			unrolled.sbox_constants.push(carried[0] + constants(r)[0]);
 			unrolled.output_weights.push(output_weight.clone());
-			// A^(r+1) = A·A^r, column by column; κ_(r+1) = A·κ_r + M·D·c_r.
-			let columns: Vec<Vec<Fr>> = (0..width)
-				.map(|j| times_a(&power.iter().map(|row| row[j]).collect::<Vec<_>>()))
-				.collect();
-			power = (0..width)
-				.map(|i| columns.iter().map(|column| column[i]).collect())
+			// A^(r+1) = A·A^r; κ_(r+1) = A·κ_r + M·D·c_r.
+			power = mds
+				.iter()
+				.map(|row| {
+					(0..width)
+						.map(|j| (1..width).map(|k| row[k] * power[k][j]).sum())
+						.collect()
+				})
 				.collect();
 			let sum: Vec<Fr> = carried
 				.iter()
@@ -204,53 +207,44 @@ fn partial_rounds(
 ) -> Result<Vec<Linear>, SynthesisError> {
 	let unrolled = Unrolled::of(width);
 	let entry_len = basis.variables.len();
-	let mds: Vec<&[Fr]> = parameters(width - 1)
-		.expect("widths of 2 to MAX_INPUTS + 1")
-		.mds
-		.chunks_exact(width)
-		.collect();
-	let first_partial = FULL_ROUNDS / 2;
-	let all_constants = parameters(width - 1).unwrap().round_constants;
-	// The state's values, round by round, as the native permutation computes them.
-	let mut values: Option<Vec<Fr>> = entry.iter().map(|element| element.value).collect();
+	// `Σ weights[j] · entry[j] + constant + Σ_k output_weight(k) · y_k` over the S-box outputs
+	// `y` so far, its value read from the basis.
+	let flat =
+		|basis: &Basis, weights: &[Fr], constant: Fr, outputs: &mut dyn Iterator<Item = Fr>| {
+			let mut element = Linear::combine(weights, &entry, entry_len);
+			element.coefficients[0] += constant;
+			element.coefficients.extend(outputs);
+			element.value = basis.evaluate(&element.coefficients);
+			element.constant = false;
+			element
+		};
 	for (r, weights) in unrolled.entry_weights.iter().enumerate() {
-		let mut input = Linear::combine(weights, &entry, entry_len);
-		input.coefficients[0] += unrolled.sbox_constants[r];
-		input
-			.coefficients
-			.extend((0..r).map(|k| unrolled.output_weights[r - 1 - k][0]));
-		let constants = &all_constants[(first_partial + r) * width..][..width];
-		let added: Option<Vec<Fr>> = values
-			.as_ref()
-			.map(|values| values.iter().zip(constants).map(|(v, c)| *v + c).collect());
-		input.value = added.as_ref().map(|added| added[0]);
-		input.constant = false;
-		let output = basis.sbox(&input, cs)?;
-		values = added.zip(output.value).map(|(mut added, y)| {
-			added[0] = y;
-			mds.iter()
-				.map(|row| row.iter().zip(&added).map(|(m, v)| *m * v).sum())
-				.collect()
-		});
+		let input = flat(
+			basis,
+			weights,
+			unrolled.sbox_constants[r],
+			&mut (0..r).map(|k| unrolled.output_weights[r - 1 - k][0]),
+		);
+		basis.sbox(&input, cs)?;
 	}
 	let rounds = unrolled.entry_weights.len();
 	Ok((0..width)
 		.map(|i| {
-			let mut element = Linear::combine(&unrolled.exit_matrix[i], &entry, entry_len);
-			element.coefficients[0] += unrolled.exit_constants[i];
-			element
-				.coefficients
-				.extend((0..rounds).map(|k| unrolled.output_weights[rounds - 1 - k][i]));
-			element.value = values.as_ref().map(|values| values[i]);
-			element.constant = false;
-			element
+			flat(
+				basis,
+				&unrolled.exit_matrix[i],
+				unrolled.exit_constants[i],
+				&mut (0..rounds).map(|k| unrolled.output_weights[rounds - 1 - k][i]),
+			)
 		})
 		.collect())
 }
 
-/// The variables the state is a linear combination of: `Variable::One` first.
+/// The variables the state is a linear combination of, `Variable::One` first, and their values
+/// (none in setup mode).
 struct Basis {
 	variables: Vec<Variable>,
+	values: Vec<Option<Fr>>,
 }
 
 /// A state element: `Σ coefficients[k] · basis[k]` (missing coefficients are zero), its value
@@ -300,6 +294,7 @@ impl Basis {
 	/// A new basis variable, and the element that is it.
 	fn push(&mut self, var: &AllocatedFp<Fr>) -> Linear {
 		self.variables.push(var.variable);
+		self.values.push(var.value().ok());
 		let mut coefficients = vec![Fr::ZERO; self.variables.len()];
 		coefficients[self.variables.len() - 1] = Fr::ONE;
 		Linear {
@@ -307,6 +302,15 @@ impl Basis {
 			value: var.value().ok(),
 			constant: false,
 		}
+	}
+
+	/// The value of `Σ coefficients[k] · basis[k]`, if every variable has one.
+	fn evaluate(&self, coefficients: &[Fr]) -> Option<Fr> {
+		coefficients
+			.iter()
+			.zip(&self.values)
+			.map(|(coefficient, value)| value.map(|value| *coefficient * value))
+			.sum()
 	}
 
 	/// `element` as an `FpVar`: a constant, or one flat linear combination of the basis.
@@ -361,6 +365,8 @@ impl Basis {
 		}
 		let mut kept = used.iter();
 		self.variables.retain(|_| *kept.next().unwrap());
+		let mut kept = used.iter();
+		self.values.retain(|_| *kept.next().unwrap());
 		for element in state {
 			let mut kept = used.iter();
 			element.coefficients.retain(|_| *kept.next().unwrap());
