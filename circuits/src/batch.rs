@@ -15,7 +15,8 @@
 //!
 //! - the op's fields are in range (see [`crate::pubdata`]) and the slot's pubdata bytes are
 //!   exactly the op's encoding; a transfer's amount and every fee are the values of the floats
-//!   the pubdata packs them in; nonces (but ChangePubKey's) are not in the pubdata;
+//!   the pubdata packs them in, each packed canonically; nonces (but ChangePubKey's) are not in
+//!   the pubdata;
 //! - L2-signed ops carry a valid EdDSA-Poseidon signature of the op's message by the account's
 //!   key (ChangePubKey: by the new key), and their nonce is the account's, which grows by one
 //!   and cannot pass `u32::MAX`;
@@ -28,20 +29,24 @@
 //!   op's; after the last slot each register's sum is credited to the fee account's balance of
 //!   its token (below `2^128` too);
 //! - TransferToNew creates its account on an empty leaf; a Deposit lands on an account owned by
-//!   its address or on an empty one, which it then owns; a ChangePubKey's owner in the pubdata
-//!   is the account's address and its new key unpacks to a curve point; a FullExit withdraws
-//!   either nothing or, only to the account's owner, `min(balance, reserve)`;
+//!   its address or on an empty one, which it then owns, or is refunded: it names account 0
+//!   and changes no balance (its L1 pays it back); a ChangePubKey's owner in the pubdata is
+//!   the account's address and its new key unpacks to a curve point not of small order; a
+//!   FullExit withdraws either nothing or, only to the account's owner, `min(balance,
+//!   reserve)`;
 //! - every L2 signature is over the op's message on the batch's network;
 //! - the commitment `sha256(batch_number ‖ network ‖ old_root ‖ new_root ‖ sha256(pubdata))
 //!   mod 2^253` is the public input.
 //!
 //! What only the appchain checks, because it is not part of the tree: the chain and token
 //! registries, that new account ids are allocated in order and that an
-//! address owns at most one account, and the owner's Ethereum signature of a ChangePubKey
-//! (checked again by the L1 contract at commit). None of them lets anyone move funds they do
-//! not own.
+//! address owns at most one account, the owner's Ethereum signature of a ChangePubKey
+//! (checked again by the L1 contract at commit), and whether a Deposit is refunded (the STF
+//! refunds exactly those it cannot credit; a refund pays the depositor back on its own L1).
+//! None of them lets anyone move funds they do not own.
 
 use crate::{
+	babyjubjub::PointVar,
 	eddsa::{PublicKeyVar, SignatureVar},
 	merkle::{digits_from_bits, Digit, MembershipProofVar},
 	poseidon,
@@ -225,7 +230,7 @@ fn reserve_flag(bits: &[Boolean<Fr>]) -> Result<Boolean<Fr>, SynthesisError> {
 }
 
 /// `x` fits in `bits` bits.
-fn range_check(x: &FpVar<Fr>, bits: usize) -> Result<(), SynthesisError> {
+pub(crate) fn range_check(x: &FpVar<Fr>, bits: usize) -> Result<(), SynthesisError> {
 	x.to_bits_le_with_top_bits_zero(bits).map(|_| ())
 }
 
@@ -347,6 +352,10 @@ fn slot_constraints(
 	let is_cpk = FpVar::from(f.is(ChangePubKey).clone());
 	let is_full_exit = FpVar::from(f.is(FullExit).clone());
 	let is_deposit = FpVar::from(f.is(Deposit).clone());
+	// A refunded Deposit changes no balance and names account 0; the L1 pays it back.
+	let refunded = FpVar::from(f.is(Deposit) & &f.bits(Field::Refunded)[0]);
+	let credited_deposit = &is_deposit - &refunded;
+	enforce_zero_if(&refunded, &f.value(Field::AccountB)?)?;
 	let is_ttn = FpVar::from(f.is(TransferToNew).clone());
 	let is_withdraw = FpVar::from(f.is(Withdraw).clone());
 	let (amount, fee, nonce) = (
@@ -371,6 +380,7 @@ fn slot_constraints(
 	let new_key = unpack_key(cs.clone(), &f, slot)?;
 	let on_curve = new_key.point().is_on_curve()?;
 	enforce_zero_if(&is_cpk, &(FpVar::one() - FpVar::from(on_curve)))?;
+	refuse_small_order(cs.clone(), &is_cpk, &new_key)?;
 
 	// Touch A: the signer (or the exiting account).
 	let a = &touch_a.old;
@@ -391,7 +401,7 @@ fn slot_constraints(
 	enforce_zero_if(&exited, &a_is_reserve)?;
 	enforce_zero_if(&is_deposit, &(f.value(Field::AccountA)? - &reserve))?;
 	let debit = &transfers_or_withdraw * (&amount + &fee) + &is_cpk * &fee + &exited;
-	let reserve_credit = &is_deposit * &amount;
+	let reserve_credit = &credited_deposit * &amount;
 	let (root, _) = touch_a.apply(
 		root,
 		&digits_from_bits(f.bits(Field::AccountA))?,
@@ -411,14 +421,14 @@ fn slot_constraints(
 
 	// Touch B: the recipient.
 	let b = &touch_b.old;
-	let creates = f.is_any(&[Deposit, TransferToNew]);
+	let creates = &credited_deposit + &is_ttn;
 	let b_new = AccountVar {
 		address: select(&creates, &address, &b.address),
 		..b.clone()
 	};
-	let deposited_to_owned = &is_deposit * &b.address;
+	let deposited_to_owned = &credited_deposit * &b.address;
 	enforce_zero_if(&deposited_to_owned, &(&b.address - &address))?;
-	let credited = f.is_any(&[Deposit, Transfer, TransferToNew]);
+	let credited = &credited_deposit + f.is_any(&[Transfer, TransferToNew]);
 	enforce_zero_if(&credited, &b_is_reserve)?;
 	enforce_zero_if(
 		&f.is_any(&[Withdraw, FullExit]),
@@ -563,6 +573,32 @@ fn unpack_key(
 	Ok(PublicKeyVar { x, y })
 }
 
+/// Where `cond` (0/1) is one, `key` (on the curve) is not of small order: `8 · key` is not
+/// the identity, which is the only point of order dividing 8 with `x = 0` besides `(0, −1)`
+/// (of order 2). A small-order key makes `h · key` take at most eight values, so anyone could
+/// forge its signatures. The identity stands in for the key where `cond` is zero, so the
+/// doublings never divide by zero. 19 constraints.
+fn refuse_small_order(
+	cs: ConstraintSystemRef<Fr>,
+	cond: &FpVar<Fr>,
+	key: &PublicKeyVar,
+) -> Result<(), SynthesisError> {
+	let point = PointVar {
+		x: cond * &key.x,
+		y: select(cond, &key.y, &FpVar::one()),
+	};
+	let eighth = point.double()?.double()?.double()?;
+	let inverse = FpVar::new_witness(cs, || {
+		Ok(eighth
+			.x
+			.value()
+			.ok()
+			.and_then(|x| x.inverse())
+			.unwrap_or(Fr::ZERO))
+	})?;
+	enforce_zero_if(cond, &(&eighth.x * &inverse - FpVar::one()))
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -575,7 +611,7 @@ mod tests {
 		account::reserve_account,
 		commitment::batch_commitment,
 		float,
-		ops::{AppliedOp, Op, Transfer},
+		ops::{AppliedOp, Deposit, Op, Transfer},
 	};
 
 	/// Synthesizes the circuit on its witness: (satisfied, constraints).
@@ -1127,6 +1163,89 @@ mod tests {
 			(slot.touches[1].change.new, 51),
 		];
 		assert!(!synthesize(rewitness(&attack, &pre, 0, outcome)).0);
+	}
+
+	#[test]
+	fn a_refunded_deposit_changes_nothing_and_a_refund_that_credits_is_unsatisfiable() {
+		// Token 9 is registered on no chain: the STF refunds the deposit.
+		let mut request = example_request(1);
+		let to_address = [0xee; 20];
+		request.ops = vec![(
+			Op::Deposit(Deposit {
+				chain_id: crate::request::EXAMPLE_CHAIN,
+				priority_id: 9,
+				to_address,
+				token: 9,
+				amount: 5,
+			}),
+			None,
+		)];
+		let pre = request.pre_state().unwrap();
+		let witness = request.witness(3).unwrap();
+		let refund = witness.slots[0];
+		assert!(refund.op.is_refunded());
+		assert_eq!(refund.fields.account_b, 0);
+		assert_eq!(witness.new_root, pre.tree().root());
+		assert!(synthesize(witness.clone()).0);
+		let [reserve, account] = refund.touches;
+		for touch in &refund.touches {
+			assert_eq!(honest(touch), untouched(touch));
+		}
+		// Crediting the reserve, or the account (as a credited deposit would), anyway.
+		let (old, balance) = untouched(&reserve);
+		let reserve_credited = [(old, balance + 5), untouched(&account)];
+		assert!(!synthesize(rewitness(&witness, &pre, 0, reserve_credited)).0);
+		let (old, balance) = untouched(&account);
+		let owned = Account {
+			l1_address: to_address,
+			..old
+		};
+		let account_credited = [untouched(&reserve), (owned, balance + 5)];
+		assert!(!synthesize(rewitness(&witness, &pre, 0, account_credited)).0);
+		let both = [reserve_credited[0], account_credited[1]];
+		assert!(!synthesize(rewitness(&witness, &pre, 0, both)).0);
+	}
+
+	#[test]
+	fn a_key_of_small_order_is_refused_where_the_condition_holds() {
+		use concord_primitives::babyjubjub::{Point, BASE8, SQRT_A};
+		let inverse_sqrt_a = SQRT_A.inverse().unwrap();
+		let small_order = [
+			Point::IDENTITY,
+			Point {
+				x: Fr::ZERO,
+				y: -Fr::ONE,
+			},
+			Point {
+				x: inverse_sqrt_a,
+				y: Fr::ZERO,
+			},
+			Point {
+				x: -inverse_sqrt_a,
+				y: Fr::ZERO,
+			},
+		];
+		let of_prime_order = BASE8.mul([12_345u64]);
+		// A point with a small-order part but of large order is no forgery risk.
+		let mixed = of_prime_order.add(&small_order[2]);
+		let refused = |point: &Point, cond: bool| {
+			assert!(point.is_on_curve());
+			let cs = ConstraintSystem::<Fr>::new_ref();
+			let key = PublicKeyVar {
+				x: FpVar::new_witness(cs.clone(), || Ok(point.x)).unwrap(),
+				y: FpVar::new_witness(cs.clone(), || Ok(point.y)).unwrap(),
+			};
+			let cond = FpVar::new_witness(cs.clone(), || Ok(Fr::from(cond))).unwrap();
+			refuse_small_order(cs.clone(), &cond, &key).unwrap();
+			!cs.is_satisfied().unwrap()
+		};
+		for point in &small_order {
+			assert!(refused(point, true), "{point:?}");
+			assert!(!refused(point, false), "{point:?}");
+		}
+		for point in [of_prime_order, mixed] {
+			assert!(!refused(&point, true), "{point:?}");
+		}
 	}
 
 	#[test]

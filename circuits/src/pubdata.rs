@@ -46,10 +46,12 @@ pub enum Field {
 	/// The fee as a `float::FEE` (every fee is one).
 	PackedFee,
 	Nonce,
+	/// A Deposit's flags byte: bit 0 set if it is refunded, the other bits zero.
+	Refunded,
 }
 
 impl Field {
-	const ALL: [Field; 10] = [
+	const ALL: [Field; 11] = [
 		Field::Chain,
 		Field::AccountA,
 		Field::AccountB,
@@ -60,6 +62,7 @@ impl Field {
 		Field::PackedAmount,
 		Field::PackedFee,
 		Field::Nonce,
+		Field::Refunded,
 	];
 
 	/// The bits the circuit allocates for the field.
@@ -74,6 +77,7 @@ impl Field {
 			Field::PackedAmount => float::AMOUNT.bytes() * 8,
 			Field::PackedFee => float::FEE.bytes() * 8,
 			Field::Nonce => 32,
+			Field::Refunded => 1,
 		}
 	}
 
@@ -90,6 +94,7 @@ impl Field {
 			Field::PackedAmount => fields.packed_amount.to_le_bytes().to_vec(),
 			Field::PackedFee => fields.packed_fee.to_le_bytes().to_vec(),
 			Field::Nonce => fields.nonce.to_le_bytes().to_vec(),
+			Field::Refunded => vec![u8::from(fields.refunded)],
 		};
 		(0..self.bits())
 			.map(|bit| {
@@ -117,6 +122,7 @@ fn layout(op_type: OpType) -> &'static [(Field, usize)] {
 			(Address, 20),
 			(Token, TOKEN),
 			(Amount, 16),
+			(Refunded, 1),
 		],
 		OpType::Transfer => &[
 			(AccountA, ID),
@@ -348,17 +354,27 @@ impl SlotFieldsVar {
 
 	/// The value `mantissa · 10^exponent` of a packed float field, as `float::Float::unpack`
 	/// (below `2^11 · 10^31 < 2^128` for a fee; a packed amount is compared with the 128-bit
-	/// amount, which bounds it). Five constraints: `10^exponent` is the product over the
-	/// exponent's bits `b_i` of `1 + b_i · (10^(2^i) − 1)`.
+	/// amount, which bounds it), and only if the packing is canonical, as `float::Float::pack`
+	/// writes it (the smallest exponent): the exponent is 0 or the mantissa times ten does not
+	/// fit in the mantissa's bits. So a proof implies pubdata that `decode_pubdata` reads.
+	/// `10^exponent` is the product over the exponent's bits `b_i` of
+	/// `1 + b_i · (10^(2^i) − 1)` (five constraints); canonicity costs a range check of the
+	/// mantissa's width plus four bits.
 	pub fn float_value(&self, field: Field) -> Result<FpVar<Fr>, SynthesisError> {
 		let bits = self.bits(field);
-		let (exponent, mantissa) = bits.split_at(float::EXPONENT_BITS as usize);
+		let (exponent, mantissa_bits) = bits.split_at(float::EXPONENT_BITS as usize);
 		let mut power = FpVar::one();
 		for (i, bit) in exponent.iter().enumerate() {
 			let factor = Fr::from(10u8).pow([1u64 << i]) - Fr::ONE;
 			power *= FpVar::one() + FpVar::from(bit.clone()) * factor;
 		}
-		Ok(Boolean::le_bits_to_fp(mantissa)? * power)
+		let mantissa = Boolean::le_bits_to_fp(mantissa_bits)?;
+		// With a non-zero exponent, 10 · mantissa − 2^width is not negative (below 2^(width+4)
+		// since the mantissa is below 2^width; a negative one wraps far above).
+		let scaled = FpVar::from(Boolean::kary_or(exponent)?)
+			* (&mantissa * Fr::from(10u8) - Fr::from(2u8).pow([mantissa_bits.len() as u64]));
+		crate::batch::range_check(&scaled, mantissa_bits.len() + 4)?;
+		Ok(mantissa * power)
 	}
 
 	/// The slot's `CHUNK_BYTES` pubdata bytes: chunk `part` of `AppliedOp::pubdata`.
@@ -406,17 +422,26 @@ mod tests {
 
 	/// Every op kind, applied, from the pubdata decoder (the only public way to make an
 	/// `AppliedOp` outside the STF), with every field at an extreme value.
+	/// The last sample is a refunded Deposit.
 	fn samples() -> Vec<AppliedOp> {
 		let mut bytes = Vec::new();
-		for op_type in OpType::ALL {
+		let refunded_deposit = (OpType::Deposit, true);
+		for (op_type, refunded) in OpType::ALL
+			.map(|t| (t, false))
+			.into_iter()
+			.chain([refunded_deposit])
+		{
 			let mut op = vec![0xa5u8; op_type.data_bytes()];
 			op[0] = op_type as u8;
-			// Keep ids within ACCOUNT_ID_BITS bits and tokens within TOKEN_ID_BITS bits.
+			// Keep ids within ACCOUNT_ID_BITS bits and tokens within TOKEN_ID_BITS bits; a
+			// Deposit's flags byte is 0, or 1 with account 0.
 			let mut offset = 1;
 			for &(field, width) in layout(op_type) {
 				match field {
+					Field::AccountB if refunded => op[offset..offset + width].fill(0),
 					Field::AccountA | Field::AccountB => op[offset] = 0,
 					Field::Token => op[offset] = 0,
+					Field::Refunded => op[offset] = u8::from(refunded),
 					_ => {}
 				}
 				offset += width;
@@ -497,6 +522,57 @@ mod tests {
 			..SlotFields::of(&samples()[OpType::Transfer as usize])
 		};
 		assert!(!gadget_pubdata(&transfer).1);
+	}
+
+	#[test]
+	fn a_float_has_a_value_only_in_its_canonical_packing() {
+		// Per format: the smallest exponents, a mantissa at both ends of the canonical range
+		// (10 · m ≥ 2^width) with an exponent, and m · 10^e written as (10 · m) · 10^(e − 1)
+		// or (m / 10) · 10^(e + 1).
+		for (format, field) in [
+			(float::FEE, Field::PackedFee),
+			(float::AMOUNT, Field::PackedAmount),
+		] {
+			let width = format.mantissa_bits;
+			let lowest_canonical = (1u64 << width).div_ceil(10);
+			let max = (1u64 << width) - 1;
+			let pack = |mantissa: u64, exponent: u64| mantissa << float::EXPONENT_BITS | exponent;
+			for packed in [
+				pack(0, 0),
+				pack(7, 0),
+				pack(max, 0),
+				pack(lowest_canonical, 1),
+				pack(lowest_canonical - 1, 1),
+				pack(max, 3),
+				pack(0, 2),
+				pack(70, 0),
+				pack(7, 1),
+				pack(max / 10 * 10, 0),
+				pack(max / 10, 1),
+			] {
+				let canonical = (packed & 31) == 0 || (packed >> float::EXPONENT_BITS) * 10 > max;
+				if let Some(value) = format.unpack(packed) {
+					assert_eq!(canonical, format.pack(value) == Some(packed), "{packed:#x}");
+				}
+				let fields = match field {
+					Field::PackedFee => SlotFields {
+						packed_fee: packed,
+						..SlotFields::default()
+					},
+					_ => SlotFields {
+						packed_amount: packed,
+						..SlotFields::default()
+					},
+				};
+				let cs = ConstraintSystem::<Fr>::new_ref();
+				let var = SlotFieldsVar::new_witness(cs.clone(), &fields).unwrap();
+				let value = var.float_value(field).unwrap().value().unwrap();
+				assert_eq!(cs.is_satisfied().unwrap(), canonical, "{packed:#x}");
+				if let Some(expected) = format.unpack(packed) {
+					assert_eq!(value, Fr::from(expected), "{packed:#x}");
+				}
+			}
+		}
 	}
 
 	#[test]

@@ -52,6 +52,8 @@ pub struct SlotFields {
 	pub packed_fee: u64,
 	/// L2-signed ops: the signer's nonce, which the op takes.
 	pub nonce: u32,
+	/// Deposit: refunded rather than credited (its touches change nothing).
+	pub refunded: bool,
 }
 
 impl SlotFields {
@@ -78,6 +80,7 @@ impl SlotFields {
 				address: op.to_address,
 				token: op.token,
 				amount: op.amount,
+				refunded: applied.is_refunded(),
 				..base
 			},
 			Op::Transfer(op) => SlotFields {
@@ -162,6 +165,8 @@ pub struct Touch {
 /// - **B**, `fields.account_b`: credited `amount` (Deposit, Transfer, TransferToNew), and
 ///   given its address if the op creates it; a Withdraw's or FullExit's chain reserve pays
 ///   the amount out.
+///
+/// A refunded Deposit changes neither (its B is account 0).
 ///
 /// Each touch proves its path against the root the previous one left, so an op whose accounts
 /// coincide is handled like any other. The fee goes to a register of the batch
@@ -354,6 +359,30 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 		Ok(applied)
 	}
 
+	/// Adds an op read from a sealed batch's pubdata as the appchain applied it
+	/// ([`stf::apply_published`]): at its signer's nonce, and a refunded Deposit refunded
+	/// whatever the state would decide now. `signature` is the L2-signed op's, over the op at
+	/// its signer's nonce.
+	pub fn push_published(
+		&mut self,
+		published: &AppliedOp,
+		signature: Option<[u8; 64]>,
+	) -> Result<AppliedOp, BatchError> {
+		if !published.is_refunded() {
+			let op = stf::published_op(&self.state, published)?;
+			return self.push(&op, signature);
+		}
+		let chunks = published.op().op_type().chunks();
+		if self.slots.len() + chunks > self.capacity {
+			return Err(BatchError::Full {
+				slots: self.capacity,
+			});
+		}
+		let slot = self.witness_slot(*published, placeholder_signature())?;
+		self.push_op_slots(slot)?;
+		Ok(*published)
+	}
+
 	/// Adds an op's first slot and the slots of its other chunks.
 	fn push_op_slots(&mut self, first: SlotWitness) -> Result<(), BatchError> {
 		self.slots.push(first);
@@ -451,7 +480,8 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			OpType::FullExit => f.amount,
 			OpType::Noop | OpType::Deposit => 0,
 		};
-		let reserve_credit = if kind == OpType::Deposit { f.amount } else { 0 };
+		let credited_deposit = kind == OpType::Deposit && !f.refunded;
+		let reserve_credit = if credited_deposit { f.amount } else { 0 };
 		let touch_a = self.touch(
 			f.account_a,
 			f.token,
@@ -462,6 +492,7 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 
 		let mut b = self.account(f.account_b, diverged)?;
 		let credit = match kind {
+			OpType::Deposit if f.refunded => 0,
 			OpType::Deposit | OpType::TransferToNew => {
 				b.l1_address = f.address;
 				f.amount

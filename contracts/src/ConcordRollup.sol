@@ -75,8 +75,8 @@ contract ConcordRollup {
         uint256 prover;
     }
 
-    /// @notice A payout of a batch: this chain's Withdraw ops and served FullExits, in pubdata
-    /// order (see `payoutsHash`).
+    /// @notice A payout of a batch: this chain's Withdraw ops, served FullExits and refunded
+    /// Deposits, in pubdata order (see `payoutsHash`).
     struct Payout {
         address to;
         uint16 token;
@@ -437,8 +437,8 @@ contract ConcordRollup {
     /// can commit other pubdata than the appchain sealed. Every op naming a chain must name one
     /// of the system's (`chains()`), and every ChangePubKey, of any chain, must carry its
     /// owner's signature; of the other ops, it checks this chain's Deposits and FullExits
-    /// against the priority queue in order and records this chain's Withdraw and FullExit
-    /// payouts. Every other op is only hashed.
+    /// against the priority queue in order and records this chain's Withdraw, FullExit and
+    /// refunded Deposit payouts. Every other op is only hashed.
     function commitBatches(CommitBatchInfo[] calldata batches) external active {
         if (batches.length == 0) revert NoBatches();
         uint64 number = totalCommitted;
@@ -533,8 +533,13 @@ contract ConcordRollup {
         if (chain != chainId) return (payoutsHash, priorityId, signaturesUsed);
         if (opType == Pubdata.DEPOSIT || opType == Pubdata.FULL_EXIT) {
             _checkPriorityOp(op, opType, priorityId);
-            // A served FullExit pays the amount exited; one exiting 0 pays nothing.
-            if (opType == Pubdata.FULL_EXIT && Pubdata.uintAt(op, Pubdata.PRIORITY_AMOUNT, 128) != 0) {
+            // A served FullExit pays the amount exited; one exiting 0 pays nothing. A Deposit
+            // the L2 could not credit (its flag, which the proof binds) is paid back to its
+            // address.
+            bool pays = opType == Pubdata.FULL_EXIT
+                ? Pubdata.uintAt(op, Pubdata.PRIORITY_AMOUNT, 128) != 0
+                : Pubdata.uintAt(op, Pubdata.DEPOSIT_FLAGS, 8) == 1;
+            if (pays) {
                 payoutsHash = _chainPayoutAt(
                     payoutsHash, op, Pubdata.PRIORITY_ADDRESS, Pubdata.PRIORITY_TOKEN, Pubdata.PRIORITY_AMOUNT
                 );

@@ -29,11 +29,13 @@ library Pubdata {
     uint8 internal constant FULL_EXIT = 6;
 
     // Byte offsets of fields within an op (type byte at 0, chain id at 1 for the ops below).
-    // Deposit and FullExit share their layout: type, chain, account, address, token, amount.
+    // Deposit and FullExit share their layout: type, chain, account, address, token, amount;
+    // a Deposit then has a flags byte.
     uint256 internal constant PRIORITY_ACCOUNT = 2; // uint24
     uint256 internal constant PRIORITY_ADDRESS = 5; // address: Deposit to_address, FullExit owner
     uint256 internal constant PRIORITY_TOKEN = 25; // uint8
     uint256 internal constant PRIORITY_AMOUNT = 26; // uint128: Deposit amount, FullExit amount exited
+    uint256 internal constant DEPOSIT_FLAGS = 42; // uint8: 1 if the L2 refunded the deposit, else 0
     uint256 internal constant WITHDRAW_TO = 5; // address
     uint256 internal constant WITHDRAW_TOKEN = 25; // uint8
     uint256 internal constant WITHDRAW_AMOUNT = 26; // uint128 (the fee float at 42 is not read)

@@ -111,7 +111,7 @@ impl OpType {
 		const FEE: usize = float::FEE.bytes();
 		match self {
 			OpType::Noop => 1,
-			OpType::Deposit => 1 + 1 + ID + 20 + 1 + 16,
+			OpType::Deposit => 1 + 1 + ID + 20 + 1 + 16 + 1,
 			OpType::Transfer => 1 + ID + ID + 1 + AMOUNT + FEE,
 			OpType::TransferToNew => 1 + ID + ID + 20 + 1 + AMOUNT + FEE,
 			OpType::Withdraw => 1 + 1 + ID + 20 + 1 + 16 + FEE,
@@ -146,7 +146,8 @@ impl OpType {
 }
 
 /// A deposit from an L1 (a priority op): the L1 contract has taken `amount` of `token`, and the
-/// account owning `to_address` is credited, created with the next free id if there is none.
+/// account owning `to_address` is credited, created with the next free id if there is none. A
+/// deposit the state cannot credit is refunded instead (see [`crate::stf::apply`]).
 #[derive(
 	Clone,
 	Copy,
@@ -664,6 +665,9 @@ pub(crate) enum Resolved {
 	Owner([u8; 20]),
 	/// FullExit: the amount withdrawn (0 if the exit could not be served).
 	ExitAmount(u128),
+	/// Deposit: not credited (the state could not); the L1 contract pays it back to
+	/// `to_address` when it executes the batch.
+	Refunded,
 }
 
 /// A payout an L1 contract credits when it executes the batch.
@@ -684,6 +688,7 @@ impl AppliedOp {
 				Op::Noop | Op::Transfer(_) | Op::Withdraw(_),
 				Resolved::Nothing
 			) | (Op::Deposit(_) | Op::TransferToNew(_), Resolved::Account(_))
+				| (Op::Deposit(_), Resolved::Refunded)
 				| (Op::ChangePubKey(_), Resolved::Owner(_))
 				| (Op::FullExit(_), Resolved::ExitAmount(_))
 		));
@@ -711,6 +716,11 @@ impl AppliedOp {
 		}
 	}
 
+	/// Whether the op is a Deposit the state could not credit, which its L1 pays back.
+	pub fn is_refunded(&self) -> bool {
+		self.resolved == Resolved::Refunded
+	}
+
 	/// The amount a FullExit withdrew (0 if it could not be served); `None` for other ops.
 	pub fn exit_amount(&self) -> Option<u128> {
 		match self.resolved {
@@ -719,10 +729,16 @@ impl AppliedOp {
 		}
 	}
 
-	/// What an L1 pays out for this op once the batch executes: Withdraw, and FullExit with a
-	/// non-zero amount.
+	/// What an L1 pays out for this op once the batch executes: Withdraw, FullExit with a
+	/// non-zero amount, and a refunded Deposit (back to its `to_address`, on its chain).
 	pub fn withdrawal(&self) -> Option<Withdrawal> {
 		match (self.op, self.resolved) {
+			(Op::Deposit(op), Resolved::Refunded) => Some(Withdrawal {
+				chain_id: op.chain_id,
+				to_address: op.to_address,
+				token: op.token,
+				amount: op.amount,
+			}),
 			(Op::Withdraw(op), _) => Some(Withdrawal {
 				chain_id: op.to_chain,
 				to_address: op.to_address,
@@ -750,12 +766,14 @@ impl AppliedOp {
 		out.u8(op_type as u8);
 		match (self.op, self.resolved) {
 			(Op::Noop, _) => {}
-			(Op::Deposit(op), Resolved::Account(account)) => {
+			(Op::Deposit(op), Resolved::Account(_) | Resolved::Refunded) => {
+				// A refunded deposit names no account and sets bit 0 of its flags byte.
 				out.u8(op.chain_id.0);
-				out.account(account);
+				out.account(self.resolved_account().unwrap_or(0));
 				out.bytes(&op.to_address);
 				out.token(op.token);
 				out.bytes(&op.amount.to_be_bytes());
+				out.u8(u8::from(self.is_refunded()));
 			}
 			(Op::Transfer(op), _) => {
 				out.account(op.from);
@@ -846,7 +864,12 @@ impl AppliedOp {
 					token: r.token(),
 					amount: r.u128(),
 				};
-				(Op::Deposit(op), Resolved::Account(account))
+				let resolved = match (r.u8(), account) {
+					(0, _) => Resolved::Account(account),
+					(1, 0) => Resolved::Refunded,
+					_ => return Err(PubdataError::BadRefundFlag),
+				};
+				(Op::Deposit(op), resolved)
 			}
 			OpType::Transfer => {
 				let op = Transfer {
@@ -1086,6 +1109,9 @@ pub enum PubdataError {
 	NonZeroPadding(OpType),
 	/// An amount or fee of the op is not the canonical packing of a value within `u128`.
 	BadFloat(OpType),
+	/// A Deposit's flags byte is neither 0 (credited) nor 1 (refunded), or a refunded Deposit
+	/// names an account.
+	BadRefundFlag,
 	/// A batch pubdata's length is not a header and whole chunks.
 	BadBatchLength(usize),
 	/// The bytes after the fee account in a batch pubdata's header are not zero.
@@ -1111,6 +1137,10 @@ impl fmt::Display for PubdataError {
 			PubdataError::BadFloat(op_type) => write!(
 				f,
 				"{op_type:?} pubdata has an amount or fee that is no canonical float"
+			),
+			PubdataError::BadRefundFlag => f.write_str(
+				"Deposit pubdata has a flags byte other than 0 or 1, or names an account while \
+				 refunded",
 			),
 			PubdataError::BadBatchLength(len) => write!(
 				f,
@@ -1279,6 +1309,49 @@ mod tests {
 			assert_eq!(
 				AppliedOp::decode_pubdata(&longer),
 				Ok((applied, pubdata.len()))
+			);
+		}
+	}
+
+	#[test]
+	fn a_refunded_deposit_names_no_account_sets_its_flag_and_is_paid_back() {
+		let deposit = samples()[OpType::Deposit as usize];
+		let refunded = AppliedOp::new(*deposit.op(), Resolved::Refunded);
+		let bytes = refunded.pubdata();
+		assert_eq!(
+			hex::encode(&bytes),
+			[
+				"01",
+				"01",
+				"000000",
+				&"a1".repeat(20),
+				"ff",
+				"fffffffffffffffffffffffffffffffe",
+				"01",
+				&"00".repeat(5),
+			]
+			.concat()
+		);
+		assert_eq!(AppliedOp::decode_pubdata(&bytes), Ok((refunded, 48)));
+		assert_eq!(
+			refunded.withdrawal(),
+			Some(Withdrawal {
+				chain_id: ChainId(1),
+				to_address: ALICE,
+				token: 0xff,
+				amount: u128::MAX - 1
+			})
+		);
+		assert_eq!(deposit.withdrawal(), None);
+		// The flags byte has two values, and a refund names account 0: one reading each.
+		let flags = OpType::Deposit.data_bytes() - 1;
+		for (offset, byte) in [(flags, 2), (flags, 0x80), (4, 1)] {
+			let mut bad = bytes.clone();
+			bad[offset] = byte;
+			assert_eq!(
+				AppliedOp::decode_pubdata(&bad),
+				Err(PubdataError::BadRefundFlag),
+				"byte {offset} = {byte}"
 			);
 		}
 	}

@@ -16,7 +16,7 @@ use crate::{
 	},
 	eddsa::PublicKey,
 	float,
-	ops::{AppliedOp, ChainId, NetworkId, Op, Resolved, SignedOp},
+	ops::{AppliedOp, ChainId, Deposit, NetworkId, Op, Resolved, SignedOp},
 	tree::{MemoryStore, NodeStore},
 	Fr,
 };
@@ -367,9 +367,12 @@ pub fn apply_signed_with(
 ///   ([`settle_fees`]). Debits come before credits, so a signer that is also the fee account
 ///   still needs `amount + fee`. A credit to the fee account, like a collected fee, must leave
 ///   its balance plus its pending fees within `u128`, so settling never overflows.
-/// - **Deposit**: the chain exists and the token is registered on it; the account owning
-///   `to_address` is credited, created with the next free id if there is none; the chain's
-///   reserve is credited too.
+/// - **Deposit** never fails: if the chain exists, the token is registered on it, the account
+///   owning `to_address` exists or can be created with the next free id, and neither its
+///   balance nor the chain's reserve would pass `u128::MAX`, both are credited; otherwise
+///   nothing changes and the deposit is *refunded*: its L1 contract pays it back to
+///   `to_address` when it executes the batch ([`AppliedOp::withdrawal`];
+///   [`deposit_refusal`] says why). A deposit the L1 took can thus never block its queue.
 /// - **TransferToNew** creates the account of `to_address` with the next free id, no key and
 ///   nonce 0.
 /// - **Withdraw**: the token is registered on `to_chain`, whose reserve must cover the
@@ -413,15 +416,17 @@ pub fn at_signer_nonce(state: &impl State, op: &Op) -> Op {
 }
 
 /// Applies a batch read from its pubdata ([`crate::ops::decode_batch_pubdata`]) to `state` as
-/// it was proven: every op at its signer's nonce ([`at_signer_nonce`]), signatures unchecked
-/// (the proof vouched for them), then the fees settled to `fee_account`. An error means the
-/// pubdata is not a batch of valid ops on `state`.
-pub fn replay(state: &mut impl State, fee_account: AccountId, ops: &[Op]) -> Result<(), StfError> {
+/// it was proven, op by op with [`apply_published`], then the fees settled to `fee_account`.
+/// An error means the pubdata is not a batch of valid ops on `state`.
+pub fn replay(
+	state: &mut impl State,
+	fee_account: AccountId,
+	ops: &[AppliedOp],
+) -> Result<(), StfError> {
 	// The network matters only to signature checks, which a replay skips.
 	let mut ctx = BatchContext::new(0, fee_account);
 	for op in ops {
-		let op = at_signer_nonce(state, op);
-		apply(state, &op, &mut ctx)?;
+		apply_published(state, op, &mut ctx)?;
 	}
 	settle_fees(state, &mut ctx);
 	Ok(())
@@ -444,16 +449,14 @@ fn apply_to_overlay<S: State>(o: &mut Overlay<'_, S>, op: &Op) -> Result<Resolve
 	let fee_account = o.ctx.fee_account;
 	match *op {
 		Op::Noop => Ok(Resolved::Nothing),
-		Op::Deposit(op) => {
-			o.check_token_on_chain(op.chain_id, op.token)?;
-			let id = match o.account_id_by_address(&op.to_address) {
-				Some(id) => id,
-				None => o.create_account(op.to_address)?,
-			};
-			o.credit(id, op.token, op.amount)?;
-			o.credit(reserve_account(op.chain_id.0), op.token, op.amount)?;
-			Ok(Resolved::Account(id))
-		}
+		Op::Deposit(op) => Ok(match credit_deposit(o, &op) {
+			Ok(id) => Resolved::Account(id),
+			Err(_) => {
+				// What the failed credit wrote (an account it created) is dropped.
+				o.writes = Writes::default();
+				Resolved::Refunded
+			}
+		}),
 		Op::Transfer(op) => {
 			o.take_nonce(op.from, op.nonce, true)?;
 			o.existing_account(op.to)?;
@@ -528,6 +531,55 @@ fn apply_to_overlay<S: State>(o: &mut Overlay<'_, S>, op: &Op) -> Result<Resolve
 			Ok(Resolved::ExitAmount(amount))
 		}
 	}
+}
+
+/// Credits a deposit to the account owning its address (created if there is none) and to its
+/// chain's reserve, or says why the state cannot.
+fn credit_deposit<S: State>(o: &mut Overlay<'_, S>, op: &Deposit) -> Result<AccountId, StfError> {
+	o.check_token_on_chain(op.chain_id, op.token)?;
+	let id = match o.account_id_by_address(&op.to_address) {
+		Some(id) => id,
+		None => o.create_account(op.to_address)?,
+	};
+	o.credit(id, op.token, op.amount)?;
+	o.credit(reserve_account(op.chain_id.0), op.token, op.amount)?;
+	Ok(id)
+}
+
+/// Why [`apply`] would refund `deposit` on `state` rather than credit it; `None` if it would
+/// credit it. Changes nothing.
+pub fn deposit_refusal(state: &impl State, deposit: &Deposit) -> Option<StfError> {
+	let mut overlay = Overlay::new(state, BatchContext::new(0, 0));
+	credit_deposit(&mut overlay, deposit).err()
+}
+
+/// Applies an op read from proven pubdata ([`crate::ops::decode_batch_pubdata`]) as the proof
+/// applied it: at its signer's nonce ([`at_signer_nonce`]), signature unchecked (the proof
+/// vouched for it), and a Deposit as the pubdata says: a refunded one changes nothing, whatever
+/// the state would decide today (a token registered since, say), and a credited one must be
+/// creditable ([`deposit_refusal`]'s error if not).
+pub fn apply_published(
+	state: &mut impl State,
+	published: &AppliedOp,
+	ctx: &mut BatchContext,
+) -> Result<AppliedOp, StfError> {
+	if published.is_refunded() {
+		return Ok(*published);
+	}
+	apply(state, &published_op(state, published)?, ctx)
+}
+
+/// The op a credited (not refunded) op read from proven pubdata asks [`apply`] for: the op at
+/// its signer's nonce; a Deposit only if `state` can credit it ([`deposit_refusal`]'s error if
+/// not, since applying it would refund it).
+pub fn published_op(state: &impl State, published: &AppliedOp) -> Result<Op, StfError> {
+	let op = at_signer_nonce(state, published.op());
+	if let Op::Deposit(deposit) = &op {
+		if let Some(refusal) = deposit_refusal(state, deposit) {
+			return Err(refusal);
+		}
+	}
+	Ok(op)
 }
 
 /// The pubdata packs a transfer's amount and every fee as floats: refuses the values they
@@ -1099,7 +1151,7 @@ mod tests {
 	use crate::{
 		account::{reserve_chain, AccountTree},
 		eddsa::PrivateKey,
-		ops::{ChangePubKey, Deposit, FullExit, OpType, Transfer, TransferToNew, Withdraw},
+		ops::{ChangePubKey, FullExit, OpType, Transfer, TransferToNew, Withdraw, Withdrawal},
 	};
 	use ark_std::rand::Rng;
 	use std::vec::Vec;
@@ -1230,6 +1282,31 @@ mod tests {
 		assert_eq!(apply(state, &op, &mut after), Err(error), "{op:?}");
 		assert_eq!(*state, before, "{op:?} changed the state");
 		assert_eq!(after, ctx, "{op:?} changed the batch's fees");
+	}
+
+	/// `op`, a Deposit, applies as a refund for `reason`: nothing changes, and its chain pays
+	/// it back to its address.
+	fn assert_refunded(state: &mut MemoryState, op: Op, ctx: BatchContext, reason: StfError) {
+		let Op::Deposit(deposit) = op else {
+			panic!("{op:?} is no deposit")
+		};
+		let before = state.clone();
+		let mut after = ctx;
+		let applied = apply(state, &op, &mut after).unwrap();
+		assert!(applied.is_refunded(), "{op:?}");
+		assert_eq!(applied.resolved_account(), None);
+		assert_eq!(*state, before, "{op:?} changed the state");
+		assert_eq!(after, ctx, "{op:?} changed the batch's fees");
+		assert_eq!(deposit_refusal(state, &deposit), Some(reason), "{op:?}");
+		assert_eq!(
+			applied.withdrawal(),
+			Some(Withdrawal {
+				chain_id: deposit.chain_id,
+				to_address: deposit.to_address,
+				token: deposit.token,
+				amount: deposit.amount,
+			})
+		);
 	}
 
 	#[test]
@@ -1733,7 +1810,7 @@ mod tests {
 			ctx(),
 			StfError::UnknownToken(300),
 		);
-		assert_fails(
+		assert_refunded(
 			&mut state,
 			deposit(C1, [1; 20], 9, 1),
 			ctx(),
@@ -1741,7 +1818,7 @@ mod tests {
 		);
 		let chain = ChainId(9);
 		let unknown_chain = StfError::UnknownChain(chain);
-		assert_fails(
+		assert_refunded(
 			&mut state,
 			deposit(chain, [1; 20], 1, 1),
 			ctx(),
@@ -1765,7 +1842,7 @@ mod tests {
 			chain: C2,
 			token: 2,
 		};
-		assert_fails(&mut state, deposit(C2, [1; 20], 2, 1), ctx(), not_on_chain);
+		assert_refunded(&mut state, deposit(C2, [1; 20], 2, 1), ctx(), not_on_chain);
 		assert_fails(
 			&mut state,
 			withdraw(ALICE, C2, 2, 1, 0),
@@ -1889,7 +1966,7 @@ mod tests {
 			StfError::AmountOverflow,
 		);
 		// Bob's balance would overflow; the liquidity would too.
-		assert_fails(
+		assert_refunded(
 			&mut state,
 			deposit(C2, address(BOB), 1, u128::MAX - 500),
 			ctx(),
@@ -1901,7 +1978,7 @@ mod tests {
 			&mut ctx(),
 		)
 		.unwrap();
-		assert_fails(
+		assert_refunded(
 			&mut state,
 			deposit(C2, [0x98; 20], 1, 1),
 			ctx(),
@@ -1988,6 +2065,8 @@ mod tests {
 			transfer(ALICE, BOB, 7, 1, 1),
 			transfer(ALICE, BOB, 8, 2, 2),
 			deposit(C1, address(CAROL), 1, 5),
+			// Refunded: token 2 is not on chain 2.
+			deposit(C2, address(CAROL), 2, 6),
 		];
 		let mut pubdata_ops = Vec::new();
 		for op in &ops {
@@ -1996,15 +2075,39 @@ mod tests {
 			let applied = apply(&mut state, op, &mut ctx).unwrap();
 			let (decoded, _) = AppliedOp::decode_pubdata(&applied.pubdata()).unwrap();
 			assert_eq!(*decoded.op(), zero_nonce(op));
-			pubdata_ops.push(*decoded.op());
+			assert_eq!(decoded.is_refunded(), applied.is_refunded());
+			pubdata_ops.push(decoded);
 		}
+		assert!(pubdata_ops[3].is_refunded());
 		settle_fees(&mut state, &mut ctx);
 		let mut from_pubdata = memory();
 		replay(&mut from_pubdata, FEE, &pubdata_ops).unwrap();
 		assert_eq!(from_pubdata, state);
+		// The refund replays as published even on a state that could credit it now.
+		let mut registered_since = memory();
+		registered_since
+			.registry_mut()
+			.register_token(C2, 2)
+			.unwrap();
+		let mut expected = registered_since.clone();
+		let mut replay_ctx = self::ctx();
+		for op in &ops[..3] {
+			apply(&mut expected, op, &mut replay_ctx).unwrap();
+		}
+		settle_fees(&mut expected, &mut replay_ctx);
+		replay(&mut registered_since, FEE, &pubdata_ops).unwrap();
+		assert_eq!(registered_since, expected);
+		// A credit the state cannot make is refused, with its reason.
+		let credited = AppliedOp::new(zero_nonce(&ops[3]), Resolved::Account(CAROL));
+		let not_on_chain = StfError::TokenNotOnChain {
+			chain: C2,
+			token: 2,
+		};
+		assert_eq!(replay(&mut memory(), FEE, &[credited]), Err(not_on_chain));
 		// A batch the state cannot take is refused.
+		let overdraft = AppliedOp::new(transfer(ALICE, BOB, 10_000, 0, 0), Resolved::Nothing);
 		assert_eq!(
-			replay(&mut memory(), FEE, &[transfer(ALICE, BOB, 10_000, 0, 0)]),
+			replay(&mut memory(), FEE, &[overdraft]),
 			Err(StfError::InsufficientBalance {
 				account: ALICE,
 				token: 1,
@@ -2047,7 +2150,7 @@ mod tests {
 			ctx(),
 			StfError::AccountIdsExhausted,
 		);
-		assert_fails(
+		assert_refunded(
 			&mut state,
 			deposit(C1, [0x99; 20], 1, 1),
 			ctx(),

@@ -397,11 +397,13 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	let user = signer(4);
 	let recipient = signer(5);
 	let racer = signer(6);
+	let whale = signer(8);
 	let users = [
 		operator.clone(),
 		user.clone(),
 		racer.clone(),
 		signer(7),
+		whale.clone(),
 		oracle(),
 	];
 	let anvil_a =
@@ -437,6 +439,33 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	let user_id = dev
 		.fund([&chain_a, &chain_b], &operator, &user, 5 * ONE_ETH)
 		.await;
+
+	// A deposit the L2 cannot credit (chain A's ETH reserve would pass u128::MAX) is refunded
+	// on chain A, and the deposit after it is credited: the queue moves on.
+	let _: () = chain_a
+		.provider
+		.raw_request(
+			"anvil_setBalance".into(),
+			(
+				whale.address(),
+				U256::from(u128::MAX) + U256::from(10 * ONE_ETH),
+			),
+		)
+		.await
+		.unwrap();
+	deposit_native(&chain_a, whale.address(), u128::MAX)
+		.await
+		.unwrap();
+	deposit_native(&chain_a, whale.address(), ONE_ETH)
+		.await
+		.unwrap();
+	dev.account_holding(
+		"the deposit after the refunded one reaches L2",
+		whale.address(),
+		ONE_ETH,
+		Duration::from_secs(120),
+	)
+	.await;
 
 	// Fault: the relayer is killed once the first batch is committed, and restarted.
 	net.until(
@@ -554,8 +583,27 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		U256::from(ONE_ETH)
 	);
 
-	// L1 custody: A holds both deposits on A; B paid the withdrawal out of the operator's. Each
-	// holds besides the request fees of the deposits it kept (the reorged one is gone), apart.
+	// The refund was credited on chain A when its batch executed; the whale claims it.
+	assert_eq!(
+		chain_a
+			.rollup
+			.pendingBalance(whale.address(), ETH)
+			.call()
+			.await
+			.unwrap(),
+		U256::from(u128::MAX),
+		"the refunded deposit is credited back on chain A"
+	);
+	assert_eq!(
+		devnet::claim_native(&chain_a, whale.address())
+			.await
+			.unwrap(),
+		U256::from(u128::MAX)
+	);
+
+	// L1 custody: A holds the deposits on A it credited; B paid the withdrawal out of the
+	// operator's. Each holds besides the request fees of the deposits it kept (the reorged one
+	// is gone), apart.
 	let held = |chain: &DeployedChain| {
 		let provider = chain.provider.clone();
 		let address = *chain.rollup.address();
@@ -565,11 +613,11 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		let rollup = chain.rollup.clone();
 		async move { rollup.collectedFees().call().await.unwrap() }
 	};
-	assert_eq!(fees(&chain_a).await, U256::from(2 * devnet::REQUEST_FEE));
+	assert_eq!(fees(&chain_a).await, U256::from(4 * devnet::REQUEST_FEE));
 	assert_eq!(fees(&chain_b).await, U256::from(devnet::REQUEST_FEE));
 	assert_eq!(
 		held(&chain_a).await,
-		U256::from(3 * ONE_ETH + 2 * devnet::REQUEST_FEE)
+		U256::from(4 * ONE_ETH + 4 * devnet::REQUEST_FEE)
 	);
 	assert_eq!(
 		held(&chain_b).await,
@@ -716,7 +764,7 @@ async fn a_dead_chain_is_removed_and_the_others_sync_and_execute_again() {
 					let pubdata = appchain.sealed_pubdata(batch, at).await.ok()?;
 					let (_, ops) = concord_relayer::roles::batch_ops(batch, &pubdata).ok()?;
 					// The pubdata carries no L2 nonce: it reads as 0.
-					if ops.contains(&withdraw(1, 0)) {
+					if ops.iter().any(|op| *op.op() == withdraw(1, 0)) {
 						return Some(batch);
 					}
 				}

@@ -172,8 +172,13 @@ pub struct Sequencer {
 
 impl Sequencer {
 	pub fn new() -> Self {
+		Self::on(genesis_state())
+	}
+
+	/// A sequencer whose first batch starts from `state`.
+	pub fn on(state: TreeState) -> Self {
 		Sequencer {
-			state: Some(genesis_state()),
+			state: Some(state),
 			next: 1,
 		}
 	}

@@ -1,6 +1,7 @@
 use crate::common::*;
 use alloy::primitives::{Address, U256};
-use concord_contracts::{digest::payouts_hash, ConcordRollup};
+use concord_contracts::{digest::payouts_hash, ConcordRollup, Payout};
+use concord_primitives::stf::TreeState;
 use sha2::{Digest, Sha256};
 
 /// Deposits, then commit → prove → execute → withdraw of the whole scenario on anvil, with
@@ -148,4 +149,77 @@ async fn commit_prove_execute_withdraw_with_real_proofs() {
 		})
 	);
 	assert_ne!(alice, Address::ZERO);
+}
+
+/// A deposit the L2 cannot credit (TOKEN, here not registered on the L2 side) is proven as a
+/// refund: the contract serves its request at commit like any deposit, and credits it back to
+/// the depositor's pending balance at execute.
+#[tokio::test(flavor = "current_thread")]
+async fn a_refunded_deposit_is_paid_back_at_execute() {
+	let mut state = TreeState::new();
+	for (chain, tokens) in [(CHAIN, &[ETH, NO_BOOL][..]), (OTHER_CHAIN, &[ETH][..])] {
+		state.registry_mut().add_chain(chain);
+		for &token in tokens {
+			state.registry_mut().register_token(chain, token).unwrap();
+		}
+	}
+	let mut seq = Sequencer::on(state);
+	let shared = scenario();
+	let b1 = seq.batch(
+		&[
+			(deposit(CHAIN, 0, addr(&operator()), ETH, 1), None),
+			(deposit(CHAIN, 1, addr(&alice()), ETH, ONE_ETH), None),
+		],
+		vec![],
+	);
+	// The registries are not in the tree: the scenario's first batch and its proof.
+	assert_eq!(b1.pubdata, shared.batches[0].pubdata);
+	let b2 = seq.batch(
+		&[(deposit(CHAIN, 2, addr(&alice()), TOKEN, 500), None)],
+		vec![],
+	);
+	assert_eq!(b2.witness.new_root, b1.witness.new_root);
+	let alice = alice().address();
+	let refund = Payout {
+		to: alice,
+		token: TOKEN,
+		amount: 500,
+	};
+	assert_eq!(b2.payouts(), [refund.clone()]);
+	let proofs = vec![shared.proofs[0], prove(&b2.witness)];
+	let refunded = Scenario {
+		batches: vec![b1, b2],
+		proofs,
+	};
+
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	chain.request_batch1().await;
+	chain.request_batch2().await;
+	let batches: Vec<&Batch> = refunded.batches.iter().collect();
+	chain.commit(&batches).await;
+	assert_eq!(rollup.committedPriorityRequests().call().await.unwrap(), 3);
+	let stored = rollup.storedBatch(2).call().await.unwrap();
+	assert_eq!(stored.payoutsHash, payouts_hash(&[refund]));
+	let proofs = (0..2).map(|i| refunded.prove_info(i)).collect();
+	send(rollup.proveBatches(proofs)).await;
+	assert_eq!(
+		rollup.pendingBalance(alice, TOKEN).call().await.unwrap(),
+		U256::ZERO,
+		"nothing is paid back before execution"
+	);
+	let signatures = chain.sign(chain.domain().execute(2, refunded.sync_hash(1)), &[0, 1]);
+	let infos = refunded.batches.iter().map(|b| b.execute_info()).collect();
+	send(rollup.executeBatches(infos, signatures)).await;
+	assert_eq!(rollup.firstPriorityId().call().await.unwrap(), 3);
+	assert_eq!(
+		rollup.pendingBalance(alice, TOKEN).call().await.unwrap(),
+		U256::from(500)
+	);
+	let tokens_before = chain.token.balanceOf(alice).call().await.unwrap();
+	send(rollup.withdrawPending(alice, TOKEN).from(alice)).await;
+	assert_eq!(
+		chain.token.balanceOf(alice).call().await.unwrap(),
+		tokens_before + U256::from(500)
+	);
 }

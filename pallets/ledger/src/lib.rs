@@ -286,6 +286,13 @@ pub mod pallet {
 		},
 		/// An op was applied (the batches pallet seals it next).
 		OpApplied { op: Op },
+		/// A deposit could not be credited, for `reason`: it was applied as a refund, which its
+		/// chain's contract pays back to the deposit's address when it executes the batch.
+		DepositRefunded {
+			chain: ChainId,
+			priority_id: u64,
+			reason: DispatchError,
+		},
 		/// An op created this account for this address.
 		AccountCreated {
 			account: L2AccountId,
@@ -840,12 +847,24 @@ pub mod pallet {
 				Op::FullExit(exit) => (exit.chain_id, exit.priority_id),
 				_ => return Err(Error::<T>::NotAPriorityOp.into()),
 			};
+			// An unregistered chain's contract executes no batch that could pay a refund.
+			ensure!(Chains::<T>::contains_key(chain), Error::<T>::UnknownChain);
 			ensure!(
 				NextPriorityId::<T>::get(chain) == priority_id,
 				Error::<T>::PriorityOutOfOrder
 			);
 			let mut ctx = Self::join_batch(FeeAccount::<T>::get().unwrap_or_default(), op);
 			let applied = Self::track_created(|state| stf::apply(state, op, &mut ctx))?;
+			if let (true, Op::Deposit(deposit)) = (applied.is_refunded(), op) {
+				// A refund changed nothing, so the state still says why.
+				if let Some(reason) = stf::deposit_refusal(&StorageState::<T>::new(), deposit) {
+					Self::deposit_event(Event::DepositRefunded {
+						chain,
+						priority_id,
+						reason: Error::<T>::from(reason).into(),
+					});
+				}
+			}
 			NextPriorityId::<T>::insert(chain, priority_id + 1);
 			Self::applied(&applied, &ctx);
 			Ok(applied)

@@ -255,19 +255,57 @@ fn deposits_create_accounts_and_credit_in_priority_order() {
 			Ledger::apply_priority(&deposit(3, 0, bob(), 5)),
 			Error::<Test>::UnknownChain
 		);
-		let mut token_2 = deposit(1, 2, bob(), 5);
-		if let Op::Deposit(deposit) = &mut token_2 {
-			deposit.token = 2;
-		}
-		assert_noop!(
-			Ledger::apply_priority(&token_2),
-			Error::<Test>::TokenNotOnChain
-		);
 		assert_noop!(
 			Ledger::apply_priority(&transfer(1, 0, 0)),
 			Error::<Test>::NotAPriorityOp
 		);
 		assert_eq!(APPLIED.with(|a| a.borrow().len()), 2);
+	});
+}
+
+#[test]
+fn a_deposit_the_ledger_cannot_credit_is_refunded_and_the_queue_moves_on() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Ledger::apply_priority(&deposit(1, 0, alice(), 700)));
+		let with_token = |priority_id, token, amount| match deposit(1, priority_id, bob(), amount) {
+			Op::Deposit(deposit) => Op::Deposit(Deposit { token, ..deposit }),
+			_ => unreachable!(),
+		};
+		// Token 2 is not on chain 1; a credit of Alice's account past u128::MAX.
+		let not_on_chain = with_token(1, 2, 5);
+		let overflow = deposit(1, 2, alice(), u128::MAX);
+		for (priority_id, op, reason) in [
+			(1, not_on_chain, Error::<Test>::TokenNotOnChain),
+			(2, overflow, Error::<Test>::AmountOverflow),
+		] {
+			let accounts = NextAccountId::<Test>::get();
+			let applied = Ledger::apply_priority(&op).unwrap();
+			assert!(applied.is_refunded());
+			System::assert_has_event(
+				Event::DepositRefunded {
+					chain: ChainId(1),
+					priority_id,
+					reason: reason.into(),
+				}
+				.into(),
+			);
+			// Nothing credited, no account created; the refund is sealed like any op.
+			assert_eq!(NextAccountId::<Test>::get(), accounts);
+			assert_eq!(AccountIdByAddress::<Test>::get(bob()), None);
+			assert_eq!(Balances::<Test>::get(0, 1), 700);
+			assert_eq!(Ledger::liquidity(ChainId(1), 1), 700);
+			assert_eq!(APPLIED.with(|a| *a.borrow().last().unwrap()), applied);
+			assert_eq!(NextPriorityId::<Test>::get(ChainId(1)), priority_id + 1);
+		}
+		// The next deposit is credited.
+		assert_ok!(Ledger::apply_priority(&deposit(1, 3, bob(), 9)));
+		assert_eq!(Balances::<Test>::get(1, 1), 9);
+		// A chain that is not registered (never, or no more) has no queue here: its requests
+		// are refunded by its own contract (exodus, or `retire` for a removed chain).
+		assert_noop!(
+			Ledger::apply_priority(&deposit(3, 0, bob(), 5)),
+			Error::<Test>::UnknownChain
+		);
 	});
 }
 
@@ -834,13 +872,9 @@ fn a_refused_priority_op_leaves_the_open_batch_open() {
 		// batch sealed (and its fees credited) first. Refused, it must change nothing at all.
 		assert_ok!(Ledger::set_fee_account(RuntimeOrigin::root(), 2));
 		let open = OpenBatchFees::<Test>::get().unwrap();
-		let mut refused = deposit(1, 3, bob(), 5);
-		if let Op::Deposit(deposit) = &mut refused {
-			deposit.token = 2;
-		}
 		assert_noop!(
-			Ledger::apply_priority(&refused),
-			Error::<Test>::TokenNotOnChain
+			Ledger::apply_priority(&deposit(3, 0, bob(), 5)),
+			Error::<Test>::UnknownChain
 		);
 		assert_eq!(OpenBatchFees::<Test>::get(), Some(open));
 	});

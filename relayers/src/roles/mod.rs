@@ -11,7 +11,7 @@ pub mod watcher;
 use crate::{Relayer, RelayerError};
 use concord_primitives::{
 	account::AccountId,
-	ops::{self, recover_eth_signer, ChainId, Op},
+	ops::{self, recover_eth_signer, AppliedOp, ChainId, Op},
 	stf::TreeState,
 };
 use sp_core::H256;
@@ -40,15 +40,12 @@ impl<E: Into<RelayerError>> From<E> for StepErrors {
 	}
 }
 
-/// A sealed batch's fee account and its ops without the Noop padding, from its pubdata.
-pub fn batch_ops(batch: u64, pubdata: &[u8]) -> Result<(AccountId, Vec<Op>), RelayerError> {
-	let (fee_account, applied) =
+/// A sealed batch's fee account and its ops without the Noop padding, from its pubdata, as
+/// the appchain applied them (a refunded Deposit says so).
+pub fn batch_ops(batch: u64, pubdata: &[u8]) -> Result<(AccountId, Vec<AppliedOp>), RelayerError> {
+	let (fee_account, mut ops) =
 		ops::decode_batch_pubdata(pubdata).map_err(RelayerError::undecodable(batch))?;
-	let ops = applied
-		.iter()
-		.map(|applied| *applied.op())
-		.filter(|op| !matches!(op, Op::Noop))
-		.collect();
+	ops.retain(|applied| !matches!(applied.op(), Op::Noop));
 	Ok((fee_account, ops))
 }
 

@@ -19,7 +19,7 @@ use concord_circuits::{
 use concord_primitives::{
 	account::AccountId,
 	commitment::{fr_to_be_bytes, prover_input},
-	ops::Op,
+	ops::AppliedOp,
 	stf::{self, TreeState},
 };
 use concord_runtime::RuntimeCall;
@@ -191,7 +191,7 @@ impl Prover {
 		relayer: &Relayer,
 		batch: u64,
 		fee_account: AccountId,
-		ops: &[Op],
+		ops: &[AppliedOp],
 		state: TreeState,
 		at: sp_core::H256,
 	) -> Result<PendingProof, RelayerError> {
@@ -221,13 +221,14 @@ impl Prover {
 		let key = self.key().await?;
 		let network = appchain.network();
 		let mut builder = BatchBuilder::new(state, batch, network, fee_account, key.slots);
-		for op in ops {
-			let op = &stf::at_signer_nonce(builder.state(), op);
+		for published in ops {
+			// An L2 signature is over the op at its signer's nonce, which the pubdata omits.
+			let op = &stf::at_signer_nonce(builder.state(), published.op());
 			let signature = op
 				.signer()
 				.and_then(|_| signatures.get(&op.encode()).copied());
 			builder
-				.push(op, signature)
+				.push_published(published, signature)
 				.map_err(|error| RelayerError::Batch {
 					batch,
 					reason: format!("witness of {op:?}: {error:?}"),
@@ -288,7 +289,7 @@ impl Prover {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use concord_primitives::ops::{SignedOp, Transfer};
+	use concord_primitives::ops::{Op, SignedOp, Transfer};
 
 	#[test]
 	fn a_pool_splits_batches_by_number() {
@@ -323,26 +324,5 @@ mod tests {
 		let signatures = signatures_in(&calls);
 		assert_eq!(signatures.len(), 1);
 		assert_eq!(signatures.get(&transfer.encode()), Some(&[9; 64]));
-	}
-
-	#[test]
-	fn replay_applies_ops_and_refuses_invalid_ones() {
-		let mut state = crate::test_state::registered();
-		stf::replay(&mut state, 0, &[crate::test_state::deposit([1; 20], 10)]).unwrap();
-		assert_ne!(
-			state.tree().root(),
-			TreeState::<concord_primitives::tree::MemoryStore>::new()
-				.tree()
-				.root()
-		);
-		let overdraft = Op::Transfer(Transfer {
-			from: 0,
-			to: 0,
-			token: 0,
-			amount: 11,
-			fee: 0,
-			nonce: 0,
-		});
-		assert!(stf::replay(&mut state, 0, &[overdraft]).is_err());
 	}
 }
