@@ -440,29 +440,30 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		.fund([&chain_a, &chain_b], &operator, &user, 5 * ONE_ETH)
 		.await;
 
-	// A deposit the L2 cannot credit (chain A's ETH reserve would pass u128::MAX) is refunded
-	// on chain A, and the deposit after it is credited: the queue moves on.
+	// A deposit the L2 cannot credit (the whale's balance and chain A's ETH reserve would pass
+	// u128::MAX) is refunded on chain A, and the deposit after it is credited: the queue moves
+	// on. (Anvil refuses a value of u128::MAX itself: two halves.)
+	let half = 1u128 << 127;
 	let _: () = chain_a
 		.provider
 		.raw_request(
 			"anvil_setBalance".into(),
 			(
 				whale.address(),
-				U256::from(u128::MAX) + U256::from(10 * ONE_ETH),
+				U256::from(2) * U256::from(half) + U256::from(10 * ONE_ETH),
 			),
 		)
 		.await
 		.unwrap();
-	deposit_native(&chain_a, whale.address(), u128::MAX)
-		.await
-		.unwrap();
-	deposit_native(&chain_a, whale.address(), ONE_ETH)
-		.await
-		.unwrap();
+	for amount in [half, half, ONE_ETH] {
+		deposit_native(&chain_a, whale.address(), amount)
+			.await
+			.unwrap();
+	}
 	dev.account_holding(
 		"the deposit after the refunded one reaches L2",
 		whale.address(),
-		ONE_ETH,
+		half + ONE_ETH,
 		Duration::from_secs(120),
 	)
 	.await;
@@ -591,14 +592,14 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 			.call()
 			.await
 			.unwrap(),
-		U256::from(u128::MAX),
+		U256::from(half),
 		"the refunded deposit is credited back on chain A"
 	);
 	assert_eq!(
 		devnet::claim_native(&chain_a, whale.address())
 			.await
 			.unwrap(),
-		U256::from(u128::MAX)
+		U256::from(half)
 	);
 
 	// L1 custody: A holds the deposits on A it credited; B paid the withdrawal out of the
@@ -613,11 +614,11 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 		let rollup = chain.rollup.clone();
 		async move { rollup.collectedFees().call().await.unwrap() }
 	};
-	assert_eq!(fees(&chain_a).await, U256::from(4 * devnet::REQUEST_FEE));
+	assert_eq!(fees(&chain_a).await, U256::from(5 * devnet::REQUEST_FEE));
 	assert_eq!(fees(&chain_b).await, U256::from(devnet::REQUEST_FEE));
 	assert_eq!(
 		held(&chain_a).await,
-		U256::from(4 * ONE_ETH + 4 * devnet::REQUEST_FEE)
+		U256::from(half + 4 * ONE_ETH + 5 * devnet::REQUEST_FEE)
 	);
 	assert_eq!(
 		held(&chain_b).await,
