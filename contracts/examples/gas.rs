@@ -320,6 +320,7 @@ async fn main() {
 			chainId: CHAIN.0,
 			chainIds: vec![CHAIN.0],
 			priorityExpiry: 3600,
+			exodusGrace: 3600,
 			requestFee: U256::ZERO,
 			slotsPerBatch: slots as u32,
 			genesisRoot: genesis,

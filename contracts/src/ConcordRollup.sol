@@ -29,6 +29,10 @@ contract ConcordRollup {
     /// naming any other chain is refused at commit. Changed later by `updateChains`.
     /// @param priorityExpiry Seconds the head of the priority queue may wait to be executed
     /// before anyone may activate exodus mode.
+    /// @param exodusGrace Seconds after exodus is activated before unserved deposits can be
+    /// refunded (`cancelOutstandingDeposits`), so that the oracle quorum can still `retire` a
+    /// chain the appchain removed while its L1 was down, marking the requests the L2 applied
+    /// served; longer than such an L1 may be down (days on a live system).
     /// @param requestFee Wei each priority request pays on top of what it deposits (0: none);
     /// kept apart from the deposits in `collectedFees`.
     /// @param slotsPerBatch The circuit's slots N, of one 16-byte chunk each (an op takes as
@@ -44,6 +48,7 @@ contract ConcordRollup {
         uint8 chainId;
         uint8[] chainIds;
         uint64 priorityExpiry;
+        uint64 exodusGrace;
         uint256 requestFee;
         uint32 slotsPerBatch;
         bytes32 genesisRoot;
@@ -169,6 +174,8 @@ contract ConcordRollup {
     uint32 public immutable networkId;
     uint8 public immutable chainId;
     uint64 public immutable priorityExpiry;
+    /// @notice Seconds from exodus to the first refund (see `Config.exodusGrace`).
+    uint64 public immutable exodusGrace;
     /// @notice Wei each priority request pays (see `Config.requestFee`).
     uint256 public immutable requestFee;
     uint256 public immutable pubdataLength;
@@ -177,6 +184,10 @@ contract ConcordRollup {
     uint64 public totalProven;
     uint64 public totalExecuted;
     bool public exodusMode;
+    /// @notice When `activateExodus` stopped the rollup (0 if it did not).
+    uint64 public exodusSince;
+    /// @notice Whether the quorum retired this chain (`retire`).
+    bool public retired;
 
     /// The head of the queue: the oldest priority request neither executed nor cancelled.
     uint64 public firstPriorityId;
@@ -285,6 +296,9 @@ contract ConcordRollup {
     error TooManyOpenRequests();
     error FeesExceeded(uint256 amount, uint256 collected);
     error RetireOutOfRange(uint64 firstPriorityId, uint64 totalPriorityRequests, uint64 servedUpTo);
+    error AlreadyRetired();
+    /// Refunds start at `refundsFrom` (a timestamp), when the exodus grace ends.
+    error ExodusGraceRunning(uint256 refundsFrom);
     error NoExpiredPriorityRequest();
     error BadRequestCount(uint256 given, uint256 outstanding);
     error NothingToWithdraw(address owner, uint16 token);
@@ -322,6 +336,7 @@ contract ConcordRollup {
         networkId = config.networkId;
         chainId = config.chainId;
         priorityExpiry = config.priorityExpiry;
+        exodusGrace = config.exodusGrace;
         requestFee = config.requestFee;
         pubdataLength = Pubdata.HEADER_BYTES + Pubdata.CHUNK_BYTES * uint256(config.slotsPerBatch);
         _batches[0].newRoot = config.genesisRoot;
@@ -825,8 +840,10 @@ contract ConcordRollup {
     /// applied on L2 (their funds are L2 balances now) and count as served, so no exodus refunds
     /// them. The contract then stops as in exodus mode: pending balances and collected fees stay
     /// withdrawable, and `cancelOutstandingDeposits` refunds the requests from `servedUpTo` on,
-    /// which L2 never applied.
-    function retire(uint64 servedUpTo, bytes[] calldata signatures) external active {
+    /// which L2 never applied. The one governance action that exodus mode accepts: a chain
+    /// whose L1 was down when the appchain removed it may have expired into exodus meanwhile.
+    function retire(uint64 servedUpTo, bytes[] calldata signatures) external {
+        if (retired) revert AlreadyRetired();
         uint64 head = firstPriorityId;
         uint64 total = totalPriorityRequests;
         if (servedUpTo < head || servedUpTo > total) revert RetireOutOfRange(head, total, servedUpTo);
@@ -835,6 +852,7 @@ contract ConcordRollup {
         governanceNonce = nonce + 1;
         firstPriorityId = servedUpTo;
         exodusMode = true;
+        retired = true;
         emit Retired(nonce + 1, servedUpTo);
     }
 
@@ -925,14 +943,19 @@ contract ConcordRollup {
             revert NoExpiredPriorityRequest();
         }
         exodusMode = true;
+        exodusSince = uint64(block.timestamp);
         emit ExodusActivated(head, totalExecuted, _batches[totalExecuted].newRoot);
     }
 
     /// @notice In exodus mode, drops the oldest unserved priority requests (anyone), given as
     /// their events told them, in queue order; each deposit's amount is credited to the pending
-    /// balance of its recipient (the request fee is not refunded).
+    /// balance of its recipient (the request fee is not refunded). After `activateExodus`, only
+    /// once `exodusGrace` has passed (a `retire` may come first); after `retire`, at once.
     function cancelOutstandingDeposits(PriorityRequestInfo[] calldata requests) external {
         if (!exodusMode) revert ExodusNotActive();
+        if (!retired && block.timestamp <= uint256(exodusSince) + exodusGrace) {
+            revert ExodusGraceRunning(uint256(exodusSince) + exodusGrace + 1);
+        }
         uint64 id = firstPriorityId;
         uint256 outstanding = totalPriorityRequests - id;
         if (requests.length == 0 || requests.length > outstanding) revert BadRequestCount(requests.length, outstanding);

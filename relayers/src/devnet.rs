@@ -389,6 +389,7 @@ pub async fn deploy(
 		networkId: network,
 		chainId: chain,
 		priorityExpiry: 86_400,
+		exodusGrace: 3_600,
 		slotsPerBatch: SLOTS as u32,
 		genesisRoot: fr_to_be_bytes(&EMPTY_ACCOUNT_TREE_ROOT).into(),
 		oracles,

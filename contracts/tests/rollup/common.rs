@@ -55,6 +55,8 @@ pub const TOKEN: TokenId = 1;
 pub const NO_BOOL: TokenId = 2;
 /// Seconds before a priority request expires.
 pub const EXPIRY: u64 = 3600;
+/// The tests' exodus grace: seconds from exodus to the first refund.
+pub const GRACE: u64 = 600;
 /// The EVM chain id anvil reports by default.
 pub const EVM_CHAIN_ID: u64 = 31337;
 
@@ -419,6 +421,7 @@ pub fn config(verifier: Address, token: Address, no_bool: Address) -> Config {
 		chainId: CHAIN.0,
 		chainIds: vec![CHAIN.0, OTHER_CHAIN.0],
 		priorityExpiry: EXPIRY,
+		exodusGrace: GRACE,
 		requestFee: U256::ZERO,
 		slotsPerBatch: SLOTS as u32,
 		genesisRoot: genesis_root(),

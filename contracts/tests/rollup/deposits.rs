@@ -420,6 +420,7 @@ async fn request_fees_are_paid_and_kept_apart() {
 	// the quorum's to withdraw: the contract then holds exactly the refunded deposit.
 	chain.advance(EXPIRY + 1).await;
 	send(rollup.activateExodus()).await;
+	chain.advance(GRACE + 1).await;
 	send(rollup.cancelOutstandingDeposits(vec![
 		Chain::deposit_request(bob, ETH, 500),
 		Chain::deposit_request(alice, TOKEN, 300),

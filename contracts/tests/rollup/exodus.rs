@@ -138,6 +138,16 @@ async fn exodus_after_an_expired_request_refunds_unserved_deposits() {
 		exodus_active()
 	);
 
+	// Refunds wait for the grace, in which a quorum may still retire the chain.
+	let since = u64::from(rollup.exodusSince().call().await.unwrap());
+	assert_eq!(
+		revert_of(cancel(unserved.clone())).await,
+		E::ExodusGraceRunning(ConcordRollup::ExodusGraceRunning {
+			refundsFrom: U256::from(since + GRACE + 1),
+		})
+	);
+	chain.advance(GRACE + 1).await;
+
 	// Cancellation takes the queue in order, as the events described it.
 	assert_eq!(
 		revert_of(cancel(vec![])).await,
@@ -223,6 +233,7 @@ async fn withdrawals_are_reentrancy_safe() {
 	}
 	chain.advance(EXPIRY + 1).await;
 	send(rollup.activateExodus()).await;
+	chain.advance(GRACE + 1).await;
 	let requests = vec![
 		Chain::deposit_request(*receiver.address(), ETH, 1000),
 		Chain::deposit_request(rejecter, ETH, 1000),

@@ -388,9 +388,10 @@ async fn a_removed_chain_is_retired_with_the_applied_requests_served() {
 		revert_of(rollup.depositETH(bob).value(U256::from(1)).from(bob)).await,
 		E::ExodusActive(ConcordRollup::ExodusActive {})
 	);
+	assert!(rollup.retired().call().await.unwrap());
 	assert_eq!(
 		revert_of(retire(3, 1, &[0, 1])).await,
-		E::ExodusActive(ConcordRollup::ExodusActive {})
+		E::AlreadyRetired(ConcordRollup::AlreadyRetired {})
 	);
 	// Request 1, which the L2 credited, is not refunded; request 2 is.
 	let error =
@@ -401,5 +402,43 @@ async fn a_removed_chain_is_retired_with_the_applied_requests_served() {
 	assert_eq!(
 		rollup.pendingBalance(bob, ETH).call().await.unwrap(),
 		U256::from(7)
+	);
+}
+
+/// A removed chain whose L1 was down may expire into exodus before the quorum's `retire`
+/// lands: refunds wait for the exodus grace, and `retire` is still accepted in it, so the
+/// requests the L2 applied are never refunded.
+#[tokio::test(flavor = "current_thread")]
+async fn a_chain_expired_while_its_l1_was_down_is_retired_before_any_refund() {
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	let bob = bob().address();
+	for amount in [5u64, 6] {
+		send(rollup.depositETH(bob).value(U256::from(amount)).from(bob)).await;
+	}
+	chain.advance(EXPIRY + 1).await;
+	send(rollup.activateExodus()).await;
+	let cancel = |amount: u128| {
+		rollup.cancelOutstandingDeposits(vec![Chain::deposit_request(bob, ETH, amount)])
+	};
+	let since = u64::from(rollup.exodusSince().call().await.unwrap());
+	assert_eq!(
+		revert_of(cancel(5)).await,
+		E::ExodusGraceRunning(ConcordRollup::ExodusGraceRunning {
+			refundsFrom: U256::from(since + GRACE + 1),
+		})
+	);
+	// The L2 applied request 0; the quorum retires the chain in the grace.
+	chain.advance(GRACE / 2).await;
+	let signatures = chain.sign(chain.domain().retire(0, 1), &[0, 1]);
+	send(rollup.retire(1, signatures)).await;
+	assert!(rollup.retired().call().await.unwrap());
+	// Refunds start at once after retire, with request 1: request 0 is served.
+	let error = revert_of(cancel(5)).await;
+	assert!(matches!(error, E::PriorityRequestMismatch(_)), "{error:?}");
+	send(cancel(6)).await;
+	assert_eq!(
+		rollup.pendingBalance(bob, ETH).call().await.unwrap(),
+		U256::from(6)
 	);
 }
