@@ -369,7 +369,7 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 		signature: Option<[u8; 64]>,
 	) -> Result<AppliedOp, BatchError> {
 		if !published.is_refunded() {
-			let op = stf::published_op(&self.state, published)?;
+			let op = stf::published_op(&self.state, &self.ctx, published)?;
 			return self.push(&op, signature);
 		}
 		let chunks = published.op().op_type().chunks();

@@ -840,8 +840,9 @@ contract ConcordRollup {
     /// applied on L2 (their funds are L2 balances now) and count as served, so no exodus refunds
     /// them. The contract then stops as in exodus mode: pending balances and collected fees stay
     /// withdrawable, and `cancelOutstandingDeposits` refunds the requests from `servedUpTo` on,
-    /// which L2 never applied. The one governance action that exodus mode accepts: a chain
-    /// whose L1 was down when the appchain removed it may have expired into exodus meanwhile.
+    /// which L2 never applied. Besides `withdrawFees`, the one governance action exodus mode
+    /// accepts: a chain whose L1 was down when the appchain removed it may have expired into
+    /// exodus meanwhile.
     function retire(uint64 servedUpTo, bytes[] calldata signatures) external {
         if (retired) revert AlreadyRetired();
         uint64 head = firstPriorityId;

@@ -546,10 +546,15 @@ fn credit_deposit<S: State>(o: &mut Overlay<'_, S>, op: &Deposit) -> Result<Acco
 	Ok(id)
 }
 
-/// Why [`apply`] would refund `deposit` on `state` rather than credit it; `None` if it would
+/// Why [`apply`] would refund `deposit` on `state` in the batch of `ctx` (a credit to the fee
+/// account must leave room for its pending fees) rather than credit it; `None` if it would
 /// credit it. Changes nothing.
-pub fn deposit_refusal(state: &impl State, deposit: &Deposit) -> Option<StfError> {
-	let mut overlay = Overlay::new(state, BatchContext::new(0, 0));
+pub fn deposit_refusal(
+	state: &impl State,
+	ctx: &BatchContext,
+	deposit: &Deposit,
+) -> Option<StfError> {
+	let mut overlay = Overlay::new(state, *ctx);
 	credit_deposit(&mut overlay, deposit).err()
 }
 
@@ -566,16 +571,20 @@ pub fn apply_published(
 	if published.is_refunded() {
 		return Ok(*published);
 	}
-	apply(state, &published_op(state, published)?, ctx)
+	apply(state, &published_op(state, ctx, published)?, ctx)
 }
 
 /// The op a credited (not refunded) op read from proven pubdata asks [`apply`] for: the op at
 /// its signer's nonce; a Deposit only if `state` can credit it ([`deposit_refusal`]'s error if
 /// not, since applying it would refund it).
-pub fn published_op(state: &impl State, published: &AppliedOp) -> Result<Op, StfError> {
+pub fn published_op(
+	state: &impl State,
+	ctx: &BatchContext,
+	published: &AppliedOp,
+) -> Result<Op, StfError> {
 	let op = at_signer_nonce(state, published.op());
 	if let Op::Deposit(deposit) = &op {
-		if let Some(refusal) = deposit_refusal(state, deposit) {
+		if let Some(refusal) = deposit_refusal(state, ctx, deposit) {
 			return Err(refusal);
 		}
 	}
@@ -1297,7 +1306,11 @@ mod tests {
 		assert_eq!(applied.resolved_account(), None);
 		assert_eq!(*state, before, "{op:?} changed the state");
 		assert_eq!(after, ctx, "{op:?} changed the batch's fees");
-		assert_eq!(deposit_refusal(state, &deposit), Some(reason), "{op:?}");
+		assert_eq!(
+			deposit_refusal(state, &ctx, &deposit),
+			Some(reason),
+			"{op:?}"
+		);
 		assert_eq!(
 			applied.withdrawal(),
 			Some(Withdrawal {

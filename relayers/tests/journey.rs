@@ -397,7 +397,7 @@ async fn deposit_transfer_withdraw_across_two_chains_with_faults() {
 	let user = signer(4);
 	let recipient = signer(5);
 	let racer = signer(6);
-	let whale = signer(8);
+	let whale = signer(10);
 	let users = [
 		operator.clone(),
 		user.clone(),

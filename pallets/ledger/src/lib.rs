@@ -857,7 +857,8 @@ pub mod pallet {
 			let applied = Self::track_created(|state| stf::apply(state, op, &mut ctx))?;
 			if let (true, Op::Deposit(deposit)) = (applied.is_refunded(), op) {
 				// A refund changed nothing, so the state still says why.
-				if let Some(reason) = stf::deposit_refusal(&StorageState::<T>::new(), deposit) {
+				let state = StorageState::<T>::new();
+				if let Some(reason) = stf::deposit_refusal(&state, &ctx, deposit) {
 					Self::deposit_event(Event::DepositRefunded {
 						chain,
 						priority_id,

@@ -864,12 +864,12 @@ fn an_op_paying_in_a_token_swapped_in_while_a_batch_is_open_has_it_sealed_first(
 }
 
 #[test]
-fn a_refused_priority_op_leaves_the_open_batch_open() {
+fn a_priority_op_of_an_unregistered_chain_is_refused_before_it_joins_the_open_batch() {
 	new_test_ext().execute_with(|| {
 		funded();
 		assert_ok!(submit(signed(&key(1), transfer(10, 3, 1))));
-		// A deposit cannot join the open batch once the fee account changed: it would have the
-		// batch sealed (and its fees credited) first. Refused, it must change nothing at all.
+		// Once the fee account changed, an op joining the open batch would have it sealed (and
+		// its fees credited) first. A refused one must change nothing at all.
 		assert_ok!(Ledger::set_fee_account(RuntimeOrigin::root(), 2));
 		let open = OpenBatchFees::<Test>::get().unwrap();
 		assert_noop!(

@@ -389,7 +389,8 @@ pub mod pallet {
 		/// A confirmed priority op entered the ledger.
 		PriorityApplied { chain: ChainId, priority_id: u64 },
 		/// A confirmed priority op was refused by the ledger (its chain was removed meanwhile:
-		/// deposits and full exits of registered chains always apply); it stays pending.
+		/// deposits and full exits of registered chains always apply); it stays pending until
+		/// `remove_chain` drops the chain's queue.
 		PriorityRefused {
 			chain: ChainId,
 			priority_id: u64,
