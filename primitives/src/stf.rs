@@ -1963,6 +1963,21 @@ mod tests {
 	}
 
 	#[test]
+	fn a_deposit_to_the_fee_account_is_refunded_if_its_pending_fees_would_not_fit() {
+		let mut state = memory();
+		let mut batch = ctx();
+		apply(&mut state, &transfer(ALICE, BOB, 1, 10, 1), &mut batch).unwrap();
+		// The fee account holds 1,300 of token 1; this leaves room for 5 more, not for the 10
+		// of fees the batch settles to it. Alone in a batch the deposit would be credited.
+		let op = deposit(C2, address(FEE), 1, u128::MAX - 1300 - 5);
+		let Op::Deposit(fill) = op else {
+			unreachable!()
+		};
+		assert_eq!(deposit_refusal(&state, &ctx(), &fill), None);
+		assert_refunded(&mut state, op, batch, StfError::AmountOverflow);
+	}
+
+	#[test]
 	fn overflows() {
 		let mut state = memory();
 		// The largest packable amount plus a fee of 10^28 passes u128::MAX.
