@@ -333,11 +333,7 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 	/// Applies `op` (with its owner's packed signature if it is L2-signed) and adds it to the
 	/// batch; on error nothing changes.
 	pub fn push(&mut self, op: &Op, signature: Option<[u8; 64]>) -> Result<AppliedOp, BatchError> {
-		if self.slots.len() + op.op_type().chunks() > self.capacity {
-			return Err(BatchError::Full {
-				slots: self.capacity,
-			});
-		}
+		self.ensure_room(op)?;
 		let (applied, signature) = match (op.signer(), signature) {
 			(None, _) => (
 				stf::apply(&mut self.state, op, &mut self.ctx)?,
@@ -372,15 +368,20 @@ impl<S: NodeStore + Default + Clone> BatchBuilder<S> {
 			let op = stf::published_op(&self.state, &self.ctx, published)?;
 			return self.push(&op, signature);
 		}
-		let chunks = published.op().op_type().chunks();
-		if self.slots.len() + chunks > self.capacity {
+		self.ensure_room(published.op())?;
+		let slot = self.witness_slot(*published, placeholder_signature())?;
+		self.push_op_slots(slot)?;
+		Ok(*published)
+	}
+
+	/// The op's chunks fit in the slots the batch has left.
+	fn ensure_room(&self, op: &Op) -> Result<(), BatchError> {
+		if self.slots.len() + op.op_type().chunks() > self.capacity {
 			return Err(BatchError::Full {
 				slots: self.capacity,
 			});
 		}
-		let slot = self.witness_slot(*published, placeholder_signature())?;
-		self.push_op_slots(slot)?;
-		Ok(*published)
+		Ok(())
 	}
 
 	/// Adds an op's first slot and the slots of its other chunks.
