@@ -17,7 +17,7 @@
 extern crate alloc;
 
 use alloc::vec::Vec;
-use concord_primitives::{eddsa::PublicKey, Fr};
+use concord_primitives::{eddsa::PublicKey, ops::SignedPreimage, Fr};
 use sp_runtime_interface::{
 	pass_by::{PassFatPointerAndRead, PassPointerAndRead},
 	runtime_interface,
@@ -71,14 +71,19 @@ pub fn verify_groth16(key: &[u8], proof: &[u8], inputs: &[Fr]) -> ProofCheck {
 	ProofCheck::from_code(concord_crypto::groth16_verify(key, proof, &words))
 }
 
-/// Whether the packed `signature` is `key`'s EdDSA-Poseidon signature of `message`, natively;
-/// answers as `concord_primitives::ops::SignedOp::check_signature`.
-pub fn verify_eddsa_poseidon(key: &PublicKey, message: Fr, signature: &[u8; 64]) -> bool {
-	concord_crypto::eddsa_poseidon_verify(
-		&key.to_coordinate_bytes(),
-		&concord_primitives::commitment::fr_to_be_bytes(&message),
-		signature,
-	)
+/// Whether the packed `signature` is `key`'s EdDSA-Poseidon signature of the message hashed
+/// from `preimage`, natively (the hash too: Poseidon in wasm cost more than the rest of an L2
+/// op); answers as `concord_primitives::ops::SignedOp::check_signature`.
+pub fn verify_eddsa_poseidon(
+	key: &PublicKey,
+	preimage: &SignedPreimage,
+	signature: &[u8; 64],
+) -> bool {
+	let mut words = [0u8; 128];
+	for (word, element) in words.as_chunks_mut::<32>().0.iter_mut().zip(preimage) {
+		*word = concord_primitives::commitment::fr_to_be_bytes(element);
+	}
+	concord_crypto::eddsa_poseidon_verify(&key.to_coordinate_bytes(), &words, signature)
 }
 
 /// The host functions a node registers: `(sp_io::SubstrateHostFunctions, HostFunctions)`.
@@ -101,13 +106,14 @@ pub trait ConcordCrypto {
 	}
 
 	/// Whether `signature` (packed) verifies for the key with coordinates `key` (`x ‖ y`, each
-	/// 32 bytes little-endian) and the message `message` (32 bytes, big-endian).
+	/// 32 bytes little-endian) and the message hashed from `preimage` (the four elements of
+	/// `Op::signed_preimage`, 32 bytes big-endian each).
 	fn eddsa_poseidon_verify(
 		key: PassPointerAndRead<&[u8; 64], 64>,
-		message: PassPointerAndRead<&[u8; 32], 32>,
+		preimage: PassPointerAndRead<&[u8; 128], 128>,
 		signature: PassPointerAndRead<&[u8; 64], 64>,
 	) -> bool {
-		native::eddsa_poseidon(key, message, signature)
+		native::eddsa_poseidon(key, preimage, signature)
 	}
 }
 
@@ -115,9 +121,13 @@ pub trait ConcordCrypto {
 #[cfg(not(substrate_runtime))]
 mod native {
 	use super::ProofCheck;
+	use alloc::vec::Vec;
 	use ark_serialize::CanonicalDeserialize;
 	use concord_primitives::{
-		commitment::fr_from_be_bytes, eddsa::PublicKey, groth16, ops::SignedOp,
+		commitment::fr_from_be_bytes,
+		eddsa::PublicKey,
+		groth16,
+		ops::{SignedOp, SignedPreimage},
 	};
 
 	pub fn groth16(key: &[u8], proof: &[u8], inputs: &[u8]) -> ProofCheck {
@@ -138,12 +148,14 @@ mod native {
 		}
 	}
 
-	pub fn eddsa_poseidon(key: &[u8; 64], message: &[u8; 32], signature: &[u8; 64]) -> bool {
+	pub fn eddsa_poseidon(key: &[u8; 64], preimage: &[u8; 128], signature: &[u8; 64]) -> bool {
+		let (words, _) = preimage.as_chunks::<32>();
+		let elements: Option<Vec<_>> = words.iter().map(fr_from_be_bytes).collect();
 		match (
 			PublicKey::from_coordinate_bytes(key),
-			fr_from_be_bytes(message),
+			elements.and_then(|elements| SignedPreimage::try_from(elements).ok()),
 		) {
-			(Some(key), Some(message)) => SignedOp::check_signature(&key, message, signature),
+			(Some(key), Some(preimage)) => SignedOp::check_signature(&key, &preimage, signature),
 			_ => false,
 		}
 	}
@@ -171,29 +183,52 @@ mod tests {
 	#[test]
 	fn an_eddsa_signature_verifies_as_the_primitives_check_it() {
 		let key = PrivateKey([7; 32]);
-		let message = Fr::from(1234u64);
-		let signature = key.sign(message).pack();
+		let preimage = [0u64, 5, 6, 7].map(Fr::from);
+		let signature = key
+			.sign(concord_primitives::poseidon::hash(&preimage))
+			.pack();
 		let public = key.public_key();
-		assert!(verify_eddsa_poseidon(&public, message, &signature));
-		assert!(!verify_eddsa_poseidon(
-			&public,
-			message + Fr::from(1u8),
-			&signature
-		));
+		assert!(verify_eddsa_poseidon(&public, &preimage, &signature));
+		for changed in 0..4 {
+			let mut other = preimage;
+			other[changed] += Fr::from(1u8);
+			assert!(!verify_eddsa_poseidon(&public, &other, &signature));
+		}
 		assert!(!verify_eddsa_poseidon(
 			&PrivateKey([8; 32]).public_key(),
-			message,
+			&preimage,
 			&signature
 		));
 		let mut tampered = signature;
 		tampered[40] ^= 1;
-		assert!(!verify_eddsa_poseidon(&public, message, &tampered));
+		assert!(!verify_eddsa_poseidon(&public, &preimage, &tampered));
 		// The unset key (0, 0) is not a curve point: nothing verifies for it.
 		let unset = PublicKey {
 			x: Fr::from(0u8),
 			y: Fr::from(0u8),
 		};
-		assert!(!verify_eddsa_poseidon(&unset, message, &signature));
+		assert!(!verify_eddsa_poseidon(&unset, &preimage, &signature));
+		// A preimage word at or above the field modulus is no field element: the modulus itself
+		// is refused, not reduced to the signed 0.
+		let mut words = [0u8; 128];
+		for (word, element) in words.as_chunks_mut::<32>().0.iter_mut().zip(&preimage) {
+			*word = concord_primitives::commitment::fr_to_be_bytes(element);
+		}
+		assert!(native::eddsa_poseidon(
+			&public.to_coordinate_bytes(),
+			&words,
+			&signature
+		));
+		let modulus = concord_primitives::commitment::fr_to_be_bytes(&-Fr::from(1u8));
+		let mut above = modulus;
+		above[31] += 1; // p − 1 + 1 = p, as bytes: not canonical
+		let mut wrapped = words;
+		wrapped[..32].copy_from_slice(&above);
+		assert!(!native::eddsa_poseidon(
+			&public.to_coordinate_bytes(),
+			&wrapped,
+			&signature
+		));
 	}
 
 	#[test]

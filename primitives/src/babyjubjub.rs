@@ -9,8 +9,8 @@
 
 use crate::Fr;
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ed_on_bn254::EdwardsAffine;
-use ark_ff::{AdditiveGroup, BigInt, Field, MontFp, PrimeField};
+use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective};
+use ark_ff::{AdditiveGroup, BigInt, Field, MontFp, PrimeField, Zero};
 
 /// The scalar field of Baby Jubjub's prime-order subgroup (order
 /// 2736030358979909402780800718157159386076813972158567259200215660948447373041).
@@ -86,6 +86,41 @@ impl Point {
 	pub fn mul(&self, k: impl AsRef<[u64]>) -> Point {
 		debug_assert!(self.is_on_curve());
 		Point::from_ark(&self.to_ark().mul_bigint(k).into_affine())
+	}
+
+	/// `k · self + m · other` for non-negative integers `k` and `m` (little-endian 64-bit limbs,
+	/// any length, not reduced), in one pass of doublings over both scalars (Straus–Shamir): about
+	/// 40 % fewer group operations than two [`Point::mul`]s, which is what an EdDSA verification
+	/// costs. Both points must be on the curve.
+	pub fn mul_add(&self, k: impl AsRef<[u64]>, other: &Point, m: impl AsRef<[u64]>) -> Point {
+		debug_assert!(self.is_on_curve() && other.is_on_curve());
+		let (p, q) = (self.to_ark(), other.to_ark());
+		let both = (p + q).into_affine();
+		let (k, m) = (k.as_ref(), m.as_ref());
+		let bit = |limbs: &[u64], i: usize| {
+			limbs
+				.get(i / 64)
+				.is_some_and(|limb| limb >> (i % 64) & 1 == 1)
+		};
+		let mut sum = EdwardsProjective::zero();
+		for i in (0..64 * k.len().max(m.len())).rev() {
+			sum.double_in_place();
+			match (bit(k, i), bit(m, i)) {
+				(true, true) => sum += both,
+				(true, false) => sum += p,
+				(false, true) => sum += q,
+				(false, false) => {}
+			}
+		}
+		Point::from_ark(&sum.into_affine())
+	}
+
+	/// `-self`: the same `y`, `x` negated (in both coordinate systems, the map scaling `x`).
+	pub fn neg(&self) -> Point {
+		Point {
+			x: -self.x,
+			y: self.y,
+		}
 	}
 
 	/// circomlibjs `packPoint`: `y` in 32 little-endian bytes, with the top bit set when `x` is
@@ -210,6 +245,32 @@ mod tests {
 			assert_eq!(p.add(&p), circomlib_add(&p, &p));
 			assert_eq!(p.mul([3u64]), circomlib_add(&circomlib_add(&p, &p), &p));
 			assert_eq!(p.add(&Point::IDENTITY), p);
+		}
+	}
+
+	#[test]
+	fn a_joint_multiplication_equals_the_sum_of_the_two_products() {
+		let mut rng = ark_std::test_rng();
+		let order_two = Point {
+			x: Fr::ZERO,
+			y: -Fr::ONE,
+		};
+		for _ in 0..10 {
+			let (p, q) = (random_point(&mut rng), random_point(&mut rng));
+			// Scalars of the base field (above the subgroup order, unreduced) and of the subgroup.
+			let k = Fr::rand(&mut rng).into_bigint();
+			let m = Scalar::rand(&mut rng).into_bigint();
+			assert_eq!(p.mul_add(k, &q, m), p.mul(k).add(&q.mul(m)));
+			assert_eq!(p.mul_add(m, &q, k), p.mul(m).add(&q.mul(k)));
+			// A point outside the subgroup, scalars of different lengths, zero.
+			let mixed = p.add(&order_two);
+			assert_eq!(
+				mixed.mul_add(k, &q, [5u64]),
+				mixed.mul(k).add(&q.mul([5u64]))
+			);
+			assert_eq!(p.mul_add([0u64], &q, m), q.mul(m));
+			assert_eq!(p.mul_add(k, &q, []), p.mul(k));
+			assert_eq!(p.add(&p.neg()), Point::IDENTITY);
 		}
 	}
 

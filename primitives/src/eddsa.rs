@@ -120,9 +120,9 @@ impl PublicKey {
 			return false;
 		}
 		let hm = challenge(&signature.r8, &a, msg);
-		let left = BASE8.mul(signature.s.into_bigint());
-		let right = signature.r8.add(&a.mul(hm.into_bigint()).mul([8u64]));
-		left == right
+		// Base8·S = R8 + 8·hm·A  ⟺  Base8·S + hm·(−8·A) = R8, both products in one pass.
+		let minus_8a = a.mul([8u64]).neg();
+		BASE8.mul_add(signature.s.into_bigint(), &minus_8a, hm.into_bigint()) == signature.r8
 	}
 
 	/// The key's coordinates `x ‖ y`, each as its canonical 32 bytes little-endian: the

@@ -458,6 +458,14 @@ impl Op {
 	/// one network (a testnet) from being replayed on another, where the same Ethereum key
 	/// owns an account with the same id.
 	pub fn signed_message(&self, network: NetworkId) -> Option<Fr> {
+		self.signed_preimage(network)
+			.map(|preimage| poseidon::hash(&preimage))
+	}
+
+	/// The four inputs `[packed, address, amount, fee]` whose Poseidon hash is
+	/// [`Op::signed_message`]: cheap to compute, so a verifier can pass them where the hash is
+	/// fast (the runtime, to its host function); `None` for ops no L2 key signs.
+	pub fn signed_preimage(&self, network: NetworkId) -> Option<SignedPreimage> {
 		let fields = self.signed_fields()?;
 		let packed = u128::from(fields.op_type as u8)
 			| u128::from(fields.account) << 8
@@ -466,14 +474,17 @@ impl Op {
 			| u128::from(fields.chain.0) << 88
 			| u128::from(fields.to) << 96;
 		let two_to_128 = Fr::from(u128::MAX) + Fr::from(1u8);
-		Some(poseidon::hash(&[
+		Some([
 			Fr::from(packed) + Fr::from(network) * two_to_128,
 			address_to_fr(&fields.address),
 			Fr::from(fields.amount),
 			Fr::from(fields.fee),
-		]))
+		])
 	}
 }
+
+/// What [`Op::signed_message`] hashes: `[packed, address, amount, fee]`.
+pub type SignedPreimage = [Fr; 4];
 
 /// An op with its owner's packed EdDSA signature (circomlibjs `packSignature`): what users
 /// submit to the appchain.
@@ -499,14 +510,19 @@ impl SignedOp {
 	/// `network`; false for ops no L2 key signs and for signatures that do not unpack.
 	pub fn verify(&self, pubkey: &PublicKey, network: NetworkId) -> bool {
 		self.op
-			.signed_message(network)
-			.is_some_and(|message| Self::check_signature(pubkey, message, &self.signature))
+			.signed_preimage(network)
+			.is_some_and(|preimage| Self::check_signature(pubkey, &preimage, &self.signature))
 	}
 
-	/// Whether the packed `signature` is `pubkey`'s EdDSA-Poseidon signature of `message`; false
-	/// if it does not unpack.
-	pub fn check_signature(pubkey: &PublicKey, message: Fr, signature: &[u8; 64]) -> bool {
-		Signature::unpack(signature).is_some_and(|signature| pubkey.verify(message, &signature))
+	/// Whether the packed `signature` is `pubkey`'s EdDSA-Poseidon signature of the message
+	/// hashed from `preimage` ([`Op::signed_preimage`]); false if it does not unpack.
+	pub fn check_signature(
+		pubkey: &PublicKey,
+		preimage: &SignedPreimage,
+		signature: &[u8; 64],
+	) -> bool {
+		Signature::unpack(signature)
+			.is_some_and(|signature| pubkey.verify(poseidon::hash(preimage), &signature))
 	}
 }
 

@@ -16,9 +16,8 @@ use crate::{
 	},
 	eddsa::PublicKey,
 	float,
-	ops::{AppliedOp, ChainId, Deposit, NetworkId, Op, Resolved, SignedOp},
+	ops::{AppliedOp, ChainId, Deposit, NetworkId, Op, Resolved, SignedOp, SignedPreimage},
 	tree::{MemoryStore, NodeStore},
-	Fr,
 };
 use alloc::collections::{BTreeMap, BTreeSet};
 use core::fmt;
@@ -305,14 +304,14 @@ pub fn verify_signature(
 	verify_signature_with(state, signed, network, SignedOp::check_signature)
 }
 
-/// [`verify_signature`] with the EdDSA-Poseidon check done by `check(key, message, signature)`
-/// (the runtime's runs natively, as a host function) instead of [`SignedOp::check_signature`];
-/// `check` must answer exactly as that function does.
+/// [`verify_signature`] with the EdDSA-Poseidon check done by `check(key, preimage, signature)`
+/// (the runtime's hashes the message and verifies natively, as a host function) instead of
+/// [`SignedOp::check_signature`]; `check` must answer exactly as that function does.
 pub fn verify_signature_with(
 	state: &impl State,
 	signed: &SignedOp,
 	network: NetworkId,
-	check: impl FnOnce(&PublicKey, Fr, &[u8; 64]) -> bool,
+	check: impl FnOnce(&PublicKey, &SignedPreimage, &[u8; 64]) -> bool,
 ) -> Result<(), StfError> {
 	let (signer, _) = signed.op.signer().ok_or(StfError::NotSigned)?;
 	let account = existing_account(state, signer)?;
@@ -320,11 +319,11 @@ pub fn verify_signature_with(
 		Op::ChangePubKey(op) => PublicKey::unpack(&op.new_pubkey).ok_or(StfError::InvalidPubkey)?,
 		_ => stored_key(signer, &account)?,
 	};
-	let message = signed
+	let preimage = signed
 		.op
-		.signed_message(network)
+		.signed_preimage(network)
 		.ok_or(StfError::NotSigned)?;
-	if check(&key, message, &signed.signature) {
+	if check(&key, &preimage, &signed.signature) {
 		Ok(())
 	} else {
 		Err(StfError::BadSignature)
@@ -345,7 +344,7 @@ pub fn apply_signed_with(
 	state: &mut impl State,
 	signed: &SignedOp,
 	ctx: &mut BatchContext,
-	check: impl FnOnce(&PublicKey, Fr, &[u8; 64]) -> bool,
+	check: impl FnOnce(&PublicKey, &SignedPreimage, &[u8; 64]) -> bool,
 ) -> Result<AppliedOp, StfError> {
 	verify_signature_with(state, signed, ctx.network, check)?;
 	apply(state, &signed.op, ctx)
