@@ -20,6 +20,7 @@ pub mod config;
 pub mod devnet;
 pub mod governance;
 pub mod l1;
+pub mod load;
 pub mod metrics;
 pub mod roles;
 pub mod store;

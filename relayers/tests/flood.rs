@@ -12,21 +12,14 @@
 
 use concord_primitives::{
 	commitment::commit_digest,
-	eddsa::PrivateKey,
-	ops::{eth_sign, ChainId, Deposit, Op, Transfer},
+	ops::{eth_sign, ChainId},
 };
 use concord_relayer::{
-	appchain::Appchain,
-	devnet::{
-		self, connect_when_up, l2_id_holding, l2_nonce_is, register, reserve_port, set_fee_account,
-		signer, start_node, submit_op, ProcessLogs, MIN_FEE, NATIVE_TOKEN, ONE_ETH,
-	},
+	devnet,
+	load::{attested_deposit, best_number, block_body, fund_users, submit_transfers, DevNode},
 };
-use concord_runtime::{configs::MAX_L2_OPS_PER_BLOCK, Header, RuntimeCall};
-use pallet_concord_oracle::Attestation;
-use sp_core::H256;
-use sp_runtime::traits::{BlakeTwo256, Hash};
-use std::{path::PathBuf, time::Duration};
+use concord_runtime::{configs::MAX_L2_OPS_PER_BLOCK, RuntimeCall};
+use std::time::Duration;
 
 const ACCOUNTS: u8 = 100;
 /// Ops per account: the one the account's nonce allows now and `MaxNonceGap` (16) after it.
@@ -34,138 +27,22 @@ const OPS_PER_ACCOUNT: u32 = 17;
 const CHAIN: ChainId = ChainId(1);
 
 /// The user accounts' seeds (their Ethereum and L2 keys); the operator is seed 1.
-fn seeds() -> impl Iterator<Item = u8> {
-	(0..ACCOUNTS).map(|i| 20 + i)
-}
-
-fn deposit(priority_id: u64, seed: u8) -> RuntimeCall {
-	RuntimeCall::Oracle(pallet_concord_oracle::Call::attest {
-		attestation: Attestation::Priority(Op::Deposit(Deposit {
-			chain_id: CHAIN,
-			priority_id,
-			to_address: signer(seed).address().0 .0,
-			token: NATIVE_TOKEN,
-			amount: ONE_ETH,
-		})),
-	})
-}
-
-async fn best_number(appchain: &Appchain) -> u32 {
-	let header: Header = appchain
-		.request("chain_getHeader", jsonrpsee::rpc_params![])
-		.await
-		.unwrap();
-	header.number
-}
-
-/// Block `number`'s extrinsic hashes and how many of its extrinsics are L2-signed ops.
-async fn block_contents(appchain: &Appchain, number: u32) -> Option<(Vec<H256>, usize)> {
-	let hash = appchain.block_hash(number).await.ok()?;
-	let extrinsics = appchain.extrinsics(hash).await.ok()?;
-	let hashes = extrinsics
-		.iter()
-		.map(|extrinsic| BlakeTwo256::hash(&codec::Encode::encode(extrinsic)))
-		.collect();
-	let l2_ops = extrinsics
-		.iter()
-		.filter(|extrinsic| {
-			matches!(
-				extrinsic.function,
-				RuntimeCall::Ledger(
-					pallet_concord_ledger::Call::submit { .. }
-						| pallet_concord_ledger::Call::change_pubkey { .. }
-				)
-			)
-		})
-		.count();
-	Some((hashes, l2_ops))
+fn seeds() -> Vec<u8> {
+	(0..ACCOUNTS).map(|i| 20 + i).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_l2_ops_does_not_delay_the_oracle_provers_or_governance() {
-	let work = std::env::temp_dir().join(format!("concord-flood-{}", std::process::id()));
-	let _ = std::fs::remove_dir_all(&work);
-	std::fs::create_dir_all(&work).unwrap();
-	let node_log = work.join("node.log");
-	let mut logs = ProcessLogs::default();
-	logs.add("concord-node --dev", &node_log);
-	let rpc_port = reserve_port().unwrap();
-	let node_binary: PathBuf = devnet::built_binary("concord-node", "CONCORD_NODE_BIN");
-	let mut node = start_node(&node_binary, &work.join("node"), rpc_port, &node_log).unwrap();
-	let alice = <sp_core::sr25519::Pair as sp_core::Pair>::from_string("//Alice", None).unwrap();
-	let url = format!("ws://127.0.0.1:{rpc_port}");
-	let appchain = connect_when_up(&url, alice, Duration::from_secs(90), Some(&mut node))
-		.await
-		.unwrap();
-	register(
-		&appchain,
-		&[(CHAIN, 31_001, alloy::primitives::Address::repeat_byte(0xc1))],
-		Duration::from_secs(60),
-	)
-	.await
-	.unwrap();
+	let dev = DevNode::start("flood", CHAIN).await;
+	let (appchain, logs) = (&dev.appchain, &dev.logs);
 
 	// The operator (the fee account) and the users, funded by deposits the oracle attests.
-	let operator = signer(1);
-	appchain.submit(deposit(0, 1)).await.unwrap();
-	for (index, seed) in seeds().enumerate() {
-		appchain
-			.submit(deposit(index as u64 + 1, seed))
-			.await
-			.unwrap();
-	}
-	let operator_id = logs
-		.until("the operator's deposit", Duration::from_secs(60), || {
-			l2_id_holding(&appchain, operator.address(), ONE_ETH)
-		})
-		.await;
-	let last_user = signer(seeds().last().unwrap()).address();
-	logs.until("every user's deposit", Duration::from_secs(120), || {
-		l2_id_holding(&appchain, last_user, ONE_ETH)
-	})
-	.await;
-	set_fee_account(&appchain, operator_id).await.unwrap();
-	let mut users = Vec::new();
-	for seed in seeds() {
-		let owner = signer(seed);
-		let (id, _, _) = devnet::l2_account(&appchain, owner.address())
-			.await
-			.unwrap()
-			.unwrap();
-		let l2_key = PrivateKey([seed; 32]);
-		devnet::change_pubkey(&appchain, &owner, CHAIN, id, &l2_key, 0)
-			.await
-			.unwrap();
-		users.push((id, l2_key));
-	}
-	// Ops of equal fee leave the pool in no fixed order: wait for every key change, not the last
-	// one sent.
-	logs.until(
-		"every user's L2 key set",
-		Duration::from_secs(180),
-		|| async {
-			for seed in seeds() {
-				l2_nonce_is(&appchain, signer(seed).address(), 1).await?;
-			}
-			Some(())
-		},
-	)
-	.await;
+	let funded = fund_users(appchain, logs, CHAIN, &seeds()).await;
 
 	// The flood: every op valid and paying the minimum fee, all accepted by the pool.
-	for (id, l2_key) in &users {
-		for nonce in 1..=OPS_PER_ACCOUNT {
-			let transfer = Op::Transfer(Transfer {
-				from: *id,
-				to: operator_id,
-				token: NATIVE_TOKEN,
-				amount: 1,
-				fee: MIN_FEE,
-				nonce,
-			});
-			submit_op(&appchain, l2_key, transfer).await.unwrap();
-		}
-	}
+	submit_transfers(appchain, &funded, 1..=OPS_PER_ACCOUNT)
+		.await
+		.unwrap();
 	let pending: Vec<serde_json::Value> = appchain
 		.request("author_pendingExtrinsics", jsonrpsee::rpc_params![])
 		.await
@@ -199,7 +76,7 @@ async fn a_flood_of_l2_ops_does_not_delay_the_oracle_provers_or_governance() {
 	let calls = [
 		(
 			"an oracle attestation",
-			deposit(u64::from(ACCOUNTS) + 1, 250),
+			attested_deposit(CHAIN, u64::from(ACCOUNTS) + 1, 250),
 		),
 		(
 			"a sign_commit",
@@ -220,18 +97,19 @@ async fn a_flood_of_l2_ops_does_not_delay_the_oracle_provers_or_governance() {
 	let mut sent = Vec::new();
 	for (what, call) in calls {
 		let hash = appchain.submit(call).await.unwrap();
-		sent.push((what, hash, best_number(&appchain).await));
+		sent.push((what, hash, best_number(appchain).await));
 	}
 
 	let first = sent.iter().map(|(_, _, best)| best + 1).min().unwrap();
 	let mut included = Vec::new();
 	let mut number = first;
 	while included.len() < sent.len() {
-		let (hashes, l2_ops) = logs
+		let body = logs
 			.until(&format!("block {number}"), Duration::from_secs(30), || {
-				block_contents(&appchain, number)
+				block_body(appchain, number)
 			})
 			.await;
+		let (hashes, l2_ops) = (&body.hashes, body.l2_ops());
 		eprintln!(
 			"block {number}: {} extrinsics, {l2_ops} L2 ops",
 			hashes.len()
@@ -260,5 +138,5 @@ async fn a_flood_of_l2_ops_does_not_delay_the_oracle_provers_or_governance() {
 		);
 		number += 1;
 	}
-	let _ = std::fs::remove_dir_all(&work);
+	let _ = std::fs::remove_dir_all(&dev.work);
 }
