@@ -782,6 +782,9 @@ pub struct ChainEntry {
 	pub contract: Address,
 }
 
+/// [`RelayerSetup::prover_pool`] of a network's only prover.
+pub const SOLE_PROVER: (u64, u64) = (1, 0);
+
 /// What one relayer of a development network does and as whom.
 pub struct RelayerSetup<'a> {
 	/// The index of the oracle member in [`MEMBERS`] it signs as.
@@ -789,6 +792,9 @@ pub struct RelayerSetup<'a> {
 	pub roles: &'a [&'a str],
 	/// The proving keys' and the tree store's directories (the prover role needs them).
 	pub prover_dirs: Option<(&'a Path, &'a Path)>,
+	/// With the prover role: how many provers share the batches, and which share is this one's
+	/// (`prover.pool_size`, `prover.pool_index`).
+	pub prover_pool: (u64, u64),
 	pub metrics_port: u16,
 }
 
@@ -805,8 +811,10 @@ pub fn relayer_config(appchain_url: &str, setup: &RelayerSetup, chains: &[ChainE
 		setup.metrics_port,
 	);
 	if let Some((keys_dir, store_dir)) = setup.prover_dirs {
+		let (pool_size, pool_index) = setup.prover_pool;
 		text += &format!(
-			"[prover]\nkeys_dir = \"{}\"\nstore_dir = \"{}\"\n\n",
+			"[prover]\nkeys_dir = \"{}\"\nstore_dir = \"{}\"\n\
+			 pool_size = {pool_size}\npool_index = {pool_index}\n\n",
 			keys_dir.display(),
 			store_dir.display(),
 		);
@@ -845,6 +853,7 @@ mod tests {
 			member: 1,
 			roles: &ALL_ROLES,
 			prover_dirs: Some((Path::new("/k"), Path::new("/s"))),
+			prover_pool: (2, 1),
 			metrics_port: 9616,
 		};
 		let config =
@@ -855,10 +864,13 @@ mod tests {
 		assert_eq!(config.chains[1].evm_chain_id, 31_002);
 		assert_eq!(config.keys.appchain.as_deref(), Some("//Bob"));
 		assert_eq!(config.keys.ethereum.as_deref(), Some(MEMBERS[1].1));
+		let prover = config.prover.as_ref().unwrap();
+		assert_eq!((prover.pool_size, prover.pool_index), (2, 1));
 		// Without the prover role no [prover] section is needed.
 		let watcher = RelayerSetup {
 			roles: &["watcher", "executor"],
 			prover_dirs: None,
+			prover_pool: SOLE_PROVER,
 			..setup
 		};
 		let config =

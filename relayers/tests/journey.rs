@@ -28,7 +28,7 @@ use concord_relayer::{
 		self, connect_when_up, deploy_and_register, deposit_native, dev_keys, member_addresses,
 		relayer_config, reserve_port, set_fee_account, signer, start_node, submit_op,
 		DeployedChain, Process, ProcessLogs, RelayerSetup, ALL_ROLES, DEVNET_EVM_CHAIN_IDS,
-		MIN_FEE, NATIVE_TOKEN, ONE_ETH, ORACLE_KEY,
+		MIN_FEE, NATIVE_TOKEN, ONE_ETH, ORACLE_KEY, SOLE_PROVER,
 	},
 };
 use std::{
@@ -298,6 +298,7 @@ impl DevNode {
 			member: 0,
 			roles: &ALL_ROLES,
 			prover_dirs: Some((&self.keys_dir, &store_dir)),
+			prover_pool: SOLE_PROVER,
 			metrics_port: reserve_port().unwrap(),
 		};
 		let config = self.work.join("relayer.toml");

@@ -27,6 +27,7 @@ use concord_relayer::{
 		dev_keys, l2_id_holding, l2_nonce_is, member_addresses, relayer_config, reserve_port,
 		set_fee_account, signer, start_relayer, submit_op, DeployedChain, ProcessLogs,
 		RelayerSetup, ALL_ROLES, DEVNET_EVM_CHAIN_IDS, MEMBERS, MIN_FEE, NATIVE_TOKEN, ONE_ETH,
+		SOLE_PROVER,
 	},
 };
 use concord_runtime::{Runtime, RuntimeEvent};
@@ -192,6 +193,7 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 				&["watcher", "executor", "auditor"]
 			},
 			prover_dirs: (member == 0).then_some((keys_dir.as_path(), store_dir.as_path())),
+			prover_pool: SOLE_PROVER,
 			metrics_port: reserve_port().unwrap(),
 		};
 		let config = work.join(format!("relayer-{member}.toml"));

@@ -9,8 +9,8 @@ use concord_contracts::{anvil::Anvil, tools};
 use concord_relayer::devnet::{
 	connect_when_up, deploy_and_register, deposit_native, dev_keys, l2_id_holding,
 	member_addresses, operator, poll, relayer_config, reserve_port, set_fee_account, start_relayer,
-	ChainEntry, DevnetError, Process, RelayerSetup, ALL_ROLES, DEVNET_EVM_CHAIN_IDS, ONE_ETH,
-	ORACLE_KEY,
+	ChainEntry, DevnetError, Process, RelayerSetup, ALL_ROLES, DEVNET_EVM_CHAIN_IDS, MEMBERS,
+	ONE_ETH, ORACLE_KEY,
 };
 use std::{
 	path::{Path, PathBuf},
@@ -45,6 +45,12 @@ struct Cli {
 	/// devnet.json); a fresh temporary directory when absent.
 	#[arg(long)]
 	base_path: Option<PathBuf>,
+	/// Provers sharing the batches (batch n goes to prover n mod this): the relayer with every
+	/// role, and beside it relayers with only the prover role, each proving as its own
+	/// appchain account (Bob, Charlie) with its own log (relayer-prover-<i>.log) and metrics
+	/// port (a free one).
+	#[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=MEMBERS.len() as u64))]
+	provers: u64,
 }
 
 /// Anvil's development accounts #1 and #2 (10,000 ETH each on both chains), for users.
@@ -145,7 +151,8 @@ fn main() -> ExitCode {
 struct Running {
 	node: Process,
 	anvils: Vec<Anvil>,
-	relayer: Process,
+	/// The relayer with every role first, then the other provers.
+	relayers: Vec<Process>,
 }
 
 /// Starts the devnet and serves until Ctrl-C or SIGTERM. A signal during the start stops
@@ -168,13 +175,13 @@ async fn run(cli: &Cli, base: &Path) -> Result<(), DevnetError> {
 		_ = interrupt.recv() => {}
 		_ = terminate.recv() => {}
 	}
-	progress("stopping the relayer, the anvils and the node");
+	progress("stopping the relayers, the anvils and the node");
 	let Running {
 		node,
 		anvils,
-		relayer,
+		relayers,
 	} = running;
-	for process in [relayer, node] {
+	for process in relayers.into_iter().chain([node]) {
 		process.interrupt(Duration::from_secs(10));
 	}
 	drop(anvils);
@@ -266,12 +273,36 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 		member: 0,
 		roles: &ALL_ROLES,
 		prover_dirs: Some((&keys_dir, &store_dir)),
+		prover_pool: (cli.provers, 0),
 		metrics_port: cli.metrics_port,
 	};
 	let text = relayer_config(&url, &setup, &chains);
 	std::fs::write(&config, text).map_err(|e| fail("writing the relayer configuration")(&e))?;
 	let relayer_log = base.join("relayer.log");
-	let relayer = start_relayer(&sibling("concord-relayer"), &config, &relayer_log)?;
+	let mut relayers = vec![start_relayer(
+		&sibling("concord-relayer"),
+		&config,
+		&relayer_log,
+	)?];
+	for index in 1..cli.provers {
+		progress(&format!(
+			"prover {index} of {} (as {}): relayer-prover-{index}.log",
+			cli.provers, MEMBERS[index as usize].0
+		));
+		let store_dir = base.join(format!("prover-store-{index}"));
+		let setup = RelayerSetup {
+			member: index as usize,
+			roles: &["prover"],
+			prover_dirs: Some((&keys_dir, &store_dir)),
+			prover_pool: (cli.provers, index),
+			metrics_port: reserve_port()?,
+		};
+		let config = base.join(format!("relayer-prover-{index}.toml"));
+		std::fs::write(&config, relayer_config(&url, &setup, &chains))
+			.map_err(|e| fail("writing a prover's configuration")(&e))?;
+		let log = base.join(format!("relayer-prover-{index}.log"));
+		relayers.push(start_relayer(&sibling("concord-relayer"), &config, &log)?);
+	}
 
 	progress(
 		"operator: 10 ETH deposited on each chain (liquidity), its L2 account made the fee account",
@@ -296,7 +327,7 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 	Ok(Running {
 		node,
 		anvils,
-		relayer,
+		relayers,
 	})
 }
 
@@ -310,6 +341,8 @@ fn write_summary(base: &Path, cli: &Cli, chains: &[ChainEntry]) -> Result<(), De
 		"relayerMetrics": format!("http://127.0.0.1:{}/metrics", cli.metrics_port),
 		"operator": format!("{:#x}", operator().address()),
 		"nativeToken": 0,
+		// Batch n is proved by provers[n mod provers.length], as that appchain account.
+		"provers": MEMBERS[..cli.provers as usize].iter().map(|(account, _)| *account).collect::<Vec<_>>(),
 		"chains": chains.iter().map(|chain| serde_json::json!({
 			"id": chain.id,
 			"rpc": format!("http://127.0.0.1:{}", chain.rpc_port),
@@ -346,6 +379,12 @@ fn print_summary(base: &Path, cli: &Cli, chains: &[ChainEntry], relayer_log: &Pa
 		cli.metrics_port,
 		relayer_log.display()
 	);
+	if cli.provers > 1 {
+		println!(
+			"  provers       {} (batch n by prover n mod {}), logs relayer.log, relayer-prover-<i>.log",
+			cli.provers, cli.provers
+		);
+	}
 	println!("  summary       {}", base.join("devnet.json").display());
 	println!("\nFunded dev accounts (public keys, development only):");
 	println!("  appchain      //Alice (sudo, validator, oracle member), //Bob, //Charlie, //Dave, //Eve, //Ferdie");
