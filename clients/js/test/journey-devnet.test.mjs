@@ -4,6 +4,7 @@
 // with balances checked on both L1s and on L2. Needs CONCORD_DEVNET_BIN (scripts/test.sh sets it).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
 import { runJourney } from '../examples/journey.mjs';
 import { startDevnet } from '../testing/devnet.mjs';
 
@@ -11,7 +12,8 @@ const ETHER = 10n ** 18n;
 const skip = !process.env.CONCORD_DEVNET_BIN && 'CONCORD_DEVNET_BIN is not set';
 
 let devnet;
-before(async () => { if (!skip) devnet = await startDevnet(); }, { timeout: 360_000 });
+// Two provers: batch n is proved by devnet.provers[n mod 2] (Alice's relayer, Bob's).
+before(async () => { if (!skip) devnet = await startDevnet({ provers: 2 }); }, { timeout: 360_000 });
 after(async () => { await devnet?.stop(); }, { timeout: 60_000 });
 
 test('deposit on A, transfer on L2, withdraw to B and claim on B', { skip, timeout: 900_000 }, async () => {
@@ -28,4 +30,14 @@ test('deposit on A, transfer on L2, withdraw to B and claim on B', { skip, timeo
   assert.equal(result.heldAfter.b, result.heldBefore.b - ETHER);
   assert.ok(result.feesPaid > 0n, 'every L2 op paid a fee');
   assert.deepEqual(result.l2, { user: ETHER / 2n - result.feesPaid, recipient: ETHER / 2n });
+  // The devnet's start seals a batch and the journey at least one more: both provers proved,
+  // each its own batches.
+  const keyring = new Keyring({ type: 'sr25519' });
+  const proverAddress = devnet.provers.map((uri) => keyring.addFromUri(uri).address);
+  assert.equal(proverAddress.length, 2);
+  assert.ok(result.provers.length >= 2, `proven batches: ${result.provers.length}`);
+  result.provers.forEach((prover, index) => {
+    const batch = index + 1;
+    assert.equal(prover, proverAddress[batch % 2], `batch ${batch}'s prover`);
+  });
 });

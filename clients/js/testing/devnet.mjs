@@ -7,13 +7,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** The devnet's summary (`devnet.json`) and `stop()`, which ends it as Ctrl-C would. */
-export async function startDevnet({ timeoutMs = 300_000 } = {}) {
+/**
+ * The devnet's summary (`devnet.json`) and `stop()`, which ends it as Ctrl-C would. `provers`
+ * relayers share the batches (`concord-devnet --provers`).
+ */
+export async function startDevnet({ timeoutMs = 300_000, provers = 1 } = {}) {
   const bin = process.env.CONCORD_DEVNET_BIN;
   if (!bin) throw new Error('CONCORD_DEVNET_BIN must point at the concord-devnet binary');
   const base = mkdtempSync(join(tmpdir(), 'concord-devnet-js-'));
   const ports = ['rpc-port', 'p2p-port', 'node-metrics-port', 'chain-a-port', 'chain-b-port', 'metrics-port'];
-  const args = ports.flatMap((name) => [`--${name}`, '0']);
+  const args = [...ports.flatMap((name) => [`--${name}`, '0']), '--provers', String(provers)];
   const child = spawn(bin, [...args, '--base-path', base], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
@@ -35,7 +38,8 @@ export async function startDevnet({ timeoutMs = 300_000 } = {}) {
     base,
     /** The last lines of the node's and the relayer's logs, named, for a failure's message. */
     logTails(lines = 30) {
-      return ['node.log', 'relayer.log'].map((name) => {
+      const proverLogs = Array.from({ length: provers - 1 }, (_, i) => `relayer-prover-${i + 1}.log`);
+      return ['node.log', 'relayer.log', ...proverLogs].map((name) => {
         const path = join(base, name);
         const text = existsSync(path) ? readFileSync(path, 'utf8') : '(no log)';
         return `--- ${name} (${path}):\n${text.split('\n').slice(-lines).join('\n')}`;
