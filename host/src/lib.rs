@@ -79,11 +79,20 @@ pub fn verify_eddsa_poseidon(
 	preimage: &SignedPreimage,
 	signature: &[u8; 64],
 ) -> bool {
+	concord_crypto::eddsa_poseidon_verify(
+		&key.to_coordinate_bytes(),
+		&preimage_words(preimage),
+		signature,
+	)
+}
+
+/// `preimage` as the host function takes it: each element's 32 bytes, big-endian.
+fn preimage_words(preimage: &SignedPreimage) -> [u8; 128] {
 	let mut words = [0u8; 128];
 	for (word, element) in words.as_chunks_mut::<32>().0.iter_mut().zip(preimage) {
 		*word = concord_primitives::commitment::fr_to_be_bytes(element);
 	}
-	concord_crypto::eddsa_poseidon_verify(&key.to_coordinate_bytes(), &words, signature)
+	words
 }
 
 /// The host functions a node registers: `(sp_io::SubstrateHostFunctions, HostFunctions)`.
@@ -106,8 +115,22 @@ pub trait ConcordCrypto {
 	}
 
 	/// Whether `signature` (packed) verifies for the key with coordinates `key` (`x ‖ y`, each
+	/// 32 bytes little-endian) and the message `message` (32 bytes, big-endian). What runtimes
+	/// up to `spec_version` 114 call; kept so that their blocks still import.
+	fn eddsa_poseidon_verify(
+		key: PassPointerAndRead<&[u8; 64], 64>,
+		message: PassPointerAndRead<&[u8; 32], 32>,
+		signature: PassPointerAndRead<&[u8; 64], 64>,
+	) -> bool {
+		native::eddsa_poseidon_message(key, message, signature)
+	}
+
+	/// Whether `signature` (packed) verifies for the key with coordinates `key` (`x ‖ y`, each
 	/// 32 bytes little-endian) and the message hashed from `preimage` (the four elements of
-	/// `Op::signed_preimage`, 32 bytes big-endian each).
+	/// `Op::signed_preimage`, 32 bytes big-endian each): the hash runs natively too. A new
+	/// version, not a changed one, so that a node without it refuses a runtime that calls it
+	/// instead of answering differently.
+	#[version(2)]
 	fn eddsa_poseidon_verify(
 		key: PassPointerAndRead<&[u8; 64], 64>,
 		preimage: PassPointerAndRead<&[u8; 128], 128>,
@@ -125,7 +148,7 @@ mod native {
 	use ark_serialize::CanonicalDeserialize;
 	use concord_primitives::{
 		commitment::fr_from_be_bytes,
-		eddsa::PublicKey,
+		eddsa::{PublicKey, Signature},
 		groth16,
 		ops::{SignedOp, SignedPreimage},
 	};
@@ -145,6 +168,21 @@ mod native {
 				ProofCheck::Valid
 			}
 			_ => ProofCheck::Rejected,
+		}
+	}
+
+	pub fn eddsa_poseidon_message(
+		key: &[u8; 64],
+		message: &[u8; 32],
+		signature: &[u8; 64],
+	) -> bool {
+		match (
+			PublicKey::from_coordinate_bytes(key),
+			fr_from_be_bytes(message),
+			Signature::unpack(signature),
+		) {
+			(Some(key), Some(message), Some(signature)) => key.verify(message, &signature),
+			_ => false,
 		}
 	}
 
@@ -210,10 +248,7 @@ mod tests {
 		assert!(!verify_eddsa_poseidon(&unset, &preimage, &signature));
 		// A preimage word at or above the field modulus is no field element: the modulus itself
 		// is refused, not reduced to the signed 0.
-		let mut words = [0u8; 128];
-		for (word, element) in words.as_chunks_mut::<32>().0.iter_mut().zip(&preimage) {
-			*word = concord_primitives::commitment::fr_to_be_bytes(element);
-		}
+		let words = preimage_words(&preimage);
 		assert!(native::eddsa_poseidon(
 			&public.to_coordinate_bytes(),
 			&words,
@@ -229,6 +264,18 @@ mod tests {
 			&wrapped,
 			&signature
 		));
+		// Version 1 (runtimes up to spec 114) takes the hashed message and answers alike.
+		let key = public.to_coordinate_bytes();
+		let message = concord_primitives::poseidon::hash(&preimage);
+		let message = concord_primitives::commitment::fr_to_be_bytes(&message);
+		assert!(native::eddsa_poseidon_message(&key, &message, &signature));
+		let first_word: [u8; 32] = words[..32].try_into().unwrap();
+		assert!(!native::eddsa_poseidon_message(
+			&key,
+			&first_word,
+			&signature
+		));
+		assert!(!native::eddsa_poseidon_message(&key, &message, &tampered));
 	}
 
 	#[test]

@@ -42,7 +42,8 @@ pub struct Parameters {
 ///   products instead of `t²`) and only the last `M_i`'s block `N` is applied in full.
 ///
 /// About half the multiplications of the plain rounds for widths 5 to 7. Derived from the plain
-/// constants by this module's tests, which also check that both permutations agree.
+/// constants by this module's tests, which check the result against light-poseidon's plain
+/// permutation and circomlibjs's hashes for every width.
 pub struct Sparse {
 	/// `FULL_ROUNDS * t` constants of the full rounds, round by round (the first full round
 	/// after the partial ones includes the carry).

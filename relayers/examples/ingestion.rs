@@ -9,17 +9,21 @@
 //! users by attested deposits and sets their keys, then floods the node twice with the same
 //! number of transfers: first `Balances::transfer_keep_alive` from the six dev accounts, then
 //! L2 Transfers (17 per user: the nonce that applies now and `MaxNonceGap` after it, the
-//! minimum fee). For each it prints how many the pool accepted per second (the client's
-//! submission rate, all sent before any is counted) and how many blocks included per second,
-//! over at most `WINDOW_BLOCKS` blocks from the first one after the flood started (block
-//! timestamps), then their ratio. L2 ops per block are bounded by `MAX_L2_OPS_PER_BLOCK` (one
-//! batch: what the provers must keep up with), so the L2 rate is that bound's at most.
-//! Stops by itself.
+//! minimum fee). Each flood is signed first and then handed to the pool by the same
+//! concurrent submitters (`load::submit_all`), so "accepted per second" is the rate at which
+//! the node validated and pooled them; "included per second" counts what blocks took over
+//! their timestamps, from the best block when the flood started to the last block that took
+//! any of it (at most `WINDOW_BLOCKS` blocks). L2 ops per block are bounded by
+//! `MAX_L2_OPS_PER_BLOCK` (one batch: what the provers must keep up with), so the L2 inclusion
+//! rate is at most that bound's, whatever the node's speed. Stops by itself.
 
 use concord_primitives::ops::ChainId;
 use concord_relayer::{
 	appchain::Appchain,
-	load::{best_number, block_body, fund_users, is_l2_op, submit_transfers, BlockBody, DevNode},
+	load::{
+		best_number, block_body, fund_users, is_l2_op, signed_transfers, submit_all, user_seeds,
+		BlockBody, DevNode, OPS_IN_POOL_PER_ACCOUNT,
+	},
 };
 use concord_runtime::{
 	configs::MAX_L2_OPS_PER_BLOCK, RuntimeCall, EXISTENTIAL_DEPOSIT, MILLI_SECS_PER_BLOCK,
@@ -28,8 +32,6 @@ use sp_core::{sr25519, Pair};
 use std::time::{Duration, Instant};
 
 const USERS: u8 = 100;
-/// L2 transfers per user: the nonce that applies now and `MaxNonceGap` (16) after it.
-const OPS_PER_USER: u32 = 17;
 /// Blocks watched per flood at most.
 const WINDOW_BLOCKS: u32 = 20;
 const CHAIN: ChainId = ChainId(1);
@@ -83,76 +85,78 @@ async fn watch(
 		}
 	}
 	let seconds = (last - start.timestamp_ms) as f64 / 1000.0;
-	(included, included as f64 / seconds, last_number - before)
+	let rate = if included == 0 {
+		0.0
+	} else {
+		included as f64 / seconds
+	};
+	(included, rate, last_number - before)
 }
 
-/// `per_account` transfer_keep_alive from each dev account to the next, the accounts sending
-/// concurrently; returns how many were sent.
-async fn flood_native(url: &str, per_account: usize) -> usize {
-	let mut senders = Vec::new();
+/// `total` transfer_keep_alive signed by the dev accounts (each to the next, as evenly as
+/// they divide), in each account's nonce order.
+async fn signed_native_transfers(
+	url: &str,
+	total: usize,
+) -> Vec<concord_runtime::UncheckedExtrinsic> {
+	let mut extrinsics = Vec::new();
 	for (index, uri) in DEV_ACCOUNTS.iter().enumerate() {
+		let count = total / DEV_ACCOUNTS.len() + usize::from(index < total % DEV_ACCOUNTS.len());
 		let pair = sr25519::Pair::from_string(uri, None).unwrap();
 		let next = DEV_ACCOUNTS[(index + 1) % DEV_ACCOUNTS.len()];
 		let dest = sr25519::Pair::from_string(next, None).unwrap().public();
-		let appchain = Appchain::connect(url, Some(pair)).await.unwrap();
-		senders.push(tokio::spawn(async move {
-			for _ in 0..per_account {
-				let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		let calls = (0..count)
+			.map(|_| {
+				RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 					dest: sp_runtime::MultiAddress::Id(dest.into()),
 					value: EXISTENTIAL_DEPOSIT,
-				});
-				appchain.submit(call).await.unwrap();
-			}
-			per_account
-		}));
+				})
+			})
+			.collect();
+		let sender = Appchain::connect(url, Some(pair)).await.unwrap();
+		extrinsics.extend(sender.sign_all(calls).await.unwrap());
 	}
-	let mut sent = 0;
-	for sender in senders {
-		sent += sender.await.unwrap();
+	extrinsics
+}
+
+/// Hands `extrinsics` to the pool and watches the blocks take the calls `counted`.
+async fn flood(
+	dev: &DevNode,
+	extrinsics: &[concord_runtime::UncheckedExtrinsic],
+	counted: impl Fn(&RuntimeCall) -> bool,
+) -> Rates {
+	let before = best_number(&dev.appchain).await;
+	let started = Instant::now();
+	submit_all(&dev.appchain, extrinsics).await.unwrap();
+	let accepted_per_s = extrinsics.len() as f64 / started.elapsed().as_secs_f64();
+	let (included, included_per_s, blocks) = watch(dev, before, extrinsics.len(), counted).await;
+	Rates {
+		sent: extrinsics.len(),
+		accepted_per_s,
+		included,
+		included_per_s,
+		blocks,
 	}
-	sent
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
 	let dev = DevNode::start("ingestion", CHAIN).await;
-	let seeds: Vec<u8> = (0..USERS).map(|i| 20 + i).collect();
+	let seeds = user_seeds(USERS);
 	eprintln!("funding {USERS} L2 users and setting their keys");
 	let funded = fund_users(&dev.appchain, &dev.logs, CHAIN, &seeds).await;
-	let total = usize::from(USERS) * OPS_PER_USER as usize;
+	let total = usize::from(USERS) * OPS_IN_POOL_PER_ACCOUNT as usize;
 
 	eprintln!("flooding with {total} Balances::transfer_keep_alive");
-	let before = best_number(&dev.appchain).await;
-	let started = Instant::now();
-	let sent = flood_native(&dev.url, total.div_ceil(DEV_ACCOUNTS.len())).await;
-	let accepted_per_s = sent as f64 / started.elapsed().as_secs_f64();
-	let (included, included_per_s, blocks) = watch(&dev, before, sent, |call| {
+	let natives = signed_native_transfers(&dev.url, total).await;
+	let native = flood(&dev, &natives, |call| {
 		matches!(call, RuntimeCall::Balances(_))
 	})
 	.await;
-	let native = Rates {
-		sent,
-		accepted_per_s,
-		included,
-		included_per_s,
-		blocks,
-	};
 
 	eprintln!("flooding with {total} L2 transfers from {USERS} accounts");
-	let before = best_number(&dev.appchain).await;
-	let started = Instant::now();
-	let sent = submit_transfers(&dev.appchain, &funded, 1..=OPS_PER_USER)
-		.await
-		.unwrap();
-	let accepted_per_s = sent as f64 / started.elapsed().as_secs_f64();
-	let (included, included_per_s, blocks) = watch(&dev, before, sent, is_l2_op).await;
-	let l2 = Rates {
-		sent,
-		accepted_per_s,
-		included,
-		included_per_s,
-		blocks,
-	};
+	let transfers = signed_transfers(&funded, 1..=OPS_IN_POOL_PER_ACCOUNT, dev.appchain.network());
+	let l2 = flood(&dev, &transfers, is_l2_op).await;
 
 	let bound = f64::from(MAX_L2_OPS_PER_BLOCK) * 1000.0 / MILLI_SECS_PER_BLOCK as f64;
 	println!(
@@ -181,5 +185,4 @@ async fn main() {
 		"L2 ops per block are bounded by MAX_L2_OPS_PER_BLOCK = {MAX_L2_OPS_PER_BLOCK}: at most \
 		 {bound:.1} per second, whatever the node's speed."
 	);
-	let _ = std::fs::remove_dir_all(&dev.work);
 }

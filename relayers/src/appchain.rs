@@ -588,10 +588,20 @@ impl Appchain {
 	/// Signs `call` with the member's account and hands it to the node's pool; returns the
 	/// extrinsic's hash. Inclusion is seen later in finalized state.
 	pub async fn submit(&self, call: RuntimeCall) -> Result<H256, AppchainError> {
+		let _turn = self.submit_lock.lock().await;
+		let extrinsic = self.sign_all(vec![call]).await?.remove(0);
+		self.submit_extrinsic(&extrinsic).await
+	}
+
+	/// Signs `calls` with the member's account at consecutive nonces from its next one (the
+	/// pool's ops included), without submitting them: for a client that sends many at once.
+	pub async fn sign_all(
+		&self,
+		calls: Vec<RuntimeCall>,
+	) -> Result<Vec<UncheckedExtrinsic>, AppchainError> {
 		let signer = self.signer.as_ref().ok_or(AppchainError::NoSigner)?;
 		let account = self.account().expect("a signer has an account");
-		let _turn = self.submit_lock.lock().await;
-		let nonce: Nonce = self
+		let first: Nonce = self
 			.request("system_accountNextIndex", rpc_params![account.to_string()])
 			.await?;
 		let version: serde_json::Value = self
@@ -610,7 +620,6 @@ impl Appchain {
 				})
 			}
 		};
-		let extension = concord_runtime::immortal_tx_extension(nonce);
 		let implicit = (
 			(),
 			(),
@@ -624,15 +633,21 @@ impl Appchain {
 			(),
 			(),
 		);
-		let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-		let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-		let extrinsic = UncheckedExtrinsic::new_signed(
-			call,
-			MultiAddress::Id(account),
-			MultiSignature::Sr25519(signature),
-			extension,
-		);
-		self.submit_extrinsic(&extrinsic).await
+		Ok(calls
+			.into_iter()
+			.zip(first..)
+			.map(|(call, nonce)| {
+				let extension = concord_runtime::immortal_tx_extension(nonce);
+				let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+				let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+				UncheckedExtrinsic::new_signed(
+					call,
+					MultiAddress::Id(account.clone()),
+					MultiSignature::Sr25519(signature),
+					extension,
+				)
+			})
+			.collect())
 	}
 
 	/// Whether the extrinsic `hash` waits in the node's pool (ready or future).

@@ -555,15 +555,19 @@ pub async fn l2_account(
 }
 
 /// Submits an L2-signed call (`Ledger::submit` or `Ledger::change_pubkey`) as a general
-/// extrinsic: its L2 signature authorizes it, no appchain account signs or pays.
+/// extrinsic ([`l2_extrinsic`]).
 pub async fn submit_l2(appchain: &Appchain, call: RuntimeCall) -> Result<(), DevnetError> {
-	let extrinsic =
-		UncheckedExtrinsic::new_transaction(call, concord_runtime::immortal_tx_extension(0));
 	appchain
-		.submit_extrinsic(&extrinsic)
+		.submit_extrinsic(&l2_extrinsic(call))
 		.await
 		.map(|_| ())
 		.map_err(|e| failed("submitting an L2 operation")(e.to_string()))
+}
+
+/// An L2-signed call as a general extrinsic: its L2 signature authorizes it, no appchain
+/// account signs or pays.
+pub fn l2_extrinsic(call: RuntimeCall) -> UncheckedExtrinsic {
+	UncheckedExtrinsic::new_transaction(call, concord_runtime::immortal_tx_extension(0))
 }
 
 /// `op` signed with `l2_key` for `network`; `None` for priority ops, which carry no L2
@@ -576,20 +580,24 @@ fn sign(l2_key: &PrivateKey, op: Op, network: NetworkId) -> Option<SignedOp> {
 	})
 }
 
+/// `Ledger::submit` of `op` signed with `l2_key` for `network`; `None` for priority ops.
+pub fn submit_call(l2_key: &PrivateKey, op: Op, network: NetworkId) -> Option<RuntimeCall> {
+	let op = sign(l2_key, op, network)?;
+	Some(RuntimeCall::Ledger(pallet_concord_ledger::Call::submit {
+		op,
+	}))
+}
+
 /// Signs `op` with `l2_key` and submits it.
 pub async fn submit_op(
 	appchain: &Appchain,
 	l2_key: &PrivateKey,
 	op: Op,
 ) -> Result<(), DevnetError> {
-	let signed = sign(l2_key, op, appchain.network()).ok_or_else(|| {
+	let call = submit_call(l2_key, op, appchain.network()).ok_or_else(|| {
 		failed("signing an L2 operation")("a priority operation is not L2-signed".into())
 	})?;
-	submit_l2(
-		appchain,
-		RuntimeCall::Ledger(pallet_concord_ledger::Call::submit { op: signed }),
-	)
-	.await
+	submit_l2(appchain, call).await
 }
 
 /// Makes `l2_key` the L2 key of `account` (whose L1 address is `owner`'s, first seen on

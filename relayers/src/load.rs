@@ -3,17 +3,18 @@
 //! keys set, and what each block took. Development only: the keys are public.
 
 use crate::{
-	appchain::Appchain,
+	appchain::{Appchain, AppchainError},
 	devnet::{
-		self, connect_when_up, l2_id_holding, l2_nonce_is, register, reserve_port, set_fee_account,
-		signer, start_node, submit_op, DevnetError, Process, ProcessLogs, MIN_FEE, ONE_ETH,
+		self, connect_when_up, l2_extrinsic, l2_id_holding, l2_nonce_is, register, reserve_port,
+		set_fee_account, signer, start_node, submit_call, DevnetError, Process, ProcessLogs,
+		MIN_FEE, ONE_ETH,
 	},
 };
 use concord_primitives::{
 	eddsa::PrivateKey,
-	ops::{ChainId, Deposit, Op, Transfer},
+	ops::{ChainId, Deposit, NetworkId, Op, Transfer},
 };
-use concord_runtime::{Header, RuntimeCall};
+use concord_runtime::{Header, RuntimeCall, UncheckedExtrinsic};
 use pallet_concord_oracle::Attestation;
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::traits::{BlakeTwo256, Hash};
@@ -28,7 +29,17 @@ pub struct DevNode {
 	pub url: String,
 	pub logs: ProcessLogs,
 	pub work: PathBuf,
-	_node: Process,
+	node: Option<Process>,
+}
+
+impl Drop for DevNode {
+	/// Stops the node, then removes its directory unless a test is failing (its log explains).
+	fn drop(&mut self) {
+		drop(self.node.take());
+		if !std::thread::panicking() {
+			let _ = std::fs::remove_dir_all(&self.work);
+		}
+	}
 }
 
 impl DevNode {
@@ -61,13 +72,23 @@ impl DevNode {
 			url,
 			logs,
 			work,
-			_node: node,
+			node: Some(node),
 		}
 	}
 }
 
 /// The operator's seed (its Ethereum and L2 keys): it is the fee account.
 pub const OPERATOR_SEED: u8 = 1;
+
+/// The seeds of `count` users (their Ethereum and L2 keys), clear of the operator's and of
+/// the devnet's other signers.
+pub fn user_seeds(count: u8) -> Vec<u8> {
+	(0..count).map(|i| 20 + i).collect()
+}
+
+/// L2 ops one account can have in the pool at once: the one its nonce allows now and
+/// `MaxNonceGap` after it.
+pub const OPS_IN_POOL_PER_ACCOUNT: u32 = 17;
 
 /// The dev oracle's attestation of a deposit of 1 ETH (native coin) on `chain` to the address
 /// of `signer(seed)`, with priority id `priority_id`.
@@ -156,14 +177,14 @@ pub async fn fund_users(
 	}
 }
 
-/// For each user and each nonce in `nonces`, submits a Transfer of 1 wei to the operator
-/// paying the minimum fee; returns how many were submitted.
-pub async fn submit_transfers(
-	appchain: &Appchain,
+/// For each user and each nonce in `nonces`, a Transfer of 1 wei to the operator paying the
+/// minimum fee, signed for `network`, as the extrinsic that submits it.
+pub fn signed_transfers(
 	funded: &FundedUsers,
 	nonces: RangeInclusive<u32>,
-) -> Result<usize, DevnetError> {
-	let mut submitted = 0;
+	network: NetworkId,
+) -> Vec<UncheckedExtrinsic> {
+	let mut extrinsics = Vec::new();
 	for (id, l2_key) in &funded.users {
 		for nonce in nonces.clone() {
 			let transfer = Op::Transfer(Transfer {
@@ -174,11 +195,37 @@ pub async fn submit_transfers(
 				fee: MIN_FEE,
 				nonce,
 			});
-			submit_op(appchain, l2_key, transfer).await?;
-			submitted += 1;
+			let call = submit_call(l2_key, transfer, network).expect("a Transfer is L2-signed");
+			extrinsics.push(l2_extrinsic(call));
 		}
 	}
-	Ok(submitted)
+	extrinsics
+}
+
+/// Concurrent requests of [`submit_all`].
+const SUBMITTERS: usize = 4;
+
+/// Hands `extrinsics` to the node's pool, [`SUBMITTERS`] requests at a time, each submitter
+/// taking a contiguous share in order (a share may split an account's nonces: the pool takes
+/// an op up to `MaxNonceGap` ahead and orders them); fails on the first the pool refuses.
+pub async fn submit_all(
+	appchain: &Appchain,
+	extrinsics: &[UncheckedExtrinsic],
+) -> Result<(), DevnetError> {
+	let share = extrinsics.len().div_ceil(SUBMITTERS).max(1);
+	let submitters = extrinsics.chunks(share).map(|part| async move {
+		for extrinsic in part {
+			appchain.submit_extrinsic(extrinsic).await?;
+		}
+		Ok::<_, AppchainError>(())
+	});
+	for result in futures::future::join_all(submitters).await {
+		result.map_err(|error| DevnetError {
+			step: "submitting a flood".into(),
+			reason: error.to_string(),
+		})?;
+	}
+	Ok(())
 }
 
 /// The number of the best block.

@@ -16,20 +16,16 @@ use concord_primitives::{
 };
 use concord_relayer::{
 	devnet,
-	load::{attested_deposit, best_number, block_body, fund_users, submit_transfers, DevNode},
+	load::{
+		attested_deposit, best_number, block_body, fund_users, signed_transfers, submit_all,
+		user_seeds, DevNode, OPS_IN_POOL_PER_ACCOUNT,
+	},
 };
 use concord_runtime::{configs::MAX_L2_OPS_PER_BLOCK, RuntimeCall};
 use std::time::Duration;
 
 const ACCOUNTS: u8 = 100;
-/// Ops per account: the one the account's nonce allows now and `MaxNonceGap` (16) after it.
-const OPS_PER_ACCOUNT: u32 = 17;
 const CHAIN: ChainId = ChainId(1);
-
-/// The user accounts' seeds (their Ethereum and L2 keys); the operator is seed 1.
-fn seeds() -> Vec<u8> {
-	(0..ACCOUNTS).map(|i| 20 + i).collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_l2_ops_does_not_delay_the_oracle_provers_or_governance() {
@@ -37,12 +33,11 @@ async fn a_flood_of_l2_ops_does_not_delay_the_oracle_provers_or_governance() {
 	let (appchain, logs) = (&dev.appchain, &dev.logs);
 
 	// The operator (the fee account) and the users, funded by deposits the oracle attests.
-	let funded = fund_users(appchain, logs, CHAIN, &seeds()).await;
+	let funded = fund_users(appchain, logs, CHAIN, &user_seeds(ACCOUNTS)).await;
 
 	// The flood: every op valid and paying the minimum fee, all accepted by the pool.
-	submit_transfers(appchain, &funded, 1..=OPS_PER_ACCOUNT)
-		.await
-		.unwrap();
+	let transfers = signed_transfers(&funded, 1..=OPS_IN_POOL_PER_ACCOUNT, appchain.network());
+	submit_all(appchain, &transfers).await.unwrap();
 	let pending: Vec<serde_json::Value> = appchain
 		.request("author_pendingExtrinsics", jsonrpsee::rpc_params![])
 		.await
@@ -138,5 +133,4 @@ async fn a_flood_of_l2_ops_does_not_delay_the_oracle_provers_or_governance() {
 		);
 		number += 1;
 	}
-	let _ = std::fs::remove_dir_all(&dev.work);
 }

@@ -181,9 +181,13 @@ async fn run(cli: &Cli, base: &Path) -> Result<(), DevnetError> {
 		anvils,
 		relayers,
 	} = running;
-	for process in relayers.into_iter().chain([node]) {
-		process.interrupt(Duration::from_secs(10));
-	}
+	// All at once, within one grace: a caller that kills the devnet after its own grace (the
+	// JS tests' 20 s) must not find a process still stopping.
+	std::thread::scope(|scope| {
+		for process in relayers.into_iter().chain([node]) {
+			scope.spawn(move || process.interrupt(Duration::from_secs(10)));
+		}
+	});
 	drop(anvils);
 	Ok(())
 }
