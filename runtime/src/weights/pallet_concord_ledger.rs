@@ -8,7 +8,7 @@
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
-// concord-node (built with --features runtime-benchmarks)
+// concord-node (release build, --features runtime-benchmarks)
 // benchmark
 // pallet
 // --chain
@@ -43,8 +43,8 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `43`
 		//  Estimated: `6014`
-		// Minimum execution time: 181_089_000 picoseconds.
-		Weight::from_parts(192_927_000, 0)
+		// Minimum execution time: 14_211_000 picoseconds.
+		Weight::from_parts(15_753_000, 0)
 			.saturating_add(Weight::from_parts(0, 6014))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -57,8 +57,8 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `126`
 		//  Estimated: `6020`
-		// Minimum execution time: 207_638_000 picoseconds.
-		Weight::from_parts(213_527_000, 0)
+		// Minimum execution time: 17_355_000 picoseconds.
+		Weight::from_parts(18_858_000, 0)
 			.saturating_add(Weight::from_parts(0, 6020))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -71,8 +71,8 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `381`
 		//  Estimated: `3565`
-		// Minimum execution time: 168_320_000 picoseconds.
-		Weight::from_parts(177_633_000, 0)
+		// Minimum execution time: 18_758_000 picoseconds.
+		Weight::from_parts(22_063_000, 0)
 			.saturating_add(Weight::from_parts(0, 3565))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `505`
 		//  Estimated: `33620`
-		// Minimum execution time: 443_328_000 picoseconds.
-		Weight::from_parts(458_170_000, 0)
+		// Minimum execution time: 26_649_000 picoseconds.
+		Weight::from_parts(29_254_000, 0)
 			.saturating_add(Weight::from_parts(0, 33620))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -119,8 +119,8 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `1184`
 		//  Estimated: `6140`
-		// Minimum execution time: 960_066_000 picoseconds.
-		Weight::from_parts(1_051_020_000, 0)
+		// Minimum execution time: 295_408_000 picoseconds.
+		Weight::from_parts(328_378_000, 0)
 			.saturating_add(Weight::from_parts(0, 6140))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -153,8 +153,8 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `1122`
 		//  Estimated: `6140`
-		// Minimum execution time: 2_338_352_000 picoseconds.
-		Weight::from_parts(2_525_911_000, 0)
+		// Minimum execution time: 1_771_500_000 picoseconds.
+		Weight::from_parts(1_973_820_000, 0)
 			.saturating_add(Weight::from_parts(0, 6140))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -181,8 +181,8 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `1184`
 		//  Estimated: `6140`
-		// Minimum execution time: 786_518_000 picoseconds.
-		Weight::from_parts(894_478_000, 0)
+		// Minimum execution time: 270_282_000 picoseconds.
+		Weight::from_parts(291_793_000, 0)
 			.saturating_add(Weight::from_parts(0, 6140))
 			.saturating_add(T::DbWeight::get().reads(12))
 	}
@@ -210,8 +210,8 @@ impl<T: frame_system::Config> pallet_concord_ledger::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `1122`
 		//  Estimated: `6140`
-		// Minimum execution time: 2_281_467_000 picoseconds.
-		Weight::from_parts(2_438_701_000, 0)
+		// Minimum execution time: 1_735_707_000 picoseconds.
+		Weight::from_parts(1_846_001_000, 0)
 			.saturating_add(Weight::from_parts(0, 6140))
 			.saturating_add(T::DbWeight::get().reads(13))
 	}

@@ -8,7 +8,7 @@
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
-// concord-node (built with --features runtime-benchmarks)
+// concord-node (release build, --features runtime-benchmarks)
 // benchmark
 // pallet
 // --chain
@@ -41,8 +41,8 @@ impl<T: frame_system::Config> pallet_concord_proofs::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_707_770_000 picoseconds.
-		Weight::from_parts(4_863_311_000, 0)
+		// Minimum execution time: 4_505_499_000 picoseconds.
+		Weight::from_parts(4_619_669_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -60,8 +60,8 @@ impl<T: frame_system::Config> pallet_concord_proofs::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `908`
 		//  Estimated: `3613`
-		// Minimum execution time: 2_435_646_000 picoseconds.
-		Weight::from_parts(2_623_314_000, 0)
+		// Minimum execution time: 1_879_881_000 picoseconds.
+		Weight::from_parts(1_956_755_000, 0)
 			.saturating_add(Weight::from_parts(0, 3613))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(2))
