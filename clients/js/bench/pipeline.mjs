@@ -228,17 +228,26 @@ let devnet;
 if (args.devnet) {
   devnet = JSON.parse(readFileSync(args.devnet, 'utf8'));
 } else {
-  progress(`starting a devnet with ${provers === 1 ? 'one prover' : `${provers} provers`}`);
-  devnet = await startDevnet({ provers });
-  progress(`devnet up (${devnet.base})`);
-  // Interrupted (Ctrl-C, a time limit): the devnet stops too.
+  // A signal stops the devnet: once it is up, here; during its start, startDevnet does.
+  const aborted = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, async () => {
       progress(`${signal}: stopping the devnet`);
-      await devnet.stop();
-      process.exit(128 + constants.signals[signal]);
+      aborted.abort(signal);
+      if (devnet) {
+        await devnet.stop();
+        process.exit(128 + constants.signals[signal]);
+      }
     });
   }
+  progress(`starting a devnet with ${provers === 1 ? 'one prover' : `${provers} provers`}`);
+  try {
+    devnet = await startDevnet({ provers, signal: aborted.signal });
+  } catch (error) {
+    if (!aborted.signal.aborted) throw error;
+    process.exit(128 + constants.signals[aborted.signal.reason]);
+  }
+  progress(`devnet up (${devnet.base})`);
 }
 try {
   report(await measure(devnet, count));

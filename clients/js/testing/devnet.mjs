@@ -9,9 +9,10 @@ import { join } from 'node:path';
 
 /**
  * The devnet's summary (`devnet.json`) and `stop()`, which ends it as Ctrl-C would. `provers`
- * relayers share the batches (`concord-devnet --provers`).
+ * relayers share the batches (`concord-devnet --provers`). An abort of `signal` during the
+ * start stops the devnet and rejects.
  */
-export async function startDevnet({ timeoutMs = 300_000, provers = 1 } = {}) {
+export async function startDevnet({ timeoutMs = 300_000, provers = 1, signal } = {}) {
   const bin = process.env.CONCORD_DEVNET_BIN;
   if (!bin) throw new Error('CONCORD_DEVNET_BIN must point at the concord-devnet binary');
   const base = mkdtempSync(join(tmpdir(), 'concord-devnet-js-'));
@@ -24,6 +25,10 @@ export async function startDevnet({ timeoutMs = 300_000, provers = 1 } = {}) {
   const summary = join(base, 'devnet.json');
   const deadline = Date.now() + timeoutMs;
   while (!existsSync(summary)) {
+    if (signal?.aborted) {
+      await interrupt(child, exited);
+      throw new Error(`concord-devnet start aborted (logs in ${base})`);
+    }
     if (child.exitCode !== null) {
       throw new Error(`concord-devnet exited early with ${child.exitCode} (logs in ${base}):\n${stderr}`);
     }
