@@ -33,7 +33,7 @@ test('deposit on A, transfer on L2, withdraw to B and claim on B', { skip, timeo
   // The devnet's start seals a batch and the journey at least one more: both provers proved,
   // each its own batches.
   const keyring = new Keyring({ type: 'sr25519' });
-  const proverAddress = devnet.provers.map((uri) => keyring.addFromUri(uri).address);
+  const proverAddress = devnet.provers.map(({ account }) => keyring.addFromUri(account).address);
   assert.equal(proverAddress.length, 2);
   assert.ok(result.provers.length >= 2, `proven batches: ${result.provers.length}`);
   result.provers.forEach((prover, index) => {

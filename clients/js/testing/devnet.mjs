@@ -41,10 +41,9 @@ export async function startDevnet({ timeoutMs = 300_000, provers = 1, signal } =
   return {
     ...JSON.parse(readFileSync(summary, 'utf8')),
     base,
-    /** The last lines of the node's and the relayer's logs, named, for a failure's message. */
+    /** The last lines of the node's and the relayers' logs, named, for a failure's message. */
     logTails(lines = 30) {
-      const proverLogs = Array.from({ length: provers - 1 }, (_, i) => `relayer-prover-${i + 1}.log`);
-      return ['node.log', 'relayer.log', ...proverLogs].map((name) => {
+      return ['node.log', ...this.provers.map(({ log }) => log)].map((name) => {
         const path = join(base, name);
         const text = existsSync(path) ? readFileSync(path, 'utf8') : '(no log)';
         return `--- ${name} (${path}):\n${text.split('\n').slice(-lines).join('\n')}`;

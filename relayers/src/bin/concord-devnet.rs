@@ -288,6 +288,11 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 		&config,
 		&relayer_log,
 	)?];
+	let mut provers = vec![ProverEntry {
+		account: MEMBERS[0].0,
+		log: "relayer.log".into(),
+		metrics_port: cli.metrics_port,
+	}];
 	for index in 1..cli.provers {
 		progress(&format!(
 			"prover {index} of {} (as {}): relayer-prover-{index}.log",
@@ -304,8 +309,17 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 		let config = base.join(format!("relayer-prover-{index}.toml"));
 		std::fs::write(&config, relayer_config(&url, &setup, &chains))
 			.map_err(|e| fail("writing a prover's configuration")(&e))?;
-		let log = base.join(format!("relayer-prover-{index}.log"));
-		relayers.push(start_relayer(&sibling("concord-relayer"), &config, &log)?);
+		let log = format!("relayer-prover-{index}.log");
+		relayers.push(start_relayer(
+			&sibling("concord-relayer"),
+			&config,
+			&base.join(&log),
+		)?);
+		provers.push(ProverEntry {
+			account: MEMBERS[index as usize].0,
+			log,
+			metrics_port: setup.metrics_port,
+		});
 	}
 
 	progress(
@@ -326,7 +340,7 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 	})?;
 	set_fee_account(&appchain, operator_id).await?;
 
-	write_summary(base, cli, &chains)?;
+	write_summary(base, cli, &chains, &provers)?;
 	print_summary(base, cli, &chains, &relayer_log);
 	Ok(Running {
 		node,
@@ -338,15 +352,33 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 /// What the operator deposits on each chain.
 const OPERATOR_DEPOSIT: u128 = 10 * ONE_ETH;
 
+/// A relayer that proves: the appchain account it proves as, its log (in the base directory)
+/// and its metrics port.
+struct ProverEntry {
+	account: &'static str,
+	log: String,
+	metrics_port: u16,
+}
+
 /// `devnet.json`: the endpoints and contracts, for scripts and the JS client's tests.
-fn write_summary(base: &Path, cli: &Cli, chains: &[ChainEntry]) -> Result<(), DevnetError> {
+fn write_summary(
+	base: &Path,
+	cli: &Cli,
+	chains: &[ChainEntry],
+	provers: &[ProverEntry],
+) -> Result<(), DevnetError> {
 	let summary = serde_json::json!({
 		"appchain": format!("ws://127.0.0.1:{}", cli.rpc_port),
 		"relayerMetrics": format!("http://127.0.0.1:{}/metrics", cli.metrics_port),
 		"operator": format!("{:#x}", operator().address()),
 		"nativeToken": 0,
-		// Batch n is proved by provers[n mod provers.length], as that appchain account.
-		"provers": MEMBERS[..cli.provers as usize].iter().map(|(account, _)| *account).collect::<Vec<_>>(),
+		// Batch n is proved by provers[n mod provers.length], as its appchain account; the first
+		// is the relayer with every role.
+		"provers": provers.iter().map(|prover| serde_json::json!({
+			"account": prover.account,
+			"log": prover.log,
+			"metrics": format!("http://127.0.0.1:{}/metrics", prover.metrics_port),
+		})).collect::<Vec<_>>(),
 		"chains": chains.iter().map(|chain| serde_json::json!({
 			"id": chain.id,
 			"rpc": format!("http://127.0.0.1:{}", chain.rpc_port),
