@@ -224,7 +224,7 @@ fn enforce_zero_if(cond: &FpVar<Fr>, x: &FpVar<Fr>) -> Result<(), SynthesisError
 
 /// Whether the account id of little-endian `bits` is a chain reserve's: its top 16 bits are
 /// all ones (`FIRST_RESERVE_ACCOUNT` and above).
-fn reserve_flag(bits: &[Boolean<Fr>]) -> Result<Boolean<Fr>, SynthesisError> {
+pub(crate) fn reserve_flag(bits: &[Boolean<Fr>]) -> Result<Boolean<Fr>, SynthesisError> {
 	const _: () = assert!(FIRST_RESERVE_ACCOUNT == (1 << ACCOUNT_ID_BITS) - (1 << 8));
 	Boolean::kary_and(&bits[8..ACCOUNT_ID_BITS])
 }
@@ -236,11 +236,11 @@ pub(crate) fn range_check(x: &FpVar<Fr>, bits: usize) -> Result<(), SynthesisErr
 
 /// An account's fields in constraints, the twin of `Account`.
 #[derive(Clone)]
-struct AccountVar {
-	nonce: FpVar<Fr>,
-	pubkey_x: FpVar<Fr>,
-	pubkey_y: FpVar<Fr>,
-	address: FpVar<Fr>,
+pub(crate) struct AccountVar {
+	pub(crate) nonce: FpVar<Fr>,
+	pub(crate) pubkey_x: FpVar<Fr>,
+	pub(crate) pubkey_y: FpVar<Fr>,
+	pub(crate) address: FpVar<Fr>,
 }
 
 impl AccountVar {
@@ -254,7 +254,7 @@ impl AccountVar {
 	}
 
 	/// The account leaf, as `Account::leaf`.
-	fn leaf(&self, balance_root: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+	pub(crate) fn leaf(&self, balance_root: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
 		poseidon::hash(&[
 			self.nonce.clone(),
 			self.pubkey_x.clone(),

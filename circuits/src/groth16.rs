@@ -1,17 +1,21 @@
-//! Groth16 over BN254 for the batch circuit: key setup, key files, proving and verification.
+//! Groth16 over BN254 for the batch circuit and the exit circuit: key setup, key files, proving
+//! and verification.
 //!
 //! The setup here is a **development setup**: its randomness (the "toxic waste") is derived
 //! from a public seed, so anyone who knows the seed can forge proofs. It makes devnets and
 //! tests reproducible; a production deployment needs keys from a multi-party ceremony.
 
-use crate::{batch::BatchCircuit, witness::BatchWitness, Fr};
+use crate::{batch::BatchCircuit, exit::ExitCircuit, witness::BatchWitness, Fr};
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, Proof, ProvingKey, VerifyingKey};
 use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, SerializationError};
 use ark_snark::SNARK;
 use ark_std::rand::{rngs::StdRng, RngCore, SeedableRng};
-use concord_primitives::groth16 as verifier;
+use concord_primitives::{
+	exit::{ExitClaim, ExitWitness},
+	groth16 as verifier,
+};
 use sha2::{Digest, Sha256};
 use std::{
 	fmt,
@@ -32,6 +36,9 @@ pub struct BatchProvingKey {
 	pub key: ProvingKey<Bn254>,
 }
 
+/// The exit circuit's proving key (one shape, so no slot count).
+pub type ExitProvingKey = ProvingKey<Bn254>;
+
 /// Why a key or proof operation failed.
 #[derive(Debug)]
 pub enum Groth16Error {
@@ -49,6 +56,12 @@ pub enum Groth16Error {
 		key: usize,
 		witness: usize,
 	},
+	/// A key directory holds the other circuit's key (a batch key where an exit key is
+	/// expected, or the reverse).
+	WrongCircuit {
+		path: PathBuf,
+		expected: &'static str,
+	},
 }
 
 impl fmt::Display for Groth16Error {
@@ -61,6 +74,9 @@ impl fmt::Display for Groth16Error {
 			Groth16Error::Synthesis(error) => write!(f, "constraint synthesis failed: {error}"),
 			Groth16Error::SlotMismatch { key, witness } => {
 				write!(f, "the key is for {key} slots, the batch has {witness}")
+			}
+			Groth16Error::WrongCircuit { path, expected } => {
+				write!(f, "{}: not a key of the {expected} circuit", path.display())
 			}
 		}
 	}
@@ -124,6 +140,37 @@ pub fn prove(
 	)?)
 }
 
+/// Generates the keys of the exit circuit from a public seed. INSECURE outside development:
+/// see the module documentation.
+pub fn dev_exit_setup(seed: &str) -> Result<ExitProvingKey, Groth16Error> {
+	setup_from_seed(ExitCircuit::blank(), seed)
+}
+
+/// Proves the exit of `witness` (built by `concord_primitives::exit::exit_witness`). The
+/// proof's randomness comes from the operating system.
+pub fn prove_exit(
+	key: &ExitProvingKey,
+	witness: ExitWitness,
+) -> Result<Proof<Bn254>, Groth16Error> {
+	let mut seed = [0u8; 32];
+	ark_std::rand::rngs::OsRng.fill_bytes(&mut seed);
+	Ok(Groth16::<Bn254>::prove(
+		key,
+		ExitCircuit::new(witness),
+		&mut StdRng::from_seed(seed),
+	)?)
+}
+
+/// Whether `proof` proves `claim` under the exit circuit's `vk`.
+pub fn verify_exit(vk: &VerifyingKey<Bn254>, claim: &ExitClaim, proof: &Proof<Bn254>) -> bool {
+	verifier::verify(
+		&appchain_key(vk),
+		&claim.public_inputs(),
+		&appchain_proof(proof),
+	)
+	.is_ok()
+}
+
 /// `vk` as the appchain's verifier takes it (`concord_primitives::groth16`): the same fields,
 /// so the same canonical bytes.
 pub fn appchain_key(vk: &VerifyingKey<Bn254>) -> verifier::VerifyingKey {
@@ -174,10 +221,23 @@ fn open(path: &Path) -> Result<BufReader<File>, Groth16Error> {
 		})
 }
 
+/// The header of an exit circuit's proving key file, where a batch key has its slot count.
+const EXIT_KEY_HEADER: u64 = u64::MAX;
+
 /// Writes `key` into `dir` (created if missing): the proving key (slot count, then the key
 /// uncompressed: it is read often, and decompressing its millions of points is slow) and the
 /// verifying key (compressed).
 pub fn write_keys(dir: &Path, key: &BatchProvingKey) -> Result<(), Groth16Error> {
+	write_key_files(dir, key.slots as u64, &key.key)
+}
+
+/// Writes the exit circuit's `key` into `dir` as [`write_keys`] does, with a header that tells
+/// it from a batch key.
+pub fn write_exit_keys(dir: &Path, key: &ExitProvingKey) -> Result<(), Groth16Error> {
+	write_key_files(dir, EXIT_KEY_HEADER, key)
+}
+
+fn write_key_files(dir: &Path, header: u64, key: &ProvingKey<Bn254>) -> Result<(), Groth16Error> {
 	std::fs::create_dir_all(dir).map_err(|error| Groth16Error::Io {
 		path: dir.into(),
 		error,
@@ -188,9 +248,9 @@ pub fn write_keys(dir: &Path, key: &BatchProvingKey) -> Result<(), Groth16Error>
 	};
 	let path = dir.join(PROVING_KEY_FILE);
 	let mut file = create(&path)?;
-	(key.slots as u64)
+	header
 		.serialize_uncompressed(&mut file)
-		.and_then(|()| key.key.serialize_uncompressed(&mut file))
+		.and_then(|()| key.serialize_uncompressed(&mut file))
 		.map_err(io(&path))?;
 	file.flush().map_err(|error| Groth16Error::Io {
 		path: path.clone(),
@@ -198,10 +258,7 @@ pub fn write_keys(dir: &Path, key: &BatchProvingKey) -> Result<(), Groth16Error>
 	})?;
 	let path = dir.join(VERIFYING_KEY_FILE);
 	let mut file = create(&path)?;
-	key.key
-		.vk
-		.serialize_compressed(&mut file)
-		.map_err(io(&path))?;
+	key.vk.serialize_compressed(&mut file).map_err(io(&path))?;
 	file.flush()
 		.map_err(|error| Groth16Error::Io { path, error })
 }
@@ -209,18 +266,35 @@ pub fn write_keys(dir: &Path, key: &BatchProvingKey) -> Result<(), Groth16Error>
 /// Reads the proving key of `dir`, as [`write_keys`] wrote it (trusted: its points are not
 /// checked, which would take longer than proving).
 pub fn read_proving_key(dir: &Path) -> Result<BatchProvingKey, Groth16Error> {
+	let (header, key) = read_key_file(dir, "batch", |header| header != EXIT_KEY_HEADER)?;
+	Ok(BatchProvingKey {
+		slots: header as usize,
+		key,
+	})
+}
+
+/// Reads the exit circuit's proving key of `dir`, as [`write_exit_keys`] wrote it.
+pub fn read_exit_proving_key(dir: &Path) -> Result<ExitProvingKey, Groth16Error> {
+	read_key_file(dir, "exit", |header| header == EXIT_KEY_HEADER).map(|(_, key)| key)
+}
+
+fn read_key_file(
+	dir: &Path,
+	expected: &'static str,
+	accept: impl Fn(u64) -> bool,
+) -> Result<(u64, ProvingKey<Bn254>), Groth16Error> {
 	let path = dir.join(PROVING_KEY_FILE);
 	let mut file = open(&path)?;
 	let decode = |error| Groth16Error::Decode {
 		path: path.clone(),
 		error,
 	};
-	let slots = u64::deserialize_uncompressed(&mut file).map_err(decode)?;
+	let header = u64::deserialize_uncompressed(&mut file).map_err(decode)?;
+	if !accept(header) {
+		return Err(Groth16Error::WrongCircuit { path, expected });
+	}
 	let key = ProvingKey::deserialize_uncompressed_unchecked(&mut file).map_err(decode)?;
-	Ok(BatchProvingKey {
-		slots: slots as usize,
-		key,
-	})
+	Ok((header, key))
 }
 
 /// Reads and validates the verifying key of `dir`.
@@ -312,5 +386,49 @@ mod tests {
 			read_proving_key(&dir),
 			Err(Groth16Error::Io { .. })
 		));
+	}
+
+	/// An exit proof verifies for its claim only, and the key files of the two circuits are
+	/// not taken for each other.
+	#[test]
+	fn an_exit_proof_verifies_only_its_claim() {
+		use concord_primitives::{
+			account::{reserve_account, Account, AccountTree},
+			exit::exit_witness,
+		};
+		let mut state = AccountTree::<concord_primitives::tree::MemoryStore>::new();
+		let owner = Account {
+			l1_address: [7; 20],
+			..Account::EMPTY
+		};
+		state.set_account_fields(3, owner).unwrap();
+		state.set_balance(3, 1, 50).unwrap();
+		state.set_balance(reserve_account(2), 1, 50).unwrap();
+		let witness = exit_witness(&state, 3, 1, 2).unwrap();
+
+		let dir = std::env::temp_dir().join(format!("concord-exit-keys-{}", std::process::id()));
+		write_exit_keys(&dir, &dev_exit_setup("test").unwrap()).unwrap();
+		let key = read_exit_proving_key(&dir).unwrap();
+		let vk = read_verifying_key(&dir).unwrap();
+		let proof = prove_exit(&key, witness).unwrap();
+		assert!(verify_exit(&vk, &witness.claim, &proof));
+		let mut other = witness.claim;
+		other.chain = 1;
+		assert!(!verify_exit(&vk, &other, &proof));
+
+		assert!(matches!(
+			read_proving_key(&dir),
+			Err(Groth16Error::WrongCircuit {
+				expected: "batch",
+				..
+			})
+		));
+		write_keys(&dir, &dev_setup(1, "test").unwrap()).unwrap();
+		let error = read_exit_proving_key(&dir).unwrap_err();
+		assert!(
+			error.to_string().ends_with("not a key of the exit circuit"),
+			"{error}"
+		);
+		std::fs::remove_dir_all(&dir).unwrap();
 	}
 }

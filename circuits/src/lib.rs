@@ -16,6 +16,7 @@
 //! - [`witness`]: the native batch builder, which runs the STF and records the circuit's
 //!   witness; [`batch`]: the batch circuit itself.
 //! - [`request`]: batch requests (what the prover builds a batch from) and the example batch.
+//! - [`exit`]: the exit circuit of exodus mode, twin of `concord_primitives::exit`.
 //! - [`groth16`]: the development key setup, key files, proving and verification.
 //! - [`evm`]: proofs and verifying keys as EVM words (EIP-197 order), and the Solidity verifier.
 
@@ -23,6 +24,7 @@ pub mod babyjubjub;
 pub mod batch;
 pub mod eddsa;
 pub mod evm;
+pub mod exit;
 pub mod groth16;
 pub mod merkle;
 pub mod poseidon;

@@ -13,26 +13,31 @@ import {Signatures} from "./Signatures.sol";
 /// (anyone: the Groth16 proof of the batch commitment) and execute (anyone, with a quorum of
 /// oracle signatures over the batch's sync hash: withdrawals credited, priority requests
 /// popped). Payouts are pulled with `withdrawPending`. If the head of the priority queue waits
-/// unserved for longer than the expiry, anyone can stop the rollup (exodus mode) and unserved
-/// deposits are refunded. docs/protocol.md ("L1 contract") is the specification;
+/// unserved for longer than the expiry, anyone can stop the rollup (exodus mode): proven batches
+/// can still be executed during a grace period, then unserved deposits are refunded and every
+/// account exits with a proof of its balance at the last executed root (`performExodus`). docs/protocol.md ("L1 contract") is the specification;
 /// contracts/README.md lists every function, event and error.
 contract ConcordRollup {
     // ------------------------------------------------------------------ types
 
     /// @notice Deployment parameters.
     /// @param verifier The generated Groth16 verifier of the batch circuit.
+    /// @param exitVerifier The generated Groth16 verifier of the exit circuit (`performExodus`).
     /// @param networkId The Concord network's id (its appchain's `Ledger::Network`): the batch
     /// commitment and every ChangePubKey authorisation include it.
     /// @param chainId This chain's Concord chain id (not its EVM chain id): the pubdata's ops
     /// with this id are this contract's.
-    /// @param chainIds Every Concord chain id of the system, this one included, distinct: an op
-    /// naming any other chain is refused at commit. Changed later by `updateChains`.
+    /// @param chainIds Every Concord chain id of the system, this one included, distinct and
+    /// below `CHAIN_ID_LIMIT`: an op naming any other chain is refused at commit. Changed later
+    /// by `updateChains`.
     /// @param priorityExpiry Seconds the head of the priority queue may wait to be executed
     /// before anyone may activate exodus mode.
-    /// @param exodusGrace Seconds after exodus is activated before unserved deposits can be
-    /// refunded (`cancelOutstandingDeposits`), so that the oracle quorum can still `retire` a
-    /// chain the appchain removed while its L1 was down, marking the requests the L2 applied
-    /// served; longer than such an L1 may be down (days on a live system).
+    /// @param exodusGrace Seconds after exodus is activated during which proven batches can
+    /// still be executed with the quorum's signatures (which the appchain published), so that
+    /// every chain reaches the same last executed root; after it, unserved deposits are
+    /// refunded (`cancelOutstandingDeposits`) and accounts exit (`performExodus`). It also lets
+    /// the oracle quorum `retire` a chain the appchain removed while its L1 was down. Longer
+    /// than an L1 may be down (days on a live system).
     /// @param requestFee Wei each priority request pays on top of what it deposits (0: none);
     /// kept apart from the deposits in `collectedFees`.
     /// @param slotsPerBatch The circuit's slots N, of one 16-byte chunk each (an op takes as
@@ -44,6 +49,7 @@ contract ConcordRollup {
     /// @param tokenAddresses their ERC-20s (address(0): the native coin).
     struct Config {
         IConcordVerifier verifier;
+        IConcordVerifier exitVerifier;
         uint32 networkId;
         uint8 chainId;
         uint8[] chainIds;
@@ -138,6 +144,9 @@ contract ConcordRollup {
     /// 256 account ids being the chains' reserves, which nobody owns or exits.
     uint256 internal constant TOKEN_LIMIT = 1 << 8;
     uint256 internal constant ACCOUNT_LIMIT = (1 << 24) - 256;
+    /// @notice Concord chain ids are below 16: an exit proof sums the reserves of chains 0 to 15
+    /// and shows every other reserve empty (docs/protocol.md, "Exodus").
+    uint256 public constant CHAIN_ID_LIMIT = 16;
     /// The oracle bitmap in `_requireQuorum` has 256 bits.
     uint256 internal constant MAX_ORACLES = 256;
 
@@ -171,6 +180,7 @@ contract ConcordRollup {
     // ------------------------------------------------------------------ state
 
     IConcordVerifier public immutable verifier;
+    IConcordVerifier public immutable exitVerifier;
     uint32 public immutable networkId;
     uint8 public immutable chainId;
     uint64 public immutable priorityExpiry;
@@ -225,6 +235,9 @@ contract ConcordRollup {
     /// @notice What `withdrawPending` pays an address, per L2 token id.
     mapping(address => mapping(uint16 => uint256)) public pendingBalance;
 
+    /// @notice Whether an account has exited its balance of a token here (`performExodus`).
+    mapping(uint32 => mapping(uint16 => bool)) public exited;
+
     bool transient _locked;
 
     // ------------------------------------------------------------------ events
@@ -244,6 +257,7 @@ contract ConcordRollup {
     event FeesWithdrawn(uint64 nextNonce, address indexed to, uint256 amount);
     event TokenRegistered(uint16 indexed tokenId, address indexed token);
     event ExodusActivated(uint64 expiredPriorityId, uint64 lastExecutedBatch, bytes32 lastExecutedRoot);
+    event ExodusExit(uint32 indexed accountId, uint16 indexed token, address indexed owner, uint256 amount);
     event Retired(uint64 nextNonce, uint64 servedUpTo);
     event PriorityRequestCancelled(
         uint64 indexed priorityId, uint8 opType, address indexed l1Address, uint16 token, uint128 refunded
@@ -300,6 +314,14 @@ contract ConcordRollup {
     /// Refunds start at `refundsFrom` (a timestamp), when the exodus grace ends.
     error ExodusGraceRunning(uint256 refundsFrom);
     error NoExpiredPriorityRequest();
+    error ChainIdOutOfRange(uint8 chain);
+    /// Exits are proven against the last executed root once the grace has passed; a retired
+    /// chain stopped at an older root than the others and pays none.
+    error ExitsClosed();
+    error AlreadyExited(uint32 accountId, uint16 token);
+    error InvalidExitProof();
+    /// The account's share of this chain's reserve of the token is zero.
+    error NothingToExit(uint32 accountId, uint16 token);
     error BadRequestCount(uint256 given, uint256 outstanding);
     error NothingToWithdraw(address owner, uint16 token);
     error EthTransferFailed(address to);
@@ -326,6 +348,9 @@ contract ConcordRollup {
 
     constructor(Config memory config) {
         if (address(config.verifier).code.length == 0) revert VerifierNotContract(address(config.verifier));
+        if (address(config.exitVerifier).code.length == 0) {
+            revert VerifierNotContract(address(config.exitVerifier));
+        }
         if (config.slotsPerBatch == 0) revert BadSlotCount();
         if (config.priorityExpiry == 0) revert ZeroPriorityExpiry();
         if (uint256(config.genesisRoot) >= R) revert RootNotInField(config.genesisRoot);
@@ -333,6 +358,7 @@ contract ConcordRollup {
             revert TokenListMismatch(config.tokenIds.length, config.tokenAddresses.length);
         }
         verifier = config.verifier;
+        exitVerifier = config.exitVerifier;
         networkId = config.networkId;
         chainId = config.chainId;
         priorityExpiry = config.priorityExpiry;
@@ -667,8 +693,11 @@ contract ConcordRollup {
     /// signatures of `executeDigest` for the last batch given: its sync hash chains every
     /// batch before it, so the quorum vouches for all of them. Credits the payouts to pending
     /// balances and pops the priority requests the batches served; if requests remain, the new
-    /// head starts its wait (`headSince`) now.
-    function executeBatches(ExecuteBatchInfo[] calldata batches, bytes[] calldata signatures) external active {
+    /// head starts its wait (`headSince`) now. In exodus mode, only during the grace
+    /// (`exodusGrace` after `activateExodus`, not on a retired chain), so that this chain
+    /// catches up with the batches the others executed.
+    function executeBatches(ExecuteBatchInfo[] calldata batches, bytes[] calldata signatures) external {
+        if (exodusMode && (retired || block.timestamp > uint256(exodusSince) + exodusGrace)) revert ExodusActive();
         if (batches.length == 0) revert NoBatches();
         uint64 number = totalExecuted;
         if (batches[0].batchNumber != number + 1) revert UnexpectedBatchNumber(number + 1, batches[0].batchNumber);
@@ -906,6 +935,7 @@ contract ConcordRollup {
     function _setChains(uint8[] memory chainIds_, uint8 own) internal {
         uint256 set;
         for (uint256 i; i < chainIds_.length; ++i) {
+            if (chainIds_[i] >= CHAIN_ID_LIMIT) revert ChainIdOutOfRange(chainIds_[i]);
             uint256 bit = 1 << chainIds_[i];
             if (set & bit != 0) revert DuplicateChain(chainIds_[i]);
             set |= bit;
@@ -931,8 +961,9 @@ contract ConcordRollup {
     /// queue whose head keeps being served at a working system's pace does not expire, one
     /// served a request at a time just in time does. Commits, proofs, executions, new requests and governance stop for good; pending
     /// balances and collected fees stay withdrawable and unserved deposits can be refunded with
-    /// `cancelOutstandingDeposits`. The last executed root, `lastExecutedRoot()`, is the state
-    /// that balance-proof exits will be proven against (docs/protocol.md, "Exodus").
+    /// `cancelOutstandingDeposits`. Proven batches can still be executed for `exodusGrace`
+    /// seconds; the last executed root after that, `lastExecutedRoot()`, is the state exits are
+    /// proven against (`performExodus`; docs/protocol.md, "Exodus").
     function activateExodus() external active {
         uint64 head = firstPriorityId;
         if (head == totalPriorityRequests) revert NoExpiredPriorityRequest();
@@ -969,6 +1000,47 @@ contract ConcordRollup {
             ++id;
         }
         firstPriorityId = id;
+    }
+
+    /// @notice In exodus mode, once the grace has passed, pays account `accountId` its share of
+    /// this chain's reserve of `token` (anyone may submit; the funds go to the account's owner's
+    /// pending balance): `balance · reserve / total`, rounded down, where the exit proof shows,
+    /// against `lastExecutedRoot()`, that the account is owned by `owner` and holds `balance`,
+    /// that this chain's reserve holds `reserve` and all chains' reserves `total`. Once per
+    /// (account, token) on each chain; the other chains pay their shares.
+    function performExodus(
+        uint32 accountId,
+        uint16 token,
+        address owner,
+        uint128 balance,
+        uint128 reserve,
+        uint256 total,
+        uint256[8] calldata proof
+    ) external {
+        if (!exodusMode) revert ExodusNotActive();
+        if (retired) revert ExitsClosed();
+        if (block.timestamp <= uint256(exodusSince) + exodusGrace) {
+            revert ExodusGraceRunning(uint256(exodusSince) + exodusGrace + 1);
+        }
+        if (accountId >= ACCOUNT_LIMIT) revert AccountIdOutOfRange(accountId);
+        if (token >= TOKEN_LIMIT) revert TokenIdOutOfRange(token);
+        if (owner == address(0)) revert ZeroAddress();
+        if (exited[accountId][token]) revert AlreadyExited(accountId, token);
+        uint256 amount = total == 0 ? 0 : uint256(balance) * reserve / total;
+        if (amount == 0) revert NothingToExit(accountId, token);
+        uint256[] memory input = new uint256[](8);
+        input[0] = uint256(_batches[totalExecuted].newRoot);
+        input[1] = accountId;
+        input[2] = uint160(owner);
+        input[3] = token;
+        input[4] = balance;
+        input[5] = chainId;
+        input[6] = reserve;
+        input[7] = total;
+        if (!exitVerifier.verifyProof(proof, input)) revert InvalidExitProof();
+        exited[accountId][token] = true;
+        pendingBalance[owner][token] += amount;
+        emit ExodusExit(accountId, token, owner, amount);
     }
 
     // ------------------------------------------------------------------ views

@@ -8,6 +8,8 @@
 //!   membership and update proofs.
 //! - [`account`]: the state layout (account tree of depth 24, a balance tree of depth 8 per
 //!   account, the account leaf), its empty roots and the combined [`account::AccountTree`].
+//! - [`exit`]: what an exodus exit proof shows (an account's balance, a chain's reserve and
+//!   the total of a token) and its native check.
 //! - [`commitment`]: the batch commitment (the proof's public input) and the per-chain sync
 //!   hash, byte for byte as the L1 contracts compute them.
 //! - [`groth16`]: Groth16 verification over BN254, the one the appchain runs on every batch
@@ -33,6 +35,7 @@ pub mod babyjubjub;
 pub mod blake512;
 pub mod commitment;
 pub mod eddsa;
+pub mod exit;
 pub mod float;
 pub mod groth16;
 pub mod ops;

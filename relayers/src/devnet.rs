@@ -255,6 +255,41 @@ pub fn dev_keys() -> Result<PathBuf, DevnetError> {
 	Ok(dir)
 }
 
+/// The dev exit key (seed `concord-dev-exit`, INSECURE) in `dir`, set up at every start (a few
+/// seconds: the exit circuit is small), so it always matches the exit circuit of this build.
+pub fn dev_exit_keys(dir: &Path) -> Result<(), DevnetError> {
+	let key = groth16::dev_exit_setup("concord-dev-exit")
+		.map_err(|error| failed("exit key setup")(error.to_string()))?;
+	groth16::write_exit_keys(dir, &key).map_err(|error| failed("exit key setup")(error.to_string()))
+}
+
+/// The creation bytecode of the two verifiers a devnet rollup is deployed with.
+pub struct Verifiers {
+	/// The batch circuit's (`proveBatches`).
+	pub batch: Bytes,
+	/// The exit circuit's (`performExodus`).
+	pub exit: Bytes,
+}
+
+impl Verifiers {
+	/// Compiles the verifiers of the batch key in `batch_keys` and the exit key in `exit_keys`.
+	pub fn of_keys(batch_keys: &Path, exit_keys: &Path) -> Result<Self, DevnetError> {
+		let compile = |dir: &Path, what: &str| {
+			let vk = groth16::read_verifying_key(dir).map_err(|error| {
+				failed(format!("reading the {what} verifying key"))(error.to_string())
+			})?;
+			concord_contracts::tools::compile_verifier(&concord_circuits::evm::solidity_verifier(
+				&vk,
+			))
+			.map_err(|error| failed(format!("compiling the {what} verifier"))(error.to_string()))
+		};
+		Ok(Verifiers {
+			batch: compile(batch_keys, "batch")?,
+			exit: compile(exit_keys, "exit")?,
+		})
+	}
+}
+
 /// Starts `concord-node --dev` with its state in `base`, JSON-RPC on 127.0.0.1:`rpc_port` and
 /// its log in `log`; its p2p port is reserved here, Prometheus is off.
 pub fn start_node(
@@ -342,7 +377,7 @@ pub fn member_addresses(members: usize) -> Vec<Address> {
 		.collect()
 }
 
-/// Deploys the verifier `verifier` (creation bytecode) and a rollup for Concord chain `chain`
+/// Deploys the verifiers `verifiers` and a rollup for Concord chain `chain`
 /// of network `network` (oracle set `oracles` with `threshold`, token [`NATIVE_TOKEN`] = the
 /// native coin), gives each of `funded` (and the deployer) 1000 ETH, and returns a provider
 /// that signs for them.
@@ -350,7 +385,7 @@ pub async fn deploy(
 	anvil: &Anvil,
 	network: NetworkId,
 	chain: u8,
-	verifier: &Bytes,
+	verifiers: &Verifiers,
 	(oracles, threshold): (Vec<Address>, u64),
 	funded: &[PrivateKeySigner],
 ) -> Result<DeployedChain, DevnetError> {
@@ -377,15 +412,24 @@ pub async fn deploy(
 			.await
 			.map_err(|e| error(&e))?;
 	}
-	let sent = provider
-		.send_transaction(TransactionRequest::default().with_deploy_code(verifier.clone()))
-		.await;
-	let receipt = confirmed("deploying the verifier", sent).await?;
-	let verifier = receipt
-		.contract_address
-		.ok_or_else(|| error(&"the verifier's deployment created no contract"))?;
+	let mut addresses = Vec::new();
+	for (what, code) in [
+		("verifier", &verifiers.batch),
+		("exit verifier", &verifiers.exit),
+	] {
+		let sent = provider
+			.send_transaction(TransactionRequest::default().with_deploy_code(code.clone()))
+			.await;
+		let receipt = confirmed(&format!("deploying the {what}"), sent).await?;
+		addresses.push(
+			receipt
+				.contract_address
+				.ok_or_else(|| error(&format!("the {what}'s deployment created no contract")))?,
+		);
+	}
 	let config = ConcordRollup::Config {
-		verifier,
+		verifier: addresses[0],
+		exitVerifier: addresses[1],
 		networkId: network,
 		chainId: chain,
 		priorityExpiry: 86_400,
@@ -411,14 +455,14 @@ pub struct DevnetChain {
 	pub entry: ChainEntry,
 }
 
-/// Chains A and B: on each anvil (started with [`DEVNET_EVM_CHAIN_IDS`]) the verifier
-/// `verifier` and a rollup trusting `oracle`, each of `funded` given coins there (see
+/// Chains A and B: on each anvil (started with [`DEVNET_EVM_CHAIN_IDS`]) the verifiers
+/// `verifiers` and a rollup trusting `oracle`, each of `funded` given coins there (see
 /// [`deploy`]); then both chains and their native coin registered on the appchain, waiting up
 /// to `timeout` for that to be finalized.
 pub async fn deploy_and_register(
 	appchain: &Appchain,
 	anvils: [&Anvil; 2],
-	verifier: &Bytes,
+	verifiers: &Verifiers,
 	oracle: (Vec<Address>, u64),
 	funded: &[PrivateKeySigner],
 	timeout: Duration,
@@ -433,7 +477,7 @@ pub async fn deploy_and_register(
 			anvil,
 			appchain.network(),
 			id,
-			verifier,
+			verifiers,
 			oracle.clone(),
 			funded,
 		)

@@ -16,8 +16,7 @@ use alloy::{
 	rpc::types::TransactionRequest,
 	signers::local::PrivateKeySigner,
 };
-use concord_circuits::groth16;
-use concord_contracts::{anvil::Anvil, bindings::ConcordRollup, tools};
+use concord_contracts::{anvil::Anvil, bindings::ConcordRollup};
 use concord_primitives::{
 	eddsa::PrivateKey,
 	ops::{ChainId, Op, TransferToNew, Withdraw},
@@ -25,10 +24,10 @@ use concord_primitives::{
 use concord_relayer::{
 	appchain::Appchain,
 	devnet::{
-		self, connect_when_up, deploy_and_register, deposit_native, dev_keys, member_addresses,
-		relayer_config, reserve_port, set_fee_account, signer, start_node, submit_op,
-		DeployedChain, Process, ProcessLogs, RelayerSetup, ALL_ROLES, DEVNET_EVM_CHAIN_IDS,
-		MIN_FEE, NATIVE_TOKEN, ONE_ETH, ORACLE_KEY, SOLE_PROVER,
+		self, connect_when_up, deploy_and_register, deposit_native, dev_exit_keys, dev_keys,
+		member_addresses, relayer_config, reserve_port, set_fee_account, signer, start_node,
+		submit_op, DeployedChain, Process, ProcessLogs, RelayerSetup, Verifiers, ALL_ROLES,
+		DEVNET_EVM_CHAIN_IDS, MIN_FEE, NATIVE_TOKEN, ONE_ETH, ORACLE_KEY, SOLE_PROVER,
 	},
 };
 use std::{
@@ -280,13 +279,13 @@ impl DevNode {
 		anvils: [&Anvil; 2],
 		users: &[PrivateKeySigner],
 	) -> ([DeployedChain; 2], PathBuf, u16) {
-		let vk = groth16::read_verifying_key(&self.keys_dir).unwrap();
-		let verifier =
-			tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk)).unwrap();
+		let exit_keys = self.work.join("exit-keys");
+		dev_exit_keys(&exit_keys).unwrap();
+		let verifiers = Verifiers::of_keys(&self.keys_dir, &exit_keys).unwrap();
 		let [chain_a, chain_b] = deploy_and_register(
 			&self.appchain,
 			anvils,
-			&verifier,
+			&verifiers,
 			(member_addresses(1), 1),
 			users,
 			Duration::from_secs(60),

@@ -14,8 +14,7 @@
 //!    confirmed, and the batch syncs with the sync hash the appchain expects.
 
 use alloy::primitives::U256;
-use concord_circuits::groth16;
-use concord_contracts::{anvil::Anvil, tools};
+use concord_contracts::anvil::Anvil;
 use concord_primitives::{
 	eddsa::PrivateKey,
 	ops::{ChainId, Op, TransferToNew, Withdraw},
@@ -155,8 +154,9 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 	let operator = devnet::operator();
 	let user = signer(4);
 	let recipient = signer(5);
-	let vk = groth16::read_verifying_key(&keys_dir).unwrap();
-	let verifier = tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk)).unwrap();
+	let exit_keys = work.join("exit-keys");
+	devnet::dev_exit_keys(&exit_keys).unwrap();
+	let verifiers = devnet::Verifiers::of_keys(&keys_dir, &exit_keys).unwrap();
 	let anvil_a =
 		Anvil::start(&["--chain-id", &EVM_CHAIN_A.to_string(), "--block-time", "1"]).unwrap();
 	let anvil_b =
@@ -166,7 +166,7 @@ async fn scenario(network: &Network<LocalFileSystem>, work: &Path) {
 	let [chain_a, chain_b] = deploy_and_register(
 		&appchain,
 		[&anvil_a, &anvil_b],
-		&verifier,
+		&verifiers,
 		oracle(),
 		&funded,
 		Duration::from_secs(90),

@@ -1,5 +1,5 @@
-//! The shared fixture of the contract tests: one Groth16 key (N = 7 slots) and its verifier
-//! compiled once per test binary, a scenario of four real batches with real proofs, and a
+//! The shared fixture of the contract tests: one Groth16 key (N = 7 slots), one exit key and
+//! their verifiers compiled once per test binary, a scenario of four real batches with real proofs, and a
 //! fresh anvil with the contracts deployed for every test.
 
 use alloy::{
@@ -11,7 +11,7 @@ use alloy::{
 };
 use concord_circuits::{
 	evm::{solidity_verifier, EvmProof},
-	groth16::{self, BatchProvingKey},
+	groth16::{self, BatchProvingKey, ExitProvingKey},
 	witness::{BatchBuilder, BatchWitness},
 };
 use concord_contracts::{
@@ -30,6 +30,7 @@ use concord_primitives::{
 	account::TokenId,
 	commitment::{fr_to_be_bytes, prover_input, sync_hash, GENESIS_SYNC_HASH},
 	eddsa::PrivateKey,
+	exit::{exit_witness, ExitClaim},
 	ops::{ChainId, ChangePubKey, Deposit, FullExit, NetworkId, Op, Withdraw},
 	stf::TreeState,
 	Fr,
@@ -97,20 +98,29 @@ pub fn word(x: &Fr) -> B256 {
 	B256::from(fr_to_be_bytes(x))
 }
 
-/// The key and verifier shared by every test.
+/// The keys and verifiers shared by every test.
 pub struct Keys {
 	pub key: BatchProvingKey,
 	pub verifier: Bytes,
+	pub exit_key: ExitProvingKey,
+	pub exit_verifier: Bytes,
 }
 
-/// Generates the test key (insecure development setup) and compiles its verifier with the
+/// Generates the test keys (insecure development setup) and compiles their verifiers with the
 /// pinned solc, once per test binary.
 pub fn keys() -> &'static Keys {
 	static KEYS: OnceLock<Keys> = OnceLock::new();
 	KEYS.get_or_init(|| {
 		let key = groth16::dev_setup(SLOTS, "concord-contracts-tests").expect("setup");
 		let verifier = compile_verifier(&solidity_verifier(&key.key.vk)).expect("solc");
-		Keys { key, verifier }
+		let exit_key = groth16::dev_exit_setup("concord-contracts-tests").expect("exit setup");
+		let exit_verifier = compile_verifier(&solidity_verifier(&exit_key.vk)).expect("solc");
+		Keys {
+			key,
+			verifier,
+			exit_key,
+			exit_verifier,
+		}
 	})
 }
 
@@ -183,6 +193,11 @@ impl Sequencer {
 			state: Some(state),
 			next: 1,
 		}
+	}
+
+	/// The state after the last batch.
+	pub fn into_state(self) -> TreeState {
+		self.state.expect("state")
 	}
 
 	/// Seals the next batch of `ops` (with their L2 signatures), fees to account 0.
@@ -270,6 +285,8 @@ pub const WITHDRAWN: u128 = ONE_ETH / 4;
 pub struct Scenario {
 	pub batches: Vec<Batch>,
 	pub proofs: Vec<[U256; 8]>,
+	/// The L2 state after the last batch.
+	pub state: TreeState,
 }
 
 pub fn scenario() -> &'static Scenario {
@@ -317,7 +334,12 @@ pub fn scenario() -> &'static Scenario {
 		);
 		let batches = vec![b1, b2, b3, b4];
 		let proofs = batches.iter().map(|batch| prove(&batch.witness)).collect();
-		Scenario { batches, proofs }
+		let state = seq.into_state();
+		Scenario {
+			batches,
+			proofs,
+			state,
+		}
 	})
 }
 
@@ -337,6 +359,55 @@ pub fn prove(witness: &BatchWitness) -> [U256; 8] {
 		&proof
 	));
 	EvmProof::from(&proof).words.map(|w| U256::from_be_bytes(w))
+}
+
+/// An exit of `account`'s balance of `token` on `chain` at `state`: the claim the proof shows
+/// and a real exit proof of it, checked natively first.
+pub fn exit_proof(
+	state: &TreeState,
+	account: u32,
+	token: TokenId,
+	chain: ChainId,
+) -> (ExitClaim, [U256; 8]) {
+	let keys = keys();
+	let witness = exit_witness(state.tree(), account, token, chain.0).expect("an exit witness");
+	assert!(witness.verify());
+	let proof = groth16::prove_exit(&keys.exit_key, witness).expect("prove the exit");
+	assert!(groth16::verify_exit(
+		&keys.exit_key.vk,
+		&witness.claim,
+		&proof
+	));
+	(
+		witness.claim,
+		EvmProof::from(&proof).words.map(|w| U256::from_be_bytes(w)),
+	)
+}
+
+/// `performExodus` for `claim` with `proof`, as the contract takes it.
+pub fn perform_exodus<'a>(
+	rollup: &'a Rollup,
+	claim: &ExitClaim,
+	proof: [U256; 8],
+) -> alloy::contract::CallBuilder<
+	&'a DynProvider,
+	std::marker::PhantomData<ConcordRollup::performExodusCall>,
+> {
+	rollup.performExodus(
+		claim.account,
+		claim.token,
+		Address::from(claim.l1_address),
+		claim.balance,
+		claim.reserve,
+		U256::from_be_bytes(fr_to_be_bytes(&claim.total)),
+		proof,
+	)
+}
+
+/// What `performExodus` pays for `claim`: `balance · reserve / total`, rounded down.
+pub fn exit_share(claim: &ExitClaim) -> U256 {
+	let total = U256::from_be_bytes(fr_to_be_bytes(&claim.total));
+	U256::from(claim.balance) * U256::from(claim.reserve) / total
 }
 
 impl Scenario {
@@ -370,6 +441,7 @@ pub struct Chain {
 	pub token: TestToken::TestTokenInstance<DynProvider>,
 	pub no_bool: NoBoolToken::NoBoolTokenInstance<DynProvider>,
 	pub verifier: Address,
+	pub exit_verifier: Address,
 }
 
 /// Everyone who sends transactions in the tests.
@@ -412,11 +484,17 @@ pub async fn deploy_code(provider: &DynProvider, code: Bytes) -> Address {
 	receipt.contract_address.unwrap()
 }
 
-/// The deployment parameters of the tests, for a verifier and tokens at these addresses:
+/// The deployment parameters of the tests, for verifiers and tokens at these addresses:
 /// chains 1 and 2, no request fee.
-pub fn config(verifier: Address, token: Address, no_bool: Address) -> Config {
+pub fn config(
+	verifier: Address,
+	exit_verifier: Address,
+	token: Address,
+	no_bool: Address,
+) -> Config {
 	Config {
 		verifier,
+		exitVerifier: exit_verifier,
 		networkId: NETWORK,
 		chainId: CHAIN.0,
 		chainIds: vec![CHAIN.0, OTHER_CHAIN.0],
@@ -444,13 +522,19 @@ impl Chain {
 		let anvil = Anvil::start(&[]).expect("anvil");
 		let provider = connect(&anvil).await;
 		let verifier = deploy_code(&provider, verifier_code).await;
+		let exit_verifier = deploy_code(&provider, keys().exit_verifier.clone()).await;
 		let token = TestToken::deploy(provider.clone(), "Test".into(), "TST".into())
 			.await
 			.unwrap();
 		let no_bool = NoBoolToken::deploy(provider.clone()).await.unwrap();
 		let rollup = ConcordRollup::deploy(
 			provider.clone(),
-			adjust(config(verifier, *token.address(), *no_bool.address())),
+			adjust(config(
+				verifier,
+				exit_verifier,
+				*token.address(),
+				*no_bool.address(),
+			)),
 		)
 		.await
 		.unwrap();
@@ -468,6 +552,7 @@ impl Chain {
 			token,
 			no_bool,
 			verifier,
+			exit_verifier,
 		}
 	}
 

@@ -70,6 +70,7 @@ async fn bad_deployments_are_rejected() {
 	let chain = Chain::start().await;
 	let good = config(
 		chain.verifier,
+		chain.exit_verifier,
 		*chain.token.address(),
 		*chain.no_bool.address(),
 	);
@@ -84,6 +85,20 @@ async fn bad_deployments_are_rejected() {
 				..good.clone()
 			},
 			E::VerifierNotContract(ConcordRollup::VerifierNotContract { verifier: a }),
+		),
+		(
+			Config {
+				exitVerifier: a,
+				..good.clone()
+			},
+			E::VerifierNotContract(ConcordRollup::VerifierNotContract { verifier: a }),
+		),
+		(
+			Config {
+				chainIds: vec![CHAIN.0, 16],
+				..good.clone()
+			},
+			E::ChainIdOutOfRange(ConcordRollup::ChainIdOutOfRange { chain: 16 }),
 		),
 		(
 			Config {
@@ -207,7 +222,12 @@ async fn eth_deposits_need_the_native_coin_registered() {
 	let config = Config {
 		tokenIds: vec![TOKEN],
 		tokenAddresses: vec![*chain.token.address()],
-		..config(chain.verifier, Address::ZERO, Address::ZERO)
+		..config(
+			chain.verifier,
+			chain.exit_verifier,
+			Address::ZERO,
+			Address::ZERO,
+		)
 	};
 	let rollup = ConcordRollup::deploy(chain.provider.clone(), config)
 		.await

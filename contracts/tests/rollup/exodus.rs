@@ -100,9 +100,10 @@ async fn exodus_after_an_expired_request_refunds_unserved_deposits() {
 		revert_of(rollup.proveBatches(vec![scenario.prove_info(1)])).await,
 		exodus_active()
 	);
+	// Execution stays open for the grace (the chain may catch up with proven batches).
 	assert_eq!(
 		revert_of(rollup.executeBatches(vec![], vec![])).await,
-		exodus_active()
+		E::NoBatches(ConcordRollup::NoBatches {})
 	);
 	assert_eq!(
 		revert_of(rollup.depositETH(alice).value(U256::from(1)).from(alice)).await,
@@ -147,6 +148,10 @@ async fn exodus_after_an_expired_request_refunds_unserved_deposits() {
 		})
 	);
 	chain.advance(GRACE + 1).await;
+	assert_eq!(
+		revert_of(rollup.executeBatches(vec![], vec![])).await,
+		exodus_active()
+	);
 
 	// Cancellation takes the queue in order, as the events described it.
 	assert_eq!(
@@ -376,4 +381,177 @@ async fn a_queue_served_just_in_time_still_expires() {
 		(event.expiredPriorityId, event.lastExecutedBatch),
 		(head, 2)
 	);
+}
+
+/// After exodus, proven batches still execute during the grace (the chain catches up with the
+/// root the others reached); then every account exits its share of this chain's reserve, once
+/// per token, with a proof against the last executed root, and the chain never pays more than
+/// it holds.
+#[tokio::test(flavor = "current_thread")]
+async fn exits_pay_each_account_its_share_of_the_reserve_once() {
+	let scenario = scenario();
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	chain.request_all().await;
+	let batches: Vec<&Batch> = scenario.batches.iter().collect();
+	chain.commit(&batches).await;
+	send(rollup.proveBatches((0..4).map(|i| scenario.prove_info(i)).collect())).await;
+	send(rollup.executeBatches(
+		vec![
+			scenario.batches[0].execute_info(),
+			scenario.batches[1].execute_info(),
+		],
+		chain.execute_signatures(2).await,
+	))
+	.await;
+	let state = &scenario.state;
+	let (claim, proof) = exit_proof(state, 1, ETH, CHAIN);
+	assert_eq!(
+		revert_of(perform_exodus(rollup, &claim, proof)).await,
+		E::ExodusNotActive(ConcordRollup::ExodusNotActive {})
+	);
+
+	// Request 3 (Alice's full exit, served by batch 3) expires: exodus.
+	chain.advance(EXPIRY + 1).await;
+	send(rollup.activateExodus()).await;
+	let since = u64::from(rollup.exodusSince().call().await.unwrap());
+	let grace_running = E::ExodusGraceRunning(ConcordRollup::ExodusGraceRunning {
+		refundsFrom: U256::from(since + GRACE + 1),
+	});
+	assert_eq!(
+		revert_of(perform_exodus(rollup, &claim, proof)).await,
+		grace_running
+	);
+	// In the grace, batches 3 and 4 execute with the quorum's signatures.
+	send(rollup.executeBatches(
+		vec![
+			scenario.batches[2].execute_info(),
+			scenario.batches[3].execute_info(),
+		],
+		chain.execute_signatures(4).await,
+	))
+	.await;
+	assert_eq!(
+		rollup.lastExecutedRoot().call().await.unwrap(),
+		scenario.batches[3].new_root()
+	);
+	assert_eq!(rollup.firstPriorityId().call().await.unwrap(), 4);
+	chain.advance(GRACE + 1).await;
+	assert_eq!(
+		revert_of(rollup.executeBatches(vec![], vec![])).await,
+		exodus_active()
+	);
+
+	// A proof against an older root (after batch 2) is refused.
+	let (older_seq, _, _) = first_batches();
+	let older = older_seq.into_state();
+	let (old_claim, old_proof) = exit_proof(&older, 1, ETH, CHAIN);
+	assert_eq!(
+		revert_of(perform_exodus(rollup, &old_claim, old_proof)).await,
+		E::InvalidExitProof(ConcordRollup::InvalidExitProof {})
+	);
+	// So are a claim for another chain, another account's proof and any changed figure.
+	let (other_chain, other_chain_proof) = exit_proof(state, 1, ETH, OTHER_CHAIN);
+	assert_eq!(other_chain.reserve, 3);
+	let (bob_claim, bob_proof) = exit_proof(state, 2, ETH, CHAIN);
+	let mut tampered = vec![
+		(other_chain, other_chain_proof),
+		(claim, bob_proof),
+		(ExitClaimExt::with(claim, |c| c.balance += 1), proof),
+		(ExitClaimExt::with(claim, |c| c.reserve += 1), proof),
+		(
+			ExitClaimExt::with(claim, |c| c.total -= concord_primitives::Fr::from(1u8)),
+			proof,
+		),
+		(
+			ExitClaimExt::with(claim, |c| c.l1_address = addr(&bob())),
+			proof,
+		),
+	];
+	let mut bad_proof = proof;
+	bad_proof[0] = proof[6];
+	tampered.push((claim, bad_proof));
+	for (forged, forged_proof) in tampered {
+		assert_eq!(
+			revert_of(perform_exodus(rollup, &forged, forged_proof)).await,
+			E::InvalidExitProof(ConcordRollup::InvalidExitProof {}),
+			"{forged:?}"
+		);
+	}
+
+	// Each account (the operator's, Alice's, Bob's) is paid its share of chain 1's reserve.
+	let reserve = claim.reserve;
+	let mut paid = U256::ZERO;
+	for (claim, proof) in [
+		exit_proof(state, 0, ETH, CHAIN),
+		(claim, proof),
+		(bob_claim, bob_proof),
+	] {
+		assert_eq!(claim.chain, CHAIN.0);
+		assert_eq!(claim.reserve, reserve);
+		let owner = Address::from(claim.l1_address);
+		let before = rollup.pendingBalance(owner, ETH).call().await.unwrap();
+		let receipt = send(perform_exodus(rollup, &claim, proof).from(bob().address())).await;
+		let event = receipt.decoded_log::<ConcordRollup::ExodusExit>().unwrap();
+		let share = exit_share(&claim);
+		assert_eq!(
+			(event.accountId, event.token, event.owner, event.amount),
+			(claim.account, ETH, owner, share)
+		);
+		assert_eq!(
+			rollup.pendingBalance(owner, ETH).call().await.unwrap(),
+			before + share
+		);
+		assert!(rollup.exited(claim.account, ETH).call().await.unwrap());
+		paid += share;
+	}
+	assert!(
+		paid <= U256::from(reserve),
+		"paid {paid} of a reserve of {reserve}"
+	);
+	// Rounding down loses at most one unit per account.
+	assert!(U256::from(reserve) - paid <= U256::from(3));
+
+	// Once per (account, token); an account with no balance of a token has nothing to exit.
+	assert_eq!(
+		revert_of(perform_exodus(rollup, &claim, proof)).await,
+		E::AlreadyExited(ConcordRollup::AlreadyExited {
+			accountId: 1,
+			token: ETH,
+		})
+	);
+	let (no_token, no_token_proof) = exit_proof(state, 1, TOKEN, CHAIN);
+	assert_eq!(no_token.balance, 0);
+	assert_eq!(
+		revert_of(perform_exodus(rollup, &no_token, no_token_proof)).await,
+		E::NothingToExit(ConcordRollup::NothingToExit {
+			accountId: 1,
+			token: TOKEN,
+		})
+	);
+
+	// Pending balances (withdrawals, exits) are withdrawn as usual, and the contract still
+	// holds every pending balance.
+	let alice = alice().address();
+	let pending = rollup.pendingBalance(alice, ETH).call().await.unwrap();
+	let before = chain.eth_balance(alice).await;
+	send(rollup.withdrawPending(alice, ETH).from(bob().address())).await;
+	assert_eq!(chain.eth_balance(alice).await, before + pending);
+	let mut owed = U256::ZERO;
+	for who in [operator().address(), bob().address()] {
+		owed += rollup.pendingBalance(who, ETH).call().await.unwrap();
+	}
+	assert!(chain.eth_balance(*rollup.address()).await >= owed);
+}
+
+/// A copy of a claim with one change.
+trait ExitClaimExt: Sized {
+	fn with(self, change: impl FnOnce(&mut Self)) -> Self;
+}
+
+impl ExitClaimExt for concord_primitives::exit::ExitClaim {
+	fn with(mut self, change: impl FnOnce(&mut Self)) -> Self {
+		change(&mut self);
+		self
+	}
 }

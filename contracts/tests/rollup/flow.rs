@@ -190,6 +190,7 @@ async fn a_refunded_deposit_is_paid_back_at_execute() {
 	let refunded = Scenario {
 		batches: vec![b1, b2],
 		proofs,
+		state: seq.into_state(),
 	};
 
 	let chain = Chain::start().await;

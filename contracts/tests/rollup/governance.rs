@@ -389,6 +389,16 @@ async fn a_removed_chain_is_retired_with_the_applied_requests_served() {
 		E::ExodusActive(ConcordRollup::ExodusActive {})
 	);
 	assert!(rollup.retired().call().await.unwrap());
+	// A retired chain stopped at an older root than the others: it executes and pays no exits.
+	assert_eq!(
+		revert_of(rollup.executeBatches(vec![], vec![])).await,
+		E::ExodusActive(ConcordRollup::ExodusActive {})
+	);
+	let (claim, proof) = exit_proof(&scenario().state, 1, ETH, CHAIN);
+	assert_eq!(
+		revert_of(perform_exodus(rollup, &claim, proof)).await,
+		E::ExitsClosed(ConcordRollup::ExitsClosed {})
+	);
 	assert_eq!(
 		revert_of(retire(3, 1, &[0, 1])).await,
 		E::AlreadyRetired(ConcordRollup::AlreadyRetired {})

@@ -93,6 +93,7 @@ pub mod pallet {
 	use super::*;
 	use concord_primitives::{
 		account::{AccountId as L2AccountId, TokenId, TOKEN_ID_BITS},
+		exit::CHAIN_ID_LIMIT,
 		ops::{ChainId, NetworkId, Op, OpType, SignedOp},
 		stf::{self, BatchContext, State, StfError, FEE_REGISTERS},
 	};
@@ -387,6 +388,10 @@ pub mod pallet {
 		/// A fee has more significant digits than the pubdata's 2-byte float holds (11-bit
 		/// mantissa, power of ten): round it down.
 		FeeNotPackable,
+		/// Chain ids are below `CHAIN_ID_LIMIT` (16): an exodus exit proof sums the reserves of
+		/// chains 0 to 15 and shows every other reserve empty, so a chain with a higher id
+		/// would leave nobody able to exit.
+		ChainIdOutOfRange,
 	}
 
 	impl<T> From<StfError> for Error<T> {
@@ -575,6 +580,7 @@ pub mod pallet {
 		}
 
 		fn do_register_chain(chain: ChainId, info: ChainInfo) -> DispatchResult {
+			ensure!(chain.0 < CHAIN_ID_LIMIT, Error::<T>::ChainIdOutOfRange);
 			ensure!(
 				!Chains::<T>::contains_key(chain),
 				Error::<T>::ChainAlreadyRegistered

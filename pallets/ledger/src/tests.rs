@@ -165,6 +165,10 @@ fn registration_needs_governance_and_rejects_duplicates() {
 			Ledger::register_chain(RuntimeOrigin::root(), ChainId(3), 6, [4; 20]),
 			Error::<Test>::ChainAlreadyRegistered
 		);
+		assert_noop!(
+			Ledger::register_chain(RuntimeOrigin::root(), ChainId(16), 7, [5; 20]),
+			Error::<Test>::ChainIdOutOfRange
+		);
 		// The mock's MaxChains is 3: every member signs each batch's execution for all of them
 		// in one bounded call, so a fourth chain would make execution impossible.
 		assert_noop!(

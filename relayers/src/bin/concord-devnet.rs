@@ -5,12 +5,12 @@
 //! the funded dev accounts, and stops everything on Ctrl-C.
 
 use clap::Parser;
-use concord_contracts::{anvil::Anvil, tools};
+use concord_contracts::anvil::Anvil;
 use concord_relayer::devnet::{
-	connect_when_up, deploy_and_register, deposit_native, dev_keys, l2_id_holding,
+	connect_when_up, deploy_and_register, deposit_native, dev_exit_keys, dev_keys, l2_id_holding,
 	member_addresses, operator, poll, relayer_config, reserve_port, set_fee_account, start_relayer,
-	ChainEntry, DevnetError, Process, RelayerSetup, ALL_ROLES, DEVNET_EVM_CHAIN_IDS, MEMBERS,
-	ONE_ETH, ORACLE_KEY,
+	ChainEntry, DevnetError, Process, RelayerSetup, Verifiers, ALL_ROLES, DEVNET_EVM_CHAIN_IDS,
+	MEMBERS, ONE_ETH, ORACLE_KEY,
 };
 use std::{
 	path::{Path, PathBuf},
@@ -238,7 +238,7 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 		.expect("a dev seed");
 	let appchain = connect_when_up(&url, alice, Duration::from_secs(120), Some(&mut node)).await?;
 
-	progress("L1 chains: anvil A and B, and the verifier");
+	progress("L1 chains: anvil A and B, the verifiers (the exit key is set up at every start)");
 	let mut anvils = Vec::new();
 	for (port, evm_chain_id) in [cli.chain_a_port, cli.chain_b_port]
 		.into_iter()
@@ -251,15 +251,21 @@ async fn start(cli: &Cli, base: &Path) -> Result<Running, DevnetError> {
 		.map_err(|e| fail(&format!("starting anvil on port {port}"))(&e))?;
 		anvils.push(anvil);
 	}
-	let vk = concord_circuits::groth16::read_verifying_key(&keys_dir)
-		.map_err(|e| fail("reading the verifying key")(&e))?;
-	let verifier = tools::compile_verifier(&concord_circuits::evm::solidity_verifier(&vk))
-		.map_err(|e| fail("compiling the verifier")(&e))?;
+	let exit_keys_dir = base.join("exit-keys");
+	let verifiers = {
+		let (keys_dir, exit_keys_dir) = (keys_dir.clone(), exit_keys_dir.clone());
+		tokio::task::spawn_blocking(move || {
+			dev_exit_keys(&exit_keys_dir)?;
+			Verifiers::of_keys(&keys_dir, &exit_keys_dir)
+		})
+		.await
+		.map_err(|e| fail("exit key setup")(&e))??
+	};
 	progress("deploying and registering both chains and their native coin (token 0)");
 	let devnet_chains = deploy_and_register(
 		&appchain,
 		[&anvils[0], &anvils[1]],
-		&verifier,
+		&verifiers,
 		(member_addresses(1), 1),
 		&[operator()],
 		Duration::from_secs(90),
