@@ -431,6 +431,23 @@ pub fn replay(
 	Ok(())
 }
 
+/// [`replay`] for a batch read from one L1's calldata, with no appchain to give the registries:
+/// the proof vouched that every op it applied named registered chains and tokens, so `state`'s
+/// registry first learns them from the batch's ops ([`Registry::learn`]). The state reached is
+/// the proven one; the one rule a registration could change without failing an op, a
+/// FullExit of a token not on its chain (it pays 0), pays 0 here too, since that chain's
+/// reserve of the token is 0. For `concord-exit`, which rebuilds the L2 state in exodus mode.
+pub fn replay_learning_registry<S: NodeStore + Default>(
+	state: &mut TreeState<S>,
+	fee_account: AccountId,
+	ops: &[AppliedOp],
+) -> Result<(), StfError> {
+	for op in ops {
+		state.registry_mut().learn(op);
+	}
+	replay(state, fee_account, ops)
+}
+
 /// Credits the batch's collected fees to its fee account and empties the registers: the last
 /// step of every batch, in the runtime as in the circuit.
 pub fn settle_fees(state: &mut impl State, ctx: &mut BatchContext) {
@@ -872,6 +889,39 @@ impl Registry {
 		}
 		self.tokens.entry(token).or_default().insert(chain);
 		Ok(())
+	}
+
+	/// Registers what a proven, published op shows was registered when it applied: a credited
+	/// Deposit's or a Withdraw's token on its chain, a FullExit's or ChangePubKey's chain, and
+	/// every token an op moves or pays a fee in (as existing). A refunded Deposit shows nothing.
+	/// See [`replay_learning_registry`].
+	pub fn learn(&mut self, published: &AppliedOp) {
+		if published.is_refunded() {
+			return;
+		}
+		let mut on_chain = |chain: ChainId, token: TokenId| {
+			self.chains.insert(chain);
+			self.tokens.entry(token).or_default().insert(chain);
+		};
+		match *published.op() {
+			Op::Noop => {}
+			Op::Deposit(op) => on_chain(op.chain_id, op.token),
+			Op::Withdraw(op) => on_chain(op.to_chain, op.token),
+			Op::FullExit(op) => {
+				self.chains.insert(op.chain_id);
+				self.tokens.entry(op.token).or_default();
+			}
+			Op::ChangePubKey(op) => {
+				self.chains.insert(op.chain_id);
+				self.tokens.entry(op.fee_token).or_default();
+			}
+			Op::Transfer(op) => {
+				self.tokens.entry(op.token).or_default();
+			}
+			Op::TransferToNew(op) => {
+				self.tokens.entry(op.token).or_default();
+			}
+		}
 	}
 }
 
@@ -2142,6 +2192,62 @@ mod tests {
 				needed: 10_000
 			})
 		);
+	}
+
+	/// Every op kind, each sealed as a one-op batch on a state with the registries, then read
+	/// back from its pubdata and replayed on a state with none: the same root at every step.
+	#[test]
+	fn a_replay_from_l1_data_learns_the_registries_and_reaches_the_same_root() {
+		let mut state = TreeState::<MemoryStore>::new();
+		let registry = state.registry_mut();
+		for chain in [C1, C2, C3] {
+			registry.add_chain(chain);
+		}
+		registry.register_token(C1, 1).unwrap();
+		registry.register_token(C1, 2).unwrap();
+		registry.register_token(C2, 1).unwrap();
+		let mut rebuilt = TreeState::<MemoryStore>::new();
+		let ops = [
+			deposit(C1, address(FEE), 1, 1000),
+			deposit(C1, address(ALICE), 1, 1000),
+			deposit(C1, address(ALICE), 2, 500),
+			deposit(C2, address(BOB), 1, 300),
+			// Refunded: token 2 is not on chain 2.
+			deposit(C2, address(BOB), 2, 40),
+			set_key(ALICE, 0),
+			transfer(ALICE, BOB, 100, 1, 1),
+			Op::TransferToNew(TransferToNew {
+				from: ALICE,
+				to_address: address(CAROL),
+				token: 2,
+				amount: 50,
+				fee: 0,
+				nonce: 2,
+			}),
+			Op::Withdraw(Withdraw {
+				nonce: 3,
+				..match withdraw(ALICE, C2, 1, 200, 2) {
+					Op::Withdraw(op) => op,
+					_ => unreachable!(),
+				}
+			}),
+			full_exit(C1, BOB, address(BOB), 1),
+			// Exits 0: token 2 is not on chain 2.
+			full_exit(C2, CAROL, address(CAROL), 2),
+			// Exits 0: chain 3 holds none of token 1.
+			full_exit(C3, ALICE, address(ALICE), 1),
+		];
+		for op in &ops {
+			let mut ctx = ctx();
+			let applied = apply(&mut state, op, &mut ctx).unwrap();
+			settle_fees(&mut state, &mut ctx);
+			let (published, _) = AppliedOp::decode_pubdata(&applied.pubdata()).unwrap();
+			replay_learning_registry(&mut rebuilt, FEE, &[published]).unwrap();
+			assert_eq!(rebuilt.tree().root(), state.tree().root(), "after {op:?}");
+		}
+		assert_eq!(state.balance(BOB, 1), 0);
+		assert_eq!(state.balance(CAROL, 2), 50);
+		assert_eq!(state.liquidity(C2, 1), 100);
 	}
 
 	#[test]

@@ -10,6 +10,8 @@
 //! - [`roles::auditor`]: recomputes every batch's roots, commitment and sync hash and compares
 //!   them with the appchain's and each L1's records.
 //!
+//! [`exit`] is what `concord-exit` runs in exodus mode, from L1 data alone.
+//!
 //! Every role reads the appchain at its last finalized block only, and re-derives what to do
 //! from the appchain and the L1s at each step: a restarted relayer carries on where it
 //! stopped, and any member's relayer can take over. The prover's tree store is the only state
@@ -18,6 +20,7 @@
 pub mod appchain;
 pub mod config;
 pub mod devnet;
+pub mod exit;
 pub mod governance;
 pub mod l1;
 pub mod load;
