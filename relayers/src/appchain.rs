@@ -276,6 +276,12 @@ impl Appchain {
 			.unwrap_or(0))
 	}
 
+	/// Whether a batch is open: ops applied that no sealed batch holds yet.
+	pub async fn has_open_batch(&self, at: H256) -> Result<bool, AppchainError> {
+		let key = pallet_concord_batches::Open::<Runtime>::hashed_key().to_vec();
+		Ok(self.raw_storage(key, at).await?.is_some())
+	}
+
 	/// The registration of `chain`.
 	pub async fn chain_info(&self, chain: ChainId, at: H256) -> Result<ChainInfo, AppchainError> {
 		let key = pallet_concord_ledger::Chains::<Runtime>::hashed_key_for(chain);

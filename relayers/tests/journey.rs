@@ -112,8 +112,8 @@ struct DevNode {
 	work: PathBuf,
 	/// Every process's log, reported with its name when a step times out.
 	net: ProcessLogs,
-	/// The node, stopped when this is dropped.
-	_node: Process,
+	/// The node, stopped when this is dropped (or taken).
+	node: Option<Process>,
 	url: String,
 	appchain: Appchain,
 	relayer_log: PathBuf,
@@ -140,7 +140,7 @@ impl DevNode {
 			keys_dir,
 			work,
 			net,
-			_node: node,
+			node: Some(node),
 			url,
 			appchain,
 			relayer_log,
@@ -969,4 +969,433 @@ async fn reqwest_text(url: &str) -> Option<String> {
 		.text()
 		.await
 		.ok()
+}
+
+/// A JSON-RPC proxy on a port the OS chose, in front of chain B's anvil, for the relayer: it
+/// forwards every request but, once `refusing` is set, answers an error to any raw transaction
+/// calling `executeBatches`. Chain B then commits and proves every batch but executes none.
+struct ExecuteRefusingProxy {
+	port: u16,
+	refusing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+	task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ExecuteRefusingProxy {
+	fn drop(&mut self) {
+		self.task.abort();
+	}
+}
+
+impl ExecuteRefusingProxy {
+	async fn start(upstream_port: u16) -> ExecuteRefusingProxy {
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let port = listener.local_addr().unwrap().port();
+		let refusing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+		let flag = refusing.clone();
+		let upstream = format!("http://127.0.0.1:{upstream_port}");
+		let task = tokio::spawn(async move {
+			let client = alloy::transports::http::reqwest::Client::new();
+			loop {
+				let Ok((stream, _)) = listener.accept().await else {
+					return;
+				};
+				let (client, upstream, flag) = (client.clone(), upstream.clone(), flag.clone());
+				tokio::spawn(async move {
+					let _ = Self::serve(stream, client, &upstream, &flag).await;
+				});
+			}
+		});
+		ExecuteRefusingProxy {
+			port,
+			refusing,
+			task,
+		}
+	}
+
+	/// Answers the HTTP/1.1 requests of one connection (kept alive) until it closes.
+	async fn serve(
+		stream: tokio::net::TcpStream,
+		client: alloy::transports::http::reqwest::Client,
+		upstream: &str,
+		refusing: &std::sync::atomic::AtomicBool,
+	) -> std::io::Result<()> {
+		use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+		let mut stream = BufReader::new(stream);
+		loop {
+			let mut length = 0usize;
+			loop {
+				let mut line = String::new();
+				if stream.read_line(&mut line).await? == 0 {
+					return Ok(());
+				}
+				let line = line.trim_end();
+				if line.is_empty() {
+					break;
+				}
+				if let Some((name, value)) = line.split_once(':') {
+					if name.eq_ignore_ascii_case("content-length") {
+						length = value.trim().parse().unwrap_or(0);
+					}
+				}
+			}
+			let mut body = vec![0; length];
+			stream.read_exact(&mut body).await?;
+			let refused = refusing
+				.load(std::sync::atomic::Ordering::SeqCst)
+				.then(|| Self::refusal(&body))
+				.flatten();
+			let answer = match refused {
+				Some(answer) => answer,
+				None => match client
+					.post(upstream)
+					.header("content-type", "application/json")
+					.body(body)
+					.send()
+					.await
+				{
+					Ok(response) => response
+						.bytes()
+						.await
+						.map(|b| b.to_vec())
+						.unwrap_or_default(),
+					Err(_) => return Ok(()),
+				},
+			};
+			let head = format!(
+				"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+				answer.len()
+			);
+			stream.get_mut().write_all(head.as_bytes()).await?;
+			stream.get_mut().write_all(&answer).await?;
+		}
+	}
+
+	/// The error answer to `body` if it sends a raw transaction calling `executeBatches`.
+	fn refusal(body: &[u8]) -> Option<Vec<u8>> {
+		use alloy::{consensus::Transaction as _, eips::Decodable2718};
+		let request: serde_json::Value = serde_json::from_slice(body).ok()?;
+		if request["method"] != "eth_sendRawTransaction" {
+			return None;
+		}
+		let raw = hex::decode(request["params"][0].as_str()?.trim_start_matches("0x")).ok()?;
+		let tx = alloy::consensus::TxEnvelope::decode_2718(&mut &raw[..]).ok()?;
+		let selector = <ConcordRollup::executeBatchesCall as alloy::sol_types::SolCall>::SELECTOR;
+		if !tx.input().starts_with(&selector) {
+			return None;
+		}
+		let answer = serde_json::json!({
+			"jsonrpc": "2.0",
+			"id": request["id"],
+			"error": {"code": -32000, "message": "the test's proxy refuses executeBatches"},
+		});
+		Some(answer.to_string().into_bytes())
+	}
+}
+
+/// `concord-exit` with `args`: its exit status and everything it printed.
+fn concord_exit(args: &[&str]) -> (Option<i32>, String) {
+	let output = Command::new(env!("CARGO_BIN_EXE_concord-exit"))
+		.args(args)
+		.output()
+		.unwrap();
+	let text = format!(
+		"{}{}",
+		String::from_utf8_lossy(&output.stdout),
+		String::from_utf8_lossy(&output.stderr)
+	);
+	eprintln!("concord-exit {}:\n{text}", args.join(" "));
+	(output.status.code(), text)
+}
+
+/// Moves `chain`'s clock `seconds` on and mines a block.
+async fn advance(chain: &DeployedChain, seconds: u64) {
+	let _: serde_json::Value = chain
+		.provider
+		.raw_request("evm_increaseTime".into(), (seconds,))
+		.await
+		.unwrap();
+	let _: serde_json::Value = chain
+		.provider
+		.raw_request("evm_mine".into(), ())
+		.await
+		.unwrap();
+}
+
+/// Exodus from L1 data alone. Users hold balances from deposits on both chains and an L2
+/// transfer; chain B commits and proves every batch but executes none from Bob's deposit on
+/// (its relayer's `executeBatches` is refused), while chain A executes them all, Alice's
+/// withdrawal to A included. The relayer and the node are killed; exodus is activated on both
+/// chains; in the grace, chain B executes the batches it lagged with the quorum's signatures
+/// saved from the appchain, so no refund on B repays Bob's deposit (which the L2 credited);
+/// then every user rebuilds the state from chain A's calldata and exits on both chains: what
+/// each receives is its L2 balance at the exodus root, less at most a unit of rounding per
+/// chain; a second exit is refused, and each chain still holds what it owes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn exodus_returns_every_balance_from_l1_data_alone() {
+	let mut dev = DevNode::start("exodus").await;
+	let work = dev.work.clone();
+	let operator = devnet::operator();
+	let alice = signer(4);
+	let bob = signer(5);
+	let users = [operator.clone(), alice.clone(), bob.clone(), oracle()];
+	let anvil_a =
+		Anvil::start(&["--chain-id", &EVM_CHAIN_A.to_string(), "--block-time", "1"]).unwrap();
+	let anvil_b =
+		Anvil::start(&["--chain-id", &EVM_CHAIN_B.to_string(), "--block-time", "1"]).unwrap();
+	let ([chain_a, chain_b], config, _) = dev.chains([&anvil_a, &anvil_b], &users).await;
+	let proxy = ExecuteRefusingProxy::start(anvil_b.port()).await;
+	let text = std::fs::read_to_string(&config).unwrap();
+	let direct = format!("http://127.0.0.1:{}\"", anvil_b.port());
+	assert!(text.contains(&direct));
+	std::fs::write(
+		&config,
+		text.replace(&direct, &format!("http://127.0.0.1:{}\"", proxy.port)),
+	)
+	.unwrap();
+	let relayer = start_relayer(&config, &dev.relayer_log);
+
+	let alice_id = dev
+		.fund([&chain_a, &chain_b], &operator, &alice, ONE_ETH / 2)
+		.await;
+	let l2_key = PrivateKey([44; 32]);
+	dev.set_l2_key(&alice, alice_id, &l2_key).await;
+	let b_executed = chain_b.rollup.totalExecuted().call().await.unwrap();
+
+	// From here on chain B executes nothing. Bob deposits 1 ETH there; Alice sends Bob 0.25
+	// ETH and withdraws 0.5 ETH to chain A.
+	proxy
+		.refusing
+		.store(true, std::sync::atomic::Ordering::SeqCst);
+	deposit_native(&chain_b, bob.address(), ONE_ETH)
+		.await
+		.unwrap();
+	let bob_id = dev
+		.account_holding(
+			"Bob's deposit on chain B reaches L2",
+			bob.address(),
+			ONE_ETH,
+			Duration::from_secs(120),
+		)
+		.await;
+	let transfer = Op::Transfer(concord_primitives::ops::Transfer {
+		from: alice_id,
+		to: bob_id,
+		token: ETH,
+		amount: ONE_ETH / 4,
+		fee: MIN_FEE,
+		nonce: 1,
+	});
+	submit_op(&dev.appchain, &l2_key, transfer).await.unwrap();
+	let withdraw = Op::Withdraw(Withdraw {
+		from: alice_id,
+		to_chain: ChainId(1),
+		to_address: alice.address().0 .0,
+		token: ETH,
+		amount: ONE_ETH / 2,
+		fee: MIN_FEE,
+		nonce: 2,
+	});
+	submit_op(&dev.appchain, &l2_key, withdraw).await.unwrap();
+	dev.wait_nonce("Alice's withdrawal applied", alice.address(), 3)
+		.await;
+
+	// Chain A executes every sealed batch (the withdrawal's included); chain B proves them.
+	let last = dev
+		.net
+		.until(
+			"chain A executes every sealed batch",
+			Duration::from_secs(600),
+			|| async {
+				let at = dev.appchain.finalized().await.ok()?.hash;
+				let sealed = dev.appchain.last_sealed(at).await.ok()?;
+				let open = dev.appchain.has_open_batch(at).await.ok()?;
+				let executed = chain_a.rollup.totalExecuted().call().await.ok()?;
+				let proven_b = chain_b.rollup.totalProven().call().await.ok()?;
+				(!open && executed == sealed && proven_b >= sealed).then_some(sealed)
+			},
+		)
+		.await;
+	assert_eq!(
+		chain_b.rollup.totalExecuted().call().await.unwrap(),
+		b_executed,
+		"chain B executed nothing since Bob's deposit"
+	);
+	assert_eq!(
+		chain_a
+			.rollup
+			.pendingBalance(alice.address(), ETH)
+			.call()
+			.await
+			.unwrap(),
+		U256::from(ONE_ETH / 2)
+	);
+	// The L2 balances at the last batch, which will be the exodus root.
+	let mut balances = Vec::new();
+	for who in [&operator, &alice, &bob] {
+		let (id, _, balance) = l2_account(&dev.appchain, who.address()).await.unwrap();
+		balances.push((who.address(), id, balance));
+	}
+	assert_eq!(balances[2].2, ONE_ETH + ONE_ETH / 4);
+
+	// The relayer stops; the quorum's execute signatures for chain B are saved from the node;
+	// the node stops. From here on only the L1s are left.
+	drop(relayer);
+	let rpc_a = format!(
+		"http://127.0.0.1:{},{}",
+		anvil_a.port(),
+		chain_a.rollup.address()
+	);
+	let rpc_b = format!(
+		"http://127.0.0.1:{},{}",
+		anvil_b.port(),
+		chain_b.rollup.address()
+	);
+	let signatures = work.join("signatures-b.json");
+	let (code, out) = concord_exit(&[
+		"signatures",
+		"--appchain",
+		&dev.url,
+		"--l1",
+		&rpc_b,
+		"--out",
+		signatures.to_str().unwrap(),
+	]);
+	assert_eq!(code, Some(0), "{out}");
+	drop(dev.node.take());
+	drop(proxy);
+
+	// Exodus on both chains: Bob's deposit waits unexecuted on B; on A, a full exit Alice
+	// requests now is never served.
+	let fee = chain_a.rollup.requestFee().call().await.unwrap();
+	let receipt = chain_a
+		.rollup
+		.requestFullExit(alice_id, ETH)
+		.value(fee)
+		.from(alice.address())
+		.send()
+		.await
+		.unwrap()
+		.get_receipt()
+		.await
+		.unwrap();
+	assert!(receipt.status());
+	let expiry = chain_a.rollup.priorityExpiry().call().await.unwrap();
+	for chain in [&chain_a, &chain_b] {
+		advance(chain, expiry + 1).await;
+		let receipt = chain
+			.rollup
+			.activateExodus()
+			.send()
+			.await
+			.unwrap()
+			.get_receipt()
+			.await
+			.unwrap();
+		assert!(receipt.status());
+	}
+
+	// Exits wait for the grace, in which chain B catches up with the saved signatures.
+	let key = format!("0x{}", hex::encode(oracle().to_bytes()));
+	let exit_keys = work.join("exit-keys");
+	let exit = |account: u32| {
+		let account = account.to_string();
+		let (rpc_a, rpc_b, keys, key) =
+			(rpc_a.clone(), rpc_b.clone(), exit_keys.clone(), key.clone());
+		concord_exit(&[
+			"exit",
+			"--l1",
+			&rpc_a,
+			"--l1",
+			&rpc_b,
+			"--account",
+			&account,
+			"--token",
+			"0",
+			"--keys",
+			keys.to_str().unwrap(),
+			"--key",
+			&key,
+		])
+	};
+	let (code, out) = exit(alice_id);
+	assert_eq!(code, Some(1), "{out}");
+	assert!(out.contains("exits open after the exodus grace"), "{out}");
+	let (code, out) = concord_exit(&[
+		"catch-up",
+		"--l1",
+		&rpc_b,
+		"--signatures",
+		signatures.to_str().unwrap(),
+		"--key",
+		&key,
+	]);
+	assert_eq!(code, Some(0), "{out}");
+	assert_eq!(chain_b.rollup.totalExecuted().call().await.unwrap(), last);
+	assert_eq!(
+		chain_b.rollup.lastExecutedRoot().call().await.unwrap(),
+		chain_a.rollup.lastExecutedRoot().call().await.unwrap()
+	);
+	// Bob's deposit was served by the batches B executed: no refund repays it.
+	assert_eq!(
+		chain_b.rollup.firstPriorityId().call().await.unwrap(),
+		chain_b.rollup.totalPriorityRequests().call().await.unwrap()
+	);
+
+	let grace = chain_a.rollup.exodusGrace().call().await.unwrap();
+	for chain in [&chain_a, &chain_b] {
+		advance(chain, grace + 1).await;
+	}
+	// Alice's withdrawal is claimed first, so that what the exits pay shows alone.
+	devnet::claim_native(&chain_a, alice.address())
+		.await
+		.unwrap();
+	let (code, out) = concord_exit(&["rebuild", "--l1", &rpc_a]);
+	assert_eq!(code, Some(0), "{out}");
+	assert!(out.contains("every root matches"), "{out}");
+
+	for &(address, id, balance) in &balances {
+		let before = [
+			chain_a.provider.get_balance(address).await.unwrap(),
+			chain_b.provider.get_balance(address).await.unwrap(),
+		];
+		let (code, out) = exit(id);
+		assert_eq!(code, Some(0), "{out}");
+		let received = chain_a.provider.get_balance(address).await.unwrap() - before[0]
+			+ chain_b.provider.get_balance(address).await.unwrap()
+			- before[1];
+		let balance = U256::from(balance);
+		assert!(
+			received <= balance && balance - received <= U256::from(2),
+			"account {id} holds {balance} on L2 and received {received}"
+		);
+	}
+	// A second exit of the same (account, token) is refused on both chains.
+	let (code, out) = exit(alice_id);
+	assert_eq!(code, Some(1), "{out}");
+	assert_eq!(
+		out.matches("has already exited token 0 here").count(),
+		2,
+		"{out}"
+	);
+
+	// Each chain still holds what it owes: pending balances and collected request fees.
+	for chain in [&chain_a, &chain_b] {
+		let mut owed = chain.rollup.collectedFees().call().await.unwrap();
+		for who in &users {
+			owed += chain
+				.rollup
+				.pendingBalance(who.address(), ETH)
+				.call()
+				.await
+				.unwrap();
+		}
+		let held = chain
+			.provider
+			.get_balance(*chain.rollup.address())
+			.await
+			.unwrap();
+		assert!(held >= owed, "the contract holds {held}, owes {owed}");
+	}
+	drop(dev);
+	let _ = std::fs::remove_dir_all(&work);
 }
