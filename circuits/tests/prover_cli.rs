@@ -111,3 +111,45 @@ fn malformed_files_are_rejected() {
 	assert!(text.contains("--slots"), "{text}");
 	std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `exit-setup` writes the exit circuit's keys: its verifier exports with the exit proof's
+/// eight public inputs, and proving a batch with them is refused by name.
+#[test]
+fn exit_keys_export_their_verifier_and_prove_no_batch() {
+	let dir = temp_dir("exit");
+	let keys = dir.join("exit-keys");
+	let (code, text) = prover(&[
+		"exit-setup",
+		"--seed",
+		"cli-test",
+		"--out",
+		keys.to_str().unwrap(),
+	]);
+	assert_eq!(code, 0, "{text}");
+	let verifier = dir.join("ExitVerifier.sol");
+	let (code, text) = prover(&[
+		"export-verifier",
+		"--keys",
+		keys.to_str().unwrap(),
+		"--out",
+		verifier.to_str().unwrap(),
+	]);
+	assert_eq!(code, 0, "{text}");
+	let source = std::fs::read_to_string(&verifier).unwrap();
+	assert!(source.contains("INPUT_COUNT = 8;"), "{source}");
+	let batch = dir.join("batch.scale");
+	let (code, _) = prover(&[
+		"example-batch",
+		"--slots",
+		"1",
+		"--out",
+		batch.to_str().unwrap(),
+	]);
+	assert_eq!(code, 0);
+	let out = dir.join("proof.json");
+	let (code, text) = prove(&keys, &batch, PROVER, &out);
+	assert_eq!(code, 2, "{text}");
+	assert!(text.contains("not a key of the batch circuit"), "{text}");
+	assert!(!out.exists());
+	std::fs::remove_dir_all(&dir).unwrap();
+}

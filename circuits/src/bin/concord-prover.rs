@@ -1,5 +1,6 @@
 //! `concord-prover`: key setup, proving, verification and Solidity verifier export for
-//! Concord's batch circuit.
+//! Concord's batch circuit, and the exit circuit's key setup (`exit-setup`; its verifier is
+//! exported like the batch one).
 //!
 //! Exit status: 0 on success (for `verify`: the proof is valid), 1 when `verify` finds the
 //! proof invalid, 2 on any error (bad arguments, unreadable or malformed files, a batch the
@@ -40,6 +41,15 @@ enum Command {
 	Setup {
 		#[arg(long)]
 		slots: usize,
+		#[arg(long)]
+		seed: String,
+		/// The key directory to write proving.key and verifying.key into.
+		#[arg(long)]
+		out: PathBuf,
+	},
+	/// Generate the keys of the exit circuit (exodus exits). INSECURE: the randomness comes
+	/// from a public seed (development and tests only).
+	ExitSetup {
 		#[arg(long)]
 		seed: String,
 		/// The key directory to write proving.key and verifying.key into.
@@ -117,6 +127,19 @@ fn run(command: Command) -> Result<ExitCode, Error> {
 			groth16::write_keys(&out, &key)?;
 			println!(
 				"keys for {slots} slots written to {} in {:.1?}",
+				out.display(),
+				start.elapsed()
+			);
+		}
+		Command::ExitSetup { seed, out } => {
+			eprintln!(
+				"INSECURE development setup from seed {seed:?}: anyone knowing the seed can forge \
+				 exit proofs"
+			);
+			let start = Instant::now();
+			groth16::write_exit_keys(&out, &groth16::dev_exit_setup(&seed)?)?;
+			println!(
+				"exit circuit keys written to {} in {:.1?}",
 				out.display(),
 				start.elapsed()
 			);

@@ -392,6 +392,8 @@ fn write_summary(
 			"contract": format!("{:#x}", chain.contract),
 		})).collect::<Vec<_>>(),
 		"users": USERS.iter().map(|(address, key)| serde_json::json!({"address": address, "key": key})).collect::<Vec<_>>(),
+		// The exit circuit's key (INSECURE dev seed), for `concord-exit exit --keys`.
+		"exitKeys": base.join("exit-keys"),
 	});
 	let text = serde_json::to_string_pretty(&summary).expect("JSON values serialize");
 	// Written whole, then renamed: its appearance tells scripts the devnet is ready.
@@ -428,6 +430,10 @@ fn print_summary(base: &Path, cli: &Cli, chains: &[ChainEntry], relayer_log: &Pa
 		);
 	}
 	println!("  summary       {}", base.join("devnet.json").display());
+	println!(
+		"  exit key      {} (concord-exit exit --keys; INSECURE dev seed)",
+		base.join("exit-keys").display()
+	);
 	println!("\nFunded dev accounts (public keys, development only):");
 	println!("  appchain      //Alice (sudo, validator, oracle member), //Bob, //Charlie, //Dave, //Eve, //Ferdie");
 	for (address, key) in USERS {
