@@ -870,10 +870,12 @@ contract ConcordRollup {
     /// them. The contract then stops as in exodus mode: pending balances and collected fees stay
     /// withdrawable, and `cancelOutstandingDeposits` refunds the requests from `servedUpTo` on,
     /// which L2 never applied. Besides `withdrawFees`, the one governance action exodus mode
-    /// accepts: a chain whose L1 was down when the appchain removed it may have expired into
-    /// exodus meanwhile.
+    /// accepts, within the exodus grace: a chain whose L1 was down when the appchain removed it
+    /// may have expired into exodus meanwhile. After the grace, refunds and exits have begun
+    /// and no quorum may stop them (`ExodusActive`).
     function retire(uint64 servedUpTo, bytes[] calldata signatures) external {
         if (retired) revert AlreadyRetired();
+        if (exodusMode && block.timestamp > uint256(exodusSince) + exodusGrace) revert ExodusActive();
         uint64 head = firstPriorityId;
         uint64 total = totalPriorityRequests;
         if (servedUpTo < head || servedUpTo > total) revert RetireOutOfRange(head, total, servedUpTo);

@@ -115,9 +115,11 @@ fn rpc_error(chain: u8, what: &'static str) -> impl Fn(String) -> ExitError {
 
 /// Connects to the rollup at `contract` on the JSON-RPC endpoint `rpc`, with `signer` sending
 /// transactions; the Concord and EVM chain ids are read from the contract and the endpoint.
+/// Commits are looked for from block `from_block` (the contract's deployment block, or 0).
 pub async fn connect(
 	rpc: &str,
 	contract: Address,
+	from_block: u64,
 	signer: Option<PrivateKeySigner>,
 ) -> Result<L1, ExitError> {
 	let connect_error = |what| {
@@ -130,7 +132,7 @@ pub async fn connect(
 		evm_chain_id: 0,
 		contract: contract.to_string(),
 		confirmations: 0,
-		deployed_at: 0,
+		deployed_at: from_block,
 	};
 	url_check(rpc).map_err(connect_error("the URL"))?;
 	let probe = L1::new(&config, None);
@@ -191,17 +193,20 @@ pub async fn committed_pubdata(
 			.get_logs(&filter)
 			.await
 			.map_err(|e| rpc_error(chain, "eth_getLogs")(e.to_string()))?;
-		let mut transactions = BTreeSet::new();
+		// Each transaction once (it may commit several batches), and only for commits of the
+		// pubdata the contract keeps: a commit a revert dropped is never read.
+		let mut transactions = BTreeMap::new();
 		for log in &logs {
 			let event = log
 				.log_decode::<BatchCommitted>()
 				.map_err(|e| rpc_error(chain, "decoding BatchCommitted")(e.to_string()))?;
-			let batch = event.inner.data.batchNumber;
-			if wanted.contains_key(&batch) && !found.contains_key(&batch) {
+			let data = event.inner.data;
+			let kept = wanted.get(&data.batchNumber) == Some(&data.pubdataHash.0);
+			if kept && !found.contains_key(&data.batchNumber) {
 				let tx = log.transaction_hash.ok_or_else(|| {
 					rpc_error(chain, "eth_getLogs")("a log without its transaction".into())
 				})?;
-				transactions.insert((tx, batch));
+				transactions.entry(tx).or_insert(data.batchNumber);
 			}
 		}
 		for (tx, batch) in transactions {

@@ -457,6 +457,7 @@ async fn exits_pay_each_account_its_share_of_the_reserve_once() {
 	let mut tampered = vec![
 		(other_chain, other_chain_proof),
 		(claim, bob_proof),
+		(ExitClaimExt::with(claim, |c| c.token = TOKEN), proof),
 		(ExitClaimExt::with(claim, |c| c.balance += 1), proof),
 		(ExitClaimExt::with(claim, |c| c.reserve += 1), proof),
 		(

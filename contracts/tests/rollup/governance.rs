@@ -452,3 +452,27 @@ async fn a_chain_expired_while_its_l1_was_down_is_retired_before_any_refund() {
 		U256::from(6)
 	);
 }
+
+/// After the exodus grace refunds and exits have begun: no quorum may retire the chain then
+/// (which would stop its exits and mark unserved deposits served).
+#[tokio::test(flavor = "current_thread")]
+async fn no_retire_after_the_exodus_grace() {
+	let chain = Chain::start().await;
+	let rollup = &chain.rollup;
+	let bob = bob().address();
+	send(rollup.depositETH(bob).value(U256::from(5)).from(bob)).await;
+	chain.advance(EXPIRY + 1).await;
+	send(rollup.activateExodus()).await;
+	chain.advance(GRACE + 1).await;
+	let signatures = chain.sign(chain.domain().retire(0, 1), &[0, 1]);
+	assert_eq!(
+		revert_of(rollup.retire(1, signatures)).await,
+		E::ExodusActive(ConcordRollup::ExodusActive {})
+	);
+	assert!(!rollup.retired().call().await.unwrap());
+	send(rollup.cancelOutstandingDeposits(vec![Chain::deposit_request(bob, ETH, 5)])).await;
+	assert_eq!(
+		rollup.pendingBalance(bob, ETH).call().await.unwrap(),
+		U256::from(5)
+	);
+}

@@ -11,7 +11,8 @@
 //!   `withdrawPending` to the account's owner).
 //!
 //! Exit status: 0 when everything asked was done, 1 when a chain refused or had nothing to pay
-//! (the reason on stderr, the other chains still tried), 2 on any other error.
+//! (the reason on stderr), 2 on any other error; `exit` tries every chain whatever happens on
+//! the others.
 
 use alloy::{primitives::Address, signers::local::PrivateKeySigner};
 use clap::{Parser, Subcommand};
@@ -62,16 +63,17 @@ enum Command {
 		/// The appchain node's WebSocket endpoint.
 		#[arg(long)]
 		appchain: String,
-		/// The chain: its JSON-RPC URL and rollup address, as URL,ADDRESS.
+		/// The chain: URL,ADDRESS[,FROM_BLOCK] (its JSON-RPC URL, the rollup's address, its
+		/// deployment block).
 		#[arg(long, value_parser = parse_l1)]
-		l1: (String, Address),
+		l1: ChainArg,
 		#[arg(long)]
 		out: PathBuf,
 	},
 	/// In the exodus grace, execute the chain's proven batches with saved signatures.
 	CatchUp {
 		#[arg(long, value_parser = parse_l1)]
-		l1: (String, Address),
+		l1: ChainArg,
 		#[arg(long)]
 		signatures: PathBuf,
 		#[command(flatten)]
@@ -80,14 +82,14 @@ enum Command {
 	/// Rebuild the L2 state from the chain's calldata and check every root.
 	Rebuild {
 		#[arg(long, value_parser = parse_l1)]
-		l1: (String, Address),
+		l1: ChainArg,
 	},
 	/// Exit an account's balance of a token on every chain given.
 	Exit {
-		/// Every chain to exit on, as URL,ADDRESS (repeat the flag); the state is rebuilt from
-		/// the one that executed most batches.
+		/// Every chain to exit on, as URL,ADDRESS[,FROM_BLOCK] (repeat the flag); the state is
+		/// rebuilt from the one that executed most batches.
 		#[arg(long = "l1", value_parser = parse_l1, required = true)]
-		l1s: Vec<(String, Address)>,
+		l1s: Vec<ChainArg>,
 		#[arg(long)]
 		account: AccountId,
 		#[arg(long)]
@@ -103,14 +105,43 @@ enum Command {
 	},
 }
 
-fn parse_l1(value: &str) -> Result<(String, Address), String> {
-	let (url, address) = value
-		.rsplit_once(',')
-		.ok_or("expected URL,ADDRESS (the chain's JSON-RPC URL and the rollup's address)")?;
-	let address = address
+/// A chain: its JSON-RPC URL, the rollup's address and the block to look for commits from.
+#[derive(Clone)]
+struct ChainArg {
+	url: String,
+	contract: Address,
+	from_block: u64,
+}
+
+impl ChainArg {
+	async fn connect(&self, signer: Option<PrivateKeySigner>) -> Result<L1, ExitError> {
+		exit::connect(&self.url, self.contract, self.from_block, signer).await
+	}
+}
+
+fn parse_l1(value: &str) -> Result<ChainArg, String> {
+	let usage = "expected URL,ADDRESS[,FROM_BLOCK] (the chain's JSON-RPC URL, the rollup's address and, to spare reading the chain from block 0, its deployment block)";
+	let mut parts = value.split(',');
+	let (Some(url), Some(address)) = (parts.next(), parts.next()) else {
+		return Err(usage.into());
+	};
+	let contract = address
 		.parse::<Address>()
 		.map_err(|error| format!("{address:?} is not an address: {error}"))?;
-	Ok((url.to_string(), address))
+	let from_block = match parts.next() {
+		Some(block) => block
+			.parse()
+			.map_err(|_| format!("{block:?} is not a block number"))?,
+		None => 0,
+	};
+	if parts.next().is_some() {
+		return Err(usage.into());
+	}
+	Ok(ChainArg {
+		url: url.to_string(),
+		contract,
+		from_block,
+	})
 }
 
 type Error = Box<dyn std::error::Error>;
@@ -136,7 +167,7 @@ fn progress(line: String) {
 async fn run(command: Command) -> Result<ExitCode, Error> {
 	match command {
 		Command::Signatures { appchain, l1, out } => {
-			let l1 = exit::connect(&l1.0, l1.1, None).await?;
+			let l1 = l1.connect(None).await?;
 			let appchain = Appchain::connect(&appchain, None).await?;
 			let file = exit::export_signatures(&appchain, &l1).await?;
 			std::fs::write(&out, serde_json::to_vec_pretty(&file)?)
@@ -158,7 +189,7 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
 				std::fs::read(&signatures).map_err(|e| format!("{}: {e}", signatures.display()))?;
 			let file: SignatureFile = serde_json::from_slice(&bytes)
 				.map_err(|e| format!("{}: {e}", signatures.display()))?;
-			let l1 = exit::connect(&l1.0, l1.1, Some(sender.signer()?)).await?;
+			let l1 = l1.connect(Some(sender.signer()?)).await?;
 			let done = exit::catch_up(&l1, &file, &mut progress).await?;
 			match (done.first(), done.last()) {
 				(Some(first), Some(last)) => {
@@ -172,7 +203,7 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
 			Ok(ExitCode::SUCCESS)
 		}
 		Command::Rebuild { l1 } => {
-			let l1 = exit::connect(&l1.0, l1.1, None).await?;
+			let l1 = l1.connect(None).await?;
 			let start = Instant::now();
 			let rebuilt = exit::rebuild_for(&l1, &[], &mut progress).await?;
 			let state = &rebuilt.states[&rebuilt.last];
@@ -198,8 +229,8 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
 		} => {
 			let signer = sender.signer()?;
 			let mut chains: Vec<L1> = Vec::new();
-			for (url, contract) in &l1s {
-				chains.push(exit::connect(url, *contract, Some(signer.clone())).await?);
+			for chain in &l1s {
+				chains.push(chain.connect(Some(signer.clone())).await?);
 			}
 			let mut from = 0;
 			for (index, l1) in chains.iter().enumerate() {
@@ -211,7 +242,7 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
 				.await??;
 			let others: Vec<&L1> = chains.iter().collect();
 			let rebuilt = exit::rebuild_for(&chains[from], &others, &mut progress).await?;
-			let mut refused = false;
+			let (mut refused, mut failed) = (false, false);
 			for l1 in &chains {
 				match exit::exit_on(l1, &rebuilt, &key, account, token, !no_withdraw).await {
 					Ok(paid) => println!(
@@ -239,10 +270,15 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
 						eprintln!("{error}");
 						refused = true;
 					}
-					Err(error) => return Err(error.into()),
+					Err(error) => {
+						eprintln!("error: chain {}: {error}", l1.chain.0);
+						failed = true;
+					}
 				}
 			}
-			Ok(if refused {
+			Ok(if failed {
+				ExitCode::from(2)
+			} else if refused {
 				ExitCode::from(1)
 			} else {
 				ExitCode::SUCCESS
