@@ -135,3 +135,16 @@ impl Drop for Anvil {
 		let _ = self.child.wait();
 	}
 }
+
+/// Moves the clock of the anvil behind `provider` `seconds` on and mines a block at the new
+/// time: how tests let priority requests expire and exodus graces pass.
+pub async fn advance_time<P: alloy::providers::Provider>(
+	provider: &P,
+	seconds: u64,
+) -> Result<(), alloy::transports::TransportError> {
+	let _: serde_json::Value = provider
+		.raw_request("evm_increaseTime".into(), (seconds,))
+		.await?;
+	let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await?;
+	Ok(())
+}

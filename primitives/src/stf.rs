@@ -1305,17 +1305,21 @@ mod tests {
 		})
 	}
 
-	/// Every account holds 1000 of token 1 (deposited on chain 1) and 500 of token 2; chain 2
-	/// holds 300 of token 1; Alice and Bob have set their keys (nonce 1).
-	fn world<S: TestState + Default>() -> S {
-		let mut state = S::default();
-		let registry = state.registry_mut();
+	/// The world's registries: chains 1 to 3, tokens 1 and 2 on chain 1, token 1 on chain 2.
+	fn register_world_chains(registry: &mut Registry) {
 		for chain in [C1, C2, C3] {
 			registry.add_chain(chain);
 		}
 		registry.register_token(C1, 1).unwrap();
 		registry.register_token(C1, 2).unwrap();
 		registry.register_token(C2, 1).unwrap();
+	}
+
+	/// Every account holds 1000 of token 1 (deposited on chain 1) and 500 of token 2; chain 2
+	/// holds 300 of token 1; Alice and Bob have set their keys (nonce 1).
+	fn world<S: TestState + Default>() -> S {
+		let mut state = S::default();
+		register_world_chains(state.registry_mut());
 		for id in [FEE, ALICE, BOB, CAROL] {
 			let applied =
 				apply(&mut state, &deposit(C1, address(id), 1, 1000), &mut ctx()).unwrap();
@@ -2199,13 +2203,7 @@ mod tests {
 	#[test]
 	fn a_replay_from_l1_data_learns_the_registries_and_reaches_the_same_root() {
 		let mut state = TreeState::<MemoryStore>::new();
-		let registry = state.registry_mut();
-		for chain in [C1, C2, C3] {
-			registry.add_chain(chain);
-		}
-		registry.register_token(C1, 1).unwrap();
-		registry.register_token(C1, 2).unwrap();
-		registry.register_token(C2, 1).unwrap();
+		register_world_chains(state.registry_mut());
 		let mut rebuilt = TreeState::<MemoryStore>::new();
 		let ops = [
 			deposit(C1, address(FEE), 1, 1000),

@@ -1109,16 +1109,17 @@ fn concord_exit(args: &[&str]) -> (Option<i32>, String) {
 
 /// Moves `chain`'s clock `seconds` on and mines a block.
 async fn advance(chain: &DeployedChain, seconds: u64) {
-	let _: serde_json::Value = chain
-		.provider
-		.raw_request("evm_increaseTime".into(), (seconds,))
+	concord_contracts::anvil::advance_time(&chain.provider, seconds)
 		.await
 		.unwrap();
-	let _: serde_json::Value = chain
-		.provider
-		.raw_request("evm_mine".into(), ())
-		.await
-		.unwrap();
+}
+
+/// Sends `call` and waits until it is mined successfully.
+async fn mined<D: alloy::contract::CallDecoder>(
+	call: alloy::contract::CallBuilder<&DynProvider, D>,
+) {
+	let receipt = call.send().await.unwrap().get_receipt().await.unwrap();
+	assert!(receipt.status());
 }
 
 /// Exodus from L1 data alone. Users hold balances from deposits on both chains and an L2
@@ -1267,31 +1268,18 @@ async fn exodus_returns_every_balance_from_l1_data_alone() {
 	// Exodus on both chains: Bob's deposit waits unexecuted on B; on A, a full exit Alice
 	// requests now is never served.
 	let fee = chain_a.rollup.requestFee().call().await.unwrap();
-	let receipt = chain_a
-		.rollup
-		.requestFullExit(alice_id, ETH)
-		.value(fee)
-		.from(alice.address())
-		.send()
-		.await
-		.unwrap()
-		.get_receipt()
-		.await
-		.unwrap();
-	assert!(receipt.status());
+	mined(
+		chain_a
+			.rollup
+			.requestFullExit(alice_id, ETH)
+			.value(fee)
+			.from(alice.address()),
+	)
+	.await;
 	let expiry = chain_a.rollup.priorityExpiry().call().await.unwrap();
 	for chain in [&chain_a, &chain_b] {
 		advance(chain, expiry + 1).await;
-		let receipt = chain
-			.rollup
-			.activateExodus()
-			.send()
-			.await
-			.unwrap()
-			.get_receipt()
-			.await
-			.unwrap();
-		assert!(receipt.status());
+		mined(chain.rollup.activateExodus()).await;
 	}
 
 	// Exits wait for the grace, in which chain B catches up with the saved signatures.

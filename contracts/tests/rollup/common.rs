@@ -695,14 +695,7 @@ impl Chain {
 
 	/// Advances anvil's clock by `seconds` and mines a block.
 	pub async fn advance(&self, seconds: u64) {
-		let _: serde_json::Value = self
-			.provider
-			.raw_request("evm_increaseTime".into(), (seconds,))
-			.await
-			.unwrap();
-		let _: serde_json::Value = self
-			.provider
-			.raw_request("evm_mine".into(), ())
+		concord_contracts::anvil::advance_time(&self.provider, seconds)
 			.await
 			.unwrap();
 	}
