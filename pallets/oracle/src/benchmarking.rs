@@ -24,7 +24,7 @@ use pallet_concord_batches::L1Progress;
 use pallet_concord_proofs::testing::first_batch_ready_to_prove;
 
 /// The benchmarks' chain, registered on top of whatever the genesis has.
-const CHAIN: ChainId = ChainId(201);
+const CHAIN: ChainId = ChainId(14);
 
 fn member_key(index: u32) -> k256::ecdsa::SigningKey {
 	let mut seed = [0x5a; 32];
@@ -179,7 +179,8 @@ mod benchmarks {
 			.expect("governance origin");
 		let registered = pallet_concord_ledger::Chains::<T>::iter_keys().count() as u32;
 		for extra in registered..c {
-			let chain = ChainId(210 + extra as u8);
+			// Ids below CHAIN_ID_LIMIT (16), apart from CHAIN and the genesis chains (1, 2).
+			let chain = ChainId(3 + extra as u8);
 			pallet_concord_ledger::Pallet::<T>::register_chain(root.clone(), chain, 300, [3; 20])
 				.expect("a new chain");
 			L1Progress::<T>::mutate(chain, |progress| progress.proven = 1);
@@ -293,7 +294,7 @@ mod benchmarks {
 	fn remove_chain() {
 		let root = <T as pallet_concord_ledger::Config>::GovernanceOrigin::try_successful_origin()
 			.expect("governance origin");
-		pallet_concord_ledger::Pallet::<T>::register_chain(root, ChainId(202), 202, [4; 20])
+		pallet_concord_ledger::Pallet::<T>::register_chain(root, ChainId(13), 202, [4; 20])
 			.expect("a new chain");
 		proven_batch::<T>();
 		for priority_id in 0..T::MaxOpenRequests::get() {
