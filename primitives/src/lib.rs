@@ -16,6 +16,8 @@
 //!   proof.
 //! - [`ops`]: the L2 operations (SCALE-encoded extrinsic arguments), the messages their owners
 //!   sign, and their pubdata, byte for byte as the L1 contracts read it.
+//! - [`pool`]: constant-product pools (swap, add and remove liquidity), rounding in the pool's
+//!   favour.
 //! - [`float`]: the decimal floats the pubdata packs L2 amounts and fees in.
 //! - [`stf`]: the state transition function, the one statement of the rules that the runtime
 //!   (over storage), the prover and the auditor (over the Merkle state) all run.
@@ -39,6 +41,7 @@ pub mod exit;
 pub mod float;
 pub mod groth16;
 pub mod ops;
+pub mod pool;
 pub mod poseidon;
 #[rustfmt::skip]
 mod poseidon_constants;
