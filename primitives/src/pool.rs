@@ -95,6 +95,14 @@ pub struct Swapped {
 	pub amount_out: u128,
 }
 
+/// What a swap would give, for wallets and the quote RPC: the output and how far the swap's
+/// price (fee included) is from the pool's price, in basis points, rounded up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quote {
+	pub amount_out: u128,
+	pub price_impact_bps: u32,
+}
+
 /// An addition of liquidity's outcome: the amounts taken (at most those offered) and the LP
 /// units minted to the provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,6 +191,21 @@ impl Pool {
 		})
 	}
 
+	/// The quote of a swap of exactly `amount_in`: what [`swap`](Self::swap) would give, and
+	/// `10^4 · (1 − (out / in) / (r_out / r_in))`, the price impact with the fee, never
+	/// understated.
+	pub fn quote(&self, direction: Direction, amount_in: u128) -> Result<Quote, PoolError> {
+		let amount_out = self.swap(direction, amount_in, 0)?.amount_out;
+		let (reserve_in, reserve_out) = self.reserves(direction);
+		// out · r_in / r_out ≤ in: the output valued at the pool's price, rounded down.
+		let valued = U256::mul(amount_out, reserve_in).div(reserve_out);
+		let kept_bps = valued * FEE_DENOMINATOR / amount_in;
+		Ok(Quote {
+			amount_out,
+			price_impact_bps: (FEE_DENOMINATOR - kept_bps) as u32,
+		})
+	}
+
 	/// Adds liquidity from at most `max_a` and `max_b`. The first deposit takes both and sets
 	/// the price, minting `√(a · b)` LP units of which [`MINIMUM_LIQUIDITY`] stay with nobody;
 	/// later ones take the offered amount of one token and the amount of the other that keeps
@@ -198,34 +221,26 @@ impl Pool {
 		if max_a == 0 || max_b == 0 {
 			return Err(PoolError::ZeroAmount);
 		}
-		let (used_a, used_b, minted) = if self.lp_supply == 0 {
-			let root = U256::mul(max_a, max_b).isqrt();
-			if root <= MINIMUM_LIQUIDITY {
-				return Err(PoolError::InitialLiquidityTooSmall);
-			}
-			(max_a, max_b, root - MINIMUM_LIQUIDITY)
+		let first = self.lp_supply == 0;
+		let (used_a, used_b) = if first {
+			(max_a, max_b)
 		} else {
-			let b_for_a = U256::mul(max_a, self.reserve_b).div_ceil(self.reserve_a);
-			let (used_a, used_b) = if b_for_a <= max_b {
-				(max_a, b_for_a)
-			} else {
-				(
-					U256::mul(max_b, self.reserve_a).div_ceil(self.reserve_b),
+			// The b that keeps the price for all of max_a; past 2^128 it is more than max_b.
+			match U256::mul(max_a, self.reserve_b).checked_div_ceil(self.reserve_a) {
+				Some(b_for_a) if b_for_a <= max_b => (max_a, b_for_a),
+				// Then max_b · R_a / R_b < max_a: the quotient fits.
+				_ => (
+					U256::mul(max_b, self.reserve_a)
+						.checked_div_ceil(self.reserve_b)
+						.ok_or(PoolError::ReserveOverflow)?,
 					max_b,
-				)
-			};
-			let minted = U256::mul(used_a, self.lp_supply)
-				.div(self.reserve_a)
-				.min(U256::mul(used_b, self.lp_supply).div(self.reserve_b));
-			(used_a, used_b, minted)
+				),
+			}
 		};
 		for (got, minimum) in [(used_a, min_a), (used_b, min_b)] {
 			if got < minimum {
 				return Err(PoolError::SlippageExceeded { got, minimum });
 			}
-		}
-		if minted == 0 {
-			return Err(PoolError::InsufficientLiquidity);
 		}
 		let grown = |reserve: u128, used: u128| {
 			reserve
@@ -233,11 +248,35 @@ impl Pool {
 				.filter(|&r| r < RESERVE_LIMIT)
 				.ok_or(PoolError::ReserveOverflow)
 		};
-		let first = self.lp_supply == 0;
+		let (reserve_a, reserve_b) = (
+			grown(self.reserve_a, used_a)?,
+			grown(self.reserve_b, used_b)?,
+		);
+		let minted = if first {
+			let root = U256::mul(used_a, used_b).isqrt();
+			if root <= MINIMUM_LIQUIDITY {
+				return Err(PoolError::InitialLiquidityTooSmall);
+			}
+			root - MINIMUM_LIQUIDITY
+		} else {
+			// S ≤ √(R_a · R_b) (every op keeps it), so the smaller share is at most the amount
+			// used and fits; the other may not, and is then not the smaller.
+			[
+				U256::mul(used_a, self.lp_supply).checked_div(self.reserve_a),
+				U256::mul(used_b, self.lp_supply).checked_div(self.reserve_b),
+			]
+			.into_iter()
+			.flatten()
+			.min()
+			.ok_or(PoolError::ReserveOverflow)?
+		};
+		if minted == 0 {
+			return Err(PoolError::InsufficientLiquidity);
+		}
 		Ok(Added {
 			pool: Pool {
-				reserve_a: grown(self.reserve_a, used_a)?,
-				reserve_b: grown(self.reserve_b, used_b)?,
+				reserve_a,
+				reserve_b,
 				lp_supply: self.lp_supply + minted + if first { MINIMUM_LIQUIDITY } else { 0 },
 				fee_bps: self.fee_bps,
 			},
@@ -267,6 +306,9 @@ impl Pool {
 		}
 		let out_a = U256::mul(lp, self.reserve_a).div(self.lp_supply);
 		let out_b = U256::mul(lp, self.reserve_b).div(self.lp_supply);
+		if out_a == 0 || out_b == 0 {
+			return Err(PoolError::InsufficientLiquidity);
+		}
 		for (got, minimum) in [(out_a, min_a), (out_b, min_b)] {
 			if got < minimum {
 				return Err(PoolError::SlippageExceeded { got, minimum });
@@ -327,12 +369,26 @@ impl U256 {
 		self.div_rem(d).0
 	}
 
-	/// `self / d` rounded up.
-	fn div_ceil(self, d: u128) -> u128 {
-		let (quotient, remainder) = self.div_rem(d);
-		quotient + u128::from(remainder != 0)
+	/// `self / d` rounded down, `None` if it does not fit 128 bits.
+	fn checked_div(self, d: u128) -> Option<u128> {
+		(self.high < d).then(|| self.div_rem(d).0)
 	}
 
+	/// `self / d` rounded up, `None` if it does not fit 128 bits.
+	fn checked_div_ceil(self, d: u128) -> Option<u128> {
+		if self.high >= d {
+			return None;
+		}
+		let (quotient, remainder) = self.div_rem(d);
+		quotient.checked_add(u128::from(remainder != 0))
+	}
+
+	/// Quotient and remainder, for a quotient below `2^128`.
+	///
+	/// # Panics
+	///
+	/// If `d` is 0 or the quotient does not fit: callers bound their operands or use the
+	/// checked forms.
 	fn div_rem(self, d: u128) -> (u128, u128) {
 		assert!(d != 0, "division by zero");
 		assert!(self.high < d, "the quotient must fit 128 bits");
@@ -376,12 +432,22 @@ mod tests {
 			assert_eq!((product.high, product.low), (0, x * y));
 			let d = rng.gen_range(1..=u128::from(u64::MAX));
 			assert_eq!(product.div(d), x * y / d);
-			assert_eq!(product.div_ceil(d), (x * y).div_ceil(d));
+			assert_eq!(product.checked_div_ceil(d), Some((x * y).div_ceil(d)));
 			assert_eq!(product.isqrt(), (x * y).isqrt());
 		}
 		let max = U256::mul(u128::MAX, u128::MAX);
 		assert_eq!((max.high, max.low), (u128::MAX - 1, 1));
 		assert_eq!(max.div(u128::MAX), u128::MAX);
+		assert_eq!(max.checked_div(u128::MAX - 1), None);
+		assert_eq!(U256::mul(u128::MAX, 3).checked_div_ceil(3), Some(u128::MAX));
+		assert_eq!(U256::mul(u128::MAX, 3).checked_div_ceil(2), None);
+		// A quotient of 2^128 − 1 with a remainder: rounding up would pass 2^128.
+		let near = U256 {
+			high: 6,
+			low: u128::MAX,
+		};
+		assert_eq!(near.div_rem(7), (u128::MAX, 6));
+		assert_eq!(near.checked_div_ceil(7), None);
 		assert_eq!(max.isqrt(), u128::MAX);
 		let big = U256::mul(1 << 111, 3 << 100);
 		assert_eq!(big.div(3 << 100), 1 << 111);
@@ -449,6 +515,32 @@ mod tests {
 	}
 
 	#[test]
+	fn a_quote_is_the_swap_and_its_price_impact_fee_included() {
+		let pool = pool();
+		// 39,486 b for 10,000 a at a pool price of 4: 98.715 % of the value, 129 bps (rounded up).
+		assert_eq!(
+			pool.quote(Direction::AToB, 10_000),
+			Ok(Quote {
+				amount_out: 39_486,
+				price_impact_bps: 129
+			})
+		);
+		// A small trade costs about the fee (30 bps) and its rounding; a huge one, nearly
+		// everything.
+		assert_eq!(
+			pool.quote(Direction::AToB, 1_000).unwrap().price_impact_bps,
+			40
+		);
+		assert!(
+			pool.quote(Direction::AToB, 100_000_000)
+				.unwrap()
+				.price_impact_bps
+				> 9_800
+		);
+		assert_eq!(pool.quote(Direction::AToB, 0), Err(PoolError::ZeroAmount));
+	}
+
+	#[test]
 	fn liquidity_is_added_at_the_pools_price_and_removed_pro_rata() {
 		let pool = pool();
 		// Offered 1,000 a and 5,000 b at a price of 4 b per a: takes 1,000 and 4,000.
@@ -462,6 +554,51 @@ mod tests {
 		assert_eq!(
 			(added.used_a, added.used_b, added.minted),
 			(500, 2_000, 1_000)
+		);
+		// ⌈2,001 / 4⌉ = 501 (rounded up, the pool's way); the b share limits what is minted.
+		let added = pool.add_liquidity(1_000, 2_001, 0, 0).unwrap();
+		assert_eq!(
+			(added.used_a, added.used_b, added.minted),
+			(501, 2_001, 1_000)
+		);
+		// Offers past any reserve are refused by name, never a panic.
+		assert_eq!(
+			pool.add_liquidity(u128::MAX, u128::MAX, 0, 0),
+			Err(PoolError::ReserveOverflow)
+		);
+		assert_eq!(
+			pool.add_liquidity(u128::MAX, 1, 0, 0),
+			Err(PoolError::InsufficientLiquidity)
+		);
+		let lopsided = Pool {
+			reserve_a: 1,
+			reserve_b: 1 << 40,
+			lp_supply: 1 << 20,
+			fee_bps: 30,
+		};
+		assert_eq!(
+			lopsided.add_liquidity(1 << 100, RESERVE_LIMIT - 1, 0, 0),
+			Err(PoolError::ReserveOverflow)
+		);
+		let odd = Pool {
+			reserve_a: 8,
+			reserve_b: 134_013,
+			lp_supply: 1_035,
+			fee_bps: 30,
+		};
+		assert_eq!(
+			odd.add_liquidity(
+				20_313_394_486_859_541_296_045_882_559_558_742,
+				u128::MAX,
+				0,
+				0
+			),
+			Err(PoolError::ReserveOverflow)
+		);
+		// Burning too little to pay out a unit of both tokens is refused.
+		assert_eq!(
+			pool.remove_liquidity(1, 0, 0),
+			Err(PoolError::InsufficientLiquidity)
 		);
 		assert_eq!(
 			pool.add_liquidity(1_000, 2_000, 600, 0),
@@ -518,7 +655,8 @@ mod tests {
 		let (mut held_lp, mut refused) = (0u128, 0u32);
 		for _ in 0..10_000 {
 			let before = pool;
-			let scale = 1u128 << rng.gen_range(0..70);
+			// Amounts up to 2^120, past the reserve limit, so that refusals are exercised too.
+			let scale = 1u128 << rng.gen_range(0..120);
 			let result = match rng.gen_range(0..4) {
 				0 | 1 => {
 					let direction = if rng.gen() {

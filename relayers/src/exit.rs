@@ -1,9 +1,10 @@
 //! Exodus from L1 data alone, what `concord-exit` runs: rebuild the whole L2 state from one
 //! L1's `commitBatches` calldata (no appchain, no relayer), check every rebuilt root against
 //! the roots that chain stores, prove an account's exit against each chain's last executed
-//! root and submit `performExodus` there; and, for the exodus grace, carry the oracle quorum's
-//! execute signatures from the appchain to a chain whose execution lags
-//! ([`export_signatures`], [`catch_up`]). `docs/protocol.md`, "Exodus", is the protocol.
+//! root and submit `performExodus` there; refund the deposits a chain never served
+//! ([`refund_unserved`]); and, for the exodus grace, carry the oracle quorum's execute
+//! signatures from the appchain to a chain whose execution lags ([`export_signatures`],
+//! [`catch_up`]). `docs/protocol.md`, "Exodus", is the protocol.
 
 use crate::{
 	appchain::{Appchain, AppchainError},
@@ -23,12 +24,14 @@ use concord_circuits::{
 	evm::EvmProof,
 	groth16::{self, ExitProvingKey},
 };
-use concord_contracts::bindings::ConcordRollup::{self, BatchCommitted, ExecuteBatchInfo};
+use concord_contracts::bindings::ConcordRollup::{
+	self, BatchCommitted, ExecuteBatchInfo, PriorityRequestInfo,
+};
 use concord_primitives::{
 	account::{AccountId, TokenId},
 	commitment::{execute_digest, fr_to_be_bytes},
 	exit::{exit_witness, ExitClaim},
-	ops::decode_batch_pubdata,
+	ops::{decode_batch_pubdata, Op, OpType},
 	stf::{replay_learning_registry, TreeState},
 };
 use serde::{Deserialize, Serialize};
@@ -39,6 +42,8 @@ use std::collections::{BTreeMap, BTreeSet};
 const LOG_RANGE: u64 = 10_000;
 /// Batches per `executeBatches` call in a catch-up.
 const MAX_CATCH_UP_PER_TX: u64 = 16;
+/// Requests per `cancelOutstandingDeposits` call.
+const MAX_CANCELS_PER_TX: usize = 64;
 
 /// Why an exodus step failed.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +86,7 @@ pub enum ExitError {
 	NotInExodus(u8),
 	#[error("chain {0} was retired by the oracle quorum: it pays no exits")]
 	Retired(u8),
-	#[error("chain {chain}: exits open after the exodus grace, at timestamp {from}")]
+	#[error("chain {chain}: exits and refunds open after the exodus grace, at timestamp {from}")]
 	ExitsNotOpen { chain: u8, from: u64 },
 	#[error("chain {chain}: account {account} has already exited token {token} here")]
 	AlreadyExited {
@@ -375,38 +380,8 @@ pub async fn exit_on(
 	let chain = l1.chain.0;
 	let rollup = l1.rollup();
 	let call_error = |what| move |e: alloy::contract::Error| rpc_error(chain, what)(e.to_string());
-	if !rollup
-		.exodusMode()
-		.call()
-		.await
-		.map_err(call_error("exodusMode()"))?
-	{
-		return Err(ExitError::NotInExodus(chain));
-	}
-	if rollup
-		.retired()
-		.call()
-		.await
-		.map_err(call_error("retired()"))?
-	{
+	if past_the_grace(l1).await? == Stopped::Retired {
 		return Err(ExitError::Retired(chain));
-	}
-	let since = rollup
-		.exodusSince()
-		.call()
-		.await
-		.map_err(call_error("exodusSince()"))?;
-	let grace = rollup
-		.exodusGrace()
-		.call()
-		.await
-		.map_err(call_error("exodusGrace()"))?;
-	let now = latest_timestamp(l1).await?;
-	if now <= since + grace {
-		return Err(ExitError::ExitsNotOpen {
-			chain,
-			from: since + grace + 1,
-		});
 	}
 	if rollup
 		.exited(account, token)
@@ -491,6 +466,56 @@ pub async fn exit_on(
 		exit_tx,
 		withdraw_tx,
 	})
+}
+
+/// How a chain in exodus mode stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stopped {
+	/// `activateExodus`, and its grace has passed.
+	Exodus,
+	/// `retire`: refunds open at once, exits never.
+	Retired,
+}
+
+/// Whether `l1` is past its exodus grace (refunds and exits open) or retired; an error naming
+/// why not otherwise.
+async fn past_the_grace(l1: &L1) -> Result<Stopped, ExitError> {
+	let chain = l1.chain.0;
+	let rollup = l1.rollup();
+	let call_error = |what| move |e: alloy::contract::Error| rpc_error(chain, what)(e.to_string());
+	if !rollup
+		.exodusMode()
+		.call()
+		.await
+		.map_err(call_error("exodusMode()"))?
+	{
+		return Err(ExitError::NotInExodus(chain));
+	}
+	if rollup
+		.retired()
+		.call()
+		.await
+		.map_err(call_error("retired()"))?
+	{
+		return Ok(Stopped::Retired);
+	}
+	let since = rollup
+		.exodusSince()
+		.call()
+		.await
+		.map_err(call_error("exodusSince()"))?;
+	let grace = rollup
+		.exodusGrace()
+		.call()
+		.await
+		.map_err(call_error("exodusGrace()"))?;
+	if latest_timestamp(l1).await? <= since + grace {
+		return Err(ExitError::ExitsNotOpen {
+			chain,
+			from: since + grace + 1,
+		});
+	}
+	Ok(Stopped::Exodus)
 }
 
 async fn latest_timestamp(l1: &L1) -> Result<u64, ExitError> {
@@ -614,4 +639,160 @@ pub async fn catch_up(
 		executed = end;
 	}
 	Ok(done)
+}
+
+/// What [`refund_unserved`] did.
+#[derive(Debug, Default)]
+pub struct Refunded {
+	/// Deposits refunded now: (priority id, recipient, token, amount).
+	pub deposits: Vec<(u64, Address, TokenId, u128)>,
+	/// Full-exit requests dropped now (they refund nothing but their place in the queue).
+	pub full_exits: usize,
+	/// The `withdrawPending` transactions that paid refunds out (of this run or an earlier one).
+	pub withdrawals: Vec<B256>,
+	/// Recipients whose payout failed (a contract refusing the coin, say): their refunds stay
+	/// in their pending balances, for them to withdraw.
+	pub unpaid: Vec<(Address, TokenId, String)>,
+}
+
+/// After the exodus grace (or a `retire`), cancels every request `l1` never served, oldest
+/// first, as its events told them (`cancelOutstandingDeposits` credits each deposit to its
+/// recipient's pending balance), then pays out every recipient of a refund, this run's or an
+/// earlier one's, that still has a pending balance (`withdrawPending`). Reads the events in
+/// windows of 10,000 blocks from the chain's `from_block`.
+pub async fn refund_unserved(
+	l1: &L1,
+	progress: &mut impl FnMut(String),
+) -> Result<Refunded, ExitError> {
+	let chain = l1.chain.0;
+	let rollup = l1.rollup();
+	let call_error = |what| move |e: alloy::contract::Error| rpc_error(chain, what)(e.to_string());
+	past_the_grace(l1).await?;
+	let first = rollup
+		.firstPriorityId()
+		.call()
+		.await
+		.map_err(call_error("firstPriorityId()"))?;
+	let total = rollup
+		.totalPriorityRequests()
+		.call()
+		.await
+		.map_err(call_error("totalPriorityRequests()"))?;
+
+	// The unserved requests' events, and the recipients of earlier refunds.
+	let mut unserved = BTreeMap::new();
+	let mut recipients = BTreeSet::new();
+	let head = l1.head().await?;
+	let mut start = l1.config.deployed_at;
+	while start <= head {
+		let end = head.min(start + LOG_RANGE - 1);
+		progress(format!(
+			"chain {chain}: reading requests in blocks {start}..={end} of {head}"
+		));
+		let filter = Filter::new()
+			.address(l1.contract)
+			.from_block(start)
+			.to_block(end)
+			.event_signature(vec![
+				ConcordRollup::DepositRequested::SIGNATURE_HASH,
+				ConcordRollup::FullExitRequested::SIGNATURE_HASH,
+				ConcordRollup::PriorityRequestCancelled::SIGNATURE_HASH,
+			]);
+		let logs = l1
+			.provider()
+			.get_logs(&filter)
+			.await
+			.map_err(|e| rpc_error(chain, "eth_getLogs")(e.to_string()))?;
+		for log in &logs {
+			if let Ok(cancelled) = log.log_decode::<ConcordRollup::PriorityRequestCancelled>() {
+				let event = cancelled.inner.data;
+				if event.refunded != 0 {
+					recipients.insert((event.l1Address, event.token));
+				}
+				continue;
+			}
+			let request = l1.request_of_log(log)?;
+			let priority_id = match request {
+				Op::Deposit(deposit) => deposit.priority_id,
+				Op::FullExit(exit) => exit.priority_id,
+				_ => continue,
+			};
+			if (first..total).contains(&priority_id) {
+				unserved.insert(priority_id, request);
+			}
+		}
+		start = end + 1;
+	}
+	if let Some(missing) = (first..total).find(|id| !unserved.contains_key(id)) {
+		return Err(L1Error::MissingRequest {
+			chain,
+			priority_id: missing,
+			block: head,
+		}
+		.into());
+	}
+
+	let mut refunded = Refunded::default();
+	let mut requests = Vec::new();
+	for (priority_id, request) in unserved {
+		let info = match request {
+			Op::Deposit(deposit) => {
+				let to = Address::from(deposit.to_address);
+				refunded
+					.deposits
+					.push((priority_id, to, deposit.token, deposit.amount));
+				recipients.insert((to, deposit.token));
+				PriorityRequestInfo {
+					opType: OpType::Deposit as u8,
+					accountId: 0,
+					l1Address: to,
+					token: deposit.token,
+					amount: deposit.amount,
+				}
+			}
+			Op::FullExit(exit) => {
+				refunded.full_exits += 1;
+				PriorityRequestInfo {
+					opType: OpType::FullExit as u8,
+					accountId: exit.account,
+					l1Address: Address::from(exit.owner),
+					token: exit.token,
+					amount: 0,
+				}
+			}
+			// Only deposits and full exits were kept above.
+			_ => continue,
+		};
+		requests.push(info);
+	}
+	for batch in requests.chunks(MAX_CANCELS_PER_TX) {
+		let tx = l1
+			.send(
+				"cancelOutstandingDeposits",
+				rollup.cancelOutstandingDeposits(batch.to_vec()),
+			)
+			.await?;
+		progress(format!(
+			"chain {chain}: cancelled {} request(s) ({tx})",
+			batch.len()
+		));
+	}
+	for (owner, token) in recipients {
+		let pending = rollup
+			.pendingBalance(owner, token)
+			.call()
+			.await
+			.map_err(call_error("pendingBalance()"))?;
+		if pending.is_zero() {
+			continue;
+		}
+		match l1
+			.send("withdrawPending", rollup.withdrawPending(owner, token))
+			.await
+		{
+			Ok(tx) => refunded.withdrawals.push(tx),
+			Err(error) => refunded.unpaid.push((owner, token, error.to_string())),
+		}
+	}
+	Ok(refunded)
 }

@@ -298,7 +298,12 @@ impl L1 {
 			priority_id,
 			block: until,
 		};
-		let log = logs.into_iter().next().ok_or(missing)?;
+		self.request_of_log(&logs.into_iter().next().ok_or(missing)?)
+	}
+
+	/// The priority request a `DepositRequested` or `FullExitRequested` log of the contract
+	/// tells, as an op.
+	pub fn request_of_log(&self, log: &alloy::rpc::types::Log) -> Result<Op, L1Error> {
 		if let Ok(deposit) = log.log_decode::<DepositRequested>() {
 			let event = deposit.inner.data;
 			return Ok(Op::Deposit(Deposit {

@@ -8,7 +8,9 @@
 //!   root against the chain's stored roots;
 //! - `exit`: after the grace, rebuilds the state, proves an account's balance of a token against
 //!   each chain's last executed root and has each chain pay its share (`performExodus`, then
-//!   `withdrawPending` to the account's owner).
+//!   `withdrawPending` to the account's owner);
+//! - `refunds`: after the grace, refunds every deposit a chain never served (from its events)
+//!   and pays the depositors out.
 //!
 //! Exit status: 0 when everything asked was done, 1 when a chain refused or had nothing to pay
 //! (the reason on stderr), 2 on any other error; `exit` tries every chain whatever happens on
@@ -83,6 +85,14 @@ enum Command {
 	Rebuild {
 		#[arg(long, value_parser = parse_l1)]
 		l1: ChainArg,
+	},
+	/// After the exodus grace, refund every request the chain never served, as its events told
+	/// them, and pay the depositors out.
+	Refunds {
+		#[arg(long, value_parser = parse_l1)]
+		l1: ChainArg,
+		#[command(flatten)]
+		sender: Sender,
 	},
 	/// Exit an account's balance of a token on every chain given.
 	Exit {
@@ -201,6 +211,40 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
 				),
 			}
 			Ok(ExitCode::SUCCESS)
+		}
+		Command::Refunds { l1, sender } => {
+			let l1 = l1.connect(Some(sender.signer()?)).await?;
+			let refunded = match exit::refund_unserved(&l1, &mut progress).await {
+				Err(error @ (ExitError::NotInExodus(_) | ExitError::ExitsNotOpen { .. })) => {
+					eprintln!("{error}");
+					return Ok(ExitCode::from(1));
+				}
+				other => other?,
+			};
+			for (priority_id, to, token, amount) in &refunded.deposits {
+				println!(
+					"chain {}: deposit {priority_id} refunded: {amount} of token {token} to {to}",
+					l1.chain.0
+				);
+			}
+			println!(
+				"chain {}: {} deposit(s) refunded, {} full-exit request(s) dropped, {} withdrawal(s) paid",
+				l1.chain.0,
+				refunded.deposits.len(),
+				refunded.full_exits,
+				refunded.withdrawals.len()
+			);
+			for (owner, token, error) in &refunded.unpaid {
+				eprintln!(
+					"chain {}: the refund of token {token} to {owner} stays in its pending balance: {error}",
+					l1.chain.0
+				);
+			}
+			Ok(if refunded.unpaid.is_empty() {
+				ExitCode::SUCCESS
+			} else {
+				ExitCode::from(1)
+			})
 		}
 		Command::Rebuild { l1 } => {
 			let l1 = l1.connect(None).await?;
