@@ -9,7 +9,7 @@
 use crate::{
 	appchain::{Appchain, AppchainError},
 	config::ChainConfig,
-	l1::{L1Error, L1},
+	l1::{L1Error, StoredBatch, L1},
 	roles::chain_signatures,
 };
 use alloy::{
@@ -75,7 +75,7 @@ pub enum ExitError {
 		rebuilt: B256,
 		stored: B256,
 	},
-	#[error("chain {chain} has executed batch {executed}, beyond the {rebuilt} batches rebuilt from chain {from}: rebuild from the chain that executed most")]
+	#[error("chain {chain} has executed batch {executed}, not a batch the state rebuilt from chain {from} (up to {rebuilt}) was kept at: it executed more since the rebuild; run again")]
 	BeyondRebuilt {
 		chain: u8,
 		executed: u64,
@@ -162,21 +162,33 @@ fn url_check(rpc: &str) -> Result<(), String> {
 	}
 }
 
-/// The pubdata of batches `from..=to` as `l1` stores them: read from the calldata of its
-/// `commitBatches` transactions (found by their `BatchCommitted` events), each checked against
-/// the pubdata hash the contract stores (a batch committed again after a revert has several
-/// commits; the stored hash picks the one that counts). `progress` hears each log range.
-pub async fn committed_pubdata(
+/// What `l1` stores of batches `from..=to`, one call each.
+async fn stored_batches(
 	l1: &L1,
 	from: u64,
 	to: u64,
+) -> Result<BTreeMap<u64, StoredBatch>, ExitError> {
+	let mut stored = BTreeMap::new();
+	for batch in from..=to {
+		stored.insert(batch, l1.stored_batch(batch, None).await?);
+	}
+	Ok(stored)
+}
+
+/// The pubdata of the batches in `stored` (what `l1` stores of them), read from the calldata
+/// of its `commitBatches` transactions (found by their `BatchCommitted` events), each checked
+/// against the stored pubdata hash (a batch committed again after a revert has several
+/// commits; the stored hash picks the one that counts). `progress` hears each log range.
+async fn committed_pubdata(
+	l1: &L1,
+	stored: &BTreeMap<u64, StoredBatch>,
 	progress: &mut impl FnMut(String),
 ) -> Result<BTreeMap<u64, Vec<u8>>, ExitError> {
 	let chain = l1.chain.0;
-	let mut wanted = BTreeMap::new();
-	for batch in from..=to {
-		wanted.insert(batch, l1.stored_batch(batch, None).await?.pubdata_hash);
-	}
+	let wanted: BTreeMap<u64, [u8; 32]> = stored
+		.iter()
+		.map(|(&batch, stored)| (batch, stored.pubdata_hash))
+		.collect();
 	let mut found = BTreeMap::new();
 	if wanted.is_empty() {
 		return Ok(found);
@@ -318,32 +330,35 @@ pub fn rebuild(
 	})
 }
 
-/// Rebuilds the state from `from`'s calldata up to its last executed batch, keeping it at the
-/// last executed batch of each of `chains` (which must not be beyond it).
+/// Rebuilds the state from the calldata of the one of `chains` that executed most batches, up
+/// to its last executed batch, keeping it at the last executed batch of each chain.
+///
+/// # Panics
+///
+/// If `chains` is empty.
 pub async fn rebuild_for(
-	from: &L1,
 	chains: &[&L1],
 	progress: &mut impl FnMut(String),
 ) -> Result<Rebuilt, ExitError> {
-	let last = from.totals(None).await?.executed;
-	let mut keep = BTreeSet::from([last]);
+	let mut executed = Vec::new();
 	for l1 in chains {
-		let executed = l1.totals(None).await?.executed;
-		if executed > last {
-			return Err(ExitError::BeyondRebuilt {
-				chain: l1.chain.0,
-				executed,
-				rebuilt: last,
-				from: from.chain.0,
-			});
-		}
-		keep.insert(executed);
+		executed.push(l1.totals(None).await?.executed);
 	}
-	let mut roots = Vec::new();
-	for batch in 0..=last {
-		roots.push(from.stored_batch(batch, None).await?.new_root);
-	}
-	let pubdata = committed_pubdata(from, 1, last, progress).await?;
+	let (from, &last) = executed
+		.iter()
+		.enumerate()
+		.max_by_key(|(_, executed)| **executed)
+		.expect("at least one chain");
+	let from = chains[from];
+	let keep: BTreeSet<u64> = executed.iter().copied().collect();
+	let stored = stored_batches(from, 0, last).await?;
+	let roots: Vec<[u8; 32]> = stored.values().map(|batch| batch.new_root).collect();
+	let pubdata = committed_pubdata(
+		from,
+		&stored.into_iter().filter(|(batch, _)| *batch > 0).collect(),
+		progress,
+	)
+	.await?;
 	rebuild(from.chain.0, &pubdata, &roots, &keep, progress)
 }
 
@@ -599,7 +614,8 @@ pub async fn catch_up(
 	let Some(&last) = signed.last() else {
 		return Ok(Vec::new());
 	};
-	let pubdata = committed_pubdata(l1, totals.executed + 1, last, progress).await?;
+	let stored = stored_batches(l1, totals.executed + 1, last).await?;
+	let pubdata = committed_pubdata(l1, &stored, progress).await?;
 	let mut executed = totals.executed;
 	let mut done = Vec::new();
 	while executed < last {

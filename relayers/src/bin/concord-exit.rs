@@ -249,7 +249,7 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
 		Command::Rebuild { l1 } => {
 			let l1 = l1.connect(None).await?;
 			let start = Instant::now();
-			let rebuilt = exit::rebuild_for(&l1, &[], &mut progress).await?;
+			let rebuilt = exit::rebuild_for(&[&l1], &mut progress).await?;
 			let state = &rebuilt.states[&rebuilt.last];
 			println!(
 				"chain {}: rebuilt {} batch(es) in {:.1?}; every root matches; state root {} with {} account(s)",
@@ -276,16 +276,10 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
 			for chain in &l1s {
 				chains.push(chain.connect(Some(signer.clone())).await?);
 			}
-			let mut from = 0;
-			for (index, l1) in chains.iter().enumerate() {
-				if l1.totals(None).await?.executed > chains[from].totals(None).await?.executed {
-					from = index;
-				}
-			}
 			let key = tokio::task::spawn_blocking(move || groth16::read_exit_proving_key(&keys))
 				.await??;
-			let others: Vec<&L1> = chains.iter().collect();
-			let rebuilt = exit::rebuild_for(&chains[from], &others, &mut progress).await?;
+			let all: Vec<&L1> = chains.iter().collect();
+			let rebuilt = exit::rebuild_for(&all, &mut progress).await?;
 			let (mut refused, mut failed) = (false, false);
 			for l1 in &chains {
 				match exit::exit_on(l1, &rebuilt, &key, account, token, !no_withdraw).await {
